@@ -1,0 +1,97 @@
+/**
+ * Identity: who is asking. Tokens are verified against the auth subgraph's JWKS by the router and,
+ * again, by every subgraph — a subgraph trusts no identity header it cannot check.
+ */
+import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import { DomainError, forbidden, unauthenticated } from './errors.js';
+
+export type Role = 'CUSTOMER' | 'ADMIN';
+
+/** The verified caller of a request. */
+export interface Viewer {
+  id: string;
+  roles: Role[];
+  scopes: string[];
+  isAdmin: boolean;
+  /** The raw bearer token, forwarded to subgraphs by the router. */
+  token: string;
+}
+
+export interface TokenSettings {
+  issuer: string;
+  audience: string;
+}
+
+/** Verifies an access token and returns its viewer, or throws UNAUTHENTICATED. */
+export type TokenVerifier = (token: string) => Promise<Viewer>;
+
+/**
+ * A verifier that fetches the JWKS at `jwksUrl` lazily, caches it, and refetches on an unknown `kid`
+ * (at most once per `cooldownMs`). Only asymmetric algorithms are accepted.
+ */
+export function createJwksVerifier(options: TokenSettings & { jwksUrl: string; cooldownMs?: number }): TokenVerifier {
+  const keys = createRemoteJWKSet(new URL(options.jwksUrl), {
+    cooldownDuration: options.cooldownMs ?? 30_000,
+    cacheMaxAge: 10 * 60_000,
+  });
+  return createVerifier(keys, options);
+}
+
+/** A verifier over any jose key source (remote JWKS, local JWKS in the auth subgraph). */
+export function createVerifier(keys: JWTVerifyGetKey, settings: TokenSettings): TokenVerifier {
+  return async (token) => {
+    try {
+      const { payload } = await jwtVerify(token, keys, {
+        issuer: settings.issuer,
+        audience: settings.audience,
+        algorithms: ['ES256'],
+        requiredClaims: ['sub', 'exp', 'iat'],
+      });
+      const roles = Array.isArray(payload.roles)
+        ? payload.roles.filter((r): r is Role => r === 'CUSTOMER' || r === 'ADMIN')
+        : [];
+      const scopes = typeof payload.scope === 'string' ? payload.scope.split(' ').filter(Boolean) : [];
+      return { id: payload.sub as string, roles, scopes, isAdmin: roles.includes('ADMIN'), token };
+    } catch (error) {
+      if (error instanceof joseErrors.JWTExpired) throw unauthenticated('The access token has expired; refresh it');
+      if (error instanceof joseErrors.JOSEError || error instanceof TypeError) {
+        throw unauthenticated('The access token is not valid');
+      }
+      throw error;
+    }
+  };
+}
+
+/** Extracts the bearer token of an `Authorization` header; undefined when absent. */
+export function bearerToken(authorization: string | undefined): string | undefined {
+  if (!authorization) return undefined;
+  const match = /^Bearer\s+(\S+)$/i.exec(authorization.trim());
+  if (!match) throw unauthenticated('The Authorization header must be "Bearer <token>"');
+  return match[1];
+}
+
+/** The viewer of a request: null when anonymous; throws UNAUTHENTICATED for a bad token. */
+export async function viewerOf(verify: TokenVerifier, authorization: string | undefined): Promise<Viewer | null> {
+  const token = bearerToken(authorization);
+  return token ? verify(token) : null;
+}
+
+/** The viewer, or UNAUTHENTICATED when the request is anonymous. */
+export function requireViewer(viewer: Viewer | null): Viewer {
+  if (!viewer) throw unauthenticated();
+  return viewer;
+}
+
+/** Passes when the viewer owns the resource or is an admin; otherwise FORBIDDEN. */
+export function assertOwnerOrAdmin(viewer: Viewer | null, ownerId: string): Viewer {
+  const who = requireViewer(viewer);
+  if (who.id !== ownerId && !who.isAdmin) throw forbidden();
+  return who;
+}
+
+/** True when the viewer may see a resource owned by `ownerId`. */
+export function canSee(viewer: Viewer | null, ownerId: string): boolean {
+  return viewer !== null && (viewer.isAdmin || viewer.id === ownerId);
+}
+
+export { DomainError };

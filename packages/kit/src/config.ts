@@ -1,0 +1,102 @@
+/**
+ * Service configuration from environment variables, validated once at start. Only `main.ts` files
+ * call these, passing `process.env`; everything below them receives plain values.
+ */
+import { z } from 'zod';
+import type { TokenSettings } from './auth.js';
+
+export const subgraphNames = ['users', 'auth', 'inventory', 'orders', 'payments', 'documents'] as const;
+export type SubgraphName = (typeof subgraphNames)[number];
+
+/** Default ports of the services mode (the router listens on 4000). */
+export const defaultPorts: Record<SubgraphName | 'router', number> = {
+  router: 4000,
+  users: 4001,
+  auth: 4002,
+  inventory: 4003,
+  orders: 4004,
+  payments: 4005,
+  documents: 4006,
+};
+
+export type Env = Record<string, string | undefined>;
+
+const int = (fallback: number) => z.coerce.number().int().nonnegative().default(fallback);
+
+/** Settings every process shares. */
+export interface CommonConfig {
+  production: boolean;
+  logLevel: string;
+  tokens: TokenSettings & { jwksUrl: string };
+  redisUrl: string | undefined;
+}
+
+export interface SubgraphConfig extends CommonConfig {
+  name: SubgraphName;
+  port: number;
+  host: string;
+  databaseUrl: string;
+  databasePoolMax: number;
+  maxBodyBytes: number;
+}
+
+export function readCommonConfig(env: Env): CommonConfig {
+  const parsed = z
+    .object({
+      NODE_ENV: z.string().default('development'),
+      LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+      AUTH_JWKS_URL: z.string().url().default(`http://localhost:${defaultPorts.auth}/.well-known/jwks.json`),
+      JWT_ISSUER: z.string().min(1).default('meridian-auth'),
+      JWT_AUDIENCE: z.string().min(1).default('meridian'),
+      REDIS_URL: z.string().url().optional(),
+    })
+    .parse(env);
+  return {
+    production: parsed.NODE_ENV === 'production',
+    logLevel: parsed.LOG_LEVEL,
+    tokens: { jwksUrl: parsed.AUTH_JWKS_URL, issuer: parsed.JWT_ISSUER, audience: parsed.JWT_AUDIENCE },
+    redisUrl: parsed.REDIS_URL,
+  };
+}
+
+/** Reads `<NAME>_PORT`, `<NAME>_DATABASE_URL` and the shared settings of one subgraph. */
+export function readSubgraphConfig(name: SubgraphName, env: Env): SubgraphConfig {
+  const prefix = name.toUpperCase();
+  const parsed = z
+    .object({
+      [`${prefix}_PORT`]: int(defaultPorts[name]),
+      [`${prefix}_DATABASE_URL`]: z.string().url({ message: `${prefix}_DATABASE_URL must be a postgres:// URL` }),
+      HOST: z.string().default('127.0.0.1'),
+      DATABASE_POOL_MAX: int(10),
+      MAX_BODY_BYTES: int(1_000_000),
+    })
+    .parse(env) as Record<string, unknown>;
+  return {
+    ...readCommonConfig(env),
+    name,
+    port: parsed[`${prefix}_PORT`] as number,
+    host: parsed.HOST as string,
+    databaseUrl: parsed[`${prefix}_DATABASE_URL`] as string,
+    databasePoolMax: parsed.DATABASE_POOL_MAX as number,
+    maxBodyBytes: parsed.MAX_BODY_BYTES as number,
+  };
+}
+
+/** Stops `stop` on SIGINT/SIGTERM, then exits; a second signal exits at once. */
+export function stopOnSignals(stop: () => Promise<void>, log: (message: string) => void = console.log): void {
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    log(`${signal} received, stopping`);
+    stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error(error);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+}

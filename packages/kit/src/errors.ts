@@ -1,0 +1,99 @@
+/**
+ * One error vocabulary for every service: domain code throws {@link DomainError}; the formatter maps
+ * it to `extensions.code` and masks everything else outside development.
+ */
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { unwrapResolverError } from '@apollo/server/errors';
+
+/** Stable codes clients can branch on. */
+export const errorCodes = [
+  'BAD_USER_INPUT',
+  'UNAUTHENTICATED',
+  'FORBIDDEN',
+  'NOT_FOUND',
+  'CONFLICT',
+  'RATE_LIMITED',
+  'PAYLOAD_TOO_LARGE',
+  'INTERNAL_SERVER_ERROR',
+] as const;
+export type ErrorCode = (typeof errorCodes)[number];
+
+const httpStatusOf: Partial<Record<ErrorCode, number>> = {
+  UNAUTHENTICATED: 401,
+  PAYLOAD_TOO_LARGE: 413,
+  RATE_LIMITED: 429,
+};
+
+/** A failure the caller can act on; its message is shown to clients as-is. */
+export class DomainError extends Error {
+  override readonly name = 'DomainError';
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details: Record<string, unknown> = {},
+  ) {
+    super(message);
+  }
+}
+
+export const badInput = (message: string, details?: Record<string, unknown>) =>
+  new DomainError('BAD_USER_INPUT', message, details);
+export const notFound = (what: string) => new DomainError('NOT_FOUND', `${what} was not found`);
+export const forbidden = (message = 'You may not do this') => new DomainError('FORBIDDEN', message);
+export const unauthenticated = (message = 'Sign in to do this') => new DomainError('UNAUTHENTICATED', message);
+
+/** A GraphQLError carrying a stable code (and an HTTP status for the codes that have one). */
+export function graphQLErrorOf(code: ErrorCode, message: string, details: Record<string, unknown> = {}) {
+  const status = httpStatusOf[code];
+  return new GraphQLError(message, {
+    extensions: { code, ...details, ...(status ? { http: { status } } : {}) },
+  });
+}
+
+/** Codes produced by GraphQL itself or by Apollo Server that carry a safe, useful message. */
+const passThroughCodes = new Set<string>([
+  ...errorCodes,
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_REQUEST',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+  'OPERATION_RESOLUTION_FAILURE',
+  'QUERY_TOO_DEEP',
+]);
+
+/**
+ * Builds Apollo Server's `formatError`. Domain errors keep their code and message; errors with a
+ * known code pass through; anything else becomes `INTERNAL_SERVER_ERROR` with a generic message
+ * unless `exposeInternals` (development) is set. Stack traces never leave in production because
+ * servers also set `includeStacktraceInErrorResponses: exposeInternals`.
+ */
+export function createErrorFormatter(options: { exposeInternals: boolean; onInternal?: (error: unknown) => void }) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const original = unwrapResolverError(error);
+    if (original instanceof DomainError) {
+      return {
+        ...formatted,
+        message: original.message,
+        extensions: { ...original.details, code: original.code },
+      };
+    }
+    const code = formatted.extensions?.code;
+    if (typeof code === 'string' && passThroughCodes.has(code) && code !== 'INTERNAL_SERVER_ERROR') {
+      return formatted;
+    }
+    options.onInternal?.(original);
+    if (options.exposeInternals) return { ...formatted, extensions: { ...formatted.extensions, code: 'INTERNAL_SERVER_ERROR' } };
+    return {
+      message: 'Internal server error',
+      ...(formatted.path ? { path: formatted.path } : {}),
+      ...(formatted.locations ? { locations: formatted.locations } : {}),
+      extensions: { code: 'INTERNAL_SERVER_ERROR' },
+    };
+  };
+}
+
+/** Exhaustiveness check for `switch` statements over unions. */
+export function assertNever(value: never): never {
+  throw new Error(`unexpected value ${String(value)}`);
+}

@@ -1,0 +1,187 @@
+/**
+ * The event bus: how services tell each other what happened. Two implementations with the same
+ * contract — Redis Streams with consumer groups (services mode) and in-process (embedded mode):
+ *
+ * - each event of a topic is delivered to one consumer of every subscribed group, at least once;
+ * - it is acknowledged only after the handler resolves, so handlers must be idempotent
+ *   (see `ProcessedEvent` tables);
+ * - a failing handler is retried with exponential backoff, and after `maxDeliveries` the event goes
+ *   to the dead-letter list with the last error.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { Logger } from './logger.js';
+
+export interface DomainEvent<T = unknown> {
+  id: string;
+  topic: string;
+  payload: T;
+  occurredAt: string;
+}
+
+export type EventHandler = (event: DomainEvent) => Promise<void>;
+
+export interface DeadLetter {
+  event: DomainEvent;
+  group: string;
+  error: string;
+  deliveries: number;
+}
+
+export interface EventBus {
+  publish(event: DomainEvent): Promise<void>;
+  /** Starts delivering `topic` to `handler` as a member of consumer group `group`. */
+  subscribe(topic: string, group: string, handler: EventHandler): void;
+  deadLetters(): Promise<DeadLetter[]>;
+  close(): Promise<void>;
+}
+
+export interface DeliveryPolicy {
+  maxDeliveries: number;
+  /** First retry delay; doubles each time. */
+  backoffMs: number;
+}
+
+export const defaultDeliveryPolicy: DeliveryPolicy = { maxDeliveries: 5, backoffMs: 200 };
+
+/** A new event with a fresh id. */
+export function domainEvent<T>(topic: string, payload: T, id: string = randomUUID()): DomainEvent<T> {
+  return { id, topic, payload, occurredAt: new Date().toISOString() };
+}
+
+const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+/** In-process bus for the embedded mode: same delivery contract, no persistence beyond the outbox. */
+export function createInProcessEventBus(logger: Logger, policy: DeliveryPolicy = defaultDeliveryPolicy): EventBus {
+  const groups = new Map<string, Map<string, EventHandler>>(); // topic -> group -> handler
+  const dead: DeadLetter[] = [];
+  const timers = new Set<NodeJS.Timeout>();
+  let closed = false;
+
+  function deliver(event: DomainEvent, group: string, handler: EventHandler, delivery: number) {
+    if (closed) return;
+    handler(event).catch((error: unknown) => {
+      if (delivery >= policy.maxDeliveries) {
+        dead.push({ event, group, error: errorText(error), deliveries: delivery });
+        logger.error({ err: error, eventId: event.id, topic: event.topic, group }, 'event dead-lettered');
+        return;
+      }
+      logger.warn({ err: error, eventId: event.id, topic: event.topic, group, delivery }, 'event handler failed, retrying');
+      const timer = setTimeout(() => {
+        timers.delete(timer);
+        deliver(event, group, handler, delivery + 1);
+      }, policy.backoffMs * 2 ** (delivery - 1));
+      timers.add(timer);
+    });
+  }
+
+  return {
+    async publish(event) {
+      for (const [group, handler] of groups.get(event.topic) ?? []) {
+        queueMicrotask(() => deliver(event, group, handler, 1));
+      }
+    },
+    subscribe(topic, group, handler) {
+      const byGroup = groups.get(topic) ?? new Map<string, EventHandler>();
+      byGroup.set(group, handler);
+      groups.set(topic, byGroup);
+    },
+    async deadLetters() {
+      return [...dead];
+    },
+    async close() {
+      closed = true;
+      for (const timer of timers) clearTimeout(timer);
+    },
+  };
+}
+
+const streamKey = (topic: string) => `meridian:events:${topic}`;
+const deadLetterKey = 'meridian:events:dead-letter';
+
+/**
+ * Redis Streams bus. `connection` is used for publishing; each subscription opens its own blocking
+ * connection (`connection.duplicate()`). Pending entries of dead consumers are re-claimed after
+ * `claimIdleMs` with XAUTOCLAIM.
+ */
+export function createRedisEventBus(
+  connection: Redis,
+  logger: Logger,
+  options: Partial<DeliveryPolicy> & { consumer?: string; claimIdleMs?: number; maxLen?: number } = {},
+): EventBus {
+  const policy = { ...defaultDeliveryPolicy, ...options };
+  const consumer = options.consumer ?? `${process.pid}-${randomUUID().slice(0, 8)}`;
+  const claimIdleMs = options.claimIdleMs ?? 15_000;
+  const readers: Redis[] = [];
+  let closed = false;
+
+  async function handleEntry(topic: string, group: string, handler: EventHandler, entryId: string, fields: string[], reader: Redis) {
+    const raw = fields[fields.indexOf('event') + 1];
+    const event = JSON.parse(raw ?? '{}') as DomainEvent;
+    try {
+      await handler(event);
+      await reader.xack(streamKey(topic), group, entryId);
+    } catch (error) {
+      const pending = (await reader.xpending(streamKey(topic), group, entryId, entryId, 1)) as [string, string, number, number][];
+      const deliveries = pending[0]?.[3] ?? 1;
+      if (deliveries >= policy.maxDeliveries) {
+        const letter: DeadLetter = { event, group, error: errorText(error), deliveries };
+        await reader.multi().xadd(deadLetterKey, '*', 'letter', JSON.stringify(letter)).xack(streamKey(topic), group, entryId).exec();
+        logger.error({ err: error, eventId: event.id, topic, group }, 'event dead-lettered');
+      } else {
+        logger.warn({ err: error, eventId: event.id, topic, group, deliveries }, 'event handler failed, will retry');
+      }
+    }
+  }
+
+  async function run(topic: string, group: string, handler: EventHandler) {
+    const reader = connection.duplicate();
+    readers.push(reader);
+    const key = streamKey(topic);
+    await reader.xgroup('CREATE', key, group, '0', 'MKSTREAM').catch((error: Error) => {
+      if (!error.message.includes('BUSYGROUP')) throw error;
+    });
+    let lastClaim = 0;
+    while (!closed) {
+      try {
+        const now = Date.now();
+        if (now - lastClaim > Math.min(claimIdleMs, policy.backoffMs * 4)) {
+          lastClaim = now;
+          // Entries left pending by a crashed consumer, or by a failed handler, come back here once
+          // they have been idle long enough: that idle time is the retry backoff.
+          const [, claimed] = (await reader.xautoclaim(key, group, consumer, Math.max(policy.backoffMs, 1), '0', 'COUNT', 50)) as [string, [string, string[]][]];
+          for (const [id, fields] of claimed) {
+            if (fields) await handleEntry(topic, group, handler, id, fields, reader);
+          }
+        }
+        const result = (await reader.xreadgroup('GROUP', group, consumer, 'COUNT', 50, 'BLOCK', 500, 'STREAMS', key, '>')) as
+          | [string, [string, string[]][]][]
+          | null;
+        for (const [, entries] of result ?? []) {
+          for (const [id, fields] of entries) await handleEntry(topic, group, handler, id, fields, reader);
+        }
+      } catch (error) {
+        if (closed) return;
+        logger.error({ err: error, topic, group }, 'event consumer loop failed; retrying in 1s');
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    }
+  }
+
+  return {
+    async publish(event) {
+      await connection.xadd(streamKey(event.topic), 'MAXLEN', '~', options.maxLen ?? 100_000, '*', 'event', JSON.stringify(event));
+    },
+    subscribe(topic, group, handler) {
+      void run(topic, group, handler);
+    },
+    async deadLetters() {
+      const entries = (await connection.xrange(deadLetterKey, '-', '+')) as [string, string[]][];
+      return entries.map(([, fields]) => JSON.parse(fields[1] ?? '{}') as DeadLetter);
+    },
+    async close() {
+      closed = true;
+      await Promise.all(readers.map((r) => r.quit().catch(() => r.disconnect())));
+    },
+  };
+}

@@ -1,0 +1,178 @@
+/**
+ * Serves an Apollo Server on `node:http`: the one HTTP front door of the router and of every
+ * subgraph. It bounds the request body, opens the correlation-id scope, serves `/health` and any
+ * extra JSON routes, and hands GraphQL requests (and the landing page on `GET /`) to Apollo.
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
+import type { Logger } from './logger.js';
+import { withCorrelationId } from './logger.js';
+
+export const correlationHeader = 'x-correlation-id';
+const correlationIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** Extra routes answered before GraphQL, e.g. `/.well-known/jwks.json`. */
+export type Route = (req: IncomingMessage) => Promise<{ status: number; body: unknown; headers?: Record<string, string> }>;
+
+export interface HttpServerOptions<TContext extends BaseContext> {
+  apollo: ApolloServer<TContext>;
+  /** Builds the per-request context; may throw a GraphQLError (e.g. UNAUTHENTICATED). */
+  context: (req: IncomingMessage, correlationId: string) => Promise<TContext>;
+  logger: Logger;
+  port: number;
+  host?: string;
+  /** Requests with a larger body get 413 and `PAYLOAD_TOO_LARGE`. */
+  maxBodyBytes: number;
+  routes?: Record<string, Route>;
+  /** `GET /health` answers 200 while this is true, 503 otherwise. */
+  isReady?: () => boolean;
+  /** Called once per finished request, e.g. for metrics. */
+  onResponse?: (info: { path: string; status: number; seconds: number }) => void;
+}
+
+export interface RunningHttpServer {
+  server: Server;
+  port: number;
+  url: string;
+  stop(): Promise<void>;
+}
+
+class BodyTooLarge extends Error {}
+
+function readBody(req: IncomingMessage, limit: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > limit) {
+      reject(new BodyTooLarge());
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        reject(new BodyTooLarge());
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
+  res.end(JSON.stringify(body));
+}
+
+const errorBody = (code: string, message: string) => ({ errors: [{ message, extensions: { code } }] });
+
+/** Starts the server; `port: 0` picks a free port (see `url`). */
+export async function startHttpServer<TContext extends BaseContext>(
+  options: HttpServerOptions<TContext>,
+): Promise<RunningHttpServer> {
+  const { apollo, logger, maxBodyBytes } = options;
+
+  async function handle(req: IncomingMessage, res: ServerResponse, correlationId: string) {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (url.pathname === '/health') {
+      const ready = options.isReady?.() ?? true;
+      sendJson(res, ready ? 200 : 503, { status: ready ? 'ok' : 'starting' });
+      return;
+    }
+    const route = options.routes?.[url.pathname];
+    if (route) {
+      const answer = await route(req);
+      sendJson(res, answer.status, answer.body, answer.headers);
+      return;
+    }
+    if (url.pathname !== '/' && url.pathname !== '/graphql') {
+      sendJson(res, 404, errorBody('NOT_FOUND', `No route ${url.pathname}; GraphQL is served at /graphql`));
+      return;
+    }
+
+    let body: unknown;
+    if (req.method === 'POST') {
+      let raw: string;
+      try {
+        raw = await readBody(req, maxBodyBytes);
+      } catch (error) {
+        if (error instanceof BodyTooLarge) {
+          sendJson(res, 413, errorBody('PAYLOAD_TOO_LARGE', `Request body is larger than the limit of ${maxBodyBytes} bytes`), { connection: 'close' });
+          return;
+        }
+        throw error;
+      }
+      const isJson = (req.headers['content-type'] ?? '').includes('json');
+      try {
+        body = isJson && raw.length > 0 ? JSON.parse(raw) : raw;
+      } catch {
+        sendJson(res, 400, errorBody('BAD_REQUEST', 'Request body is not valid JSON'));
+        return;
+      }
+    }
+
+    const headers = new HeaderMap();
+    for (const [name, value] of Object.entries(req.headers)) {
+      if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+    }
+    const response = await apollo.executeHTTPGraphQLRequest({
+      httpGraphQLRequest: { method: (req.method ?? 'GET').toUpperCase(), headers, search: url.search, body },
+      context: () => options.context(req, correlationId),
+    });
+    for (const [name, value] of response.headers) res.setHeader(name, value);
+    res.statusCode = response.status ?? 200;
+    if (response.body.kind === 'complete') {
+      res.end(response.body.string);
+      return;
+    }
+    for await (const chunk of response.body.asyncIterator) res.write(chunk);
+    res.end();
+  }
+
+  const server = createServer((req, res) => {
+    const given = req.headers[correlationHeader];
+    const correlationId =
+      typeof given === 'string' && correlationIdPattern.test(given) ? given : randomUUID();
+    res.setHeader(correlationHeader, correlationId);
+    const started = process.hrtime.bigint();
+    withCorrelationId(correlationId, () => {
+      handle(req, res, correlationId)
+        .catch((error: unknown) => {
+          logger.error({ err: error }, 'request failed');
+          if (!res.headersSent) sendJson(res, 500, errorBody('INTERNAL_SERVER_ERROR', 'Internal server error'));
+          else res.end();
+        })
+        .finally(() => {
+          options.onResponse?.({
+            path: req.url ?? '/',
+            status: res.statusCode,
+            seconds: Number(process.hrtime.bigint() - started) / 1e9,
+          });
+        });
+    });
+  });
+  server.keepAliveTimeout = 65_000;
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host ?? '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const host = options.host && options.host !== '0.0.0.0' ? options.host : '127.0.0.1';
+  return {
+    server,
+    port,
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    async stop() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      });
+    },
+  };
+}

@@ -1,0 +1,75 @@
+/** The shared kit: what the router and every subgraph use. Nothing here knows a domain. */
+export {
+  assertOwnerOrAdmin,
+  bearerToken,
+  canSee,
+  createJwksVerifier,
+  createVerifier,
+  requireViewer,
+  viewerOf,
+  type Role,
+  type TokenSettings,
+  type TokenVerifier,
+  type Viewer,
+} from './auth.js';
+export {
+  defaultPorts,
+  readCommonConfig,
+  readSubgraphConfig,
+  stopOnSignals,
+  subgraphNames,
+  type CommonConfig,
+  type Env,
+  type SubgraphConfig,
+  type SubgraphName,
+} from './config.js';
+export { dropDatabase, ensureDatabase, migrate, migrationsDir, pgAdapter } from './database.js';
+export { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres.js';
+export {
+  assertNever,
+  badInput,
+  createErrorFormatter,
+  DomainError,
+  errorCodes,
+  forbidden,
+  graphQLErrorOf,
+  notFound,
+  unauthenticated,
+  type ErrorCode,
+} from './errors.js';
+export {
+  createInProcessEventBus,
+  createRedisEventBus,
+  defaultDeliveryPolicy,
+  domainEvent,
+  type DeadLetter,
+  type DeliveryPolicy,
+  type DomainEvent,
+  type EventBus,
+  type EventHandler,
+} from './events.js';
+export { correlationHeader, startHttpServer, type HttpServerOptions, type Route, type RunningHttpServer } from './http-server.js';
+export { groupLoader, rowLoader, DataLoader } from './loaders.js';
+export { createLogger, currentCorrelationId, withCorrelationId, type Logger } from './logger.js';
+export { startOutboxRelay, type OutboxRelay, type RawSqlClient } from './outbox.js';
+export {
+  afterCursor,
+  decodeCursor,
+  encodeCursor,
+  maxPageSize,
+  newestFirst,
+  pageArgs,
+  toConnection,
+  type Connection,
+  type Cursor,
+  type PageArgs,
+} from './pagination.js';
+export {
+  readSchemaFile,
+  startSubgraph,
+  type RunningSubgraph,
+  type SubgraphContext,
+  type SubgraphOptions,
+} from './subgraph-server.js';
+export { DateTimeScalar } from './scalars.js';
+export { connectEventBus, runSubgraphProcess, type SharedAdapters } from './process.js';

@@ -1,0 +1,112 @@
+/**
+ * Bootstraps one subgraph: `@apollo/subgraph` schema, Apollo Server with the shared error policy,
+ * served by the shared HTTP front door. Each request's viewer comes from the bearer token, verified
+ * here — never from a header the subgraph cannot check.
+ */
+import { readFileSync } from 'node:fs';
+import { ApolloServer } from '@apollo/server';
+import {
+  ApolloServerPluginInlineTraceDisabled,
+  ApolloServerPluginLandingPageDisabled,
+  ApolloServerPluginSchemaReportingDisabled,
+  ApolloServerPluginUsageReportingDisabled,
+} from '@apollo/server/plugin/disabled';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import type { GraphQLSchemaModule } from '@apollo/subgraph/dist/schema-helper/index.js';
+import { parse } from 'graphql';
+import { viewerOf, type TokenVerifier, type Viewer } from './auth.js';
+import { createErrorFormatter, DomainError, graphQLErrorOf } from './errors.js';
+import { startHttpServer, type Route, type RunningHttpServer } from './http-server.js';
+import type { Logger } from './logger.js';
+
+/** What every subgraph resolver gets in its context. */
+export interface SubgraphContext {
+  viewer: Viewer | null;
+  correlationId: string;
+  logger: Logger;
+}
+
+export interface SubgraphOptions<TContext extends SubgraphContext> {
+  name: string;
+  /** The subgraph's SDL (its `schema.graphql`). */
+  typeDefs: string;
+  /** Resolvers typed by the subgraph's generated `Resolvers` type. */
+  resolvers: object;
+  port: number;
+  host?: string;
+  production: boolean;
+  verifyToken: TokenVerifier;
+  logger: Logger;
+  /** Adds the per-request parts (DataLoaders) to the base context. */
+  extendContext: (base: SubgraphContext) => TContext;
+  routes?: Record<string, Route>;
+  maxBodyBytes?: number;
+  /** Closed after the HTTP server stops (Prisma client, bus, relays). */
+  onStop?: () => Promise<void>;
+}
+
+export interface RunningSubgraph {
+  name: string;
+  url: string;
+  http: RunningHttpServer;
+  stop(): Promise<void>;
+}
+
+/** Reads `schema.graphql` next to a subgraph's `src/` folder, given `import.meta.url` of a file in `src/`. */
+export function readSchemaFile(srcFileUrl: string, depth = 1): string {
+  return readFileSync(new URL(`${'../'.repeat(depth)}schema.graphql`, srcFileUrl), 'utf8');
+}
+
+/** Starts a subgraph server; resolves once it listens. */
+export async function startSubgraph<TContext extends SubgraphContext>(
+  options: SubgraphOptions<TContext>,
+): Promise<RunningSubgraph> {
+  const { logger, production } = options;
+  const apollo = new ApolloServer<TContext>({
+    schema: buildSubgraphSchema({ typeDefs: parse(options.typeDefs), resolvers: options.resolvers as GraphQLSchemaModule['resolvers'] }),
+    introspection: !production,
+    includeStacktraceInErrorResponses: !production,
+    formatError: createErrorFormatter({
+      exposeInternals: !production,
+      onInternal: (error) => logger.error({ err: error }, 'unexpected error in resolver'),
+    }),
+    plugins: [
+      ApolloServerPluginLandingPageDisabled(),
+      ApolloServerPluginUsageReportingDisabled(),
+      ApolloServerPluginSchemaReportingDisabled(),
+      ApolloServerPluginInlineTraceDisabled(),
+    ],
+  });
+  await apollo.start();
+
+  const http = await startHttpServer<TContext>({
+    apollo,
+    logger,
+    port: options.port,
+    host: options.host,
+    maxBodyBytes: options.maxBodyBytes ?? 1_000_000,
+    routes: options.routes,
+    async context(req, correlationId) {
+      let viewer: Viewer | null;
+      try {
+        viewer = await viewerOf(options.verifyToken, req.headers.authorization);
+      } catch (error) {
+        if (error instanceof DomainError) throw graphQLErrorOf(error.code, error.message);
+        throw error;
+      }
+      return options.extendContext({ viewer, correlationId, logger: logger.child({ correlationId }) });
+    },
+  });
+  logger.info({ url: `${http.url}/graphql` }, `${options.name} subgraph listening`);
+
+  return {
+    name: options.name,
+    url: `${http.url}/graphql`,
+    http,
+    async stop() {
+      await http.stop();
+      await apollo.stop();
+      await options.onStop?.();
+    },
+  };
+}

@@ -1,0 +1,21 @@
+/** Use case: an account was registered in auth -> create its profile (idempotent per event). */
+import type { DomainEvent, Logger } from '#kit';
+import { newProfile } from '../domain/user.ts';
+import type { UserStore } from '../adapters/prisma-user-store.ts';
+
+/** Payload of the `user.registered` event emitted by the auth subgraph. */
+export interface UserRegistered {
+  userId: string;
+  email: string;
+  displayName: string;
+  registeredAt: string;
+}
+
+export async function registerProfile(deps: { users: UserStore; logger: Logger }, event: DomainEvent) {
+  const payload = event.payload as UserRegistered;
+  const created = await deps.users.createFromEvent(
+    event.id,
+    newProfile({ id: payload.userId, email: payload.email, displayName: payload.displayName }, new Date(payload.registeredAt)),
+  );
+  deps.logger.info({ userId: payload.userId, eventId: event.id, created }, 'user.registered handled');
+}

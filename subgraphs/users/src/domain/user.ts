@@ -1,0 +1,62 @@
+/** A user's profile: the users subgraph's own view of a person. Pure: no I/O. */
+import { badInput } from '#kit';
+
+export interface Preferences {
+  locale: string;
+  currency: string;
+  marketingEmails: boolean;
+}
+
+export interface Address {
+  id: string;
+  userId: string;
+  label: string;
+  line1: string;
+  line2: string | null;
+  city: string;
+  postalCode: string;
+  country: string;
+  isDefault: boolean;
+}
+
+export interface UserProfile {
+  id: string;
+  email: string;
+  displayName: string;
+  preferences: Preferences;
+  createdAt: Date;
+}
+
+export const defaultPreferences: Preferences = { locale: 'en-GB', currency: 'EUR', marketingEmails: false };
+
+/** Reads stored preferences, filling what is missing or malformed with defaults. */
+export function preferencesFrom(stored: unknown): Preferences {
+  const value = (stored && typeof stored === 'object' ? stored : {}) as Record<string, unknown>;
+  return {
+    locale: typeof value.locale === 'string' ? value.locale : defaultPreferences.locale,
+    currency: typeof value.currency === 'string' && /^[A-Z]{3}$/.test(value.currency) ? value.currency : defaultPreferences.currency,
+    marketingEmails: typeof value.marketingEmails === 'boolean' ? value.marketingEmails : defaultPreferences.marketingEmails,
+  };
+}
+
+// Control characters and bidirectional overrides make names that display differently than stored.
+const invisible = /[\p{Cc}\p{Cf}]/u;
+
+/** A display name: trimmed, 1..80 characters, no control or formatting characters. */
+export function displayName(raw: string): string {
+  const name = raw.normalize('NFC').trim();
+  if (name.length === 0 || name.length > 80) throw badInput('displayName must be 1 to 80 characters', { field: 'displayName' });
+  if (invisible.test(name)) throw badInput('displayName must not contain control characters', { field: 'displayName' });
+  return name;
+}
+
+/** The profile created when an account registers. */
+export function newProfile(input: { id: string; email: string; displayName: string }, now: Date): UserProfile {
+  return {
+    id: input.id,
+    email: input.email.trim().toLowerCase(),
+    displayName: displayName(input.displayName),
+    preferences: defaultPreferences,
+    createdAt: now,
+  };
+}

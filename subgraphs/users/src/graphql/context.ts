@@ -1,0 +1,14 @@
+import { groupLoader, rowLoader, type SubgraphContext } from '#kit';
+import type { UserStore } from '../adapters/prisma-user-store.ts';
+
+/** Per-request loaders: one query per entity type per request. */
+export function createLoaders(users: UserStore) {
+  return {
+    user: rowLoader((ids: readonly string[]) => users.byIds(ids), (u) => u.id),
+    addresses: groupLoader((ids: readonly string[]) => users.addressesOf(ids), (a) => a.userId),
+  };
+}
+
+export interface Context extends SubgraphContext {
+  loaders: ReturnType<typeof createLoaders>;
+}

@@ -1,0 +1,32 @@
+/** GraphQL <-> users use cases. Private fields are the owner's (or an admin's) only. */
+import { canSee, DateTimeScalar, forbidden, requireViewer } from '#kit';
+import type { Resolvers } from '../__generated__/resolvers-types.ts';
+import type { UserProfile } from '../domain/user.ts';
+import type { Context } from './context.ts';
+
+function ownOnly<T>(read: (user: UserProfile, ctx: Context) => T) {
+  return (user: UserProfile, _args: unknown, ctx: Context): T => {
+    if (!canSee(ctx.viewer, user.id)) throw forbidden("Only the user and admins can see this");
+    return read(user, ctx);
+  };
+}
+
+export function createResolvers(): Resolvers {
+  return {
+    DateTime: DateTimeScalar,
+    Query: {
+      me: (_, __, { viewer, loaders }) => (viewer ? loaders.user.load(viewer.id) : null),
+      user: async (_, { id }, { viewer, loaders }) => {
+        const who = requireViewer(viewer);
+        if (!canSee(who, id)) throw forbidden("You can only read your own profile");
+        return loaders.user.load(id);
+      },
+    },
+    User: {
+      __resolveReference: (ref, { loaders }) => loaders.user.load(ref.id),
+      email: ownOnly((u) => u.email),
+      preferences: ownOnly((u) => u.preferences),
+      addresses: ownOnly((u, ctx) => ctx.loaders.addresses.load(u.id)),
+    },
+  };
+}

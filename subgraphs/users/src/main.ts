@@ -1,0 +1,4 @@
+import { runSubgraphProcess } from '#kit';
+import { startUsersSubgraph } from './subgraph.ts';
+
+await runSubgraphProcess('users', process.env, startUsersSubgraph);

@@ -1,0 +1,26 @@
+/** Composition root of the users subgraph: config + shared adapters -> running server. */
+import { createJwksVerifier, createLogger, readSchemaFile, startSubgraph, type SharedAdapters, type SubgraphConfig } from '#kit';
+import { createUserStore, createUsersDb } from './adapters/prisma-user-store.ts';
+import { registerProfile } from './app/register-profile.ts';
+import { createLoaders } from './graphql/context.ts';
+import { createResolvers } from './graphql/resolvers.ts';
+
+export async function startUsersSubgraph(config: SubgraphConfig, deps: SharedAdapters) {
+  const logger = createLogger('users', config.logLevel);
+  const db = createUsersDb(config.databaseUrl, config.databasePoolMax);
+  const users = createUserStore(db);
+  deps.bus.subscribe('user.registered', 'users', (event) => registerProfile({ users, logger }, event));
+  return startSubgraph({
+    name: 'users',
+    typeDefs: readSchemaFile(import.meta.url),
+    resolvers: createResolvers(),
+    port: config.port,
+    host: config.host,
+    production: config.production,
+    maxBodyBytes: config.maxBodyBytes,
+    verifyToken: createJwksVerifier(config.tokens),
+    logger,
+    extendContext: (base) => ({ ...base, loaders: createLoaders(users) }),
+    onStop: () => db.$disconnect(),
+  });
+}
