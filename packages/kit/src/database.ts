@@ -3,6 +3,7 @@
  * of `prisma/<name>/migrations`, and the driver adapter every generated Prisma client runs on.
  */
 import { createHash, randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,9 +15,27 @@ const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 /** The migrations folder of a subgraph's Prisma schema. */
 export const migrationsDir = (subgraph: string) => join(repoRoot, 'prisma', subgraph, 'migrations');
 
+/**
+ * Every SQL statement the services send, by database name, for tests that count queries (the
+ * batching test) — emitted only while someone listens.
+ */
+export const sqlEvents = new EventEmitter<{ query: [{ database: string; sql: string }] }>();
+
 /** The driver adapter a generated Prisma client is constructed with. */
 export function pgAdapter(connectionString: string, poolMax = 10): PrismaPg {
-  return new PrismaPg({ connectionString, max: poolMax, idleTimeoutMillis: 30_000 });
+  const pool = new pg.Pool({ connectionString, max: poolMax, idleTimeoutMillis: 30_000 });
+  const database = decodeURIComponent(new URL(connectionString).pathname.slice(1));
+  pool.on('connect', (client) => {
+    const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+    client.query = ((...args: unknown[]) => {
+      if (sqlEvents.listenerCount('query') > 0) {
+        const first = args[0] as string | { text?: string };
+        sqlEvents.emit('query', { database, sql: typeof first === 'string' ? first : (first.text ?? '') });
+      }
+      return query(...args);
+    }) as typeof client.query;
+  });
+  return new PrismaPg(pool, { disposeExternalPool: true });
 }
 
 /** Creates the database named in `connectionString` when it does not exist yet. */

@@ -13,7 +13,7 @@ import { withCorrelationId } from './logger.js';
 export const correlationHeader = 'x-correlation-id';
 const correlationIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;
 
-/** Extra routes answered before GraphQL, e.g. `/.well-known/jwks.json`. */
+/** Extra routes answered before GraphQL, e.g. `/.well-known/jwks.json`; a string body is sent as text. */
 export type Route = (req: IncomingMessage) => Promise<{ status: number; body: unknown; headers?: Record<string, string> }>;
 
 export interface HttpServerOptions<TContext extends BaseContext> {
@@ -87,7 +87,12 @@ export async function startHttpServer<TContext extends BaseContext>(
     const route = options.routes?.[url.pathname];
     if (route) {
       const answer = await route(req);
-      sendJson(res, answer.status, answer.body, answer.headers);
+      if (typeof answer.body === 'string') {
+        res.writeHead(answer.status, { 'content-type': 'text/plain; charset=utf-8', ...answer.headers });
+        res.end(answer.body);
+      } else {
+        sendJson(res, answer.status, answer.body, answer.headers);
+      }
       return;
     }
     if (url.pathname !== '/' && url.pathname !== '/graphql') {

@@ -23,7 +23,7 @@ export {
   type SubgraphConfig,
   type SubgraphName,
 } from './config.js';
-export { dropDatabase, ensureDatabase, migrate, migrationsDir, pgAdapter } from './database.js';
+export { dropDatabase, ensureDatabase, migrate, migrationsDir, pgAdapter, sqlEvents } from './database.js';
 export { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres.js';
 export {
   assertNever,
@@ -73,3 +73,5 @@ export {
 } from './subgraph-server.js';
 export { DateTimeScalar } from './scalars.js';
 export { connectEventBus, runSubgraphProcess, type SharedAdapters } from './process.js';
+export { createObjectStore, startEmbeddedS3, type ObjectStore, type ObjectStoreConfig } from './object-store.js';
+export { visibleText } from './text.js';

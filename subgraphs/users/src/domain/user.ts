@@ -1,5 +1,5 @@
 /** A user's profile: the users subgraph's own view of a person. Pure: no I/O. */
-import { badInput } from '#kit';
+import { visibleText } from '#kit';
 
 export interface Preferences {
   locale: string;
@@ -39,16 +39,8 @@ export function preferencesFrom(stored: unknown): Preferences {
   };
 }
 
-// Control characters and bidirectional overrides make names that display differently than stored.
-const invisible = /[\p{Cc}\p{Cf}]/u;
-
 /** A display name: trimmed, 1..80 characters, no control or formatting characters. */
-export function displayName(raw: string): string {
-  const name = raw.normalize('NFC').trim();
-  if (name.length === 0 || name.length > 80) throw badInput('displayName must be 1 to 80 characters', { field: 'displayName' });
-  if (invisible.test(name)) throw badInput('displayName must not contain control characters', { field: 'displayName' });
-  return name;
-}
+export const displayName = (raw: string): string => visibleText(raw, { field: 'displayName', max: 80 });
 
 /** The profile created when an account registers. */
 export function newProfile(input: { id: string; email: string; displayName: string }, now: Date): UserProfile {

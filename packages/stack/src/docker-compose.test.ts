@@ -1,0 +1,69 @@
+/**
+ * Docker cannot run on the CI machine, so the compose file is checked by reading it: every service
+ * the code needs is there, healthy-gated, and its ports and variables agree with `.env.example`.
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { defaultPorts, subgraphNames } from '#kit';
+
+const root = new URL('../../../', import.meta.url);
+const compose = parse(readFileSync(new URL('docker-compose.yml', root), 'utf8'), { merge: true }) as {
+  services: Record<string, { environment?: Record<string, string>; healthcheck?: unknown; depends_on?: Record<string, { condition: string }>; command?: string[]; ports?: string[] }>;
+};
+const envExample = new Map(
+  readFileSync(new URL('.env.example', root), 'utf8')
+    .split('\n')
+    .filter((line) => /^[A-Z0-9_]+=/.test(line))
+    .map((line) => {
+      const [key, rest = ''] = line.split('=', 2) as [string, string];
+      return [key, rest.replace(/\s+#.*$/, '').trim()];
+    }),
+);
+const initSql = readFileSync(new URL('docker/postgres/init.sql', root), 'utf8');
+const services = compose.services;
+
+describe('docker-compose.yml', () => {
+  it('has the infrastructure, the migration step, every subgraph and the router', () => {
+    expect(Object.keys(services).sort()).toEqual(
+      ['postgres', 'redis', 'minio', 'minio-init', 'migrate', ...subgraphNames, 'router'].sort(),
+    );
+  });
+
+  it.each(subgraphNames)('the %s service runs its main on the documented port and database', (name) => {
+    const service = services[name]!;
+    const upper = name.toUpperCase();
+    expect(service.command).toEqual(['npx', 'tsx', `subgraphs/${name}/src/main.ts`]);
+    expect(service.environment?.[`${upper}_PORT`]).toBe(String(defaultPorts[name]));
+    expect(envExample.get(`${upper}_PORT`)).toBe(String(defaultPorts[name]));
+    const database = new URL(service.environment![`${upper}_DATABASE_URL`]!.replace(/\$\{[^}]+\}/g, 'x')).pathname.slice(1);
+    expect(new URL(envExample.get(`${upper}_DATABASE_URL`)!).pathname.slice(1)).toBe(database);
+    expect(initSql).toContain(`CREATE DATABASE ${database};`);
+    expect(services.migrate!.environment?.[`${upper}_DATABASE_URL`]).toBe(service.environment![`${upper}_DATABASE_URL`]);
+    expect(services.router!.environment?.[`${upper}_URL`]).toBe(`http://${name}:${defaultPorts[name]}/graphql`);
+  });
+
+  it('every variable a Node service is given is documented in .env.example', () => {
+    const nodeServices = ['migrate', ...subgraphNames, 'router'];
+    const undocumented = nodeServices.flatMap((name) =>
+      Object.keys(services[name]!.environment ?? {}).filter((key) => !envExample.has(key)).map((key) => `${name}: ${key}`),
+    );
+    expect(undocumented).toEqual([]);
+  });
+
+  it('every long-running service has a healthcheck and waits for what it needs to be healthy', () => {
+    for (const [name, service] of Object.entries(services)) {
+      if (name === 'migrate' || name === 'minio-init') continue;
+      expect(service.healthcheck, name).toBeDefined();
+    }
+    for (const name of subgraphNames) {
+      const needs = services[name]!.depends_on!;
+      expect(needs.migrate?.condition).toBe('service_completed_successfully');
+      expect(needs.redis?.condition).toBe('service_healthy');
+    }
+    expect(services.migrate!.depends_on!.postgres?.condition).toBe('service_healthy');
+    expect(services.documents!.depends_on!['minio-init']?.condition).toBe('service_completed_successfully');
+    for (const name of subgraphNames) expect(services.router!.depends_on![name]?.condition).toBe('service_healthy');
+    expect(services.router!.ports).toEqual([`${defaultPorts.router}:${defaultPorts.router}`]);
+  });
+});

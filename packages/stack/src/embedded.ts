@@ -1,0 +1,128 @@
+/**
+ * The embedded mode: the whole product in one Node process with nothing installed. Each subgraph
+ * gets its own PGlite database (served over the Postgres wire protocol), migrations are applied,
+ * demo data is seeded on first start, files go to an embedded S3 server, events use the in-process
+ * bus, and the router serves a supergraph composed for the ports actually in use.
+ */
+import { writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import {
+  createInProcessEventBus,
+  createObjectStore,
+  createLogger,
+  defaultPorts,
+  migrate,
+  migrationsDir,
+  startEmbeddedPostgres,
+  startEmbeddedS3,
+  subgraphNames,
+  type ObjectStore,
+  type RunningSubgraph,
+  type SubgraphConfig,
+  type SubgraphName,
+} from '#kit';
+import { composeSupergraph, defaultSupergraphConfig, readSupergraphConfig, withUrls } from '../../../router/src/compose.ts';
+import { startRouter, type RunningRouter } from '../../../router/src/router.ts';
+import { seedDemoData } from './seed.ts';
+import { subgraphStarters } from './subgraphs.ts';
+
+export interface EmbeddedOptions {
+  dataDir: string;
+  /** Router port; 0 picks a free one. */
+  routerPort: number;
+  /** `default`: 4001..4006 as in supergraph.yaml; `ephemeral`: any free ports (tests). */
+  subgraphPorts: 'default' | 'ephemeral';
+  production?: boolean;
+  logLevel?: string;
+  seed?: boolean;
+  /**
+   * Use these PostgreSQL databases instead of starting PGlite (the tests run the same in-process
+   * stack against the machine's real PostgreSQL). Migrations are applied to them too.
+   */
+  databaseUrls?: Record<SubgraphName, string>;
+}
+
+export interface EmbeddedStack {
+  router: RunningRouter;
+  subgraphs: Record<SubgraphName, RunningSubgraph>;
+  databaseUrls: Record<SubgraphName, string>;
+  /** True when this start seeded the demo data (first start on this data folder). */
+  seeded: boolean;
+  /** The embedded object store (documents' files). */
+  objects: ObjectStore;
+  stop(): Promise<void>;
+}
+
+export const bucketName = 'meridian-documents';
+
+export async function startEmbeddedStack(options: EmbeddedOptions): Promise<EmbeddedStack> {
+  const logLevel = options.logLevel ?? 'info';
+  const logger = createLogger('embedded', logLevel);
+  const dataDir = resolve(options.dataDir);
+  const stops: (() => Promise<void>)[] = [];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) await stop().catch((error: unknown) => logger.warn({ err: error }, 'stop failed'));
+  };
+
+  try {
+    const databaseUrls = { ...options.databaseUrls } as Record<SubgraphName, string>;
+    for (const name of subgraphNames) {
+      if (!options.databaseUrls) {
+        const database = await startEmbeddedPostgres({ dataDir: join(dataDir, 'postgres', name), database: name });
+        stops.push(() => database.stop());
+        databaseUrls[name] = database.connectionString;
+      }
+      const applied = await migrate(databaseUrls[name], migrationsDir(name));
+      if (applied.length > 0) logger.info({ subgraph: name, applied }, 'migrations applied');
+    }
+
+    const s3 = await startEmbeddedS3({ directory: join(dataDir, 's3'), bucket: bucketName });
+    stops.push(s3.stop);
+
+    const seeded = options.seed === false ? false : await seedDemoData(databaseUrls, s3.config, logger);
+
+    const bus = createInProcessEventBus(logger);
+    stops.push(() => bus.close());
+
+    const tokens = { jwksUrl: '', issuer: 'meridian-auth', audience: 'meridian' };
+    const subgraphs = {} as Record<SubgraphName, RunningSubgraph>;
+    for (const [name, start] of subgraphStarters) {
+      const config: SubgraphConfig = {
+        name,
+        port: options.subgraphPorts === 'default' ? defaultPorts[name] : 0,
+        host: '127.0.0.1',
+        databaseUrl: databaseUrls[name],
+        // PGlite executes one statement at a time; one pooled connection keeps transactions simple.
+        databasePoolMax: options.databaseUrls ? 5 : 1,
+        maxBodyBytes: 1_000_000,
+        production: options.production ?? false,
+        logLevel,
+        redisUrl: undefined,
+        tokens,
+      };
+      subgraphs[name] = await start(config, { bus });
+      stops.push(() => subgraphs[name].stop());
+      if (name === 'auth') tokens.jwksUrl = `${subgraphs.auth.http.url}/.well-known/jwks.json`;
+    }
+
+    const supergraphPath = join(dataDir, 'supergraph.graphql');
+    const urls = Object.fromEntries(subgraphNames.map((n) => [n, subgraphs[n].url]));
+    writeFileSync(supergraphPath, composeSupergraph(withUrls(readSupergraphConfig(defaultSupergraphConfig), urls)));
+
+    const router = await startRouter({
+      supergraphPath,
+      port: options.routerPort,
+      production: options.production ?? false,
+      maxDepth: 15,
+      maxBodyBytes: 256 * 1024,
+      tokens,
+      logger: createLogger('router', logLevel),
+    });
+    stops.push(() => router.stop());
+
+    return { router, subgraphs, databaseUrls, seeded, objects: createObjectStore(s3.config), stop: stopAll };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}

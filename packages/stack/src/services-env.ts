@@ -1,0 +1,19 @@
+/** The environment of the services mode, with local defaults for what is not set (see .env.example). */
+import { defaultPorts, subgraphNames, type Env } from '#kit';
+
+export function servicesEnv(base: Env): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(base)) if (value !== undefined) env[key] = value;
+  const pg = env.POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432';
+  for (const name of subgraphNames) {
+    const upper = name.toUpperCase();
+    env[`${upper}_PORT`] ??= String(defaultPorts[name]);
+    env[`${upper}_DATABASE_URL`] ??= `${pg}/meridian_${name}`;
+    // The router reaches each subgraph on the port it was given, whatever the supergraph file says.
+    env[`${upper}_URL`] ??= `http://127.0.0.1:${env[`${upper}_PORT`]}/graphql`;
+  }
+  env.ROUTER_PORT ??= String(defaultPorts.router);
+  env.REDIS_URL ??= 'redis://127.0.0.1:6379';
+  env.AUTH_JWKS_URL ??= `http://127.0.0.1:${env.AUTH_PORT}/.well-known/jwks.json`;
+  return env;
+}

@@ -1,0 +1,72 @@
+/**
+ * `npm run start:services`: the services mode on one machine. Migrates the databases, then runs
+ * each subgraph and the router as its own process against the PostgreSQL, Redis and S3 named in the
+ * environment (defaults: the local servers, see .env.example), prefixing their output. Stops them
+ * all on Ctrl-C; if one dies, stops the rest and exits non-zero.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { defaultPorts, subgraphNames } from '#kit';
+import { servicesEnv } from './services-env.ts';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+const tsx = join(root, 'node_modules/.bin/tsx');
+const env = servicesEnv(process.env);
+
+async function run(name: string, script: string, args: string[] = []): Promise<ChildProcess> {
+  const child = spawn(tsx, [join(root, script), ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const prefix = `${name.padEnd(9)}| `;
+  for (const stream of [child.stdout, child.stderr]) {
+    let rest = '';
+    stream.on('data', (chunk: Buffer) => {
+      const lines = (rest + chunk.toString()).split('\n');
+      rest = lines.pop() ?? '';
+      for (const line of lines) process.stdout.write(prefix + line + '\n');
+    });
+  }
+  return child;
+}
+
+async function waitHealthy(url: string, child: ChildProcess, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`${url}: process exited with ${child.exitCode}`);
+    const ok = await fetch(url).then((r) => r.ok, () => false);
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${url} did not become healthy`);
+}
+
+const migration = await run('migrate', 'packages/stack/src/migrate-all.ts');
+const code = await new Promise<number | null>((r) => migration.on('exit', r));
+if (code !== 0) process.exit(1);
+
+const children: ChildProcess[] = [];
+const byName = new Map<string, ChildProcess>();
+let stopping = false;
+const stopAll = (exitCode: number) => {
+  if (stopping) return;
+  stopping = true;
+  for (const child of children) child.kill('SIGTERM');
+  setTimeout(() => process.exit(exitCode), 3000).unref();
+  Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.on('exit', r)) : null))).then(() => process.exit(exitCode));
+};
+process.on('SIGINT', () => stopAll(0));
+process.on('SIGTERM', () => stopAll(0));
+
+// auth first: the others fetch its JWKS.
+for (const name of ['auth', ...subgraphNames.filter((n) => n !== 'auth')] as const) {
+  const child = await run(name, `subgraphs/${name}/src/main.ts`);
+  children.push(child);
+  byName.set(name, child);
+  child.on('exit', (c) => !stopping && (console.error(`${name} exited with ${c}`), stopAll(1)));
+  if (name === 'auth') await waitHealthy(`http://127.0.0.1:${env.AUTH_PORT}/health`, child);
+}
+await Promise.all(subgraphNames.map((n) => waitHealthy(`http://127.0.0.1:${env[`${n.toUpperCase()}_PORT`]}/health`, byName.get(n)!)));
+const router = await run('router', 'router/src/main.ts');
+children.push(router);
+router.on('exit', (c) => !stopping && (console.error(`router exited with ${c}`), stopAll(1)));
+await waitHealthy(`http://127.0.0.1:${env.ROUTER_PORT}/health`, router);
+console.log(`\nMeridian services are up: http://127.0.0.1:${env.ROUTER_PORT}/ (router port ${defaultPorts.router} by default)\n`);

@@ -1,0 +1,47 @@
+/**
+ * `tsx router/src/main.ts [--supergraph <file>] [--port <n>]` — serves any composed supergraph file.
+ * Flags win over the environment (SUPERGRAPH_PATH, ROUTER_PORT); see README for every variable.
+ */
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { createLogger, defaultPorts, readCommonConfig, stopOnSignals, subgraphNames } from '#kit';
+import { defaultSupergraphFile } from './compose.ts';
+import { startRouter } from './router.ts';
+
+const { values: flags } = parseArgs({
+  options: { supergraph: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' } },
+});
+const env = z
+  .object({
+    SUPERGRAPH_PATH: z.string().default(defaultSupergraphFile),
+    ROUTER_PORT: z.coerce.number().int().nonnegative().default(defaultPorts.router),
+    ROUTER_HOST: z.string().default('127.0.0.1'),
+    ROUTER_INTROSPECTION: z.enum(['true', 'false']).optional(),
+    ROUTER_MAX_DEPTH: z.coerce.number().int().positive().default(15),
+    ROUTER_MAX_BODY_BYTES: z.coerce.number().int().positive().default(256 * 1024),
+  })
+  .parse(process.env);
+const common = readCommonConfig(process.env);
+const logger = createLogger('router', common.logLevel);
+
+// `<NAME>_URL` overrides a subgraph's routing URL from the supergraph (e.g. container host names).
+const subgraphUrls = Object.fromEntries(
+  subgraphNames.flatMap((name) => {
+    const url = process.env[`${name.toUpperCase()}_URL`];
+    return url ? [[name, url]] : [];
+  }),
+);
+
+const router = await startRouter({
+  supergraphPath: flags.supergraph ?? env.SUPERGRAPH_PATH,
+  port: flags.port ? Number(flags.port) : env.ROUTER_PORT,
+  host: flags.host ?? env.ROUTER_HOST,
+  production: common.production,
+  introspection: env.ROUTER_INTROSPECTION ? env.ROUTER_INTROSPECTION === 'true' : undefined,
+  maxDepth: env.ROUTER_MAX_DEPTH,
+  maxBodyBytes: env.ROUTER_MAX_BODY_BYTES,
+  tokens: common.tokens,
+  subgraphUrls,
+  logger,
+});
+stopOnSignals(() => router.stop(), (message) => logger.info(message));

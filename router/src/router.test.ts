@@ -1,0 +1,201 @@
+/**
+ * The router over the six real subgraphs, composed in this process on the machine's PostgreSQL
+ * with the demo data: federated reads, identity, header propagation, hot reload, production mode.
+ */
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '#kit';
+import { demoOrders, demoUsers } from '../../packages/stack/src/demo-data.ts';
+import { graphql, loginAs, meQuery, productsQuery, startTestStack, type TestStack } from '../../packages/stack/src/test-stack.ts';
+import { startRouter, type RouterOptions, type RunningRouter } from './router.ts';
+
+let stack: TestStack;
+const extraRouters: RunningRouter[] = [];
+
+beforeAll(async () => {
+  stack = await startTestStack();
+});
+afterAll(async () => {
+  for (const router of extraRouters) await router.stop();
+  await stack?.stop();
+});
+
+/** Another router process-alike on the same subgraphs, with some options changed. */
+async function anotherRouter(options: Partial<RouterOptions>): Promise<RunningRouter> {
+  const router = await startRouter({
+    supergraphPath: join(stack.dataDir, 'supergraph.graphql'),
+    port: 0,
+    production: false,
+    maxDepth: 15,
+    maxBodyBytes: 256 * 1024,
+    tokens: { jwksUrl: `${stack.subgraphs.auth.http.url}/.well-known/jwks.json`, issuer: 'meridian-auth', audience: 'meridian' },
+    logger: createLogger('router', 'silent'),
+    ...options,
+  });
+  extraRouters.push(router);
+  return router;
+}
+
+const deepQuery = `{ myOrders { edges { node { buyer { orders { edges { node { buyer { orders { edges { node {
+  buyer { orders { edges { node { buyer { orders { edges { node { id } } } } } } } } } } } } } } } } } } } }`;
+
+describe('router: federated reads', () => {
+  it('lists products across the inventory subgraph, newest first, with money in minor units', async () => {
+    const result = await graphql(stack.url, productsQuery);
+    expect(result.status).toBe(200);
+    expect(result.body).toEqual({
+      data: {
+        products: {
+          edges: [
+            { node: { name: 'Schema pen', price: { amount: 590, currency: 'EUR' } } },
+            { node: { name: 'Resolver hoodie', price: { amount: 4990, currency: 'EUR' } } },
+            { node: { name: 'Tote bag', price: { amount: 1590, currency: 'EUR' } } },
+          ],
+        },
+      },
+    });
+  });
+
+  it("answers the demo customer's `me` from users, auth, orders, inventory, payments and documents", async () => {
+    const token = await loginAs(stack.url);
+    const result = await graphql<{ me: Record<string, any> }>(stack.url, meQuery, { token });
+    expect(result.body.errors).toBeUndefined();
+    const me = result.body.data!.me;
+    expect(me.displayName).toBe('Ada Lovelace');
+    expect(me.roles).toEqual(['CUSTOMER']);
+    const orders = me.orders.edges.map((e: any) => e.node);
+    expect(orders.map((o: any) => [o.status, o.total.amount, o.payment?.status ?? null])).toEqual([
+      ['PENDING', 2490 + 3 * 390, null],
+      ['CANCELLED', 4990, 'FAILED'],
+      ['CONFIRMED', 2 * 1490 + 990, 'SUCCEEDED'],
+    ]);
+    expect(orders[2].items).toEqual([
+      { quantity: 2, product: { name: 'Meridian mug' } },
+      { quantity: 1, product: { name: 'Query planner notebook' } },
+    ]);
+    expect(me.documents).toEqual([
+      { filename: 'invoice-draft.txt', status: 'UPLOADED' },
+      { filename: 'receipt-2026-11-02.txt', status: 'PROCESSED' },
+    ]);
+  });
+
+  it('an anonymous `me` is null; private queries say UNAUTHENTICATED', async () => {
+    expect((await graphql(stack.url, '{ me { id } }')).body).toEqual({ data: { me: null } });
+    const result = await graphql(stack.url, '{ myOrders { edges { node { id } } } }');
+    expect(result.body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+  });
+
+  it("a customer cannot read another customer's order, an admin can", async () => {
+    const adaOrder = demoOrders[0]!.id;
+    const grace = await loginAs(stack.url, demoUsers[1]!.email);
+    const admin = await loginAs(stack.url, demoUsers[2]!.email);
+    const query = 'query ($id: ID!) { order(id: $id) { id buyer { displayName } } }';
+    expect((await graphql(stack.url, query, { token: grace, variables: { id: adaOrder } })).body.data).toEqual({ order: null });
+    expect((await graphql(stack.url, query, { token: admin, variables: { id: adaOrder } })).body.data).toEqual({
+      order: { id: adaOrder, buyer: { displayName: 'Ada Lovelace' } },
+    });
+  });
+
+  it('a tampered token is refused with 401 UNAUTHENTICATED', async () => {
+    const token = await loginAs(stack.url);
+    const [header, payload, signature] = token.split('.') as [string, string, string];
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString());
+    const forged = `${header}.${Buffer.from(JSON.stringify({ ...claims, roles: ['ADMIN'] })).toString('base64url')}.${signature}`;
+    const result = await graphql(stack.url, '{ me { id } }', { token: forged });
+    expect(result.status).toBe(401);
+    expect(result.body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+  });
+});
+
+describe('router: plumbing', () => {
+  it('echoes a given correlation id and makes one up when there is none', async () => {
+    const given = await graphql(stack.url, '{ __typename }', { headers: { 'x-correlation-id': 'test-abc-123' } });
+    expect(given.headers.get('x-correlation-id')).toBe('test-abc-123');
+    const made = await graphql(stack.url, '{ __typename }');
+    expect(made.headers.get('x-correlation-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('serves /health, /metrics and the Sandbox landing page in development', async () => {
+    expect((await fetch(`${stack.url}/health`)).status).toBe(200);
+    expect(await (await fetch(`${stack.url}/metrics`)).text()).toContain('meridian_router_http_request_duration_seconds');
+    const page = await fetch(`${stack.url}/`, { headers: { accept: 'text/html' } });
+    expect(page.status).toBe(200);
+    expect(await page.text()).toMatch(/sandbox/i);
+  });
+
+  it('a failing subgraph yields partial data and an error at its fields, not a dead router', async () => {
+    const router = await anotherRouter({ subgraphUrls: { payments: 'http://127.0.0.1:9/graphql' } });
+    const token = await loginAs(router.url);
+    const result = await graphql<{ me: any }>(router.url, '{ me { displayName orders(first: 1) { edges { node { status payment { status } } } } } }', { token });
+    expect(result.body.data?.me.displayName).toBe('Ada Lovelace');
+    expect(result.body.data?.me.orders.edges[0].node.status).toBe('PENDING');
+    expect(result.body.errors?.length).toBeGreaterThan(0);
+  });
+
+  it('reloads a changed supergraph file without failing the requests in flight', async () => {
+    const path = join(stack.dataDir, 'reload-supergraph.graphql');
+    copyFileSync(join(stack.dataDir, 'supergraph.graphql'), path);
+    let reloads = 0;
+    const router = await anotherRouter({ supergraphPath: path, pollIntervalMs: 50, onReload: () => (reloads += 1) });
+    const describeProduct = async () =>
+      (await graphql<{ __type: { description: string } }>(router.url, '{ __type(name: "Product") { description } }')).body.data?.__type.description;
+    expect(await describeProduct()).toMatch(/^Something the platform sells/);
+
+    const statuses: number[] = [];
+    let load = true;
+    const traffic = (async () => {
+      while (load) statuses.push(...(await Promise.all(Array.from({ length: 10 }, () => graphql(router.url, productsQuery).then((r) => (r.body.errors ? 500 : r.status))))));
+    })();
+    writeFileSync(path, readFileSync(path, 'utf8').replace('Something the platform sells', 'A thing we sell (reloaded)'));
+    const deadline = Date.now() + 10_000;
+    while (reloads === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 500)); // keep requests flowing on the new schema too
+    load = false;
+    await traffic;
+    expect(reloads).toBe(1);
+    expect(await describeProduct()).toMatch(/^A thing we sell \(reloaded\)/);
+    expect(statuses.length).toBeGreaterThan(20);
+    expect(statuses.every((s) => s === 200)).toBe(true);
+  });
+});
+
+describe('router: production mode', () => {
+  let prod: RunningRouter;
+  beforeAll(async () => {
+    prod = await anotherRouter({ production: true, subgraphUrls: { payments: 'http://127.0.0.1:9/graphql' } });
+  });
+
+  it('masks internal errors: no stack trace, no internal message', async () => {
+    const token = await loginAs(prod.url);
+    const result = await graphql(prod.url, '{ me { orders(first: 1) { edges { node { payment { status } } } } } }', { token });
+    const text = JSON.stringify(result.body.errors);
+    expect(result.body.errors?.length).toBeGreaterThan(0);
+    expect(text).not.toMatch(/stacktrace|ECONNREFUSED|127\.0\.0\.1|at [A-Za-z]+ \(/);
+    expect(result.body.errors?.[0]?.extensions?.code).toBe('INTERNAL_SERVER_ERROR');
+  });
+
+  it('refuses introspection', async () => {
+    const result = await graphql(prod.url, '{ __schema { types { name } } }');
+    expect(result.body.errors?.[0]?.message).toMatch(/introspection/i);
+    expect(result.body.data).toBeUndefined();
+  });
+
+  it('refuses an over-deep query with a clear error', async () => {
+    const token = await loginAs(prod.url);
+    const result = await graphql(prod.url, deepQuery, { token });
+    expect(result.status).toBe(400);
+    expect(result.body.errors?.[0]?.message).toMatch(/levels deep; the limit is 15/);
+  });
+
+  it('refuses an over-large body with 413 PAYLOAD_TOO_LARGE', async () => {
+    const result = await graphql(prod.url, `{ __typename } # ${'x'.repeat(300 * 1024)}`);
+    expect(result.status).toBe(413);
+    expect(result.body.errors?.[0]?.extensions?.code).toBe('PAYLOAD_TOO_LARGE');
+  });
+
+  it('serves no landing page', async () => {
+    const page = await fetch(`${prod.url}/`, { headers: { accept: 'text/html' } });
+    expect(await page.text()).not.toMatch(/sandbox/i);
+  });
+});

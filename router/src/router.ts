@@ -1,0 +1,138 @@
+/**
+ * The Meridian router: Apollo Server + `@apollo/gateway` over a composed supergraph file, behind the
+ * shared HTTP front door. It verifies the caller's JWT against the auth subgraph's JWKS, forwards the
+ * token and the correlation id to subgraphs, bounds body size and query depth, masks internal errors
+ * in production, and reports nothing to Apollo's cloud.
+ */
+import { ApolloServer } from '@apollo/server';
+import {
+  ApolloServerPluginLandingPageLocalDefault,
+} from '@apollo/server/plugin/landingPage/default';
+import {
+  ApolloServerPluginLandingPageDisabled,
+  ApolloServerPluginSchemaReportingDisabled,
+  ApolloServerPluginUsageReportingDisabled,
+} from '@apollo/server/plugin/disabled';
+import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
+import {
+  correlationHeader,
+  createErrorFormatter,
+  createJwksVerifier,
+  DomainError,
+  graphQLErrorOf,
+  startHttpServer,
+  viewerOf,
+  type Logger,
+  type RunningHttpServer,
+  type TokenSettings,
+  type TokenVerifier,
+  type Viewer,
+} from '#kit';
+import { depthLimit } from './depth-limit.ts';
+import { supergraphFromFile } from './supergraph-file.ts';
+import { createRouterMetrics } from './metrics.ts';
+
+export interface RouterOptions {
+  supergraphPath: string;
+  port: number;
+  host?: string;
+  production: boolean;
+  /** Serve introspection even in production. */
+  introspection?: boolean;
+  maxDepth: number;
+  maxBodyBytes: number;
+  tokens: TokenSettings & { jwksUrl: string };
+  /** Per-subgraph URL overrides (e.g. container host names), by subgraph name. */
+  subgraphUrls?: Record<string, string>;
+  logger: Logger;
+  /** Supergraph file poll interval (ms). */
+  pollIntervalMs?: number;
+  onReload?: (hash: string) => void;
+  /** Replaces JWKS verification (tests, benchmarks of the bare gateway path). */
+  verifyToken?: TokenVerifier;
+}
+
+/** Per-request context: the verified viewer and the correlation id, forwarded to subgraphs. */
+export interface RouterContext {
+  viewer: Viewer | null;
+  correlationId: string;
+}
+
+export interface RunningRouter {
+  url: string;
+  http: RunningHttpServer;
+  stop(): Promise<void>;
+}
+
+class ForwardingDataSource extends RemoteGraphQLDataSource<RouterContext> {
+  override willSendRequest({ request, context }: Parameters<NonNullable<RemoteGraphQLDataSource<RouterContext>['willSendRequest']>>[0]) {
+    if (!request.http) return;
+    if (context.viewer) request.http.headers.set('authorization', `Bearer ${context.viewer.token}`);
+    if (context.correlationId) request.http.headers.set(correlationHeader, context.correlationId);
+  }
+}
+
+export async function startRouter(options: RouterOptions): Promise<RunningRouter> {
+  const { logger, production } = options;
+  const verify = options.verifyToken ?? createJwksVerifier(options.tokens);
+  const metrics = createRouterMetrics();
+
+  const gateway = new ApolloGateway({
+    supergraphSdl: supergraphFromFile({
+      path: options.supergraphPath,
+      logger,
+      pollIntervalMs: options.pollIntervalMs,
+      onReload: options.onReload,
+    }),
+    buildService: ({ name, url }) => new ForwardingDataSource({ url: options.subgraphUrls?.[name] ?? url }),
+    logger: logger.child({ component: 'gateway' }),
+  });
+
+  const apollo = new ApolloServer<RouterContext>({
+    gateway,
+    introspection: options.introspection ?? !production,
+    includeStacktraceInErrorResponses: !production,
+    validationRules: [depthLimit(options.maxDepth)],
+    formatError: createErrorFormatter({
+      exposeInternals: !production,
+      onInternal: (error) => logger.error({ err: error }, 'unexpected error'),
+    }),
+    plugins: [
+      production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
+      ApolloServerPluginUsageReportingDisabled(),
+      ApolloServerPluginSchemaReportingDisabled(),
+    ],
+  });
+  await apollo.start();
+  let ready = true;
+
+  const http = await startHttpServer<RouterContext>({
+    apollo,
+    logger,
+    port: options.port,
+    host: options.host,
+    maxBodyBytes: options.maxBodyBytes,
+    isReady: () => ready,
+    routes: { '/metrics': metrics.route },
+    onResponse: metrics.observe,
+    async context(req, correlationId) {
+      try {
+        return { viewer: await viewerOf(verify, req.headers.authorization), correlationId };
+      } catch (error) {
+        if (error instanceof DomainError) throw graphQLErrorOf(error.code, error.message);
+        throw error;
+      }
+    },
+  });
+  logger.info({ url: `${http.url}/graphql` }, 'router listening');
+
+  return {
+    url: http.url,
+    http,
+    async stop() {
+      ready = false;
+      await http.stop();
+      await apollo.stop();
+    },
+  };
+}

@@ -1,0 +1,94 @@
+/**
+ * The JWT signing keys (ES256). Generated on first start and kept in the auth database — never in
+ * the repository. The newest unretired key signs; every unretired key is published in the JWKS, so
+ * tokens signed by a previous key stay valid until they expire.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { exportJWK, generateKeyPair, importJWK, SignJWT, type JWK, type JWTVerifyGetKey, type CryptoKey } from 'jose';
+import { unauthenticated } from '#kit';
+import type { AuthDb } from './prisma-account-store.ts';
+import type { PublicSigningKey } from '../domain/signing-key.ts';
+
+const alg = 'ES256';
+
+interface LoadedKey extends PublicSigningKey {
+  privateKey: CryptoKey;
+  publicKey: CryptoKey;
+  publicJwk: JWK;
+}
+
+export interface AccessTokenClaims {
+  sub: string;
+  roles: string[];
+  scope: string;
+}
+
+export async function createKeyRing(db: AuthDb, settings: { issuer: string; audience: string }) {
+  let keys: LoadedKey[] = [];
+
+  async function load() {
+    const rows = await db.signingKey.findMany({ where: { retiredAt: null }, orderBy: { createdAt: 'desc' } });
+    keys = await Promise.all(
+      rows.map(async (row) => ({
+        kid: row.kid,
+        alg: row.alg,
+        createdAt: row.createdAt,
+        privateKey: (await importJWK(row.privateJwk as JWK, row.alg)) as CryptoKey,
+        publicKey: (await importJWK(row.publicJwk as JWK, row.alg)) as CryptoKey,
+        publicJwk: row.publicJwk as JWK,
+      })),
+    );
+  }
+
+  /** Adds a new key and makes it the signing key; older keys keep verifying. */
+  async function rotate(): Promise<PublicSigningKey> {
+    const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true });
+    const kid = `${new Date().toISOString().slice(0, 10)}-${randomBytes(6).toString('hex')}`;
+    const publicJwk = { ...(await exportJWK(publicKey)), kid, alg, use: 'sig' };
+    await db.signingKey.create({
+      data: { kid, alg, privateJwk: { ...(await exportJWK(privateKey)), kid, alg }, publicJwk },
+    });
+    await load();
+    return { kid, alg, createdAt: new Date() };
+  }
+
+  await load();
+  if (keys.length === 0) await rotate();
+
+  const current = () => {
+    const key = keys[0];
+    if (!key) throw new Error('no signing key');
+    return key;
+  };
+
+  return {
+    rotate,
+    reload: load,
+    /** The public keys, newest first. */
+    publicKeys: (): PublicSigningKey[] => keys.map(({ kid, alg, createdAt }) => ({ kid, alg, createdAt })),
+    /** The JWKS document served at `/.well-known/jwks.json`. */
+    jwks: () => ({ keys: keys.map((k) => k.publicJwk) }),
+    /** Key lookup for verifying tokens inside the auth subgraph itself. */
+    getKey: (async (header) => {
+      const key = keys.find((k) => k.kid === header.kid);
+      if (!key) throw unauthenticated('The access token is not valid');
+      return key.publicKey;
+    }) as JWTVerifyGetKey,
+    async sign(claims: AccessTokenClaims, ttlSeconds: number): Promise<{ token: string; expiresAt: Date }> {
+      const key = current();
+      const issuedAt = Math.floor(Date.now() / 1000);
+      const token = await new SignJWT({ roles: claims.roles, scope: claims.scope })
+        .setProtectedHeader({ alg, kid: key.kid, typ: 'JWT' })
+        .setSubject(claims.sub)
+        .setIssuer(settings.issuer)
+        .setAudience(settings.audience)
+        .setIssuedAt(issuedAt)
+        .setExpirationTime(issuedAt + ttlSeconds)
+        .setJti(randomUUID())
+        .sign(key.privateKey);
+      return { token, expiresAt: new Date((issuedAt + ttlSeconds) * 1000) };
+    },
+  };
+}
+
+export type KeyRing = Awaited<ReturnType<typeof createKeyRing>>;

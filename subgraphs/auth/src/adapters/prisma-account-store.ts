@@ -1,0 +1,80 @@
+/** Accounts, refresh tokens, signing keys and the outbox in the auth database (Prisma). */
+import { PrismaClient } from '../__generated__/prisma/client.ts';
+import { pgAdapter, type DomainEvent } from '#kit';
+import type { AccountRef, Role } from '../domain/account.ts';
+
+export type AuthDb = InstanceType<typeof PrismaClient>;
+
+export function createAuthDb(databaseUrl: string, poolMax?: number, log = false): AuthDb {
+  return new PrismaClient({ adapter: pgAdapter(databaseUrl, poolMax), log: log ? [{ emit: 'event', level: 'query' }] : [] });
+}
+
+export interface StoredAccount extends AccountRef {
+  email: string;
+  passwordHash: string;
+}
+
+export interface StoredRefreshToken {
+  id: string;
+  accountId: string;
+  familyId: string;
+  expiresAt: Date;
+  rotatedAt: Date | null;
+  revokedAt: Date | null;
+}
+
+export function createAccountStore(db: AuthDb) {
+  return {
+    byEmail: (email: string): Promise<StoredAccount | null> => db.account.findUnique({ where: { email } }),
+
+    async byIds(ids: readonly string[]): Promise<AccountRef[]> {
+      return db.account.findMany({ where: { id: { in: [...ids] } }, select: { id: true, roles: true } });
+    },
+
+    /**
+     * Creates the account and its `user.registered` outbox event in one transaction.
+     * Returns null when the email is taken.
+     */
+    async create(account: { id: string; email: string; passwordHash: string; roles: Role[] }, event: DomainEvent): Promise<StoredAccount | null> {
+      try {
+        return await db.$transaction(async (tx) => {
+          const created = await tx.account.create({ data: account });
+          await tx.outboxEvent.create({ data: { id: event.id, topic: event.topic, payload: event.payload as object } });
+          return created;
+        });
+      } catch (error) {
+        if ((error as { code?: string }).code === 'P2002') return null;
+        throw error;
+      }
+    },
+
+    /** Inserts or updates an account by id (demo data). */
+    async save(account: { id: string; email: string; passwordHash: string; roles: Role[] }): Promise<void> {
+      await db.account.upsert({ where: { id: account.id }, create: account, update: account });
+    },
+
+    issueRefreshToken: (token: { accountId: string; familyId: string; tokenHash: string; expiresAt: Date }) =>
+      db.refreshToken.create({ data: token }),
+
+    refreshTokenByHash: (tokenHash: string): Promise<StoredRefreshToken | null> =>
+      db.refreshToken.findUnique({ where: { tokenHash } }),
+
+    /**
+     * Marks `id` rotated and issues its successor, atomically. Returns false when another request
+     * rotated it first (the caller then treats the token as reused).
+     */
+    async rotateRefreshToken(id: string, next: { accountId: string; familyId: string; tokenHash: string; expiresAt: Date }): Promise<boolean> {
+      return db.$transaction(async (tx) => {
+        const marked = await tx.refreshToken.updateMany({ where: { id, rotatedAt: null, revokedAt: null }, data: { rotatedAt: new Date() } });
+        if (marked.count === 0) return false;
+        await tx.refreshToken.create({ data: next });
+        return true;
+      });
+    },
+
+    revokeFamily: (familyId: string) =>
+      db.refreshToken.updateMany({ where: { familyId, revokedAt: null }, data: { revokedAt: new Date() } }),
+  };
+}
+
+export type AccountStore = ReturnType<typeof createAccountStore>;

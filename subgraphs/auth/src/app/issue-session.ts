@@ -1,0 +1,32 @@
+/** Issues an access token and a new refresh token in a family (shared by sign-up, login, refresh). */
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { accessTokenTtlSeconds, refreshTokenTtlDays, scopesOf, type AccountRef, type Session } from '../domain/account.ts';
+import type { AccountStore } from '../adapters/prisma-account-store.ts';
+import type { KeyRing } from '../adapters/key-ring.ts';
+
+export interface AuthDeps {
+  accounts: AccountStore;
+  keys: KeyRing;
+}
+
+/** Refresh tokens are 256 random bits; only their SHA-256 is stored. */
+export const hashRefreshToken = (token: string) => createHash('sha256').update(token).digest('hex');
+export const newRefreshToken = () => randomBytes(32).toString('base64url');
+export const refreshExpiry = (now: Date) => new Date(now.getTime() + refreshTokenTtlDays * 86_400_000);
+
+export async function signAccessToken(deps: AuthDeps, account: AccountRef) {
+  return deps.keys.sign({ sub: account.id, roles: account.roles, scope: scopesOf(account.roles).join(' ') }, accessTokenTtlSeconds);
+}
+
+/** A fresh session: a new refresh-token family unless `familyId` continues one. */
+export async function issueSession(deps: AuthDeps, account: AccountRef): Promise<Session> {
+  const refreshToken = newRefreshToken();
+  await deps.accounts.issueRefreshToken({
+    accountId: account.id,
+    familyId: randomUUID(),
+    tokenHash: hashRefreshToken(refreshToken),
+    expiresAt: refreshExpiry(new Date()),
+  });
+  const access = await signAccessToken(deps, account);
+  return { accessToken: access.token, accessTokenExpiresAt: access.expiresAt, refreshToken, user: { id: account.id, roles: account.roles } };
+}

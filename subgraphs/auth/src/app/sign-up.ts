@@ -1,0 +1,25 @@
+/** Use case: create a customer account, announce it (`user.registered`), and sign it in. */
+import { randomUUID } from 'node:crypto';
+import { domainEvent, DomainError, visibleText } from '#kit';
+import { checkPassword, normaliseEmail, type Session } from '../domain/account.ts';
+import { hashPassword } from '../adapters/password-hasher.ts';
+import { issueSession, type AuthDeps } from './issue-session.ts';
+
+export interface SignUp {
+  email: string;
+  password: string;
+  displayName: string;
+}
+
+export async function signUp(deps: AuthDeps, input: SignUp): Promise<Session> {
+  const email = normaliseEmail(input.email);
+  checkPassword(input.password, email);
+  const displayName = visibleText(input.displayName, { field: 'displayName', max: 80 });
+  const id = randomUUID();
+  const account = await deps.accounts.create(
+    { id, email, passwordHash: await hashPassword(input.password), roles: ['CUSTOMER'] },
+    domainEvent('user.registered', { userId: id, email, displayName, registeredAt: new Date().toISOString() }),
+  );
+  if (!account) throw new DomainError('CONFLICT', 'An account with this email already exists; log in instead', { field: 'email' });
+  return issueSession(deps, account);
+}

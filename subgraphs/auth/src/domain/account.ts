@@ -1,0 +1,53 @@
+/** Accounts and sessions: the auth subgraph's rules. Pure: no I/O. */
+import { badInput, type Role } from '#kit';
+
+export type { Role };
+
+/** The slice of an account other subgraphs can reference (`User.roles`). */
+export interface AccountRef {
+  id: string;
+  roles: Role[];
+}
+
+/** What sign-up, login and refresh return. */
+export interface Session {
+  accessToken: string;
+  accessTokenExpiresAt: Date;
+  refreshToken: string;
+  user: AccountRef;
+}
+
+export const accessTokenTtlSeconds = 15 * 60;
+export const refreshTokenTtlDays = 30;
+
+const emailPattern = /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/;
+
+/**
+ * Normalises an email for storage and lookup: NFC, trimmed, lower-cased. Refuses anything that is
+ * not a plain `local@domain.tld` of at most 254 characters, with no control or invisible characters.
+ */
+export function normaliseEmail(raw: string): string {
+  const email = raw.normalize('NFC').trim().toLowerCase();
+  if (email.length > 254 || /[\p{Cc}\p{Cf}\p{Z}]/u.test(email) || !emailPattern.test(email)) {
+    throw badInput('Enter a valid email address, like name@example.com', { field: 'email' });
+  }
+  return email;
+}
+
+export const passwordRules = { min: 10, max: 128 };
+
+/** Password policy: 10..128 characters, not only one repeated character, not the email itself. */
+export function checkPassword(password: string, email: string): void {
+  if (password.length < passwordRules.min || password.length > passwordRules.max) {
+    throw badInput(`The password must be ${passwordRules.min} to ${passwordRules.max} characters long`, { field: 'password' });
+  }
+  if (new Set(password).size < 4) throw badInput('The password must use at least 4 different characters', { field: 'password' });
+  if (password.toLowerCase() === email || password.toLowerCase().includes(email.split('@')[0] ?? email)) {
+    throw badInput('The password must not contain your email address', { field: 'password' });
+  }
+}
+
+/** Token scopes granted by roles. */
+export function scopesOf(roles: Role[]): string[] {
+  return roles.map((role) => role.toLowerCase());
+}

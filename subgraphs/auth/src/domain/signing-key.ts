@@ -1,0 +1,6 @@
+/** What the auth subgraph publishes about a signing key. */
+export interface PublicSigningKey {
+  kid: string;
+  alg: string;
+  createdAt: Date;
+}

@@ -1,0 +1,10 @@
+import { rowLoader, type SubgraphContext } from '#kit';
+import type { AccountStore } from '../adapters/prisma-account-store.ts';
+
+export function createLoaders(accounts: AccountStore) {
+  return { account: rowLoader((ids: readonly string[]) => accounts.byIds(ids), (a) => a.id) };
+}
+
+export interface Context extends SubgraphContext {
+  loaders: ReturnType<typeof createLoaders>;
+}

@@ -1,0 +1,46 @@
+/** Composition root of the auth subgraph. */
+import {
+  createLogger,
+  createVerifier,
+  readSchemaFile,
+  startOutboxRelay,
+  startSubgraph,
+  type SharedAdapters,
+  type SubgraphConfig,
+} from '#kit';
+import { createAccountStore, createAuthDb } from './adapters/prisma-account-store.ts';
+import { createKeyRing } from './adapters/key-ring.ts';
+import { createLoaders } from './graphql/context.ts';
+import { createResolvers } from './graphql/resolvers.ts';
+
+export async function startAuthSubgraph(config: SubgraphConfig, shared: SharedAdapters) {
+  const logger = createLogger('auth', config.logLevel);
+  const db = createAuthDb(config.databaseUrl, config.databasePoolMax);
+  const accounts = createAccountStore(db);
+  const keys = await createKeyRing(db, config.tokens);
+  const relay = startOutboxRelay({ db, bus: shared.bus, logger });
+  const running = await startSubgraph({
+    name: 'auth',
+    typeDefs: readSchemaFile(import.meta.url),
+    resolvers: createResolvers({ accounts, keys }),
+    port: config.port,
+    host: config.host,
+    production: config.production,
+    maxBodyBytes: config.maxBodyBytes,
+    // The auth subgraph checks tokens against its own key ring rather than over HTTP.
+    verifyToken: createVerifier(keys.getKey, config.tokens),
+    logger,
+    extendContext: (base) => ({ ...base, loaders: createLoaders(accounts) }),
+    routes: {
+      '/.well-known/jwks.json': async () => {
+        await keys.reload();
+        return { status: 200, body: keys.jwks(), headers: { 'cache-control': 'public, max-age=60' } };
+      },
+    },
+    onStop: async () => {
+      await relay.stop();
+      await db.$disconnect();
+    },
+  });
+  return Object.assign(running, { keys, accounts });
+}

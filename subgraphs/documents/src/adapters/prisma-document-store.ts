@@ -1,0 +1,133 @@
+/** Documents and their processing jobs in the documents database (Prisma). */
+import { afterCursor, newestFirst, pgAdapter, type Cursor } from '#kit';
+import { PrismaClient } from '../__generated__/prisma/client.ts';
+import type { Document, DocumentJob, DocumentStatus, JobStatus } from '../domain/document.ts';
+
+/** The client type admits `$on('query')`; events only arrive when created with `log`. */
+export type DocumentsDb = PrismaClient<'query'>;
+
+/** A Prisma client on the documents database; `log` enables query events (the batching tests count them). */
+export function createDocumentsDb(databaseUrl: string, poolMax?: number, log = false): DocumentsDb {
+  return new PrismaClient({
+    adapter: pgAdapter(databaseUrl, poolMax),
+    log: log ? [{ emit: 'event' as const, level: 'query' as const }] : [],
+  });
+}
+
+/** A document as seeded (demo data, admin tooling). */
+export interface DocumentSeed {
+  id: string;
+  ownerId: string;
+  filename: string;
+  contentType: string;
+  sizeBytes: number;
+  objectKey: string;
+  status: DocumentStatus;
+  createdAt?: Date;
+}
+
+/** A job as seeded (demo data, admin tooling). */
+export interface JobSeed {
+  id: string;
+  documentId: string;
+  status: JobStatus;
+  progress: number;
+  attempts: number;
+  failureReason?: string | null;
+  text?: string | null;
+  pageCount?: number | null;
+  createdAt?: Date;
+  finishedAt?: Date | null;
+}
+
+const documentColumns = {
+  id: true,
+  ownerId: true,
+  filename: true,
+  contentType: true,
+  sizeBytes: true,
+  objectKey: true,
+  status: true,
+  createdAt: true,
+} as const;
+
+const jobColumns = {
+  id: true,
+  documentId: true,
+  status: true,
+  progress: true,
+  attempts: true,
+  failureReason: true,
+  text: true,
+  pageCount: true,
+  createdAt: true,
+  finishedAt: true,
+} as const;
+
+export function createDocumentStore(db: DocumentsDb) {
+  return {
+    async byIds(ids: readonly string[]): Promise<Document[]> {
+      return db.document.findMany({ where: { id: { in: [...ids] } }, select: documentColumns });
+    },
+
+    /** Up to `limit` documents of an owner after `after`, newest first (ask for one more than a page). */
+    async byOwner(ownerId: string, limit: number, after: Cursor | null): Promise<Document[]> {
+      return db.document.findMany({
+        where: { ownerId, ...afterCursor(after) },
+        orderBy: newestFirst,
+        take: limit,
+        select: documentColumns,
+      });
+    },
+
+    /**
+     * The `limit` most recent documents of each of many owners, in one query: a window function
+     * ranks each owner's documents, so an owner with thousands costs no more than one with few.
+     */
+    async recentOfOwners(ownerIds: readonly string[], limit: number): Promise<Document[]> {
+      return db.$queryRaw<Document[]>`
+        SELECT id::text AS id, owner_id::text AS "ownerId", filename, content_type AS "contentType",
+               size_bytes AS "sizeBytes", object_key AS "objectKey", status::text AS status, created_at AS "createdAt"
+          FROM (SELECT *, row_number() OVER (PARTITION BY owner_id ORDER BY created_at DESC, id DESC) AS rank
+                  FROM documents WHERE owner_id = ANY(${[...ownerIds]}::uuid[])) ranked
+         WHERE rank <= ${limit}
+         ORDER BY owner_id, created_at DESC, id DESC`;
+    },
+
+    async jobsByIds(ids: readonly string[]): Promise<DocumentJob[]> {
+      return db.documentJob.findMany({ where: { id: { in: [...ids] } }, select: jobColumns });
+    },
+
+    /** The jobs of many documents in one query, each document's newest first. */
+    async jobsOf(documentIds: readonly string[]): Promise<DocumentJob[]> {
+      return db.documentJob.findMany({
+        where: { documentId: { in: [...documentIds] } },
+        orderBy: newestFirst,
+        select: jobColumns,
+      });
+    },
+
+    /** Inserts or replaces a document by id (its jobs stay). */
+    async saveDocument(seed: DocumentSeed): Promise<void> {
+      const { id, createdAt, ...fields } = seed;
+      const when = createdAt ? { createdAt } : {};
+      await db.document.upsert({ where: { id }, create: { id, ...fields, ...when }, update: { ...fields, ...when } });
+    },
+
+    /** Inserts or replaces a job by id. */
+    async saveJob(seed: JobSeed): Promise<void> {
+      const { id, createdAt, ...rest } = seed;
+      const fields = {
+        ...rest,
+        failureReason: rest.failureReason ?? null,
+        text: rest.text ?? null,
+        pageCount: rest.pageCount ?? null,
+        finishedAt: rest.finishedAt ?? null,
+      };
+      const when = createdAt ? { createdAt } : {};
+      await db.documentJob.upsert({ where: { id }, create: { id, ...fields, ...when }, update: { ...fields, ...when } });
+    },
+  };
+}
+
+export type DocumentStore = ReturnType<typeof createDocumentStore>;

@@ -1,0 +1,115 @@
+import { describe, expect, it } from 'vitest';
+import { allowedContentTypes, defaultMaxDocumentBytes, displayFilename, documentContentType, documentSize, newDocument } from './document.ts';
+
+const refusal = (field: string) => expect.objectContaining({ code: 'BAD_USER_INPUT', details: expect.objectContaining({ field }) }) as Error;
+const ownerId = '7b0e6a9e-2a53-4b8e-9d1f-3c4d5e6f7a8b';
+const ids = (...values: string[]) => {
+  const queue = [...values];
+  return () => queue.shift() ?? crypto.randomUUID();
+};
+const now = new Date('2026-11-22T10:00:00.000Z');
+
+describe('document content types', () => {
+  it.each(allowedContentTypes.map((t) => [t]))('%s is accepted', (type) => {
+    expect(documentContentType(type)).toBe(type);
+  });
+
+  it('ignores case and parameters', () => {
+    expect(documentContentType(' Text/Plain; charset=UTF-8')).toBe('text/plain');
+  });
+
+  it.each([['image/gif'], ['application/zip'], ['text/html'], [''], ['application/pdf-but-not']])(
+    '%j is refused as BAD_USER_INPUT',
+    (type) => {
+      expect(() => documentContentType(type)).toThrowError(refusal('contentType'));
+    },
+  );
+});
+
+describe('display filenames', () => {
+  it.each([
+    ['report.pdf', 'report.pdf'],
+    ['  quarterly report.pdf  ', 'quarterly report.pdf'],
+    ['C:\\Users\\ada\\scan.png', 'scan.png'],
+    ['../../etc/passwd', 'passwd'],
+    ['inv\u0000oice.pdf', 'invoice.pdf'],
+    ['line\r\nbreak.txt', 'line break.txt'],
+    ['evil\u202Efdp.exe', 'evilfdp.exe'],
+    ['tab\tseparated.txt', 'tab separated.txt'],
+    ['ünïcödé.txt', 'ünïcödé.txt'],
+  ])('%j is shown as %j', (raw, shown) => {
+    expect(displayFilename(raw)).toBe(shown);
+  });
+
+  it('keeps a name of exactly 255 characters, counting emoji as one', () => {
+    const name = `${'😀'.repeat(251)}.txt`;
+    expect(displayFilename(name)).toBe(name);
+  });
+
+  it.each([[''], ['   '], ['dir/'], ['..'], ['\u0001\u0002'], [`${'a'.repeat(252)}.txt`]])(
+    '%j is refused as BAD_USER_INPUT',
+    (raw) => {
+      expect(() => displayFilename(raw)).toThrowError(refusal('filename'));
+    },
+  );
+});
+
+describe('document sizes', () => {
+  it('accepts 1 byte and exactly the limit', () => {
+    expect(documentSize(1)).toBe(1);
+    expect(documentSize(defaultMaxDocumentBytes)).toBe(25 * 1024 * 1024);
+  });
+
+  it.each([[0], [-5], [1.5], [defaultMaxDocumentBytes + 1]])('%d bytes is refused as BAD_USER_INPUT', (size) => {
+    expect(() => documentSize(size)).toThrowError(refusal('size'));
+  });
+
+  it('honours a smaller configured limit', () => {
+    expect(() => documentSize(2_000, 1_000)).toThrowError(expect.objectContaining({ details: { field: 'size', maxBytes: 1_000 } }) as Error);
+  });
+});
+
+describe('a new document', () => {
+  it('waits for its upload under a key made of the owner and a fresh uuid', () => {
+    const doc = newDocument(
+      { ownerId, filename: 'Scan 01.PDF', contentType: 'application/pdf', sizeBytes: 1234 },
+      now,
+      ids('11111111-1111-4111-8111-111111111111', '22222222-2222-4222-8222-222222222222'),
+    );
+    expect(doc).toEqual({
+      id: '11111111-1111-4111-8111-111111111111',
+      ownerId,
+      filename: 'Scan 01.PDF',
+      contentType: 'application/pdf',
+      sizeBytes: 1234,
+      objectKey: `documents/${ownerId}/22222222-2222-4222-8222-222222222222`,
+      status: 'UPLOADING',
+      createdAt: now,
+    });
+  });
+
+  it('never lets the filename into the object key', () => {
+    const doc = newDocument({ ownerId, filename: '../../other-user/secret.txt', contentType: 'text/plain', sizeBytes: 10 }, now, ids());
+    expect(doc.objectKey).toMatch(new RegExp(`^documents/${ownerId}/[0-9a-f-]{36}$`));
+    expect(doc.objectKey).not.toContain('secret');
+    expect(doc.filename).toBe('secret.txt');
+  });
+
+  it('gets a different key each time, even for the same file', () => {
+    const input = { ownerId, filename: 'a.txt', contentType: 'text/plain', sizeBytes: 10 };
+    expect(newDocument(input, now, ids()).objectKey).not.toBe(newDocument(input, now, ids()).objectKey);
+  });
+
+  it.each([
+    ['a bad filename', { filename: '' }, 'filename'],
+    ['a bad content type', { contentType: 'application/x-msdownload' }, 'contentType'],
+    ['a file over the limit', { sizeBytes: defaultMaxDocumentBytes + 1 }, 'size'],
+  ])('with %s is refused as BAD_USER_INPUT', (_name, change, field) => {
+    const input = { ownerId, filename: 'a.txt', contentType: 'text/plain', sizeBytes: 10, ...change };
+    expect(() => newDocument(input, now, ids())).toThrowError(refusal(field));
+  });
+
+  it('refuses an id factory that does not produce UUIDs, since ids become key paths', () => {
+    expect(() => newDocument({ ownerId, filename: 'a.txt', contentType: 'text/plain', sizeBytes: 1 }, now, () => '../x')).toThrowError(/UUID/);
+  });
+});

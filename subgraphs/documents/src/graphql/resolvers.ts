@@ -1,0 +1,50 @@
+/** GraphQL <-> documents use cases. A customer sees only their own documents; an admin sees all. */
+import { assertOwnerOrAdmin, canSee, DateTimeScalar, notFound, pageArgs, requireViewer } from '#kit';
+import type { Resolvers } from '../__generated__/resolvers-types.ts';
+import type { DocumentStore } from '../adapters/prisma-document-store.ts';
+import { listDocuments } from '../app/list-documents.ts';
+import type { Document, DocumentJob } from '../domain/document.ts';
+import type { Context } from './context.ts';
+
+/** The document when the viewer may see it; someone else's is indistinguishable from none. */
+async function visibleDocument(id: string, { viewer, loaders }: Context): Promise<Document | null> {
+  const document = await loaders.document.load(id);
+  return document && canSee(viewer, document.ownerId) ? document : null;
+}
+
+/** The job when the viewer may see its document. */
+async function visibleJob(id: string, ctx: Context): Promise<DocumentJob | null> {
+  const job = await ctx.loaders.job.load(id);
+  return job && (await visibleDocument(job.documentId, ctx)) ? job : null;
+}
+
+export function createResolvers(deps: { documents: DocumentStore }): Resolvers {
+  return {
+    DateTime: DateTimeScalar,
+    Query: {
+      document: (_, { id }, ctx) => visibleDocument(id, ctx),
+      myDocuments: (_, args, { viewer }) => listDocuments(deps, viewer, requireViewer(viewer).id, args),
+    },
+    Document: {
+      __resolveReference: (ref, ctx) => visibleDocument(ref.id, ctx),
+      owner: (document) => ({ id: document.ownerId }),
+      size: (document) => document.sizeBytes,
+      jobs: (document, _, { loaders }) => loaders.jobs.load(document.id),
+    },
+    DocumentJob: {
+      __resolveReference: (ref, ctx) => visibleJob(ref.id, ctx),
+      // Reached only through a job the viewer may see, so its document is theirs too.
+      document: async (job, _, { loaders }) => {
+        const document = await loaders.document.load(job.documentId);
+        if (!document) throw notFound('Document'); // jobs are deleted with their document; a race at most
+        return document;
+      },
+    },
+    User: {
+      documents: (user, { first }, { viewer, loaders }) => {
+        assertOwnerOrAdmin(viewer, user.id);
+        return loaders.recentDocuments.load({ ownerId: user.id, limit: pageArgs({ first }).take });
+      },
+    },
+  };
+}

@@ -1,0 +1,103 @@
+import { randomUUID } from 'node:crypto';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import { parse } from 'graphql';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createErrorFormatter, createLogger, readSchemaFile } from '#kit';
+import { createTestDatabase, type TestDatabase } from '#kit/testing';
+import { createInventoryDb, createInventoryStore, type InventoryDb, type InventoryStore } from '../adapters/prisma-inventory-store.ts';
+import { createLoaders, type Context } from './context.ts';
+import { createResolvers } from './resolvers.ts';
+
+let database: TestDatabase;
+let db: InventoryDb;
+let store: InventoryStore;
+let apollo: ApolloServer<Context>;
+let statements: string[] = [];
+
+beforeAll(async () => {
+  database = await createTestDatabase('inventory');
+  db = createInventoryDb(database.url, 2, true);
+  db.$on('query', (event) => statements.push(event.query));
+  store = createInventoryStore(db);
+  // The schema and error policy of the real server, run in-process so the test sees the SQL it costs.
+  apollo = new ApolloServer<Context>({
+    schema: buildSubgraphSchema({ typeDefs: parse(readSchemaFile(import.meta.url, 2)), resolvers: createResolvers({ products: store }) as never }),
+    formatError: createErrorFormatter({ exposeInternals: true }),
+    plugins: [ApolloServerPluginInlineTraceDisabled()],
+  });
+  await apollo.start();
+});
+afterAll(async () => {
+  await apollo.stop();
+  await db.$disconnect();
+  await database.drop();
+});
+
+const logger = createLogger('test', 'silent');
+
+/** Runs one operation as the subgraph server does: fresh per-request loaders, anonymous viewer. */
+async function run(query: string, variables: Record<string, unknown> = {}) {
+  const contextValue: Context = { viewer: null, correlationId: 'test', logger, loaders: createLoaders(store) };
+  const response = await apollo.executeOperation({ query, variables }, { contextValue });
+  if (response.body.kind !== 'single') throw new Error('expected a single result');
+  return response.body.singleResult;
+}
+
+const entities = `query ($representations: [_Any!]!) {
+  _entities(representations: $representations) { ... on Product { id sku price { amount currency } available } }
+}`;
+
+describe('inventory resolvers over real PostgreSQL', () => {
+  it('resolving 50 product references costs one batched read (products + their stock), the same as for one', async () => {
+    const warehouse = randomUUID();
+    await store.saveWarehouse({ id: warehouse, code: 'MAIN', name: 'Main' });
+    const ids: string[] = [];
+    for (let i = 0; i < 50; i += 1) {
+      const id = randomUUID();
+      await store.saveProduct({ id, sku: `BATCH-${i}`, name: `Batch ${i}`, priceAmount: 100 + i, priceCurrency: 'EUR' });
+      await store.setStock({ productId: id, warehouseId: warehouse, onHand: i + 2, reserved: 2 });
+      ids.push(id);
+    }
+
+    statements = [];
+    const one = await run(entities, { representations: [{ __typename: 'Product', id: ids[0] }] });
+    expect(one.errors).toBeUndefined();
+    const statementsForOne = statements.length;
+
+    statements = [];
+    const many = await run(entities, { representations: ids.map((id) => ({ __typename: 'Product', id })) });
+    expect(many.errors).toBeUndefined();
+    const products = many.data?._entities as { id: string; price: { amount: number }; available: number }[];
+    expect(products.map((p) => p.id)).toEqual(ids);
+    expect(products[49]).toMatchObject({ price: { amount: 149 }, available: 49 });
+    // Prisma reads an `include` as a second statement: the products, then the stock of all of them.
+    expect(statements).toHaveLength(2);
+    expect(statements[0]).toMatch(/FROM "public"\."products"/);
+    expect(statements[1]).toMatch(/FROM "public"\."stock_levels"/);
+    expect(statementsForOne).toBe(2);
+  });
+
+  it('a reference to an unknown product resolves to null', async () => {
+    const result = await run(entities, { representations: [{ __typename: 'Product', id: randomUUID() }] });
+    expect(result.errors).toBeUndefined();
+    expect(result.data?._entities).toEqual([null]);
+  });
+
+  it('an inactive product is readable by id but not listed', async () => {
+    const id = randomUUID();
+    await store.saveProduct({ id, sku: 'RETIRED-1', name: 'Retired', priceAmount: 100, priceCurrency: 'EUR', active: false });
+    const byId = await run('query ($id: ID!) { product(id: $id) { id active } }', { id });
+    expect(byId.data?.product).toEqual({ id, active: false });
+    const listed = await run('{ products(first: 100) { edges { node { id } } } }');
+    const listedIds = (listed.data?.products as { edges: { node: { id: string } }[] }).edges.map((e) => e.node.id);
+    expect(listedIds.length).toBeGreaterThan(0);
+    expect(listedIds).not.toContain(id);
+  });
+
+  it('a bad page size is a BAD_USER_INPUT error', async () => {
+    const result = await run('{ products(first: 0) { edges { cursor } } }');
+    expect(result.errors?.[0]).toMatchObject({ message: expect.stringMatching(/first/), extensions: { code: 'BAD_USER_INPUT' } });
+  });
+});

@@ -1,0 +1,4 @@
+import { runSubgraphProcess } from '#kit';
+import { startInventorySubgraph } from './subgraph.ts';
+
+await runSubgraphProcess('inventory', process.env, startInventorySubgraph);

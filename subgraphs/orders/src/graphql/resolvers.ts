@@ -1,0 +1,36 @@
+/** GraphQL <-> orders use cases. A customer sees only their own orders; an admin sees all. */
+import { canSee, DateTimeScalar, requireViewer, type Viewer } from '#kit';
+import type { Resolvers } from '../__generated__/resolvers-types.ts';
+import type { OrderStore } from '../adapters/prisma-order-store.ts';
+import { listOrders } from '../app/list-orders.ts';
+import { lineTotal, type Order } from '../domain/order.ts';
+import type { Context } from './context.ts';
+
+/** The order when the viewer may see it; someone else's order is indistinguishable from none. */
+async function visibleOrder(id: string, viewer: Viewer | null, { loaders }: Context): Promise<Order | null> {
+  const order = await loaders.order.load(id);
+  return order && canSee(viewer, order.buyerId) ? order : null;
+}
+
+export function createResolvers(deps: { orders: OrderStore }): Resolvers {
+  return {
+    DateTime: DateTimeScalar,
+    Query: {
+      order: (_, { id }, ctx) => visibleOrder(id, ctx.viewer, ctx),
+      myOrders: (_, args, { viewer }) => listOrders(deps, viewer, requireViewer(viewer).id, args),
+    },
+    Order: {
+      __resolveReference: (ref, ctx) => visibleOrder(ref.id, ctx.viewer, ctx),
+      buyer: (order) => ({ id: order.buyerId }),
+      items: (order, _, { loaders }) => loaders.items.load(order.id),
+      history: (order, _, { loaders }) => loaders.history.load(order.id),
+    },
+    OrderItem: {
+      product: (item) => ({ id: item.productId }),
+      lineTotal: (item) => lineTotal(item),
+    },
+    User: {
+      orders: (user, args, { viewer }) => listOrders(deps, viewer, user.id, args),
+    },
+  };
+}

@@ -1,0 +1,4 @@
+import { runSubgraphProcess } from '#kit';
+import { startOrdersSubgraph } from './subgraph.ts';
+
+await runSubgraphProcess('orders', process.env, startOrdersSubgraph);

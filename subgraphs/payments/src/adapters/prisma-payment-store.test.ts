@@ -1,0 +1,79 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from '#kit/testing';
+import { createPaymentsDb, createPaymentStore, type PaymentsDb, type PaymentStore } from './prisma-payment-store.ts';
+
+let database: TestDatabase;
+let db: PaymentsDb;
+let store: PaymentStore;
+
+beforeAll(async () => {
+  database = await createTestDatabase('payments');
+  db = createPaymentsDb(database.url, 2);
+  store = createPaymentStore(db);
+});
+afterAll(async () => {
+  await db.$disconnect();
+  await database.drop();
+});
+
+const seed = (extra: { status?: 'SUCCEEDED' | 'FAILED' } = {}) => {
+  const payment = { id: randomUUID(), orderId: randomUUID(), payerId: randomUUID(), amount: 4200, currency: 'EUR', provider: 'simulated', ...extra };
+  return store.savePayment(payment).then(() => payment);
+};
+
+describe('prisma payment store (real PostgreSQL)', () => {
+  it('a new payment starts PENDING and is found by its id and by its order', async () => {
+    const payment = await seed();
+    const [byId] = await store.byIds([payment.id]);
+    expect(byId).toMatchObject({ orderId: payment.orderId, payerId: payment.payerId, amount: { amount: 4200, currency: 'EUR' }, status: 'PENDING' });
+    const [byOrder] = await store.byOrderIds([payment.orderId]);
+    expect(byOrder?.id).toBe(payment.id);
+  });
+
+  it('saving a payment again replaces its fields but keeps one row and its creation time', async () => {
+    const payment = await seed();
+    const [before] = await store.byIds([payment.id]);
+    await store.savePayment({ ...payment, amount: 5000, status: 'SUCCEEDED' });
+    const [after] = await store.byIds([payment.id]);
+    expect(after).toMatchObject({ amount: { amount: 5000, currency: 'EUR' }, status: 'SUCCEEDED', createdAt: before?.createdAt });
+    expect(await db.payment.count({ where: { orderId: payment.orderId } })).toBe(1);
+  });
+
+  it('refuses to store a payment of zero', async () => {
+    await expect(
+      store.savePayment({ id: randomUUID(), orderId: randomUUID(), payerId: randomUUID(), amount: 0, currency: 'EUR', provider: 'simulated' }),
+    ).rejects.toMatchObject({ code: 'BAD_USER_INPUT' });
+  });
+
+  it('attempts come back oldest first, grouped under their payments', async () => {
+    const first = await seed();
+    const second = await seed();
+    const t0 = Date.parse('2026-03-01T10:00:00.000Z');
+    await store.addAttempt({ paymentId: first.id, succeeded: true, providerRef: 'sim_2', at: new Date(t0 + 2000) });
+    await store.addAttempt({ paymentId: first.id, succeeded: false, failureReason: 'The card was declined', at: new Date(t0) });
+    await store.addAttempt({ paymentId: second.id, succeeded: true, at: new Date(t0 + 1000) });
+
+    const attempts = await store.attemptsOf([first.id]);
+    expect(attempts.map((a) => [a.succeeded, a.failureReason, a.providerRef])).toEqual([
+      [false, 'The card was declined', null],
+      [true, null, 'sim_2'],
+    ]);
+    expect(attempts[0]?.at).toEqual(new Date(t0));
+    expect((await store.attemptsOf([first.id, second.id])).map((a) => a.paymentId).sort()).toEqual([first.id, first.id, second.id].sort());
+  });
+
+  it('adding an attempt with a given id twice records it once', async () => {
+    const payment = await seed();
+    const id = randomUUID();
+    await store.addAttempt({ id, paymentId: payment.id, succeeded: false, failureReason: 'Timed out' });
+    await store.addAttempt({ id, paymentId: payment.id, succeeded: false, failureReason: 'Timed out' });
+    expect(await store.attemptsOf([payment.id])).toHaveLength(1);
+  });
+
+  it('ids that are not UUIDs name no payment instead of failing the query', async () => {
+    const payment = await seed();
+    expect((await store.byIds(['1', payment.id])).map((p) => p.id)).toEqual([payment.id]);
+    expect(await store.byOrderIds(['order-1'])).toEqual([]);
+  });
+});

@@ -1,0 +1,25 @@
+/** Composition root of the payments subgraph: config + shared adapters -> running server. */
+import { createJwksVerifier, createLogger, readSchemaFile, startSubgraph, type SharedAdapters, type SubgraphConfig } from '#kit';
+import { createPaymentsDb, createPaymentStore } from './adapters/prisma-payment-store.ts';
+import { createLoaders } from './graphql/context.ts';
+import { createResolvers } from './graphql/resolvers.ts';
+
+/** Starts the payments subgraph. `shared` (the event bus) is unused until payments joins the order saga. */
+export async function startPaymentsSubgraph(config: SubgraphConfig, shared: SharedAdapters) {
+  const logger = createLogger('payments', config.logLevel);
+  const db = createPaymentsDb(config.databaseUrl, config.databasePoolMax);
+  const payments = createPaymentStore(db);
+  return startSubgraph({
+    name: 'payments',
+    typeDefs: readSchemaFile(import.meta.url),
+    resolvers: createResolvers(),
+    port: config.port,
+    host: config.host,
+    production: config.production,
+    maxBodyBytes: config.maxBodyBytes,
+    verifyToken: createJwksVerifier(config.tokens),
+    logger,
+    extendContext: (base) => ({ ...base, loaders: createLoaders(payments) }),
+    onStop: () => db.$disconnect(),
+  });
+}
