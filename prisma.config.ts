@@ -14,6 +14,5 @@ export default defineConfig({
   engine: 'js',
   schema: `prisma/${subgraph}/schema.prisma`,
   migrations: { path: `prisma/${subgraph}/migrations` },
-  adapter: async () =>
-    new PrismaPg({ connectionString: process.env[urlVar] ?? 'postgres://postgres@127.0.0.1:5432/postgres' }),
+  adapter: async () => new PrismaPg({ connectionString: process.env[urlVar] ?? 'postgres://postgres@127.0.0.1:5432/postgres' }),
 });

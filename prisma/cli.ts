@@ -14,9 +14,7 @@ import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
 const [command = 'generate', ...names] = process.argv.slice(2);
-const all = readdirSync(join(root, 'prisma')).filter((entry) =>
-  existsSync(join(root, 'prisma', entry, 'schema.prisma')),
-);
+const all = readdirSync(join(root, 'prisma')).filter((entry) => existsSync(join(root, 'prisma', entry, 'schema.prisma')));
 const subgraphs = names.length > 0 ? names : all;
 
 function prisma(subgraph: string, args: string[]): string {

@@ -21,11 +21,31 @@ beforeAll(async () => {
   const payments = createPaymentStore(paymentsDb);
   for (let n = 0; n < 59; n += 1) {
     const id = randomUUID();
-    const items = [demoProducts[n % 8]!, demoProducts[(n + 3) % 8]!].map((p, i) => ({ productId: p.id, quantity: i + 1, unitPriceAmount: p.priceAmount }));
+    const items = [demoProducts[n % 8]!, demoProducts[(n + 3) % 8]!].map((p, i) => ({
+      productId: p.id,
+      quantity: i + 1,
+      unitPriceAmount: p.priceAmount,
+    }));
     const createdAt = new Date(Date.UTC(2026, 10, 1, 0, n));
-    await orders.saveOrder({ id, buyerId: buyer.id, status: 'CONFIRMED', currency: 'EUR', createdAt, items, history: [{ status: 'PENDING', at: createdAt }] });
+    await orders.saveOrder({
+      id,
+      buyerId: buyer.id,
+      status: 'CONFIRMED',
+      currency: 'EUR',
+      createdAt,
+      items,
+      history: [{ status: 'PENDING', at: createdAt }],
+    });
     const amount = items.reduce((s, i) => s + i.quantity * i.unitPriceAmount, 0);
-    await payments.savePayment({ id: randomUUID(), orderId: id, payerId: buyer.id, amount, currency: 'EUR', status: 'SUCCEEDED', provider: 'simulated' });
+    await payments.savePayment({
+      id: randomUUID(),
+      orderId: id,
+      payerId: buyer.id,
+      amount,
+      currency: 'EUR',
+      status: 'SUCCEEDED',
+      provider: 'simulated',
+    });
   }
   await ordersDb.$disconnect();
   await paymentsDb.$disconnect();
@@ -41,7 +61,9 @@ const dataStatements = /^\s*(SELECT|INSERT|UPDATE|DELETE|WITH)/i;
 
 /** Runs the query and counts the SQL statements each subgraph's database received. */
 async function countQueries(first: number, token: string) {
-  const names = Object.fromEntries(Object.entries(stack.databaseUrls).map(([name, url]) => [new URL(url).pathname.slice(1), name]));
+  const names = Object.fromEntries(
+    Object.entries(stack.databaseUrls).map(([name, url]) => [new URL(url).pathname.slice(1), name]),
+  );
   const counts: Record<string, number> = {};
   const listener = ({ database, sql }: { database: string; sql: string }) => {
     const name = names[database];
@@ -66,7 +88,9 @@ describe('batching', () => {
 
     expect(large.orders).toHaveLength(50);
     expect(large.orders.every((o) => o.buyer.displayName === buyer.displayName && o.payment?.status === 'SUCCEEDED')).toBe(true);
-    expect(large.orders.every((o) => o.items.length >= 1 && o.items.every((i: any) => typeof i.product.name === 'string'))).toBe(true);
+    expect(large.orders.every((o) => o.items.length >= 1 && o.items.every((i: any) => typeof i.product.name === 'string'))).toBe(
+      true,
+    );
 
     // orders: the page + the items of every order on it; users: the buyer; payments: every order's payment;
     // inventory: every product referenced (one statement per entity type the subgraph owns).

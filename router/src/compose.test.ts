@@ -1,6 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { CompositionError, composeSupergraph, defaultSupergraphConfig, defaultSupergraphFile, readSupergraphConfig } from './compose.ts';
+import {
+  CompositionError,
+  composeSupergraph,
+  defaultSupergraphConfig,
+  defaultSupergraphFile,
+  readSupergraphConfig,
+} from './compose.ts';
 
 const subgraphs = readSupergraphConfig(defaultSupergraphConfig);
 
@@ -15,7 +21,8 @@ describe('composition', () => {
 
   it('the supergraph links entities across subgraphs', () => {
     const sdl = composeSupergraph(subgraphs);
-    for (const graph of ['AUTH', 'DOCUMENTS', 'ORDERS', 'USERS']) expect(sdl).toContain(`@join__type(graph: ${graph}, key: "id")`);
+    for (const graph of ['AUTH', 'DOCUMENTS', 'ORDERS', 'USERS'])
+      expect(sdl).toContain(`@join__type(graph: ${graph}, key: "id")`);
     expect(sdl).toMatch(/roles: \[Role!\]! @join__field\(graph: AUTH\)/);
     expect(sdl).toMatch(/payment: Payment @join__field\(graph: PAYMENTS\)/);
   });

@@ -20,10 +20,7 @@ export interface SubgraphSource {
 
 const SupergraphConfig = z.object({
   federation_version: z.string().optional(),
-  subgraphs: z.record(
-    z.string(),
-    z.object({ routing_url: z.string().url(), schema: z.object({ file: z.string() }) }),
-  ),
+  subgraphs: z.record(z.string(), z.object({ routing_url: z.string().url(), schema: z.object({ file: z.string() }) })),
 });
 
 /** Reads a rover-format `supergraph.yaml`; schema files are resolved against the file's folder. */
@@ -45,9 +42,7 @@ export class CompositionError extends Error {
 
 /** Composes the subgraphs into a supergraph SDL or throws a {@link CompositionError}. */
 export function composeSupergraph(subgraphs: SubgraphSource[]): string {
-  const result = composeServices(
-    subgraphs.map((s) => ({ name: s.name, url: s.url, typeDefs: parse(s.typeDefs) })),
-  );
+  const result = composeServices(subgraphs.map((s) => ({ name: s.name, url: s.url, typeDefs: parse(s.typeDefs) })));
   if (result.errors) throw new CompositionError(result.errors.map((e) => e.message));
   return result.supergraphSdl;
 }

@@ -18,7 +18,11 @@ const env = z
     ROUTER_HOST: z.string().default('127.0.0.1'),
     ROUTER_INTROSPECTION: z.enum(['true', 'false']).optional(),
     ROUTER_MAX_DEPTH: z.coerce.number().int().positive().default(15),
-    ROUTER_MAX_BODY_BYTES: z.coerce.number().int().positive().default(256 * 1024),
+    ROUTER_MAX_BODY_BYTES: z.coerce
+      .number()
+      .int()
+      .positive()
+      .default(256 * 1024),
   })
   .parse(process.env);
 const common = readCommonConfig(process.env);
@@ -44,4 +48,7 @@ const router = await startRouter({
   subgraphUrls,
   logger,
 });
-stopOnSignals(() => router.stop(), (message) => logger.info(message));
+stopOnSignals(
+  () => router.stop(),
+  (message) => logger.info(message),
+);

@@ -127,7 +127,11 @@ describe('router: plumbing', () => {
   it('a failing subgraph yields partial data and an error at its fields, not a dead router', async () => {
     const router = await anotherRouter({ subgraphUrls: { payments: 'http://127.0.0.1:9/graphql' } });
     const token = await loginAs(router.url);
-    const result = await graphql<{ me: any }>(router.url, '{ me { displayName orders(first: 1) { edges { node { status payment { status } } } } } }', { token });
+    const result = await graphql<{ me: any }>(
+      router.url,
+      '{ me { displayName orders(first: 1) { edges { node { status payment { status } } } } } }',
+      { token },
+    );
     expect(result.body.data?.me.displayName).toBe('Ada Lovelace');
     expect(result.body.data?.me.orders.edges[0].node.status).toBe('PENDING');
     expect(result.body.errors?.length).toBeGreaterThan(0);
@@ -139,13 +143,19 @@ describe('router: plumbing', () => {
     let reloads = 0;
     const router = await anotherRouter({ supergraphPath: path, pollIntervalMs: 50, onReload: () => (reloads += 1) });
     const describeProduct = async () =>
-      (await graphql<{ __type: { description: string } }>(router.url, '{ __type(name: "Product") { description } }')).body.data?.__type.description;
+      (await graphql<{ __type: { description: string } }>(router.url, '{ __type(name: "Product") { description } }')).body.data
+        ?.__type.description;
     expect(await describeProduct()).toMatch(/^Something the platform sells/);
 
     const statuses: number[] = [];
     let load = true;
     const traffic = (async () => {
-      while (load) statuses.push(...(await Promise.all(Array.from({ length: 10 }, () => graphql(router.url, productsQuery).then((r) => (r.body.errors ? 500 : r.status))))));
+      while (load)
+        statuses.push(
+          ...(await Promise.all(
+            Array.from({ length: 10 }, () => graphql(router.url, productsQuery).then((r) => (r.body.errors ? 500 : r.status))),
+          )),
+        );
     })();
     writeFileSync(path, readFileSync(path, 'utf8').replace('Something the platform sells', 'A thing we sell (reloaded)'));
     const deadline = Date.now() + 10_000;

@@ -5,9 +5,7 @@
  * in production, and reports nothing to Apollo's cloud.
  */
 import { ApolloServer } from '@apollo/server';
-import {
-  ApolloServerPluginLandingPageLocalDefault,
-} from '@apollo/server/plugin/landingPage/default';
+import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import {
   ApolloServerPluginLandingPageDisabled,
   ApolloServerPluginSchemaReportingDisabled,
@@ -65,7 +63,10 @@ export interface RunningRouter {
 }
 
 class ForwardingDataSource extends RemoteGraphQLDataSource<RouterContext> {
-  override willSendRequest({ request, context }: Parameters<NonNullable<RemoteGraphQLDataSource<RouterContext>['willSendRequest']>>[0]) {
+  override willSendRequest({
+    request,
+    context,
+  }: Parameters<NonNullable<RemoteGraphQLDataSource<RouterContext>['willSendRequest']>>[0]) {
     if (!request.http) return;
     if (context.viewer) request.http.headers.set('authorization', `Bearer ${context.viewer.token}`);
     if (context.correlationId) request.http.headers.set(correlationHeader, context.correlationId);
@@ -98,7 +99,9 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
       onInternal: (error) => logger.error({ err: error }, 'unexpected error'),
     }),
     plugins: [
-      production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
+      production
+        ? ApolloServerPluginLandingPageDisabled()
+        : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
       ApolloServerPluginUsageReportingDisabled(),
       ApolloServerPluginSchemaReportingDisabled(),
     ],

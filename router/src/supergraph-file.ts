@@ -59,7 +59,9 @@ export function supergraphFromFile(options: SupergraphFileOptions): SupergraphSd
           logger.info({ path, hash }, 'supergraph reloaded');
           options.onReload?.(hash);
           // Surface unreachable subgraphs of the new supergraph in the logs, without failing the swap.
-          healthCheck(sdl).catch((error: unknown) => logger.warn({ err: error }, 'a subgraph of the new supergraph is not healthy'));
+          healthCheck(sdl).catch((error: unknown) =>
+            logger.warn({ err: error }, 'a subgraph of the new supergraph is not healthy'),
+          );
         } catch (error) {
           logger.error({ err: error, path }, 'new supergraph rejected; keeping the current one');
         }

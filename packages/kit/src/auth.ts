@@ -47,9 +47,7 @@ export function createVerifier(keys: JWTVerifyGetKey, settings: TokenSettings): 
         algorithms: ['ES256'],
         requiredClaims: ['sub', 'exp', 'iat'],
       });
-      const roles = Array.isArray(payload.roles)
-        ? payload.roles.filter((r): r is Role => r === 'CUSTOMER' || r === 'ADMIN')
-        : [];
+      const roles = Array.isArray(payload.roles) ? payload.roles.filter((r): r is Role => r === 'CUSTOMER' || r === 'ADMIN') : [];
       const scopes = typeof payload.scope === 'string' ? payload.scope.split(' ').filter(Boolean) : [];
       return { id: payload.sub as string, roles, scopes, isAdmin: roles.includes('ADMIN'), token };
     } catch (error) {

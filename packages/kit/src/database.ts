@@ -78,7 +78,10 @@ export async function dropDatabase(connectionString: string): Promise<void> {
  */
 export async function migrate(connectionString: string, dir: string): Promise<string[]> {
   const names = existsSync(dir)
-    ? readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort()
+    ? readdirSync(dir, { withFileTypes: true })
+        .filter((d) => d.isDirectory())
+        .map((d) => d.name)
+        .sort()
     : [];
   const client = new pg.Client({ connectionString });
   await client.connect();

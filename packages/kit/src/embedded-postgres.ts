@@ -17,7 +17,11 @@ export interface EmbeddedPostgres {
  * 127.0.0.1:`port` (0 = any free port). PGlite runs one query at a time; the socket server keeps a
  * transaction's statements together, so clients should use small pools.
  */
-export async function startEmbeddedPostgres(options: { dataDir: string; port?: number; database: string }): Promise<EmbeddedPostgres> {
+export async function startEmbeddedPostgres(options: {
+  dataDir: string;
+  port?: number;
+  database: string;
+}): Promise<EmbeddedPostgres> {
   mkdirSync(options.dataDir, { recursive: true });
   const db = await PGlite.create({ dataDir: options.dataDir });
   const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: options.port ?? 0, maxConnections: 16 });

@@ -67,10 +67,13 @@ export function createInProcessEventBus(logger: Logger, policy: DeliveryPolicy =
         return;
       }
       logger.warn({ err: error, eventId: event.id, topic: event.topic, group, delivery }, 'event handler failed, retrying');
-      const timer = setTimeout(() => {
-        timers.delete(timer);
-        deliver(event, group, handler, delivery + 1);
-      }, policy.backoffMs * 2 ** (delivery - 1));
+      const timer = setTimeout(
+        () => {
+          timers.delete(timer);
+          deliver(event, group, handler, delivery + 1);
+        },
+        policy.backoffMs * 2 ** (delivery - 1),
+      );
       timers.add(timer);
     });
   }
@@ -115,7 +118,14 @@ export function createRedisEventBus(
   const readers: Redis[] = [];
   let closed = false;
 
-  async function handleEntry(topic: string, group: string, handler: EventHandler, entryId: string, fields: string[], reader: Redis) {
+  async function handleEntry(
+    topic: string,
+    group: string,
+    handler: EventHandler,
+    entryId: string,
+    fields: string[],
+    reader: Redis,
+  ) {
     const raw = fields[fields.indexOf('event') + 1];
     const event = JSON.parse(raw ?? '{}') as DomainEvent;
     try {
@@ -126,7 +136,11 @@ export function createRedisEventBus(
       const deliveries = pending[0]?.[3] ?? 1;
       if (deliveries >= policy.maxDeliveries) {
         const letter: DeadLetter = { event, group, error: errorText(error), deliveries };
-        await reader.multi().xadd(deadLetterKey, '*', 'letter', JSON.stringify(letter)).xack(streamKey(topic), group, entryId).exec();
+        await reader
+          .multi()
+          .xadd(deadLetterKey, '*', 'letter', JSON.stringify(letter))
+          .xack(streamKey(topic), group, entryId)
+          .exec();
         logger.error({ err: error, eventId: event.id, topic, group }, 'event dead-lettered');
       } else {
         logger.warn({ err: error, eventId: event.id, topic, group, deliveries }, 'event handler failed, will retry');
@@ -149,14 +163,21 @@ export function createRedisEventBus(
           lastClaim = now;
           // Entries left pending by a crashed consumer, or by a failed handler, come back here once
           // they have been idle long enough: that idle time is the retry backoff.
-          const [, claimed] = (await reader.xautoclaim(key, group, consumer, Math.max(policy.backoffMs, 1), '0', 'COUNT', 50)) as [string, [string, string[]][]];
+          const [, claimed] = (await reader.xautoclaim(
+            key,
+            group,
+            consumer,
+            Math.max(policy.backoffMs, 1),
+            '0',
+            'COUNT',
+            50,
+          )) as [string, [string, string[]][]];
           for (const [id, fields] of claimed) {
             if (fields) await handleEntry(topic, group, handler, id, fields, reader);
           }
         }
         const result = (await reader.xreadgroup('GROUP', group, consumer, 'COUNT', 50, 'BLOCK', 500, 'STREAMS', key, '>')) as
-          | [string, [string, string[]][]][]
-          | null;
+          [string, [string, string[]][]][] | null;
         for (const [, entries] of result ?? []) {
           for (const [id, fields] of entries) await handleEntry(topic, group, handler, id, fields, reader);
         }
@@ -170,7 +191,15 @@ export function createRedisEventBus(
 
   return {
     async publish(event) {
-      await connection.xadd(streamKey(event.topic), 'MAXLEN', '~', options.maxLen ?? 100_000, '*', 'event', JSON.stringify(event));
+      await connection.xadd(
+        streamKey(event.topic),
+        'MAXLEN',
+        '~',
+        options.maxLen ?? 100_000,
+        '*',
+        'event',
+        JSON.stringify(event),
+      );
     },
     subscribe(topic, group, handler) {
       void run(topic, group, handler);

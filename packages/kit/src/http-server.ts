@@ -107,7 +107,9 @@ export async function startHttpServer<TContext extends BaseContext>(
         raw = await readBody(req, maxBodyBytes);
       } catch (error) {
         if (error instanceof BodyTooLarge) {
-          sendJson(res, 413, errorBody('PAYLOAD_TOO_LARGE', `Request body is larger than the limit of ${maxBodyBytes} bytes`), { connection: 'close' });
+          sendJson(res, 413, errorBody('PAYLOAD_TOO_LARGE', `Request body is larger than the limit of ${maxBodyBytes} bytes`), {
+            connection: 'close',
+          });
           return;
         }
         throw error;
@@ -141,8 +143,7 @@ export async function startHttpServer<TContext extends BaseContext>(
 
   const server = createServer((req, res) => {
     const given = req.headers[correlationHeader];
-    const correlationId =
-      typeof given === 'string' && correlationIdPattern.test(given) ? given : randomUUID();
+    const correlationId = typeof given === 'string' && correlationIdPattern.test(given) ? given : randomUUID();
     res.setHeader(correlationHeader, correlationId);
     const started = process.hrtime.bigint();
     withCorrelationId(correlationId, () => {

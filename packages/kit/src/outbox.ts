@@ -49,7 +49,12 @@ export function startOutboxRelay(options: {
         options.batchSize ?? 100,
       );
       for (const row of rows) {
-        const event: DomainEvent = { id: row.id, topic: row.topic, payload: row.payload, occurredAt: row.created_at.toISOString() };
+        const event: DomainEvent = {
+          id: row.id,
+          topic: row.topic,
+          payload: row.payload,
+          occurredAt: row.created_at.toISOString(),
+        };
         await bus.publish(event);
       }
       if (rows.length > 0) {

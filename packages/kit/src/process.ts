@@ -41,8 +41,11 @@ export async function runSubgraphProcess(
   const logger = createLogger(name, config.logLevel);
   const events = connectEventBus(config.redisUrl, logger);
   const running = await start(config, { bus: events.bus });
-  stopOnSignals(async () => {
-    await running.stop();
-    await events.close();
-  }, (message) => logger.info(message));
+  stopOnSignals(
+    async () => {
+      await running.stop();
+      await events.close();
+    },
+    (message) => logger.info(message),
+  );
 }

@@ -63,7 +63,10 @@ export async function startSubgraph<TContext extends SubgraphContext>(
 ): Promise<RunningSubgraph> {
   const { logger, production } = options;
   const apollo = new ApolloServer<TContext>({
-    schema: buildSubgraphSchema({ typeDefs: parse(options.typeDefs), resolvers: options.resolvers as GraphQLSchemaModule['resolvers'] }),
+    schema: buildSubgraphSchema({
+      typeDefs: parse(options.typeDefs),
+      resolvers: options.resolvers as GraphQLSchemaModule['resolvers'],
+    }),
     introspection: !production,
     includeStacktraceInErrorResponses: !production,
     formatError: createErrorFormatter({

@@ -5,9 +5,24 @@
 export const demoPassword = 'meridian-demo-2026';
 
 export const demoUsers = [
-  { id: '5b0c2d4e-0000-4000-8000-000000000001', email: 'ada@meridian.dev', displayName: 'Ada Lovelace', roles: ['CUSTOMER'] as const },
-  { id: '5b0c2d4e-0000-4000-8000-000000000002', email: 'grace@meridian.dev', displayName: 'Grace Hopper', roles: ['CUSTOMER'] as const },
-  { id: '5b0c2d4e-0000-4000-8000-000000000003', email: 'admin@meridian.dev', displayName: 'Meridian Admin', roles: ['CUSTOMER', 'ADMIN'] as const },
+  {
+    id: '5b0c2d4e-0000-4000-8000-000000000001',
+    email: 'ada@meridian.dev',
+    displayName: 'Ada Lovelace',
+    roles: ['CUSTOMER'] as const,
+  },
+  {
+    id: '5b0c2d4e-0000-4000-8000-000000000002',
+    email: 'grace@meridian.dev',
+    displayName: 'Grace Hopper',
+    roles: ['CUSTOMER'] as const,
+  },
+  {
+    id: '5b0c2d4e-0000-4000-8000-000000000003',
+    email: 'admin@meridian.dev',
+    displayName: 'Meridian Admin',
+    roles: ['CUSTOMER', 'ADMIN'] as const,
+  },
 ];
 const [ada, grace] = demoUsers as [(typeof demoUsers)[0], (typeof demoUsers)[0], (typeof demoUsers)[0]];
 
@@ -51,7 +66,11 @@ const order = (
   cancelReason: 'PAYMENT_DECLINED' | null = null,
 ) => {
   const path: DemoStatus[] =
-    status === 'CONFIRMED' ? ['PENDING', 'RESERVED', 'PAID', 'CONFIRMED'] : status === 'CANCELLED' ? ['PENDING', 'RESERVED', 'CANCELLED'] : ['PENDING'];
+    status === 'CONFIRMED'
+      ? ['PENDING', 'RESERVED', 'PAID', 'CONFIRMED']
+      : status === 'CANCELLED'
+        ? ['PENDING', 'RESERVED', 'CANCELLED']
+        : ['PENDING'];
   const start = at(createdAt).getTime();
   return {
     id: `0d3e0000-0000-4000-8000-${String(n).padStart(12, '0')}`,
@@ -71,9 +90,29 @@ const order = (
 };
 
 export const demoOrders = [
-  order(1, ada.id, 'CONFIRMED', '2026-11-02T10:00:00Z', [{ product: p[0]!, quantity: 2 }, { product: p[2]!, quantity: 1 }], 'SUCCEEDED'),
+  order(
+    1,
+    ada.id,
+    'CONFIRMED',
+    '2026-11-02T10:00:00Z',
+    [
+      { product: p[0]!, quantity: 2 },
+      { product: p[2]!, quantity: 1 },
+    ],
+    'SUCCEEDED',
+  ),
   order(2, ada.id, 'CANCELLED', '2026-11-10T16:30:00Z', [{ product: p[6]!, quantity: 1 }], 'FAILED', 'PAYMENT_DECLINED'),
-  order(3, ada.id, 'PENDING', '2026-11-20T09:15:00Z', [{ product: p[1]!, quantity: 1 }, { product: p[4]!, quantity: 3 }], null),
+  order(
+    3,
+    ada.id,
+    'PENDING',
+    '2026-11-20T09:15:00Z',
+    [
+      { product: p[1]!, quantity: 1 },
+      { product: p[4]!, quantity: 3 },
+    ],
+    null,
+  ),
   order(4, grace.id, 'CONFIRMED', '2026-11-05T12:00:00Z', [{ product: p[3]!, quantity: 1 }], 'SUCCEEDED'),
 ];
 

@@ -9,7 +9,16 @@ import { defaultPorts, subgraphNames } from '#kit';
 
 const root = new URL('../../../', import.meta.url);
 const compose = parse(readFileSync(new URL('docker-compose.yml', root), 'utf8'), { merge: true }) as {
-  services: Record<string, { environment?: Record<string, string>; healthcheck?: unknown; depends_on?: Record<string, { condition: string }>; command?: string[]; ports?: string[] }>;
+  services: Record<
+    string,
+    {
+      environment?: Record<string, string>;
+      healthcheck?: unknown;
+      depends_on?: Record<string, { condition: string }>;
+      command?: string[];
+      ports?: string[];
+    }
+  >;
 };
 const envExample = new Map(
   readFileSync(new URL('.env.example', root), 'utf8')
@@ -46,7 +55,9 @@ describe('docker-compose.yml', () => {
   it('every variable a Node service is given is documented in .env.example', () => {
     const nodeServices = ['migrate', ...subgraphNames, 'router'];
     const undocumented = nodeServices.flatMap((name) =>
-      Object.keys(services[name]!.environment ?? {}).filter((key) => !envExample.has(key)).map((key) => `${name}: ${key}`),
+      Object.keys(services[name]!.environment ?? {})
+        .filter((key) => !envExample.has(key))
+        .map((key) => `${name}: ${key}`),
     );
     expect(undocumented).toEqual([]);
   });

@@ -45,7 +45,8 @@ describe('embedded mode', () => {
     const token = signUp.body.data!.signUp.accessToken;
     let name: string | undefined;
     for (let i = 0; i < 50 && !name; i += 1) {
-      name = (await graphql<{ me: { displayName: string } | null }>(url, '{ me { displayName } }', { token })).body.data?.me?.displayName;
+      name = (await graphql<{ me: { displayName: string } | null }>(url, '{ me { displayName } }', { token })).body.data?.me
+        ?.displayName;
       if (!name) await new Promise((r) => setTimeout(r, 100));
     }
     expect(name).toBe('Newcomer');
@@ -57,9 +58,13 @@ describe('embedded mode', () => {
     expect(stack.seeded).toBe(false);
     const url = stack.router.url;
     const token = await loginAs(url, 'new@meridian.dev', 'a long fresh password');
-    expect((await graphql<{ me: { displayName: string } }>(url, '{ me { displayName } }', { token })).body.data?.me.displayName).toBe('Newcomer');
+    expect(
+      (await graphql<{ me: { displayName: string } }>(url, '{ me { displayName } }', { token })).body.data?.me.displayName,
+    ).toBe('Newcomer');
     expect((await graphql<{ products: { edges: unknown[] } }>(url, productsQuery)).body.data?.products.edges).toHaveLength(3);
-    const file = await fetch(await stack.objects.presignedGet(`documents/${demoDocuments[0]!.ownerId}/${demoDocuments[0]!.id}`, 60));
+    const file = await fetch(
+      await stack.objects.presignedGet(`documents/${demoDocuments[0]!.ownerId}/${demoDocuments[0]!.id}`, 60),
+    );
     expect(await file.text()).toBe(demoDocuments[0]!.body);
   });
 });

@@ -14,7 +14,11 @@ import { newProfile } from '../../../subgraphs/users/src/domain/user.ts';
 import { demoDocuments, demoOrders, demoPassword, demoProducts, demoUsers, demoWarehouses } from './demo-data.ts';
 
 /** Returns true when it seeded, false when the data was already there. */
-export async function seedDemoData(urls: Record<SubgraphName, string>, objects: ObjectStoreConfig, logger: Logger): Promise<boolean> {
+export async function seedDemoData(
+  urls: Record<SubgraphName, string>,
+  objects: ObjectStoreConfig,
+  logger: Logger,
+): Promise<boolean> {
   const authDb = createAuthDb(urls.auth, 1);
   const usersDb = createUsersDb(urls.users, 1);
   const inventoryDb = createInventoryDb(urls.inventory, 1);
@@ -59,8 +63,20 @@ export async function seedDemoData(urls: Record<SubgraphName, string>, objects: 
       await orders.saveOrder(order);
       if (!payment) continue;
       const amount = order.items.reduce((sum, i) => sum + i.quantity * i.unitPriceAmount, 0);
-      await payments.savePayment({ id: payment.id, orderId: order.id, payerId: order.buyerId, amount, currency: order.currency, status: payment.status, provider: 'simulated' });
-      await payments.addAttempt({ paymentId: payment.id, succeeded: payment.status === 'SUCCEEDED', failureReason: payment.failureReason ?? undefined });
+      await payments.savePayment({
+        id: payment.id,
+        orderId: order.id,
+        payerId: order.buyerId,
+        amount,
+        currency: order.currency,
+        status: payment.status,
+        provider: 'simulated',
+      });
+      await payments.addAttempt({
+        paymentId: payment.id,
+        succeeded: payment.status === 'SUCCEEDED',
+        failureReason: payment.failureReason ?? undefined,
+      });
     }
 
     const store = createObjectStore(objects);

@@ -32,7 +32,10 @@ async function waitHealthy(url: string, child: ChildProcess, timeoutMs = 60_000)
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`${url}: process exited with ${child.exitCode}`);
-    const ok = await fetch(url).then((r) => r.ok, () => false);
+    const ok = await fetch(url).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) return;
     await new Promise((r) => setTimeout(r, 250));
   }
@@ -51,7 +54,9 @@ const stopAll = (exitCode: number) => {
   stopping = true;
   for (const child of children) child.kill('SIGTERM');
   setTimeout(() => process.exit(exitCode), 3000).unref();
-  Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.on('exit', r)) : null))).then(() => process.exit(exitCode));
+  Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.on('exit', r)) : null))).then(() =>
+    process.exit(exitCode),
+  );
 };
 process.on('SIGINT', () => stopAll(0));
 process.on('SIGTERM', () => stopAll(0));
@@ -64,7 +69,9 @@ for (const name of ['auth', ...subgraphNames.filter((n) => n !== 'auth')] as con
   child.on('exit', (c) => !stopping && (console.error(`${name} exited with ${c}`), stopAll(1)));
   if (name === 'auth') await waitHealthy(`http://127.0.0.1:${env.AUTH_PORT}/health`, child);
 }
-await Promise.all(subgraphNames.map((n) => waitHealthy(`http://127.0.0.1:${env[`${n.toUpperCase()}_PORT`]}/health`, byName.get(n)!)));
+await Promise.all(
+  subgraphNames.map((n) => waitHealthy(`http://127.0.0.1:${env[`${n.toUpperCase()}_PORT`]}/health`, byName.get(n)!)),
+);
 const router = await run('router', 'router/src/main.ts');
 children.push(router);
 router.on('exit', (c) => !stopping && (console.error(`router exited with ${c}`), stopAll(1)));

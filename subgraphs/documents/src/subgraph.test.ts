@@ -44,19 +44,22 @@ afterAll(async () => {
   await database?.drop();
 });
 
-async function post(query: string, variables?: Record<string, unknown>) {
+async function post<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>) {
   const response = await fetch(subgraph.url, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ query, variables }),
   });
-  return { status: response.status, body: (await response.json()) as { data?: any; errors?: { extensions?: { code?: string } }[] } };
+  return {
+    status: response.status,
+    body: (await response.json()) as { data?: T; errors?: { extensions?: { code?: string } }[] },
+  };
 }
 
 describe('documents subgraph over HTTP', () => {
   it('publishes its SDL with the Document and DocumentJob entities and its contribution to User', async () => {
-    const { body } = await post('{ _service { sdl } }');
-    const sdl: string = body.data._service.sdl;
+    const { body } = await post<{ _service: { sdl: string } }>('{ _service { sdl } }');
+    const sdl: string = body.data!._service.sdl;
     expect(sdl).toMatch(/type Document\s+@key\(fields: "id"\)/);
     expect(sdl).toMatch(/type DocumentJob\s+@key\(fields: "id"\)/);
     expect(sdl).toMatch(/type User\s+@key\(fields: "id"\)\s*{[^}]*documents\(/);
@@ -65,11 +68,16 @@ describe('documents subgraph over HTTP', () => {
   it('resolves document and job references to null for an anonymous viewer, though both exist', async () => {
     const { status, body } = await post(
       'query ($r: [_Any!]!) { _entities(representations: $r) { ... on Document { id filename } ... on DocumentJob { id progress } } }',
-      { r: [{ __typename: 'Document', id: documentId }, { __typename: 'DocumentJob', id: jobId }] },
+      {
+        r: [
+          { __typename: 'Document', id: documentId },
+          { __typename: 'DocumentJob', id: jobId },
+        ],
+      },
     );
     expect(status).toBe(200);
     expect(body.errors).toBeUndefined();
-    expect(body.data._entities).toEqual([null, null]);
+    expect(body.data!._entities).toEqual([null, null]);
   });
 
   it("refuses a user's documents to an anonymous viewer as UNAUTHENTICATED", async () => {

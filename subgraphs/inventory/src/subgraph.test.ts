@@ -65,7 +65,12 @@ describe('inventory subgraph over HTTP', () => {
       `query ($representations: [_Any!]!) {
         _entities(representations: $representations) { ... on Product { id name price { amount currency } available } }
       }`,
-      { representations: [{ __typename: 'Product', id: product }, { __typename: 'Product', id: randomUUID() }] },
+      {
+        representations: [
+          { __typename: 'Product', id: product },
+          { __typename: 'Product', id: randomUUID() },
+        ],
+      },
     );
     expect(result.errors).toBeUndefined();
     expect(result.data?._entities).toEqual([

@@ -5,7 +5,7 @@ import { createLoaders } from './graphql/context.ts';
 import { createResolvers } from './graphql/resolvers.ts';
 
 /** Starts the inventory subgraph. `shared` (the event bus) is unused until inventory joins the order saga. */
-export async function startInventorySubgraph(config: SubgraphConfig, shared: SharedAdapters) {
+export async function startInventorySubgraph(config: SubgraphConfig, _shared: SharedAdapters) {
   const logger = createLogger('inventory', config.logLevel);
   const db = createInventoryDb(config.databaseUrl, config.databasePoolMax);
   const products = createInventoryStore(db);

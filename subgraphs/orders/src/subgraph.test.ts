@@ -40,35 +40,44 @@ afterAll(async () => {
   await database?.drop();
 });
 
-async function post(query: string, variables?: Record<string, unknown>) {
+async function post<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>) {
   const response = await fetch(subgraph.url, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ query, variables }),
   });
-  return { status: response.status, body: (await response.json()) as { data?: any; errors?: { extensions?: { code?: string } }[] } };
+  return {
+    status: response.status,
+    body: (await response.json()) as { data?: T; errors?: { extensions?: { code?: string } }[] },
+  };
 }
 
 describe('orders subgraph over HTTP', () => {
   it('publishes its SDL with the Order entity and its contribution to User', async () => {
-    const { body } = await post('{ _service { sdl } }');
-    expect(body.data._service.sdl).toMatch(/type Order\s+@key\(fields: "id"\)/);
-    expect(body.data._service.sdl).toMatch(/type User\s+@key\(fields: "id"\)\s*{[^}]*orders\(/);
+    const { body } = await post<{ _service: { sdl: string } }>('{ _service { sdl } }');
+    expect(body.data!._service.sdl).toMatch(/type Order\s+@key\(fields: "id"\)/);
+    expect(body.data!._service.sdl).toMatch(/type User\s+@key\(fields: "id"\)\s*{[^}]*orders\(/);
   });
 
   it('resolves an order reference to null for an anonymous viewer, though the order exists', async () => {
-    const { status, body } = await post('query ($r: [_Any!]!) { _entities(representations: $r) { ... on Order { id status } } }', {
-      r: [{ __typename: 'Order', id: orderId }],
-    });
+    const { status, body } = await post(
+      'query ($r: [_Any!]!) { _entities(representations: $r) { ... on Order { id status } } }',
+      {
+        r: [{ __typename: 'Order', id: orderId }],
+      },
+    );
     expect(status).toBe(200);
     expect(body.errors).toBeUndefined();
-    expect(body.data._entities).toEqual([null]);
+    expect(body.data!._entities).toEqual([null]);
   });
 
   it('answers a user reference, and refuses its orders to an anonymous viewer', async () => {
-    const { body } = await post('query ($r: [_Any!]!) { _entities(representations: $r) { ... on User { id orders { edges { cursor } } } } }', {
-      r: [{ __typename: 'User', id: buyerId }],
-    });
+    const { body } = await post(
+      'query ($r: [_Any!]!) { _entities(representations: $r) { ... on User { id orders { edges { cursor } } } } }',
+      {
+        r: [{ __typename: 'User', id: buyerId }],
+      },
+    );
     expect(body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
   });
 

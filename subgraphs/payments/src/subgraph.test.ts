@@ -40,7 +40,10 @@ async function post(query: string, variables: Record<string, unknown> = {}) {
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ query, variables }),
   });
-  return { status: response.status, body: (await response.json()) as { data?: Record<string, unknown>; errors?: { extensions?: { code?: string } }[] } };
+  return {
+    status: response.status,
+    body: (await response.json()) as { data?: Record<string, unknown>; errors?: { extensions?: { code?: string } }[] },
+  };
 }
 
 describe('payments subgraph over HTTP', () => {
@@ -71,7 +74,12 @@ describe('payments subgraph over HTTP', () => {
           ... on Payment { id amount { amount } }
         }
       }`,
-      { representations: [{ __typename: 'Order', id: orderId }, { __typename: 'Payment', id: paymentId }] },
+      {
+        representations: [
+          { __typename: 'Order', id: orderId },
+          { __typename: 'Payment', id: paymentId },
+        ],
+      },
     );
     expect(status).toBe(200);
     expect(body.errors).toBeUndefined();

@@ -5,7 +5,7 @@ import { createLoaders } from './graphql/context.ts';
 import { createResolvers } from './graphql/resolvers.ts';
 
 /** Starts the payments subgraph. `shared` (the event bus) is unused until payments joins the order saga. */
-export async function startPaymentsSubgraph(config: SubgraphConfig, shared: SharedAdapters) {
+export async function startPaymentsSubgraph(config: SubgraphConfig, _shared: SharedAdapters) {
   const logger = createLogger('payments', config.logLevel);
   const db = createPaymentsDb(config.databaseUrl, config.databasePoolMax);
   const payments = createPaymentStore(db);

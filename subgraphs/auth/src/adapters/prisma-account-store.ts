@@ -35,7 +35,10 @@ export function createAccountStore(db: AuthDb) {
      * Creates the account and its `user.registered` outbox event in one transaction.
      * Returns null when the email is taken.
      */
-    async create(account: { id: string; email: string; passwordHash: string; roles: Role[] }, event: DomainEvent): Promise<StoredAccount | null> {
+    async create(
+      account: { id: string; email: string; passwordHash: string; roles: Role[] },
+      event: DomainEvent,
+    ): Promise<StoredAccount | null> {
       try {
         return await db.$transaction(async (tx) => {
           const created = await tx.account.create({ data: account });
@@ -63,9 +66,15 @@ export function createAccountStore(db: AuthDb) {
      * Marks `id` rotated and issues its successor, atomically. Returns false when another request
      * rotated it first (the caller then treats the token as reused).
      */
-    async rotateRefreshToken(id: string, next: { accountId: string; familyId: string; tokenHash: string; expiresAt: Date }): Promise<boolean> {
+    async rotateRefreshToken(
+      id: string,
+      next: { accountId: string; familyId: string; tokenHash: string; expiresAt: Date },
+    ): Promise<boolean> {
       return db.$transaction(async (tx) => {
-        const marked = await tx.refreshToken.updateMany({ where: { id, rotatedAt: null, revokedAt: null }, data: { rotatedAt: new Date() } });
+        const marked = await tx.refreshToken.updateMany({
+          where: { id, rotatedAt: null, revokedAt: null },
+          data: { rotatedAt: new Date() },
+        });
         if (marked.count === 0) return false;
         await tx.refreshToken.create({ data: next });
         return true;

@@ -40,7 +40,10 @@ describe('auth flows (real PostgreSQL)', () => {
     expect(account.passwordHash).not.toContain('correct horse');
     const outbox = await db.outboxEvent.findMany();
     expect(outbox).toHaveLength(1);
-    expect(outbox[0]).toMatchObject({ topic: 'user.registered', payload: { userId: account.id, email: 'ada@example.com', displayName: 'Ada' } });
+    expect(outbox[0]).toMatchObject({
+      topic: 'user.registered',
+      payload: { userId: account.id, email: 'ada@example.com', displayName: 'Ada' },
+    });
 
     const viewer = await createVerifier(createLocalJWKSet(keys.jwks()), settings)(session.accessToken);
     expect(viewer).toMatchObject({ id: account.id, roles: ['CUSTOMER'], scopes: ['customer'], isAdmin: false });
@@ -48,15 +51,22 @@ describe('auth flows (real PostgreSQL)', () => {
 
   it('a second sign-up with the same email, in any case, is a CONFLICT', async () => {
     await signUp(deps, { email: 'grace@example.com', password: 'correct horse battery', displayName: 'Grace' });
-    expect(await codeOf(signUp(deps, { email: ' GRACE@example.com', password: 'another good password', displayName: 'G' }))).toBe('CONFLICT');
+    expect(await codeOf(signUp(deps, { email: ' GRACE@example.com', password: 'another good password', displayName: 'G' }))).toBe(
+      'CONFLICT',
+    );
   });
 
   it('login with a wrong password and with an unknown email fail the same way', async () => {
     await signUp(deps, { email: 'lin@example.com', password: 'correct horse battery', displayName: 'Lin' });
     const wrong = await login(deps, { email: 'lin@example.com', password: 'wrong password here' }).catch((e: DomainError) => e);
-    const unknown = await login(deps, { email: 'nobody@example.com', password: 'wrong password here' }).catch((e: DomainError) => e);
+    const unknown = await login(deps, { email: 'nobody@example.com', password: 'wrong password here' }).catch(
+      (e: DomainError) => e,
+    );
     expect(wrong).toBeInstanceOf(DomainError);
-    expect([(wrong as DomainError).code, (wrong as DomainError).message]).toEqual([(unknown as DomainError).code, (unknown as DomainError).message]);
+    expect([(wrong as DomainError).code, (wrong as DomainError).message]).toEqual([
+      (unknown as DomainError).code,
+      (unknown as DomainError).message,
+    ]);
     expect(await codeOf(login(deps, { email: 'lin@example.com', password: 'correct horse battery' }))).toBe('OK');
   });
 

@@ -15,7 +15,10 @@ export const newRefreshToken = () => randomBytes(32).toString('base64url');
 export const refreshExpiry = (now: Date) => new Date(now.getTime() + refreshTokenTtlDays * 86_400_000);
 
 export async function signAccessToken(deps: AuthDeps, account: AccountRef) {
-  return deps.keys.sign({ sub: account.id, roles: account.roles, scope: scopesOf(account.roles).join(' ') }, accessTokenTtlSeconds);
+  return deps.keys.sign(
+    { sub: account.id, roles: account.roles, scope: scopesOf(account.roles).join(' ') },
+    accessTokenTtlSeconds,
+  );
 }
 
 /** A fresh session: a new refresh-token family unless `familyId` continues one. */
@@ -28,5 +31,10 @@ export async function issueSession(deps: AuthDeps, account: AccountRef): Promise
     expiresAt: refreshExpiry(new Date()),
   });
   const access = await signAccessToken(deps, account);
-  return { accessToken: access.token, accessTokenExpiresAt: access.expiresAt, refreshToken, user: { id: account.id, roles: account.roles } };
+  return {
+    accessToken: access.token,
+    accessTokenExpiresAt: access.expiresAt,
+    refreshToken,
+    user: { id: account.id, roles: account.roles },
+  };
 }

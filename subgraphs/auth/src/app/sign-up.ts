@@ -20,6 +20,7 @@ export async function signUp(deps: AuthDeps, input: SignUp): Promise<Session> {
     { id, email, passwordHash: await hashPassword(input.password), roles: ['CUSTOMER'] },
     domainEvent('user.registered', { userId: id, email, displayName, registeredAt: new Date().toISOString() }),
   );
-  if (!account) throw new DomainError('CONFLICT', 'An account with this email already exists; log in instead', { field: 'email' });
+  if (!account)
+    throw new DomainError('CONFLICT', 'An account with this email already exists; log in instead', { field: 'email' });
   return issueSession(deps, account);
 }

@@ -2,7 +2,12 @@ import { rowLoader, type SubgraphContext } from '#kit';
 import type { AccountStore } from '../adapters/prisma-account-store.ts';
 
 export function createLoaders(accounts: AccountStore) {
-  return { account: rowLoader((ids: readonly string[]) => accounts.byIds(ids), (a) => a.id) };
+  return {
+    account: rowLoader(
+      (ids: readonly string[]) => accounts.byIds(ids),
+      (a) => a.id,
+    ),
+  };
 }
 
 export interface Context extends SubgraphContext {

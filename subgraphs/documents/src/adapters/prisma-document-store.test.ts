@@ -38,11 +38,27 @@ describe('prisma document store (real PostgreSQL)', () => {
     const jobId = uuid();
     await store.saveJob({ id: jobId, documentId: doc.id, status: 'RUNNING', progress: 40, attempts: 1 });
     const finishedAt = at(5);
-    await store.saveJob({ id: jobId, documentId: doc.id, status: 'COMPLETED', progress: 100, attempts: 1, text: 'hello', pageCount: 1, finishedAt });
+    await store.saveJob({
+      id: jobId,
+      documentId: doc.id,
+      status: 'COMPLETED',
+      progress: 100,
+      attempts: 1,
+      text: 'hello',
+      pageCount: 1,
+      finishedAt,
+    });
 
     expect(await store.byIds([doc.id])).toEqual([{ ...doc, status: 'PROCESSED', filename: 'renamed.pdf' }]);
     const [job] = await store.jobsByIds([jobId]);
-    expect(job).toMatchObject({ status: 'COMPLETED', progress: 100, text: 'hello', pageCount: 1, failureReason: null, finishedAt });
+    expect(job).toMatchObject({
+      status: 'COMPLETED',
+      progress: 100,
+      text: 'hello',
+      pageCount: 1,
+      failureReason: null,
+      finishedAt,
+    });
     expect(await db.documentJob.count({ where: { documentId: doc.id } })).toBe(1);
   });
 
@@ -54,7 +70,15 @@ describe('prisma document store (real PostgreSQL)', () => {
     await store.saveDocument(a);
     await store.saveDocument(b);
     const [first, second, other] = [uuid(), uuid(), uuid()];
-    await store.saveJob({ id: first, documentId: a.id, status: 'FAILED', progress: 10, attempts: 3, failureReason: 'unreadable', createdAt: at(1) });
+    await store.saveJob({
+      id: first,
+      documentId: a.id,
+      status: 'FAILED',
+      progress: 10,
+      attempts: 3,
+      failureReason: 'unreadable',
+      createdAt: at(1),
+    });
     await store.saveJob({ id: second, documentId: a.id, status: 'COMPLETED', progress: 100, attempts: 1, createdAt: at(2) });
     await store.saveJob({ id: other, documentId: b.id, status: 'PENDING', progress: 0, attempts: 0, createdAt: at(3) });
 
@@ -71,7 +95,10 @@ describe('prisma document store (real PostgreSQL)', () => {
 
     const rows = await store.recentOfOwners(owners, 4);
     for (const owner of owners) {
-      const expected = docs.filter((d) => d.ownerId === owner).reverse().slice(0, 4);
+      const expected = docs
+        .filter((d) => d.ownerId === owner)
+        .reverse()
+        .slice(0, 4);
       expect(rows.filter((r) => r.ownerId === owner)).toEqual(expected);
     }
     expect(rows[0]?.createdAt).toBeInstanceOf(Date);
@@ -92,7 +119,9 @@ describe('prisma document store (real PostgreSQL)', () => {
       const last = rows.at(-1)!;
       after = { createdAt: last.createdAt, id: last.id };
     }
-    const expected = [...docs].sort((x, y) => y.createdAt!.getTime() - x.createdAt!.getTime() || (x.id < y.id ? 1 : -1)).map((d) => d.id);
+    const expected = [...docs]
+      .sort((x, y) => y.createdAt!.getTime() - x.createdAt!.getTime() || (x.id < y.id ? 1 : -1))
+      .map((d) => d.id);
     expect(seen).toEqual(expected);
   });
 });

@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { allowedContentTypes, defaultMaxDocumentBytes, displayFilename, documentContentType, documentSize, newDocument } from './document.ts';
+import {
+  allowedContentTypes,
+  defaultMaxDocumentBytes,
+  displayFilename,
+  documentContentType,
+  documentSize,
+  newDocument,
+} from './document.ts';
 
-const refusal = (field: string) => expect.objectContaining({ code: 'BAD_USER_INPUT', details: expect.objectContaining({ field }) }) as Error;
+const refusal = (field: string) =>
+  expect.objectContaining({ code: 'BAD_USER_INPUT', details: expect.objectContaining({ field }) }) as Error;
 const ownerId = '7b0e6a9e-2a53-4b8e-9d1f-3c4d5e6f7a8b';
 const ids = (...values: string[]) => {
   const queue = [...values];
@@ -65,7 +73,9 @@ describe('document sizes', () => {
   });
 
   it('honours a smaller configured limit', () => {
-    expect(() => documentSize(2_000, 1_000)).toThrowError(expect.objectContaining({ details: { field: 'size', maxBytes: 1_000 } }) as Error);
+    expect(() => documentSize(2_000, 1_000)).toThrowError(
+      expect.objectContaining({ details: { field: 'size', maxBytes: 1_000 } }) as Error,
+    );
   });
 });
 
@@ -89,7 +99,11 @@ describe('a new document', () => {
   });
 
   it('never lets the filename into the object key', () => {
-    const doc = newDocument({ ownerId, filename: '../../other-user/secret.txt', contentType: 'text/plain', sizeBytes: 10 }, now, ids());
+    const doc = newDocument(
+      { ownerId, filename: '../../other-user/secret.txt', contentType: 'text/plain', sizeBytes: 10 },
+      now,
+      ids(),
+    );
     expect(doc.objectKey).toMatch(new RegExp(`^documents/${ownerId}/[0-9a-f-]{36}$`));
     expect(doc.objectKey).not.toContain('secret');
     expect(doc.filename).toBe('secret.txt');
@@ -110,6 +124,8 @@ describe('a new document', () => {
   });
 
   it('refuses an id factory that does not produce UUIDs, since ids become key paths', () => {
-    expect(() => newDocument({ ownerId, filename: 'a.txt', contentType: 'text/plain', sizeBytes: 1 }, now, () => '../x')).toThrowError(/UUID/);
+    expect(() =>
+      newDocument({ ownerId, filename: 'a.txt', contentType: 'text/plain', sizeBytes: 1 }, now, () => '../x'),
+    ).toThrowError(/UUID/);
   });
 });

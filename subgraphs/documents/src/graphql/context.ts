@@ -32,9 +32,18 @@ function recentDocumentsLoader(documents: DocumentStore) {
 /** Per-request loaders: one query per entity type per request. */
 export function createLoaders(documents: DocumentStore) {
   return {
-    document: rowLoader((ids: readonly string[]) => documents.byIds(ids), (d) => d.id),
-    job: rowLoader((ids: readonly string[]) => documents.jobsByIds(ids), (j) => j.id),
-    jobs: groupLoader((ids: readonly string[]) => documents.jobsOf(ids), (j) => j.documentId),
+    document: rowLoader(
+      (ids: readonly string[]) => documents.byIds(ids),
+      (d) => d.id,
+    ),
+    job: rowLoader(
+      (ids: readonly string[]) => documents.jobsByIds(ids),
+      (j) => j.id,
+    ),
+    jobs: groupLoader(
+      (ids: readonly string[]) => documents.jobsOf(ids),
+      (j) => j.documentId,
+    ),
     recentDocuments: recentDocumentsLoader(documents),
   };
 }

@@ -5,7 +5,12 @@ import { parse } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createErrorFormatter, createLogger, readSchemaFile, type Viewer } from '#kit';
 import { createTestDatabase, type TestDatabase } from '#kit/testing';
-import { createDocumentStore, createDocumentsDb, type DocumentStore, type DocumentsDb } from '../adapters/prisma-document-store.ts';
+import {
+  createDocumentStore,
+  createDocumentsDb,
+  type DocumentStore,
+  type DocumentsDb,
+} from '../adapters/prisma-document-store.ts';
 import { createLoaders, type Context } from './context.ts';
 import { createResolvers } from './resolvers.ts';
 
@@ -40,7 +45,10 @@ beforeAll(async () => {
   store = createDocumentStore(db);
   // In-process Apollo Server on the real schema and error formatter: no HTTP, so tests can pick the viewer.
   apollo = new ApolloServer<Context>({
-    schema: buildSubgraphSchema({ typeDefs: parse(readSchemaFile(import.meta.url, 2)), resolvers: createResolvers({ documents: store }) as never }),
+    schema: buildSubgraphSchema({
+      typeDefs: parse(readSchemaFile(import.meta.url, 2)),
+      resolvers: createResolvers({ documents: store }) as never,
+    }),
     formatError: createErrorFormatter({ exposeInternals: true }),
     plugins: [ApolloServerPluginInlineTraceDisabled()],
   });
@@ -71,8 +79,25 @@ beforeAll(async () => {
     if (u < 3) {
       for (const documentId of newestFirst.slice(0, 2)) {
         const [older, newer] = [uuid(), uuid()];
-        await store.saveJob({ id: older, documentId, status: 'FAILED', progress: 30, attempts: 3, failureReason: 'timeout', createdAt: new Date(base) });
-        await store.saveJob({ id: newer, documentId, status: 'COMPLETED', progress: 100, attempts: 1, text: 'hi', pageCount: 1, createdAt: new Date(base + 1) });
+        await store.saveJob({
+          id: older,
+          documentId,
+          status: 'FAILED',
+          progress: 30,
+          attempts: 3,
+          failureReason: 'timeout',
+          createdAt: new Date(base),
+        });
+        await store.saveJob({
+          id: newer,
+          documentId,
+          status: 'COMPLETED',
+          progress: 100,
+          attempts: 1,
+          text: 'hi',
+          pageCount: 1,
+          createdAt: new Date(base + 1),
+        });
         jobsOf.set(documentId, [newer, older]);
       }
     }
@@ -86,13 +111,19 @@ afterAll(async () => {
 
 /** Runs one operation as `who` with fresh per-request loaders, like the server does. */
 async function run<T = Record<string, unknown>>(who: Viewer | null, query: string, variables?: Record<string, unknown>) {
-  const contextValue: Context = { viewer: who, correlationId: 'test', logger: createLogger('test', 'silent'), loaders: createLoaders(store) };
+  const contextValue: Context = {
+    viewer: who,
+    correlationId: 'test',
+    logger: createLogger('test', 'silent'),
+    loaders: createLoaders(store),
+  };
   const response = await apollo.executeOperation<T & Record<string, unknown>>({ query, variables }, { contextValue });
   if (response.body.kind !== 'single') throw new Error('expected a single result');
   return response.body.singleResult;
 }
 const codeOf = (result: { errors?: readonly { extensions?: Record<string, unknown> }[] }) => result.errors?.[0]?.extensions?.code;
-const entities = 'query ($r: [_Any!]!) { _entities(representations: $r) { ... on User { id recent: documents(first: 3) { id } few: documents(first: 1) { id } } ... on Document { id filename size owner { id } } ... on DocumentJob { id status document { id } } } }';
+const entities =
+  'query ($r: [_Any!]!) { _entities(representations: $r) { ... on User { id recent: documents(first: 3) { id } few: documents(first: 1) { id } } ... on Document { id filename size owner { id } } ... on DocumentJob { id status document { id } } } }';
 const refs = (typename: string, ids: string[]) => ids.map((id) => ({ __typename: typename, id }));
 type UserDocuments = { _entities: { id: string; recent: { id: string }[]; few: { id: string }[] }[] };
 interface Connection<T> {
@@ -123,14 +154,19 @@ describe('documents resolvers on real PostgreSQL', () => {
   });
 
   it('User.documents refuses more than 100 as BAD_USER_INPUT', async () => {
-    const result = await run(admin, 'query ($r: [_Any!]!) { _entities(representations: $r) { ... on User { documents(first: 101) { id } } } }', {
-      r: refs('User', [ada]),
-    });
+    const result = await run(
+      admin,
+      'query ($r: [_Any!]!) { _entities(representations: $r) { ... on User { documents(first: 101) { id } } } }',
+      {
+        r: refs('User', [ada]),
+      },
+    );
     expect(codeOf(result)).toBe('BAD_USER_INPUT');
   });
 
   it('myDocuments pages through the viewer’s own documents newest first, without gaps or repeats', async () => {
-    const query = 'query ($after: String) { myDocuments(first: 10, after: $after) { edges { node { id owner { id } } } pageInfo { hasNextPage endCursor } } }';
+    const query =
+      'query ($after: String) { myDocuments(first: 10, after: $after) { edges { node { id owner { id } } } pageInfo { hasNextPage endCursor } } }';
     const seen: string[] = [];
     let after: string | null = null;
     for (let page = 0; page < 10; page += 1) {
@@ -161,7 +197,10 @@ describe('documents resolvers on real PostgreSQL', () => {
     const docs = documentsOf.get(ada)!.slice(0, 10);
     sql.length = 0;
     type Page = { myDocuments: Connection<{ id: string; jobs: { id: string }[] }> };
-    const result = await run<Page>(viewer(ada), 'query { myDocuments(first: 10) { edges { node { id jobs { id status } } } pageInfo { hasNextPage } } }');
+    const result = await run<Page>(
+      viewer(ada),
+      'query { myDocuments(first: 10) { edges { node { id jobs { id status } } } pageInfo { hasNextPage } } }',
+    );
     expect(sql).toHaveLength(2); // the page, then all jobs
     const nodes = result.data!.myDocuments.edges.map((e) => e.node);
     expect(nodes.map((n) => n.id)).toEqual(docs);
@@ -175,13 +214,25 @@ describe('documents resolvers on real PostgreSQL', () => {
     const bobJob = jobsOf.get(documentsOf.get(bob)![0]!)![0]!;
     sql.length = 0;
     const result = await run(viewer(ada), entities, {
-      r: [...refs('Document', [...adaDocs, documentsOf.get(bob)![0]!]), ...refs('DocumentJob', [...adaJobs.map((j) => j.id), bobJob, uuid()])],
+      r: [
+        ...refs('Document', [...adaDocs, documentsOf.get(bob)![0]!]),
+        ...refs('DocumentJob', [...adaJobs.map((j) => j.id), bobJob, uuid()]),
+      ],
     });
     expect(result.errors).toBeUndefined();
     expect(result.data!._entities).toEqual([
-      ...adaDocs.map((id) => ({ id, filename: expect.stringMatching(/^doc-\d+\.pdf$/), size: expect.any(Number), owner: { id: ada } })),
+      ...adaDocs.map((id) => ({
+        id,
+        filename: expect.stringMatching(/^doc-\d+\.pdf$/),
+        size: expect.any(Number),
+        owner: { id: ada },
+      })),
       null,
-      ...adaJobs.map(({ id, documentId }) => ({ id, status: expect.stringMatching(/^(COMPLETED|FAILED)$/), document: { id: documentId } })),
+      ...adaJobs.map(({ id, documentId }) => ({
+        id,
+        status: expect.stringMatching(/^(COMPLETED|FAILED)$/),
+        document: { id: documentId },
+      })),
       null,
       null,
     ]);

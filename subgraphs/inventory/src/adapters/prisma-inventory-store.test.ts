@@ -20,9 +20,7 @@ afterAll(async () => {
 
 const seedProduct = (sku: string, extra: { active?: boolean; createdAt?: Date } = {}) => {
   const id = randomUUID();
-  return store
-    .saveProduct({ id, sku, name: `Product ${sku}`, priceAmount: 500, priceCurrency: 'EUR', ...extra })
-    .then(() => id);
+  return store.saveProduct({ id, sku, name: `Product ${sku}`, priceAmount: 500, priceCurrency: 'EUR', ...extra }).then(() => id);
 };
 
 describe('prisma inventory store (real PostgreSQL)', () => {
@@ -89,7 +87,15 @@ describe('prisma inventory store (real PostgreSQL)', () => {
     const id = randomUUID();
     const createdAt = new Date('2025-06-01T12:00:00.000Z');
     await store.saveProduct({ id, sku: 'resave-1', name: 'Old', priceAmount: 100, priceCurrency: 'EUR', createdAt });
-    await store.saveProduct({ id, sku: 'RESAVE-1', name: 'New', description: 'Better', priceAmount: 250, priceCurrency: 'USD', active: false });
+    await store.saveProduct({
+      id,
+      sku: 'RESAVE-1',
+      name: 'New',
+      description: 'Better',
+      priceAmount: 250,
+      priceCurrency: 'USD',
+      active: false,
+    });
     const [product] = await store.byIds([id]);
     expect(product).toMatchObject({
       sku: 'RESAVE-1',

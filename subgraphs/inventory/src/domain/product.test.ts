@@ -55,7 +55,13 @@ describe('product rules', () => {
 
 describe('availability', () => {
   it('is the sum over warehouses of units on hand minus units reserved', () => {
-    expect(availableUnits([{ onHand: 10, reserved: 3 }, { onHand: 5, reserved: 5 }, { onHand: 2, reserved: 0 }])).toBe(9);
+    expect(
+      availableUnits([
+        { onHand: 10, reserved: 3 },
+        { onHand: 5, reserved: 5 },
+        { onHand: 2, reserved: 0 },
+      ]),
+    ).toBe(9);
   });
 
   it('is zero for a product stocked nowhere', () => {
@@ -63,7 +69,12 @@ describe('availability', () => {
   });
 
   it('an over-reserved warehouse counts as zero instead of hiding the stock of the others', () => {
-    expect(availableUnits([{ onHand: 1, reserved: 4 }, { onHand: 6, reserved: 1 }])).toBe(5);
+    expect(
+      availableUnits([
+        { onHand: 1, reserved: 4 },
+        { onHand: 6, reserved: 1 },
+      ]),
+    ).toBe(5);
   });
 
   it('a stock count reserves no more than is on hand', () => {

@@ -4,7 +4,10 @@ import type { InventoryStore } from '../adapters/prisma-inventory-store.ts';
 /** Per-request loaders: one batched read per entity type per request. */
 export function createLoaders(products: InventoryStore) {
   return {
-    product: rowLoader((ids: readonly string[]) => products.byIds(ids), (p) => p.id),
+    product: rowLoader(
+      (ids: readonly string[]) => products.byIds(ids),
+      (p) => p.id,
+    ),
   };
 }
 

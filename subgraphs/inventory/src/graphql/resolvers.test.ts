@@ -6,7 +6,12 @@ import { parse } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createErrorFormatter, createLogger, readSchemaFile } from '#kit';
 import { createTestDatabase, type TestDatabase } from '#kit/testing';
-import { createInventoryDb, createInventoryStore, type InventoryDb, type InventoryStore } from '../adapters/prisma-inventory-store.ts';
+import {
+  createInventoryDb,
+  createInventoryStore,
+  type InventoryDb,
+  type InventoryStore,
+} from '../adapters/prisma-inventory-store.ts';
 import { createLoaders, type Context } from './context.ts';
 import { createResolvers } from './resolvers.ts';
 
@@ -23,7 +28,10 @@ beforeAll(async () => {
   store = createInventoryStore(db);
   // The schema and error policy of the real server, run in-process so the test sees the SQL it costs.
   apollo = new ApolloServer<Context>({
-    schema: buildSubgraphSchema({ typeDefs: parse(readSchemaFile(import.meta.url, 2)), resolvers: createResolvers({ products: store }) as never }),
+    schema: buildSubgraphSchema({
+      typeDefs: parse(readSchemaFile(import.meta.url, 2)),
+      resolvers: createResolvers({ products: store }) as never,
+    }),
     formatError: createErrorFormatter({ exposeInternals: true }),
     plugins: [ApolloServerPluginInlineTraceDisabled()],
   });

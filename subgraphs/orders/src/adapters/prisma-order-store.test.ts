@@ -30,7 +30,12 @@ const seed = (overrides: Partial<OrderSeed> = {}): OrderSeed => ({
 describe('prisma order store (real PostgreSQL)', () => {
   it('saving an order again by id replaces its items and history and recomputes the total', async () => {
     const store = createOrderStore(db);
-    const first = seed({ items: [{ productId: uuid(), quantity: 2, unitPriceAmount: 500 }, { productId: uuid(), quantity: 1, unitPriceAmount: 1 }] });
+    const first = seed({
+      items: [
+        { productId: uuid(), quantity: 2, unitPriceAmount: 500 },
+        { productId: uuid(), quantity: 1, unitPriceAmount: 1 },
+      ],
+    });
     await store.saveOrder(first);
     const productId = uuid();
     await store.saveOrder({
@@ -65,7 +70,9 @@ describe('prisma order store (real PostgreSQL)', () => {
     await store.saveOrder(usd);
 
     const items = await store.itemsOf([eur.id, usd.id, uuid()]);
-    expect(items.filter((i) => i.orderId === eur.id).map((i) => [i.position, i.productId])).toEqual(products.map((p, i) => [i, p]));
+    expect(items.filter((i) => i.orderId === eur.id).map((i) => [i.position, i.productId])).toEqual(
+      products.map((p, i) => [i, p]),
+    );
     expect(items.find((i) => i.orderId === usd.id)?.unitPrice).toEqual({ amount: 99, currency: 'USD' });
     expect(items).toHaveLength(4);
   });

@@ -38,7 +38,15 @@ type OrderRow = {
   currency: string;
   createdAt: Date;
 };
-const orderColumns = { id: true, buyerId: true, status: true, cancelReason: true, totalAmount: true, currency: true, createdAt: true } as const;
+const orderColumns = {
+  id: true,
+  buyerId: true,
+  status: true,
+  cancelReason: true,
+  totalAmount: true,
+  currency: true,
+  createdAt: true,
+} as const;
 const toOrder = (row: OrderRow): Order => ({
   id: row.id,
   buyerId: row.buyerId,
@@ -70,7 +78,9 @@ export function createOrderStore(db: OrdersDb) {
     async itemsOf(orderIds: readonly string[]): Promise<OrderItem[]> {
       // Items carry no currency of their own; the join brings the order's in the same query
       // (a Prisma nested select would cost a second one).
-      const rows = await db.$queryRaw<{ orderId: string; position: number; productId: string; quantity: number; unitPriceAmount: number; currency: string }[]>`
+      const rows = await db.$queryRaw<
+        { orderId: string; position: number; productId: string; quantity: number; unitPriceAmount: number; currency: string }[]
+      >`
         SELECT i.order_id::text AS "orderId", i.position, i.product_id::text AS "productId", i.quantity,
                i.unit_price_amount AS "unitPriceAmount", o.currency
           FROM order_items i JOIN orders o ON o.id = i.order_id
@@ -116,7 +126,12 @@ export function createOrderStore(db: OrdersDb) {
         }),
         db.orderStatusChange.deleteMany({ where: { orderId: seed.id } }),
         db.orderStatusChange.createMany({
-          data: seed.history.map((change) => ({ orderId: seed.id, status: change.status, reason: change.reason ?? null, at: change.at })),
+          data: seed.history.map((change) => ({
+            orderId: seed.id,
+            status: change.status,
+            reason: change.reason ?? null,
+            at: change.at,
+          })),
         }),
       ]);
     },

@@ -8,7 +8,8 @@ const legal: [OrderStatus, OrderStatus][] = [
 ];
 const cancellable: OrderStatus[] = ['PENDING', 'RESERVED', 'PAID'];
 const allowed = new Set([...legal, ...cancellable.map((s) => [s, 'CANCELLED'])].map(([a, b]) => `${a}->${b}`));
-const illegal = orderStatuses.flatMap((from) => orderStatuses.map((to): [OrderStatus, OrderStatus] => [from, to]))
+const illegal = orderStatuses
+  .flatMap((from) => orderStatuses.map((to): [OrderStatus, OrderStatus] => [from, to]))
   .filter(([from, to]) => !allowed.has(`${from}->${to}`));
 
 describe('order state machine', () => {
@@ -34,7 +35,9 @@ describe('order state machine', () => {
 
   it('a confirmed order cannot be cancelled, whatever the reason', () => {
     for (const reason of cancelReasons) {
-      expect(() => transition('CONFIRMED', 'CANCELLED', reason)).toThrowError(expect.objectContaining({ code: 'CONFLICT' }) as Error);
+      expect(() => transition('CONFIRMED', 'CANCELLED', reason)).toThrowError(
+        expect.objectContaining({ code: 'CONFLICT' }) as Error,
+      );
     }
   });
 

@@ -6,13 +6,17 @@ const eur = (amount: number) => ({ amount, currency: 'EUR' });
 const line = (productId: string, quantity = 1, unitPrice = eur(100)) => ({ productId, quantity, unitPrice });
 const input = (items: NewOrderInput['items']): NewOrderInput => ({ id: 'o1', buyerId: 'u1', items });
 
-const refusal = (field: string) => expect.objectContaining({ code: 'BAD_USER_INPUT', details: expect.objectContaining({ field }) }) as Error;
+const refusal = (field: string) =>
+  expect.objectContaining({ code: 'BAD_USER_INPUT', details: expect.objectContaining({ field }) }) as Error;
 
 describe('a new order', () => {
   it('is PENDING, totals its lines in minor units and keeps them in the order given', () => {
     const { order, items, history } = newOrder(input([line('p1', 3, eur(1999)), line('p2', 1, eur(1))]), now);
     expect(order).toEqual({ id: 'o1', buyerId: 'u1', status: 'PENDING', cancelReason: null, total: eur(5998), createdAt: now });
-    expect(items.map((i) => [i.position, i.productId, i.orderId])).toEqual([[0, 'p1', 'o1'], [1, 'p2', 'o1']]);
+    expect(items.map((i) => [i.position, i.productId, i.orderId])).toEqual([
+      [0, 'p1', 'o1'],
+      [1, 'p2', 'o1'],
+    ]);
     expect(history).toEqual([{ status: 'PENDING', reason: null, at: now }]);
   });
 
@@ -66,6 +70,8 @@ describe('order money and status changes', () => {
 
   it('a status change the machine forbids leaves nothing to record', () => {
     const { order } = newOrder(input([line('p1')]), now);
-    expect(() => changeStatus(order, 'CONFIRMED', null, now)).toThrowError(expect.objectContaining({ code: 'CONFLICT' }) as Error);
+    expect(() => changeStatus(order, 'CONFIRMED', null, now)).toThrowError(
+      expect.objectContaining({ code: 'CONFLICT' }) as Error,
+    );
   });
 });

@@ -97,7 +97,14 @@ export function newOrder(input: NewOrderInput, now: Date): { order: Order; items
   if (total > maxAmount) throw badInput('The order total is too large; split it into several orders', { field: 'items' });
 
   return {
-    order: { id: input.id, buyerId: input.buyerId, status: 'PENDING', cancelReason: null, total: { amount: total, currency }, createdAt: now },
+    order: {
+      id: input.id,
+      buyerId: input.buyerId,
+      status: 'PENDING',
+      cancelReason: null,
+      total: { amount: total, currency },
+      createdAt: now,
+    },
     items,
     history: [{ status: 'PENDING', reason: null, at: now }],
   };

@@ -4,9 +4,18 @@ import type { OrderStore } from '../adapters/prisma-order-store.ts';
 /** Per-request loaders: one query per entity type per request. */
 export function createLoaders(orders: OrderStore) {
   return {
-    order: rowLoader((ids: readonly string[]) => orders.byIds(ids), (o) => o.id),
-    items: groupLoader((ids: readonly string[]) => orders.itemsOf(ids), (i) => i.orderId),
-    history: groupLoader((ids: readonly string[]) => orders.historyOf(ids), (c) => c.orderId),
+    order: rowLoader(
+      (ids: readonly string[]) => orders.byIds(ids),
+      (o) => o.id,
+    ),
+    items: groupLoader(
+      (ids: readonly string[]) => orders.itemsOf(ids),
+      (i) => i.orderId,
+    ),
+    history: groupLoader(
+      (ids: readonly string[]) => orders.historyOf(ids),
+      (c) => c.orderId,
+    ),
   };
 }
 

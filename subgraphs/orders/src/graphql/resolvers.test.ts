@@ -36,7 +36,10 @@ beforeAll(async () => {
   store = createOrderStore(db);
   // In-process Apollo Server on the real schema and error formatter: no HTTP, so tests can pick the viewer.
   apollo = new ApolloServer<Context>({
-    schema: buildSubgraphSchema({ typeDefs: parse(readSchemaFile(import.meta.url, 2)), resolvers: createResolvers({ orders: store }) as never }),
+    schema: buildSubgraphSchema({
+      typeDefs: parse(readSchemaFile(import.meta.url, 2)),
+      resolvers: createResolvers({ orders: store }) as never,
+    }),
     formatError: createErrorFormatter({ exposeInternals: true }),
     plugins: [ApolloServerPluginInlineTraceDisabled()],
   });
@@ -85,7 +88,12 @@ afterAll(async () => {
 
 /** Runs one operation as `who` with fresh per-request loaders, like the server does. */
 async function run<T = Record<string, unknown>>(who: Viewer | null, query: string, variables?: Record<string, unknown>) {
-  const contextValue: Context = { viewer: who, correlationId: 'test', logger: createLogger('test', 'silent'), loaders: createLoaders(store) };
+  const contextValue: Context = {
+    viewer: who,
+    correlationId: 'test',
+    logger: createLogger('test', 'silent'),
+    loaders: createLoaders(store),
+  };
   const response = await apollo.executeOperation<T & Record<string, unknown>>({ query, variables }, { contextValue });
   if (response.body.kind !== 'single') throw new Error('expected a single result');
   return response.body.singleResult;
@@ -112,10 +120,41 @@ type Page = { myOrders: Connection<OrderNode> };
 const pageQuery = /* GraphQL */ `
   query Page($first: Int, $after: String) {
     myOrders(first: $first, after: $after) {
-      edges { cursor node { id total { amount currency } items { quantity unitPrice { amount } lineTotal { amount } product { id } } history { status } buyer { id } } }
-      pageInfo { hasNextPage endCursor }
+      edges {
+        cursor
+        node {
+          id
+          total {
+            amount
+            currency
+          }
+          items {
+            quantity
+            unitPrice {
+              amount
+            }
+            lineTotal {
+              amount
+            }
+            product {
+              id
+            }
+          }
+          history {
+            status
+          }
+          buyer {
+            id
+          }
+        }
+      }
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
     }
-  }`;
+  }
+`;
 
 describe('orders resolvers on real PostgreSQL', () => {
   it('myOrders(first: 50) with items and history costs three SQL queries: the page, all items, all histories', async () => {
@@ -188,7 +227,8 @@ describe('orders resolvers on real PostgreSQL', () => {
 
   it('User.orders is visible to that user and to admins; anyone else gets FORBIDDEN', async () => {
     type Users = { _entities: { orders: Connection<{ id: string }> }[] };
-    const query = 'query ($r: [_Any!]!) { _entities(representations: $r) { ... on User { orders(first: 3) { edges { node { id } } pageInfo { hasNextPage } } } } }';
+    const query =
+      'query ($r: [_Any!]!) { _entities(representations: $r) { ... on User { orders(first: 3) { edges { node { id } } pageInfo { hasNextPage } } } } }';
     const r = [{ __typename: 'User', id: ada }];
     const own = (await run<Users>(viewer(ada), query, { r })).data!._entities[0]!.orders;
     expect(own.edges.map((e) => e.node.id)).toEqual(adaOrders.slice(0, 3));

@@ -18,7 +18,15 @@ afterAll(async () => {
 });
 
 const seed = (extra: { status?: 'SUCCEEDED' | 'FAILED' } = {}) => {
-  const payment = { id: randomUUID(), orderId: randomUUID(), payerId: randomUUID(), amount: 4200, currency: 'EUR', provider: 'simulated', ...extra };
+  const payment = {
+    id: randomUUID(),
+    orderId: randomUUID(),
+    payerId: randomUUID(),
+    amount: 4200,
+    currency: 'EUR',
+    provider: 'simulated',
+    ...extra,
+  };
   return store.savePayment(payment).then(() => payment);
 };
 
@@ -26,7 +34,12 @@ describe('prisma payment store (real PostgreSQL)', () => {
   it('a new payment starts PENDING and is found by its id and by its order', async () => {
     const payment = await seed();
     const [byId] = await store.byIds([payment.id]);
-    expect(byId).toMatchObject({ orderId: payment.orderId, payerId: payment.payerId, amount: { amount: 4200, currency: 'EUR' }, status: 'PENDING' });
+    expect(byId).toMatchObject({
+      orderId: payment.orderId,
+      payerId: payment.payerId,
+      amount: { amount: 4200, currency: 'EUR' },
+      status: 'PENDING',
+    });
     const [byOrder] = await store.byOrderIds([payment.orderId]);
     expect(byOrder?.id).toBe(payment.id);
   });
@@ -42,7 +55,14 @@ describe('prisma payment store (real PostgreSQL)', () => {
 
   it('refuses to store a payment of zero', async () => {
     await expect(
-      store.savePayment({ id: randomUUID(), orderId: randomUUID(), payerId: randomUUID(), amount: 0, currency: 'EUR', provider: 'simulated' }),
+      store.savePayment({
+        id: randomUUID(),
+        orderId: randomUUID(),
+        payerId: randomUUID(),
+        amount: 0,
+        currency: 'EUR',
+        provider: 'simulated',
+      }),
     ).rejects.toMatchObject({ code: 'BAD_USER_INPUT' });
   });
 
@@ -60,7 +80,9 @@ describe('prisma payment store (real PostgreSQL)', () => {
       [true, null, 'sim_2'],
     ]);
     expect(attempts[0]?.at).toEqual(new Date(t0));
-    expect((await store.attemptsOf([first.id, second.id])).map((a) => a.paymentId).sort()).toEqual([first.id, first.id, second.id].sort());
+    expect((await store.attemptsOf([first.id, second.id])).map((a) => a.paymentId).sort()).toEqual(
+      [first.id, first.id, second.id].sort(),
+    );
   });
 
   it('adding an attempt with a given id twice records it once', async () => {

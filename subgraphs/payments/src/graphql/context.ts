@@ -4,10 +4,19 @@ import type { PaymentStore } from '../adapters/prisma-payment-store.ts';
 /** Per-request loaders: one batched read per entity type (and per list field) per request. */
 export function createLoaders(payments: PaymentStore) {
   return {
-    payment: rowLoader((ids: readonly string[]) => payments.byIds(ids), (p) => p.id),
+    payment: rowLoader(
+      (ids: readonly string[]) => payments.byIds(ids),
+      (p) => p.id,
+    ),
     /** An order has at most one payment (`order_id` is unique). */
-    paymentOfOrder: rowLoader((orderIds: readonly string[]) => payments.byOrderIds(orderIds), (p) => p.orderId),
-    attempts: groupLoader((paymentIds: readonly string[]) => payments.attemptsOf(paymentIds), (a) => a.paymentId),
+    paymentOfOrder: rowLoader(
+      (orderIds: readonly string[]) => payments.byOrderIds(orderIds),
+      (p) => p.orderId,
+    ),
+    attempts: groupLoader(
+      (paymentIds: readonly string[]) => payments.attemptsOf(paymentIds),
+      (a) => a.paymentId,
+    ),
   };
 }
 

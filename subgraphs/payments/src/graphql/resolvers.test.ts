@@ -86,10 +86,16 @@ describe('payments resolvers over real PostgreSQL', () => {
     const representations = [mine, theirs].map((p) => ({ __typename: 'Order', id: p.orderId }));
 
     const asOwner = await run(customer(owner), orderPayments, { representations });
-    expect((asOwner.data?._entities as { payment: { id: string } | null }[]).map((o) => o.payment?.id ?? null)).toEqual([mine.id, null]);
+    expect((asOwner.data?._entities as { payment: { id: string } | null }[]).map((o) => o.payment?.id ?? null)).toEqual([
+      mine.id,
+      null,
+    ]);
 
     const asAdmin = await run(admin, orderPayments, { representations });
-    expect((asAdmin.data?._entities as { payment: { id: string } | null }[]).map((o) => o.payment?.id ?? null)).toEqual([mine.id, theirs.id]);
+    expect((asAdmin.data?._entities as { payment: { id: string } | null }[]).map((o) => o.payment?.id ?? null)).toEqual([
+      mine.id,
+      theirs.id,
+    ]);
   });
 
   it('an order without a payment has a null payment', async () => {

@@ -30,7 +30,15 @@ describe('prisma user store (real PostgreSQL)', () => {
     const store = createUserStore(db);
     const a = newProfile({ id: crypto.randomUUID(), email: 'a@example.com', displayName: 'A' }, new Date());
     const b = newProfile({ id: crypto.randomUUID(), email: 'b@example.com', displayName: 'B' }, new Date());
-    const address = { label: 'Work', line1: '1 Road', line2: null, city: 'Lisbon', postalCode: '1000-001', country: 'PT', isDefault: false };
+    const address = {
+      label: 'Work',
+      line1: '1 Road',
+      line2: null,
+      city: 'Lisbon',
+      postalCode: '1000-001',
+      country: 'PT',
+      isDefault: false,
+    };
     await store.save(a, [
       { id: crypto.randomUUID(), ...address },
       { id: crypto.randomUUID(), ...address, label: 'Home', isDefault: true },

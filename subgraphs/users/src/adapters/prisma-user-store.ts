@@ -33,7 +33,10 @@ export function createUserStore(db: UsersDb) {
      */
     async createFromEvent(eventId: string, profile: UserProfile): Promise<boolean> {
       return db.$transaction(async (tx) => {
-        const fresh = await tx.processedEvent.createMany({ data: [{ id: eventId, topic: 'user.registered' }], skipDuplicates: true });
+        const fresh = await tx.processedEvent.createMany({
+          data: [{ id: eventId, topic: 'user.registered' }],
+          skipDuplicates: true,
+        });
         if (fresh.count === 0) return false;
         await tx.user.upsert({
           where: { id: profile.id },

@@ -34,7 +34,8 @@ export function preferencesFrom(stored: unknown): Preferences {
   const value = (stored && typeof stored === 'object' ? stored : {}) as Record<string, unknown>;
   return {
     locale: typeof value.locale === 'string' ? value.locale : defaultPreferences.locale,
-    currency: typeof value.currency === 'string' && /^[A-Z]{3}$/.test(value.currency) ? value.currency : defaultPreferences.currency,
+    currency:
+      typeof value.currency === 'string' && /^[A-Z]{3}$/.test(value.currency) ? value.currency : defaultPreferences.currency,
     marketingEmails: typeof value.marketingEmails === 'boolean' ? value.marketingEmails : defaultPreferences.marketingEmails,
   };
 }

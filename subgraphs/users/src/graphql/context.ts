@@ -4,8 +4,14 @@ import type { UserStore } from '../adapters/prisma-user-store.ts';
 /** Per-request loaders: one query per entity type per request. */
 export function createLoaders(users: UserStore) {
   return {
-    user: rowLoader((ids: readonly string[]) => users.byIds(ids), (u) => u.id),
-    addresses: groupLoader((ids: readonly string[]) => users.addressesOf(ids), (a) => a.userId),
+    user: rowLoader(
+      (ids: readonly string[]) => users.byIds(ids),
+      (u) => u.id,
+    ),
+    addresses: groupLoader(
+      (ids: readonly string[]) => users.addressesOf(ids),
+      (a) => a.userId,
+    ),
   };
 }
 

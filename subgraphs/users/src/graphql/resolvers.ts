@@ -6,7 +6,7 @@ import type { Context } from './context.ts';
 
 function ownOnly<T>(read: (user: UserProfile, ctx: Context) => T) {
   return (user: UserProfile, _args: unknown, ctx: Context): T => {
-    if (!canSee(ctx.viewer, user.id)) throw forbidden("Only the user and admins can see this");
+    if (!canSee(ctx.viewer, user.id)) throw forbidden('Only the user and admins can see this');
     return read(user, ctx);
   };
 }
@@ -18,7 +18,7 @@ export function createResolvers(): Resolvers {
       me: (_, __, { viewer, loaders }) => (viewer ? loaders.user.load(viewer.id) : null),
       user: async (_, { id }, { viewer, loaders }) => {
         const who = requireViewer(viewer);
-        if (!canSee(who, id)) throw forbidden("You can only read your own profile");
+        if (!canSee(who, id)) throw forbidden('You can only read your own profile');
         return loaders.user.load(id);
       },
     },

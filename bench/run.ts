@@ -1,0 +1,178 @@
+/**
+ * `npm run bench [router]` — load scenarios against the services mode on the machine's PostgreSQL
+ * and Redis. Each scenario prints its figures; BENCHMARKS.md records them with the command.
+ *
+ * router: the issue's cross-subgraph `me` query (users, auth, orders, inventory, payments,
+ *   documents) through the Meridian router and through a plain @apollo/gateway on the same six
+ *   subgraph processes: requests/s, p50/p99 latency, and the router's peak RSS.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import {
+  createLogger,
+  ensureDatabase,
+  dropDatabase,
+  migrate,
+  migrationsDir,
+  startEmbeddedS3,
+  subgraphNames,
+  type SubgraphName,
+} from '#kit';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { seedDemoData } from '../packages/stack/src/seed.ts';
+import { loginAs, meQuery } from '../packages/stack/src/test-stack.ts';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const scenario = process.argv[2] ?? 'router';
+const seconds = Number(process.env.BENCH_SECONDS ?? 20);
+const connections = Number(process.env.BENCH_CONNECTIONS ?? 16);
+const postgres = process.env.POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432';
+const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const base = 31_000;
+
+const children: ChildProcess[] = [];
+const named = new Map<string, ChildProcess>();
+
+/** CPU seconds (user + system) a process has used so far. */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+const cpuSnapshot = () => new Map([...named].map(([name, child]) => [name, cpuSeconds(child.pid!)]));
+function node(script: string, args: string[], env: Record<string, string>): ChildProcess {
+  // `node --import tsx` keeps each service in one process, so its pid is the one whose RSS we read.
+  const child = spawn(process.execPath, ['--import', 'tsx', join(root, script), ...args], {
+    cwd: root,
+    env: { ...(process.env as Record<string, string>), ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  children.push(child);
+  return child;
+}
+
+async function healthy(url: string, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (
+      await fetch(url).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${url} not healthy`);
+}
+
+/** VmHWM: the peak resident set size of a process, in MiB. */
+function peakRssMiB(pid: number): number {
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('VmHWM:'));
+  return Math.round(Number(line?.replace(/\D+/g, '') ?? 0) / 1024);
+}
+
+async function load(url: string, body: string, token: string, duration: number) {
+  const result = await autocannon({
+    url: `${url}/graphql`,
+    method: 'POST',
+    connections,
+    duration,
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body,
+  });
+  if (result.non2xx > 0 || result.errors > 0) throw new Error(`${url}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, total: result.requests.total };
+}
+
+async function routerScenario() {
+  const urls = Object.fromEntries(subgraphNames.map((n) => [n, `${postgres}/meridian_bench_${n}`])) as Record<
+    SubgraphName,
+    string
+  >;
+  for (const name of subgraphNames) {
+    await dropDatabase(urls[name]);
+    await ensureDatabase(urls[name]);
+    await migrate(urls[name], migrationsDir(name));
+  }
+  const s3Dir = mkdtempSync(join(tmpdir(), 'meridian-bench-s3-'));
+  const s3 = await startEmbeddedS3({ directory: s3Dir, bucket: 'meridian-documents' });
+  await seedDemoData(urls, s3.config, createLogger('seed', 'silent'));
+
+  const env: Record<string, string> = {
+    LOG_LEVEL: 'warn',
+    NODE_ENV: 'production',
+    REDIS_URL: redisUrl,
+    AUTH_JWKS_URL: `http://127.0.0.1:${base + 2}/.well-known/jwks.json`,
+  };
+  subgraphNames.forEach((name, i) => {
+    const upper = name.toUpperCase();
+    const port = base + 1 + i;
+    env[`${upper}_PORT`] = String(port);
+    env[`${upper}_DATABASE_URL`] = urls[name];
+    env[`${upper}_URL`] = `http://127.0.0.1:${port}/graphql`;
+  });
+  for (const name of ['auth', ...subgraphNames.filter((n) => n !== 'auth')]) {
+    named.set(name, node(`subgraphs/${name}/src/main.ts`, [], env));
+    if (name === 'auth') await healthy(`http://127.0.0.1:${base + 2}/health`);
+  }
+  for (const name of subgraphNames) await healthy(`http://127.0.0.1:${base + 1 + subgraphNames.indexOf(name)}/health`);
+  const router = node('router/src/main.ts', ['--port', String(base)], env);
+  named.set('router', router);
+  named.set('plain-gateway', node('bench/plain-gateway.ts', ['router/supergraph.graphql', String(base + 100)], env));
+  await healthy(`http://127.0.0.1:${base}/health`);
+  await new Promise((r) => setTimeout(r, 1500));
+
+  const routerUrl = `http://127.0.0.1:${base}`;
+  const plainUrl = `http://127.0.0.1:${base + 100}`;
+  const token = await loginAs(routerUrl);
+  const body = JSON.stringify({ query: meQuery });
+
+  console.log(
+    `scenario router: me query over 6 subgraphs, ${connections} connections, ${seconds} s per run, 2 runs each, interleaved`,
+  );
+  await load(routerUrl, body, token, 3); // warm-up (JIT, JWKS caches, connection pools)
+  await load(plainUrl, body, token, 3);
+  const runs: { router: Awaited<ReturnType<typeof load>>[]; plain: Awaited<ReturnType<typeof load>>[] } = {
+    router: [],
+    plain: [],
+  };
+  const cpuPerRequest = new Map<string, number>();
+  for (let i = 0; i < 2; i += 1) {
+    const before = cpuSnapshot();
+    const run = await load(routerUrl, body, token, seconds);
+    runs.router.push(run);
+    if (i === 0) for (const [name, cpu] of cpuSnapshot()) cpuPerRequest.set(name, ((cpu - before.get(name)!) * 1000) / run.total);
+    runs.plain.push(await load(plainUrl, body, token, seconds));
+  }
+  const best = (xs: { rps: number; p50: number; p99: number }[]) => xs.reduce((a, b) => (b.rps > a.rps ? b : a));
+  const r = best(runs.router);
+  const p = best(runs.plain);
+  const fmt = (x: { rps: number; p50: number; p99: number }) =>
+    `${x.rps.toFixed(0).padStart(6)} req/s   p50 ${String(x.p50).padStart(4)} ms   p99 ${String(x.p99).padStart(4)} ms`;
+  console.log(`meridian router       ${fmt(r)}`);
+  console.log(`plain @apollo/gateway ${fmt(p)}`);
+  console.log(
+    `router throughput vs plain gateway: ${((r.rps / p.rps) * 100).toFixed(1)}% (cost ${((1 - r.rps / p.rps) * 100).toFixed(1)}%)`,
+  );
+  console.log(`router peak RSS: ${peakRssMiB(router.pid!)} MiB`);
+  console.log(
+    `CPU ms per request through the router, by process: ${[...cpuPerRequest].map(([n, ms]) => `${n} ${ms.toFixed(1)}`).join(', ')}`,
+  );
+
+  await s3.stop();
+  rmSync(s3Dir, { recursive: true, force: true });
+}
+
+try {
+  if (scenario === 'router') await routerScenario();
+  else throw new Error(`unknown scenario ${scenario}; known: router`);
+} finally {
+  for (const child of children) child.kill('SIGTERM');
+  await new Promise((r) => setTimeout(r, 500));
+}
