@@ -4,6 +4,8 @@
  */
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
+import type { ApolloServerPlugin } from '@apollo/server';
+import type { Logger } from './logger.js';
 
 /** Stable codes clients can branch on. */
 export const errorCodes = [
@@ -68,7 +70,7 @@ const passThroughCodes = new Set<string>([
  * unless `exposeInternals` (development) is set. Stack traces never leave in production because
  * servers also set `includeStacktraceInErrorResponses: exposeInternals`.
  */
-export function createErrorFormatter(options: { exposeInternals: boolean; onInternal?: (error: unknown) => void }) {
+export function createErrorFormatter(options: { exposeInternals: boolean }) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const original = unwrapResolverError(error);
     if (original instanceof DomainError) {
@@ -82,7 +84,6 @@ export function createErrorFormatter(options: { exposeInternals: boolean; onInte
     if (typeof code === 'string' && passThroughCodes.has(code) && code !== 'INTERNAL_SERVER_ERROR') {
       return formatted;
     }
-    options.onInternal?.(original);
     if (options.exposeInternals) return { ...formatted, extensions: { ...formatted.extensions, code: 'INTERNAL_SERVER_ERROR' } };
     return {
       message: 'Internal server error',
@@ -96,4 +97,31 @@ export function createErrorFormatter(options: { exposeInternals: boolean; onInte
 /** Exhaustiveness check for `switch` statements over unions. */
 export function assertNever(value: never): never {
   throw new Error(`unexpected value ${String(value)}`);
+}
+
+/** True for errors the formatter shows as they are (domain errors, known codes). */
+function isExpected(error: GraphQLError): boolean {
+  const original = unwrapResolverError(error);
+  if (original instanceof DomainError) return true;
+  const code = error.extensions?.code;
+  return typeof code === 'string' && passThroughCodes.has(code) && code !== 'INTERNAL_SERVER_ERROR';
+}
+
+/** Logs each unexpected error of a request once, with its correlation id (the client sees it masked). */
+export function errorLoggingPlugin(logger: Logger): ApolloServerPlugin<{ correlationId?: string }> {
+  return {
+    async requestDidStart() {
+      return {
+        async didEncounterErrors({ errors, contextValue, operationName }) {
+          for (const error of errors) {
+            if (isExpected(error)) continue;
+            logger.error(
+              { err: unwrapResolverError(error), correlationId: contextValue.correlationId, operationName, path: error.path },
+              'unexpected error',
+            );
+          }
+        },
+      };
+    },
+  };
 }

@@ -8,7 +8,6 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
 import type { Logger } from './logger.js';
-import { withCorrelationId } from './logger.js';
 
 export const correlationHeader = 'x-correlation-id';
 const correlationIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -146,21 +145,19 @@ export async function startHttpServer<TContext extends BaseContext>(
     const correlationId = typeof given === 'string' && correlationIdPattern.test(given) ? given : randomUUID();
     res.setHeader(correlationHeader, correlationId);
     const started = process.hrtime.bigint();
-    withCorrelationId(correlationId, () => {
-      handle(req, res, correlationId)
-        .catch((error: unknown) => {
-          logger.error({ err: error }, 'request failed');
-          if (!res.headersSent) sendJson(res, 500, errorBody('INTERNAL_SERVER_ERROR', 'Internal server error'));
-          else res.end();
-        })
-        .finally(() => {
-          options.onResponse?.({
-            path: req.url ?? '/',
-            status: res.statusCode,
-            seconds: Number(process.hrtime.bigint() - started) / 1e9,
-          });
+    handle(req, res, correlationId)
+      .catch((error: unknown) => {
+        logger.error({ err: error, correlationId }, 'request failed');
+        if (!res.headersSent) sendJson(res, 500, errorBody('INTERNAL_SERVER_ERROR', 'Internal server error'));
+        else res.end();
+      })
+      .finally(() => {
+        options.onResponse?.({
+          path: req.url ?? '/',
+          status: res.statusCode,
+          seconds: Number(process.hrtime.bigint() - started) / 1e9,
         });
-    });
+      });
   });
   server.keepAliveTimeout = 65_000;
 

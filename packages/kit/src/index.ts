@@ -29,6 +29,7 @@ export {
   assertNever,
   badInput,
   createErrorFormatter,
+  errorLoggingPlugin,
   DomainError,
   errorCodes,
   forbidden,
@@ -50,7 +51,7 @@ export {
 } from './events.js';
 export { correlationHeader, startHttpServer, type HttpServerOptions, type Route, type RunningHttpServer } from './http-server.js';
 export { groupLoader, rowLoader, DataLoader } from './loaders.js';
-export { createLogger, currentCorrelationId, withCorrelationId, type Logger } from './logger.js';
+export { createLogger, type Logger } from './logger.js';
 export { startOutboxRelay, type OutboxRelay, type RawSqlClient } from './outbox.js';
 export {
   afterCursor,

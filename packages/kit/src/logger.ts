@@ -1,33 +1,13 @@
 /**
- * Structured logs (pino). Every line written while a request is handled carries its correlation id,
- * taken from an AsyncLocalStorage scope opened by the HTTP server.
+ * Structured logs (pino). Request-scoped lines carry the request's correlation id: resolvers log
+ * through `context.logger` (a child bound to it) and the error plugin logs with it. No
+ * AsyncLocalStorage: on Node 20 it turns on promise hooks, which cost every promise of the gateway.
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { pino, type Logger } from 'pino';
 
 export type { Logger };
 
-const scope = new AsyncLocalStorage<{ correlationId: string }>();
-
-/** Runs `fn` with `correlationId` attached to every log line written inside it. */
-export function withCorrelationId<T>(correlationId: string, fn: () => T): T {
-  return scope.run({ correlationId }, fn);
-}
-
-/** The correlation id of the request being handled, if any. */
-export function currentCorrelationId(): string | undefined {
-  return scope.getStore()?.correlationId;
-}
-
-/** Creates the logger of one service; `level` defaults to `info` (`silent` in tests). */
+/** Creates the logger of one service. */
 export function createLogger(service: string, level = 'info'): Logger {
-  return pino({
-    name: service,
-    level,
-    base: { service },
-    mixin: () => {
-      const correlationId = currentCorrelationId();
-      return correlationId ? { correlationId } : {};
-    },
-  });
+  return pino({ name: service, level, base: { service } });
 }

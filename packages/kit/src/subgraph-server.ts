@@ -15,7 +15,7 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLSchemaModule } from '@apollo/subgraph/dist/schema-helper/index.js';
 import { parse } from 'graphql';
 import { viewerOf, type TokenVerifier, type Viewer } from './auth.js';
-import { createErrorFormatter, DomainError, graphQLErrorOf } from './errors.js';
+import { createErrorFormatter, DomainError, errorLoggingPlugin, graphQLErrorOf } from './errors.js';
 import { startHttpServer, type Route, type RunningHttpServer } from './http-server.js';
 import type { Logger } from './logger.js';
 
@@ -71,9 +71,9 @@ export async function startSubgraph<TContext extends SubgraphContext>(
     includeStacktraceInErrorResponses: !production,
     formatError: createErrorFormatter({
       exposeInternals: !production,
-      onInternal: (error) => logger.error({ err: error }, 'unexpected error in resolver'),
     }),
     plugins: [
+      errorLoggingPlugin(logger),
       ApolloServerPluginLandingPageDisabled(),
       ApolloServerPluginUsageReportingDisabled(),
       ApolloServerPluginSchemaReportingDisabled(),
