@@ -171,7 +171,9 @@ async function routerScenario() {
   console.log(
     `router throughput vs plain gateway: ${((r.rps / p.rps) * 100).toFixed(1)}% (cost ${((1 - r.rps / p.rps) * 100).toFixed(1)}%)`,
   );
-  console.log(`router peak RSS: ${peakRssMiB(router.pid!)} MiB`);
+  console.log(
+    `peak RSS: router ${peakRssMiB(router.pid!)} MiB, plain gateway ${peakRssMiB(named.get('plain-gateway')!.pid!)} MiB`,
+  );
   console.log(
     `CPU ms per request (subgraphs and router: router run; plain gateway: its own run): ${[...cpuPerRequest]
       .filter(([n]) => n !== 'plain-gateway')

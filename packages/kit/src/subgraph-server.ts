@@ -14,7 +14,8 @@ import {
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLSchemaModule } from '@apollo/subgraph/dist/schema-helper/index.js';
 import { parse } from 'graphql';
-import { viewerOf, type TokenVerifier, type Viewer } from './auth.js';
+import { createJwksVerifier, viewerOf, type TokenVerifier, type Viewer } from './auth.js';
+import type { SubgraphConfig } from './config.js';
 import { createErrorFormatter, DomainError, errorLoggingPlugin, graphQLErrorOf } from './errors.js';
 import { startHttpServer, type Route, type RunningHttpServer } from './http-server.js';
 import type { Logger } from './logger.js';
@@ -27,20 +28,18 @@ export interface SubgraphContext {
 }
 
 export interface SubgraphOptions<TContext extends SubgraphContext> {
-  name: string;
+  /** Name, port, host, production flag, body limit and token settings. */
+  config: SubgraphConfig;
   /** The subgraph's SDL (its `schema.graphql`). */
   typeDefs: string;
   /** Resolvers typed by the subgraph's generated `Resolvers` type. */
   resolvers: object;
-  port: number;
-  host?: string;
-  production: boolean;
-  verifyToken: TokenVerifier;
+  /** Defaults to verifying against the JWKS of `config.tokens`. */
+  verifyToken?: TokenVerifier;
   logger: Logger;
   /** Adds the per-request parts (DataLoaders) to the base context. */
   extendContext: (base: SubgraphContext) => TContext;
   routes?: Record<string, Route>;
-  maxBodyBytes?: number;
   /** Closed after the HTTP server stops (Prisma client, bus, relays). */
   onStop?: () => Promise<void>;
 }
@@ -61,7 +60,9 @@ export function readSchemaFile(srcFileUrl: string, depth = 1): string {
 export async function startSubgraph<TContext extends SubgraphContext>(
   options: SubgraphOptions<TContext>,
 ): Promise<RunningSubgraph> {
-  const { logger, production } = options;
+  const { logger, config } = options;
+  const { production } = config;
+  const verifyToken = options.verifyToken ?? createJwksVerifier(config.tokens);
   const apollo = new ApolloServer<TContext>({
     schema: buildSubgraphSchema({
       typeDefs: parse(options.typeDefs),
@@ -85,14 +86,14 @@ export async function startSubgraph<TContext extends SubgraphContext>(
   const http = await startHttpServer<TContext>({
     apollo,
     logger,
-    port: options.port,
-    host: options.host,
-    maxBodyBytes: options.maxBodyBytes ?? 1_000_000,
+    port: config.port,
+    host: config.host,
+    maxBodyBytes: config.maxBodyBytes,
     routes: options.routes,
     async context(req, correlationId) {
       let viewer: Viewer | null;
       try {
-        viewer = await viewerOf(options.verifyToken, req.headers.authorization);
+        viewer = await viewerOf(verifyToken, req.headers.authorization);
       } catch (error) {
         if (error instanceof DomainError) throw graphQLErrorOf(error.code, error.message);
         throw error;
@@ -100,10 +101,10 @@ export async function startSubgraph<TContext extends SubgraphContext>(
       return options.extendContext({ viewer, correlationId, logger: logger.child({ correlationId }) });
     },
   });
-  logger.info({ url: `${http.url}/graphql` }, `${options.name} subgraph listening`);
+  logger.info({ url: `${http.url}/graphql` }, `${config.name} subgraph listening`);
 
   return {
-    name: options.name,
+    name: config.name,
     url: `${http.url}/graphql`,
     http,
     async stop() {

@@ -3,7 +3,16 @@
  * file, dropped afterwards. `TEST_DATABASE_URL` points at the server (default: local trust auth).
  */
 import { randomBytes } from 'node:crypto';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import type { GraphQLSchemaModule } from '@apollo/subgraph/dist/schema-helper/index.js';
+import { parse } from 'graphql';
+import type { Role, Viewer } from './auth.js';
+import type { SubgraphConfig, SubgraphName } from './config.js';
 import { dropDatabase, ensureDatabase, migrate, migrationsDir } from './database.js';
+import { createErrorFormatter } from './errors.js';
+import type { SubgraphContext } from './subgraph-server.js';
 
 export const testServerUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 export const testRedisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -22,3 +31,90 @@ export async function createTestDatabase(subgraph: string): Promise<TestDatabase
   await migrate(connectionString, migrationsDir(subgraph));
   return { url: connectionString, drop: () => dropDatabase(connectionString) };
 }
+
+/** A subgraph's config for tests: any free port, quiet logs, the given database. */
+export function testSubgraphConfig(
+  name: SubgraphName,
+  databaseUrl: string,
+  overrides: Partial<SubgraphConfig> = {},
+): SubgraphConfig {
+  return {
+    name,
+    port: 0,
+    host: '127.0.0.1',
+    databaseUrl,
+    databasePoolMax: 4,
+    maxBodyBytes: 1_000_000,
+    production: false,
+    logLevel: 'silent',
+    redisUrl: undefined,
+    // Nothing listens there: tests that need tokens verified say where the JWKS is.
+    tokens: { jwksUrl: 'http://127.0.0.1:9/.well-known/jwks.json', issuer: 'meridian-auth', audience: 'meridian' },
+    ...overrides,
+  };
+}
+
+export interface GraphQLResult<T = Record<string, any>> {
+  status: number;
+  headers: Headers;
+  body: { data?: T | null; errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, unknown> }[] };
+}
+
+/** POSTs a GraphQL operation to `<url>/graphql` (or to `url` when it already ends in /graphql). */
+export async function postGraphQL<T = Record<string, any>>(
+  url: string,
+  query: string,
+  options: { variables?: Record<string, unknown>; token?: string; headers?: Record<string, string> } = {},
+): Promise<GraphQLResult<T>> {
+  const response = await fetch(url.endsWith('/graphql') ? url : `${url}/graphql`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+      ...options.headers,
+    },
+    body: JSON.stringify({ query, variables: options.variables }),
+  });
+  return { status: response.status, headers: response.headers, body: (await response.json()) as GraphQLResult<T>['body'] };
+}
+
+/**
+ * A subgraph's schema, resolvers and error policy in an in-process Apollo Server, for resolver tests
+ * that choose the viewer and count the SQL an operation costs. `run` executes one operation with a
+ * fresh context from `contextFor(viewer)` (fresh loaders, as per request).
+ */
+export async function inProcessSubgraph<TContext extends SubgraphContext>(options: {
+  typeDefs: string;
+  resolvers: object;
+  contextFor: (viewer: Viewer | null) => TContext;
+}) {
+  const apollo = new ApolloServer<TContext>({
+    schema: buildSubgraphSchema({
+      typeDefs: parse(options.typeDefs),
+      resolvers: options.resolvers as GraphQLSchemaModule['resolvers'],
+    }),
+    formatError: createErrorFormatter({ exposeInternals: true }),
+    plugins: [ApolloServerPluginInlineTraceDisabled()],
+  });
+  await apollo.start();
+  return {
+    async run<T = Record<string, any>>(viewer: Viewer | null, query: string, variables?: Record<string, unknown>) {
+      const response = await apollo.executeOperation<T & Record<string, unknown>>(
+        { query, variables },
+        { contextValue: options.contextFor(viewer) },
+      );
+      if (response.body.kind !== 'single') throw new Error('expected a single result');
+      return response.body.singleResult;
+    },
+    stop: () => apollo.stop(),
+  };
+}
+
+/** A viewer for resolver tests (no token: in-process tests skip verification). */
+export const testViewer = (id: string, roles: Role[] = ['CUSTOMER']): Viewer => ({
+  id,
+  roles,
+  scopes: roles.map((r) => r.toLowerCase()),
+  isAdmin: roles.includes('ADMIN'),
+  token: 'test',
+});

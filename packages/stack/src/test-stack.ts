@@ -6,33 +6,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { subgraphNames, type SubgraphName } from '#kit';
-import { createTestDatabase, type TestDatabase } from '#kit/testing';
+import { createTestDatabase, postGraphQL, type TestDatabase } from '#kit/testing';
 import { demoPassword, demoUsers } from './demo-data.ts';
 import { startEmbeddedStack, type EmbeddedOptions, type EmbeddedStack } from './embedded.ts';
 
-export interface GraphQLResult<T = Record<string, unknown>> {
-  status: number;
-  headers: Headers;
-  body: { data?: T | null; errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, unknown> }[] };
-}
-
-/** POSTs a GraphQL operation; `token` becomes the bearer token. */
-export async function graphql<T = Record<string, unknown>>(
-  url: string,
-  query: string,
-  options: { variables?: Record<string, unknown>; token?: string; headers?: Record<string, string> } = {},
-): Promise<GraphQLResult<T>> {
-  const response = await fetch(`${url}/graphql`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
-      ...options.headers,
-    },
-    body: JSON.stringify({ query, variables: options.variables }),
-  });
-  return { status: response.status, headers: response.headers, body: (await response.json()) as GraphQLResult<T>['body'] };
-}
+/** POSTs a GraphQL operation to the router; `token` becomes the bearer token. */
+export const graphql = postGraphQL;
 
 /** Logs in through the router as a demo user and returns the access token. */
 export async function loginAs(url: string, email: string = demoUsers[0]!.email, password = demoPassword): Promise<string> {

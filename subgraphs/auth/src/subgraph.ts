@@ -20,13 +20,9 @@ export async function startAuthSubgraph(config: SubgraphConfig, shared: SharedAd
   const keys = await createKeyRing(db, config.tokens);
   const relay = startOutboxRelay({ db, bus: shared.bus, logger });
   const running = await startSubgraph({
-    name: 'auth',
+    config,
     typeDefs: readSchemaFile(import.meta.url),
     resolvers: createResolvers({ accounts, keys }),
-    port: config.port,
-    host: config.host,
-    production: config.production,
-    maxBodyBytes: config.maxBodyBytes,
     // The auth subgraph checks tokens against its own key ring rather than over HTTP.
     verifyToken: createVerifier(keys.getKey, config.tokens),
     logger,

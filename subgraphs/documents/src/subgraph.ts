@@ -1,5 +1,5 @@
 /** Composition root of the documents subgraph: config + shared adapters -> running server. */
-import { createJwksVerifier, createLogger, readSchemaFile, startSubgraph, type SharedAdapters, type SubgraphConfig } from '#kit';
+import { createLogger, readSchemaFile, startSubgraph, type SharedAdapters, type SubgraphConfig } from '#kit';
 import { createDocumentStore, createDocumentsDb } from './adapters/prisma-document-store.ts';
 import { createLoaders } from './graphql/context.ts';
 import { createResolvers } from './graphql/resolvers.ts';
@@ -10,14 +10,9 @@ export async function startDocumentsSubgraph(config: SubgraphConfig, _shared: Sh
   const db = createDocumentsDb(config.databaseUrl, config.databasePoolMax);
   const documents = createDocumentStore(db);
   return startSubgraph({
-    name: 'documents',
+    config,
     typeDefs: readSchemaFile(import.meta.url),
     resolvers: createResolvers({ documents }),
-    port: config.port,
-    host: config.host,
-    production: config.production,
-    maxBodyBytes: config.maxBodyBytes,
-    verifyToken: createJwksVerifier(config.tokens),
     logger,
     extendContext: (base) => ({ ...base, loaders: createLoaders(documents) }),
     onStop: () => db.$disconnect(),

@@ -1,5 +1,5 @@
 /** Composition root of the inventory subgraph: config + shared adapters -> running server. */
-import { createJwksVerifier, createLogger, readSchemaFile, startSubgraph, type SharedAdapters, type SubgraphConfig } from '#kit';
+import { createLogger, readSchemaFile, startSubgraph, type SharedAdapters, type SubgraphConfig } from '#kit';
 import { createInventoryDb, createInventoryStore } from './adapters/prisma-inventory-store.ts';
 import { createLoaders } from './graphql/context.ts';
 import { createResolvers } from './graphql/resolvers.ts';
@@ -10,14 +10,9 @@ export async function startInventorySubgraph(config: SubgraphConfig, _shared: Sh
   const db = createInventoryDb(config.databaseUrl, config.databasePoolMax);
   const products = createInventoryStore(db);
   return startSubgraph({
-    name: 'inventory',
+    config,
     typeDefs: readSchemaFile(import.meta.url),
     resolvers: createResolvers({ products }),
-    port: config.port,
-    host: config.host,
-    production: config.production,
-    maxBodyBytes: config.maxBodyBytes,
-    verifyToken: createJwksVerifier(config.tokens),
     logger,
     extendContext: (base) => ({ ...base, loaders: createLoaders(products) }),
     onStop: () => db.$disconnect(),

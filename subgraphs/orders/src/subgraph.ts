@@ -1,5 +1,5 @@
 /** Composition root of the orders subgraph: config + shared adapters -> running server. */
-import { createJwksVerifier, createLogger, readSchemaFile, startSubgraph, type SharedAdapters, type SubgraphConfig } from '#kit';
+import { createLogger, readSchemaFile, startSubgraph, type SharedAdapters, type SubgraphConfig } from '#kit';
 import { createOrderStore, createOrdersDb } from './adapters/prisma-order-store.ts';
 import { createLoaders } from './graphql/context.ts';
 import { createResolvers } from './graphql/resolvers.ts';
@@ -10,14 +10,9 @@ export async function startOrdersSubgraph(config: SubgraphConfig, _shared: Share
   const db = createOrdersDb(config.databaseUrl, config.databasePoolMax);
   const orders = createOrderStore(db);
   return startSubgraph({
-    name: 'orders',
+    config,
     typeDefs: readSchemaFile(import.meta.url),
     resolvers: createResolvers({ orders }),
-    port: config.port,
-    host: config.host,
-    production: config.production,
-    maxBodyBytes: config.maxBodyBytes,
-    verifyToken: createJwksVerifier(config.tokens),
     logger,
     extendContext: (base) => ({ ...base, loaders: createLoaders(orders) }),
     onStop: () => db.$disconnect(),

@@ -1,5 +1,5 @@
 /** Composition root of the payments subgraph: config + shared adapters -> running server. */
-import { createJwksVerifier, createLogger, readSchemaFile, startSubgraph, type SharedAdapters, type SubgraphConfig } from '#kit';
+import { createLogger, readSchemaFile, startSubgraph, type SharedAdapters, type SubgraphConfig } from '#kit';
 import { createPaymentsDb, createPaymentStore } from './adapters/prisma-payment-store.ts';
 import { createLoaders } from './graphql/context.ts';
 import { createResolvers } from './graphql/resolvers.ts';
@@ -10,14 +10,9 @@ export async function startPaymentsSubgraph(config: SubgraphConfig, _shared: Sha
   const db = createPaymentsDb(config.databaseUrl, config.databasePoolMax);
   const payments = createPaymentStore(db);
   return startSubgraph({
-    name: 'payments',
+    config,
     typeDefs: readSchemaFile(import.meta.url),
     resolvers: createResolvers(),
-    port: config.port,
-    host: config.host,
-    production: config.production,
-    maxBodyBytes: config.maxBodyBytes,
-    verifyToken: createJwksVerifier(config.tokens),
     logger,
     extendContext: (base) => ({ ...base, loaders: createLoaders(payments) }),
     onStop: () => db.$disconnect(),

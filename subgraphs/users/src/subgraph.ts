@@ -1,5 +1,5 @@
 /** Composition root of the users subgraph: config + shared adapters -> running server. */
-import { createJwksVerifier, createLogger, readSchemaFile, startSubgraph, type SharedAdapters, type SubgraphConfig } from '#kit';
+import { createLogger, readSchemaFile, startSubgraph, type SharedAdapters, type SubgraphConfig } from '#kit';
 import { createUserStore, createUsersDb } from './adapters/prisma-user-store.ts';
 import { registerProfile } from './app/register-profile.ts';
 import { createLoaders } from './graphql/context.ts';
@@ -11,14 +11,9 @@ export async function startUsersSubgraph(config: SubgraphConfig, deps: SharedAda
   const users = createUserStore(db);
   deps.bus.subscribe('user.registered', 'users', (event) => registerProfile({ users, logger }, event));
   return startSubgraph({
-    name: 'users',
+    config,
     typeDefs: readSchemaFile(import.meta.url),
     resolvers: createResolvers(),
-    port: config.port,
-    host: config.host,
-    production: config.production,
-    maxBodyBytes: config.maxBodyBytes,
-    verifyToken: createJwksVerifier(config.tokens),
     logger,
     extendContext: (base) => ({ ...base, loaders: createLoaders(users) }),
     onStop: () => db.$disconnect(),
