@@ -18,7 +18,7 @@ import { startRouter, type RunningRouter } from './router.ts';
 const typeDefs = `
   extend schema @link(url: "https://specs.apollo.dev/federation/v2.5", import: ["@key"])
   type Query { probe: Probe! }
-  type Probe { authorization: String correlationId: String userId: String }
+  type Probe { authorization: String correlationId: String userId: String forwardedFor: String }
 `;
 const dir = mkdtempSync(join(tmpdir(), 'meridian-probe-'));
 let probe: ApolloServer<{ headers: Record<string, string | string[] | undefined> }>;
@@ -36,6 +36,7 @@ beforeAll(async () => {
               authorization: headers.authorization ?? null,
               correlationId: headers['x-correlation-id'] ?? null,
               userId: headers['x-user-id'] ?? null,
+              forwardedFor: headers['x-forwarded-for'] ?? null,
             };
           },
         },
@@ -92,5 +93,10 @@ describe('router header propagation', () => {
     const result = await graphql(router.url, '{ probe { authorization } }', { token: 'forged' });
     expect(result.status).toBe(401);
     expect(result.body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+  });
+
+  it("tells subgraphs the client's address, ignoring an x-forwarded-for the client made up", async () => {
+    const result = await graphql(router.url, '{ probe { forwardedFor } }', { headers: { 'x-forwarded-for': '203.0.113.5' } });
+    expect(result.body.data).toEqual({ probe: { forwardedFor: '127.0.0.1' } });
   });
 });

@@ -23,6 +23,7 @@ const env = z
       .int()
       .positive()
       .default(256 * 1024),
+    ROUTER_TRUSTED_PROXIES: z.string().default(''),
   })
   .parse(process.env);
 const common = readCommonConfig(process.env);
@@ -46,6 +47,9 @@ const router = await startRouter({
   maxBodyBytes: env.ROUTER_MAX_BODY_BYTES,
   tokens: common.tokens,
   subgraphUrls,
+  trustedProxies: env.ROUTER_TRUSTED_PROXIES.split(',')
+    .map((a) => a.trim())
+    .filter(Boolean),
   logger,
 });
 stopOnSignals(

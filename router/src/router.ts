@@ -13,6 +13,7 @@ import {
 } from '@apollo/server/plugin/disabled';
 import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
 import {
+  clientAddressOf,
   correlationHeader,
   createErrorFormatter,
   createJwksVerifier,
@@ -47,14 +48,17 @@ export interface RouterOptions {
   /** Supergraph file poll interval (ms). */
   pollIntervalMs?: number;
   onReload?: (hash: string) => void;
+  /** Load balancers in front of the router allowed to name the client in `x-forwarded-for` (default: none). */
+  trustedProxies?: string[];
   /** Replaces JWKS verification (tests, benchmarks of the bare gateway path). */
   verifyToken?: TokenVerifier;
 }
 
-/** Per-request context: the verified viewer and the correlation id, forwarded to subgraphs. */
+/** Per-request context: the verified viewer, the correlation id and the client's address, forwarded to subgraphs. */
 export interface RouterContext {
   viewer: Viewer | null;
   correlationId: string;
+  clientAddress: string;
 }
 
 export interface RunningRouter {
@@ -73,6 +77,8 @@ class ForwardingDataSource extends RemoteGraphQLDataSource<RouterContext> {
     if (!request.http) return;
     if (context.viewer) request.http.headers.set('authorization', `Bearer ${context.viewer.token}`);
     if (context.correlationId) request.http.headers.set(correlationHeader, context.correlationId);
+    // The router is the trust boundary: subgraphs accept this from it (a trusted proxy) only.
+    if (context.clientAddress) request.http.headers.set('x-forwarded-for', context.clientAddress);
   }
 }
 
@@ -126,7 +132,11 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
     onResponse: metrics.observe,
     async context(req, correlationId) {
       try {
-        return { viewer: await viewerOf(verify, req.headers.authorization), correlationId };
+        return {
+          viewer: await viewerOf(verify, req.headers.authorization),
+          correlationId,
+          clientAddress: clientAddressOf(req, options.trustedProxies ?? []),
+        };
       } catch (error) {
         if (error instanceof DomainError) throw graphQLErrorOf(error.code, error.message);
         throw error;

@@ -15,6 +15,11 @@ export interface Viewer {
   isAdmin: boolean;
   /** The raw bearer token, forwarded to subgraphs by the router. */
   token: string;
+  /** The `email` and `name` claims: what auth knew when it issued the token. */
+  email?: string;
+  name?: string;
+  /** When the token expires (seconds since the epoch). */
+  expiresAt?: number;
 }
 
 export interface TokenSettings {
@@ -49,7 +54,16 @@ export function createVerifier(keys: JWTVerifyGetKey, settings: TokenSettings): 
       });
       const roles = Array.isArray(payload.roles) ? payload.roles.filter((r): r is Role => r === 'CUSTOMER' || r === 'ADMIN') : [];
       const scopes = typeof payload.scope === 'string' ? payload.scope.split(' ').filter(Boolean) : [];
-      return { id: payload.sub as string, roles, scopes, isAdmin: roles.includes('ADMIN'), token };
+      return {
+        id: payload.sub as string,
+        roles,
+        scopes,
+        isAdmin: roles.includes('ADMIN'),
+        token,
+        email: typeof payload.email === 'string' ? payload.email : undefined,
+        name: typeof payload.name === 'string' ? payload.name : undefined,
+        expiresAt: payload.exp,
+      };
     } catch (error) {
       if (error instanceof joseErrors.JWTExpired) throw unauthenticated('The access token has expired; refresh it');
       if (error instanceof joseErrors.JOSEError || error instanceof TypeError) {

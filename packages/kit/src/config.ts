@@ -38,6 +38,8 @@ export interface SubgraphConfig extends CommonConfig {
   databaseUrl: string;
   databasePoolMax: number;
   maxBodyBytes: number;
+  /** Peers allowed to name the client in `x-forwarded-for` (the router's address). Default: loopback. */
+  trustedProxies?: string[];
 }
 
 export function readCommonConfig(env: Env): CommonConfig {
@@ -69,6 +71,7 @@ export function readSubgraphConfig(name: SubgraphName, env: Env): SubgraphConfig
       HOST: z.string().default('127.0.0.1'),
       DATABASE_POOL_MAX: int(10),
       MAX_BODY_BYTES: int(1_000_000),
+      TRUSTED_PROXIES: z.string().default('127.0.0.1,::1,::ffff:127.0.0.1'),
     })
     .parse(env) as Record<string, unknown>;
   return {
@@ -79,6 +82,10 @@ export function readSubgraphConfig(name: SubgraphName, env: Env): SubgraphConfig
     databaseUrl: parsed[`${prefix}_DATABASE_URL`] as string,
     databasePoolMax: parsed.DATABASE_POOL_MAX as number,
     maxBodyBytes: parsed.MAX_BODY_BYTES as number,
+    trustedProxies: (parsed.TRUSTED_PROXIES as string)
+      .split(',')
+      .map((a) => a.trim())
+      .filter(Boolean),
   };
 }
 

@@ -49,7 +49,14 @@ export {
   type EventBus,
   type EventHandler,
 } from './events.js';
-export { correlationHeader, startHttpServer, type HttpServerOptions, type Route, type RunningHttpServer } from './http-server.js';
+export {
+  clientAddressOf,
+  correlationHeader,
+  startHttpServer,
+  type HttpServerOptions,
+  type Route,
+  type RunningHttpServer,
+} from './http-server.js';
 export { groupLoader, rowLoader, DataLoader } from './loaders.js';
 export { createLogger, type Logger } from './logger.js';
 export { startOutboxRelay, type OutboxRelay, type RawSqlClient } from './outbox.js';
@@ -73,6 +80,14 @@ export {
   type SubgraphOptions,
 } from './subgraph-server.js';
 export { DateTimeScalar } from './scalars.js';
-export { connectEventBus, runSubgraphProcess, type SharedAdapters } from './process.js';
+export { connectSharedAdapters, runSubgraphProcess, type SharedAdapters } from './process.js';
 export { createObjectStore, startEmbeddedS3, type ObjectStore, type ObjectStoreConfig } from './object-store.js';
 export { visibleText } from './text.js';
+export {
+  assertWithinLimit,
+  createInProcessRateLimiter,
+  createRedisRateLimiter,
+  type RateLimit,
+  type RateLimiter,
+  type RateLimitState,
+} from './rate-limiter.js';

@@ -6,24 +6,31 @@ import { Redis } from 'ioredis';
 import { readSubgraphConfig, stopOnSignals, type Env, type SubgraphConfig, type SubgraphName } from './config.js';
 import { createInProcessEventBus, createRedisEventBus, type EventBus } from './events.js';
 import { createLogger, type Logger } from './logger.js';
+import { createInProcessRateLimiter, createRedisRateLimiter, type RateLimiter } from './rate-limiter.js';
 import type { RunningSubgraph } from './subgraph-server.js';
 
 /** What the composition roots receive besides their config. */
 export interface SharedAdapters {
   bus: EventBus;
+  /** Shared counters for abuse limits; in-process when absent. */
+  rateLimiter?: RateLimiter;
 }
 
-/** The Redis bus when `redisUrl` is set; otherwise the in-process bus (single-process use only). */
-export function connectEventBus(redisUrl: string | undefined, logger: Logger): { bus: EventBus; close(): Promise<void> } {
+/**
+ * The Redis-backed bus and rate limiter when `redisUrl` is set; otherwise in-process ones
+ * (single-process use only: events and counters stay inside this process).
+ */
+export function connectSharedAdapters(redisUrl: string | undefined, logger: Logger): SharedAdapters & { close(): Promise<void> } {
   if (!redisUrl) {
-    logger.warn('REDIS_URL is not set: events stay inside this process');
+    logger.warn('REDIS_URL is not set: events and rate limits stay inside this process');
     const bus = createInProcessEventBus(logger);
-    return { bus, close: () => bus.close() };
+    return { bus, rateLimiter: createInProcessRateLimiter(), close: () => bus.close() };
   }
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
   const bus = createRedisEventBus(redis, logger);
   return {
     bus,
+    rateLimiter: createRedisRateLimiter(redis),
     async close() {
       await bus.close();
       await redis.quit();
@@ -39,12 +46,12 @@ export async function runSubgraphProcess(
 ): Promise<void> {
   const config = readSubgraphConfig(name, env);
   const logger = createLogger(name, config.logLevel);
-  const events = connectEventBus(config.redisUrl, logger);
-  const running = await start(config, { bus: events.bus });
+  const shared = connectSharedAdapters(config.redisUrl, logger);
+  const running = await start(config, shared);
   stopOnSignals(
     async () => {
       await running.stop();
-      await events.close();
+      await shared.close();
     },
     (message) => logger.info(message),
   );

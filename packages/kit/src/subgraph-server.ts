@@ -17,7 +17,7 @@ import { parse } from 'graphql';
 import { createJwksVerifier, viewerOf, type TokenVerifier, type Viewer } from './auth.js';
 import type { SubgraphConfig } from './config.js';
 import { createErrorFormatter, DomainError, errorLoggingPlugin, graphQLErrorOf } from './errors.js';
-import { startHttpServer, type Route, type RunningHttpServer } from './http-server.js';
+import { clientAddressOf, startHttpServer, type Route, type RunningHttpServer } from './http-server.js';
 import type { Logger } from './logger.js';
 
 /** What every subgraph resolver gets in its context. */
@@ -25,6 +25,8 @@ export interface SubgraphContext {
   viewer: Viewer | null;
   correlationId: string;
   logger: Logger;
+  /** The end client's address (from the router's `x-forwarded-for` when the peer is trusted). */
+  clientAddress: string;
 }
 
 export interface SubgraphOptions<TContext extends SubgraphContext> {
@@ -98,7 +100,12 @@ export async function startSubgraph<TContext extends SubgraphContext>(
         if (error instanceof DomainError) throw graphQLErrorOf(error.code, error.message);
         throw error;
       }
-      return options.extendContext({ viewer, correlationId, logger: logger.child({ correlationId }) });
+      return options.extendContext({
+        viewer,
+        correlationId,
+        logger: logger.child({ correlationId }),
+        clientAddress: clientAddressOf(req, config.trustedProxies),
+      });
     },
   });
   logger.info({ url: `${http.url}/graphql` }, `${config.name} subgraph listening`);

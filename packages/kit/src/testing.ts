@@ -12,6 +12,7 @@ import type { Role, Viewer } from './auth.js';
 import type { SubgraphConfig, SubgraphName } from './config.js';
 import { dropDatabase, ensureDatabase, migrate, migrationsDir } from './database.js';
 import { createErrorFormatter } from './errors.js';
+import { createLogger } from './logger.js';
 import type { SubgraphContext } from './subgraph-server.js';
 
 export const testServerUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -86,8 +87,10 @@ export async function postGraphQL<T = Record<string, any>>(
 export async function inProcessSubgraph<TContext extends SubgraphContext>(options: {
   typeDefs: string;
   resolvers: object;
-  contextFor: (viewer: Viewer | null) => TContext;
+  /** The per-request part of the context (loaders); the base (viewer, logger, ...) is filled in. */
+  contextFor: (viewer: Viewer | null) => Omit<TContext, keyof SubgraphContext> & Partial<SubgraphContext>;
 }) {
+  const logger = createLogger('test', 'silent');
   const apollo = new ApolloServer<TContext>({
     schema: buildSubgraphSchema({
       typeDefs: parse(options.typeDefs),
@@ -101,7 +104,15 @@ export async function inProcessSubgraph<TContext extends SubgraphContext>(option
     async run<T = Record<string, any>>(viewer: Viewer | null, query: string, variables?: Record<string, unknown>) {
       const response = await apollo.executeOperation<T & Record<string, unknown>>(
         { query, variables },
-        { contextValue: options.contextFor(viewer) },
+        {
+          contextValue: {
+            viewer,
+            correlationId: 'test',
+            logger,
+            clientAddress: '127.0.0.1',
+            ...options.contextFor(viewer),
+          } as TContext,
+        },
       );
       if (response.body.kind !== 'single') throw new Error('expected a single result');
       return response.body.singleResult;

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { demoDocuments } from './demo-data.ts';
 import { startEmbeddedStack, type EmbeddedStack } from './embedded.ts';
-import { graphql, loginAs, meQuery, productsQuery } from './test-stack.ts';
+import { graphql, loginAs, meQuery, productsQuery, signUpAndAwaitProfile } from './test-stack.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'meridian-embedded-'));
 let stack: EmbeddedStack | undefined;
@@ -36,20 +36,14 @@ describe('embedded mode', () => {
     expect(me.body.data?.me.documents).toHaveLength(2);
   });
 
-  it('a new account gets its profile through the in-process event bus', async () => {
-    const url = stack!.router.url;
-    const signUp = await graphql<{ signUp: { accessToken: string } }>(
-      url,
-      'mutation { signUp(input: { email: "new@meridian.dev", password: "a long fresh password", displayName: "Newcomer" }) { accessToken } }',
-    );
-    const token = signUp.body.data!.signUp.accessToken;
-    let name: string | undefined;
-    for (let i = 0; i < 50 && !name; i += 1) {
-      name = (await graphql<{ me: { displayName: string } | null }>(url, '{ me { displayName } }', { token })).body.data?.me
-        ?.displayName;
-      if (!name) await new Promise((r) => setTimeout(r, 100));
-    }
-    expect(name).toBe('Newcomer');
+  it('a new account is answered at once from its token, then gets its profile through the in-process bus', async () => {
+    const result = await signUpAndAwaitProfile(stack!.router.url, {
+      email: 'new@meridian.dev',
+      password: 'a long fresh password',
+      displayName: 'Newcomer',
+    });
+    expect(result.meAtOnce).toEqual({ data: { me: { displayName: 'Newcomer' } } });
+    expect(result.profile).toEqual({ displayName: 'Newcomer', email: 'new@meridian.dev' });
   });
 
   it('keeps its data (accounts, signing keys, files) across a restart and does not seed twice', async () => {

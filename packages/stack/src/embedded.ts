@@ -8,6 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import {
   createInProcessEventBus,
+  createInProcessRateLimiter,
   createObjectStore,
   createLogger,
   defaultPorts,
@@ -83,6 +84,7 @@ export async function startEmbeddedStack(options: EmbeddedOptions): Promise<Embe
 
     const bus = createInProcessEventBus(logger);
     stops.push(() => bus.close());
+    const rateLimiter = createInProcessRateLimiter();
 
     const tokens = { jwksUrl: '', issuer: 'meridian-auth', audience: 'meridian' };
     const subgraphs = {} as Record<SubgraphName, RunningSubgraph>;
@@ -100,7 +102,7 @@ export async function startEmbeddedStack(options: EmbeddedOptions): Promise<Embe
         redisUrl: undefined,
         tokens,
       };
-      subgraphs[name] = await start(config, { bus });
+      subgraphs[name] = await start(config, { bus, rateLimiter });
       stops.push(() => subgraphs[name].stop());
       if (name === 'auth') tokens.jwksUrl = `${subgraphs.auth.http.url}/.well-known/jwks.json`;
     }

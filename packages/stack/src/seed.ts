@@ -32,7 +32,13 @@ export async function seedDemoData(
     const accounts = createAccountStore(authDb);
     const passwordHash = await hashPassword(demoPassword);
     for (const user of demoUsers) {
-      await accounts.save({ id: user.id, email: user.email, passwordHash, roles: [...user.roles] });
+      await accounts.save({
+        id: user.id,
+        email: user.email,
+        displayName: user.displayName,
+        passwordHash,
+        roles: [...user.roles],
+      });
       await users.save(newProfile(user, new Date('2026-11-01T09:00:00Z')), [
         {
           id: user.id.replace('5b0c2d4e', 'addde55e'),

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger, startEmbeddedS3, subgraphNames, type SubgraphName } from '#kit';
 import { createTestDatabase, testRedisUrl, type TestDatabase } from '#kit/testing';
 import { seedDemoData } from './seed.ts';
-import { graphql, loginAs, meQuery, productsQuery } from './test-stack.ts';
+import { graphql, loginAs, meQuery, productsQuery, signUpAndAwaitProfile } from './test-stack.ts';
 
 const root = new URL('../../../', import.meta.url).pathname;
 const basePort = 20_000 + Math.floor(Math.random() * 400) * 10;
@@ -98,19 +98,13 @@ describe('services mode, end to end (separate processes, real PostgreSQL and Red
 
   it('a sign-up in auth becomes a profile in users through the outbox and Redis Streams', async () => {
     const email = `e2e-${basePort}@meridian.dev`;
-    const signUp = await graphql<{ signUp: { accessToken: string } }>(
-      routerUrl,
-      'mutation ($input: SignUpInput!) { signUp(input: $input) { accessToken user { id } } }',
-      { variables: { input: { email, password: 'a long fresh password', displayName: 'Across Processes' } } },
-    );
-    const token = signUp.body.data!.signUp.accessToken;
-    let name: string | undefined;
-    for (let i = 0; i < 60 && !name; i += 1) {
-      name = (await graphql<{ me: { displayName: string } | null }>(routerUrl, '{ me { displayName } }', { token })).body.data?.me
-        ?.displayName;
-      if (!name) await new Promise((r) => setTimeout(r, 100));
-    }
-    expect(name).toBe('Across Processes');
+    const result = await signUpAndAwaitProfile(routerUrl, {
+      email,
+      password: 'a long fresh password',
+      displayName: 'Across Processes',
+    });
+    expect(result.meAtOnce.errors).toBeUndefined();
+    expect(result.profile).toEqual({ displayName: 'Across Processes', email });
   });
 
   it('a token is verified by the subgraph itself: a forged identity header sent straight to orders gets nothing', async () => {

@@ -59,3 +59,29 @@ export async function startTestStack(options: Partial<EmbeddedOptions> = {}): Pr
 export const productsQuery = '{ products(first: 3) { edges { node { name price { amount currency } } } } }';
 export const meQuery = `{ me { displayName roles orders(first: 5) { edges { node { status total { amount }
   items { quantity product { name } } payment { status } } } } documents { filename status } } }`;
+
+/**
+ * Signs up through the router, asks `me` at once (answered from the token while the profile is
+ * being created), then waits until the users subgraph holds the profile (`user(id)` has no such
+ * fallback, so a non-null answer proves `user.registered` went through the bus).
+ */
+export async function signUpAndAwaitProfile(url: string, input: { email: string; password: string; displayName: string }) {
+  const signUp = await graphql<{ signUp: { accessToken: string; user: { id: string } } }>(
+    url,
+    'mutation ($input: SignUpInput!) { signUp(input: $input) { accessToken user { id } } }',
+    { variables: { input } },
+  );
+  const { accessToken: token, user } = signUp.body.data!.signUp;
+  const meAtOnce = (await graphql<{ me: { displayName: string } | null }>(url, '{ me { displayName } }', { token })).body;
+  let profile: { displayName: string; email: string } | null = null;
+  for (let i = 0; i < 100 && !profile; i += 1) {
+    const result = await graphql<{ user: { displayName: string; email: string } | null }>(
+      url,
+      'query ($id: ID!) { user(id: $id) { displayName email } }',
+      { token, variables: { id: user.id } },
+    );
+    profile = result.body.data?.user ?? null;
+    if (!profile) await new Promise((r) => setTimeout(r, 100));
+  }
+  return { token, userId: user.id, meAtOnce, profile };
+}

@@ -1,5 +1,6 @@
 /** Composition root of the auth subgraph. */
 import {
+  createInProcessRateLimiter,
   createLogger,
   createVerifier,
   readSchemaFile,
@@ -22,7 +23,7 @@ export async function startAuthSubgraph(config: SubgraphConfig, shared: SharedAd
   const running = await startSubgraph({
     config,
     typeDefs: readSchemaFile(import.meta.url),
-    resolvers: createResolvers({ accounts, keys }),
+    resolvers: createResolvers({ accounts, keys, limiter: shared.rateLimiter ?? createInProcessRateLimiter() }),
     // The auth subgraph checks tokens against its own key ring rather than over HTTP.
     verifyToken: createVerifier(keys.getKey, config.tokens),
     logger,

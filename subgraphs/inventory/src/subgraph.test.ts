@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createInProcessEventBus, createLogger, type RunningSubgraph, type SubgraphConfig } from '#kit';
-import { createTestDatabase, type TestDatabase } from '#kit/testing';
+import { createInProcessEventBus, createLogger, type RunningSubgraph } from '#kit';
+import { createTestDatabase, postGraphQL, testSubgraphConfig, type TestDatabase } from '#kit/testing';
 import { createInventoryDb, createInventoryStore, type InventoryDb } from './adapters/prisma-inventory-store.ts';
 import { startInventorySubgraph } from './subgraph.ts';
 
@@ -13,19 +13,7 @@ const bus = createInProcessEventBus(createLogger('test', 'silent'));
 beforeAll(async () => {
   database = await createTestDatabase('inventory');
   seedDb = createInventoryDb(database.url, 1);
-  const config: SubgraphConfig = {
-    name: 'inventory',
-    port: 0,
-    host: '127.0.0.1',
-    databaseUrl: database.url,
-    databasePoolMax: 4,
-    maxBodyBytes: 1_000_000,
-    production: false,
-    logLevel: 'silent',
-    redisUrl: undefined,
-    tokens: { jwksUrl: 'http://127.0.0.1:9/.well-known/jwks.json', issuer: 'meridian-auth', audience: 'meridian' },
-  };
-  subgraph = await startInventorySubgraph(config, { bus });
+  subgraph = await startInventorySubgraph(testSubgraphConfig('inventory', database.url), { bus });
 });
 afterAll(async () => {
   await subgraph.stop();
@@ -34,20 +22,11 @@ afterAll(async () => {
   await database.drop();
 });
 
-async function post(query: string, variables: Record<string, unknown> = {}) {
-  const response = await fetch(subgraph.url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ query, variables }),
-  });
-  expect(response.status).toBe(200);
-  return (await response.json()) as { data?: Record<string, unknown>; errors?: { message: string }[] };
-}
-
 describe('inventory subgraph over HTTP', () => {
   it('publishes its federation SDL with Product as an entity', async () => {
-    const result = await post('{ _service { sdl } }');
-    const sdl = (result.data?._service as { sdl: string }).sdl;
+    const { status, body } = await postGraphQL<{ _service: { sdl: string } }>(subgraph.url, '{ _service { sdl } }');
+    expect(status).toBe(200);
+    const sdl = body.data!._service.sdl;
     expect(sdl).toMatch(/type Product\s+@key\(fields: "id"\)/);
   });
 
@@ -61,19 +40,23 @@ describe('inventory subgraph over HTTP', () => {
     await store.setStock({ productId: product, warehouseId: north, onHand: 8, reserved: 5 });
     await store.setStock({ productId: product, warehouseId: south, onHand: 2 });
 
-    const result = await post(
+    const { status, body } = await postGraphQL(
+      subgraph.url,
       `query ($representations: [_Any!]!) {
         _entities(representations: $representations) { ... on Product { id name price { amount currency } available } }
       }`,
       {
-        representations: [
-          { __typename: 'Product', id: product },
-          { __typename: 'Product', id: randomUUID() },
-        ],
+        variables: {
+          representations: [
+            { __typename: 'Product', id: product },
+            { __typename: 'Product', id: randomUUID() },
+          ],
+        },
       },
     );
-    expect(result.errors).toBeUndefined();
-    expect(result.data?._entities).toEqual([
+    expect(status).toBe(200);
+    expect(body.errors).toBeUndefined();
+    expect(body.data?._entities).toEqual([
       { id: product, name: 'Desk lamp', price: { amount: 3450, currency: 'EUR' }, available: 5 },
       null,
     ]);

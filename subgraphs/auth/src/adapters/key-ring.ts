@@ -21,6 +21,8 @@ export interface AccessTokenClaims {
   sub: string;
   roles: string[];
   scope: string;
+  email: string;
+  name: string;
 }
 
 export async function createKeyRing(db: AuthDb, settings: { issuer: string; audience: string }) {
@@ -77,7 +79,7 @@ export async function createKeyRing(db: AuthDb, settings: { issuer: string; audi
     async sign(claims: AccessTokenClaims, ttlSeconds: number): Promise<{ token: string; expiresAt: Date }> {
       const key = current();
       const issuedAt = Math.floor(Date.now() / 1000);
-      const token = await new SignJWT({ roles: claims.roles, scope: claims.scope })
+      const token = await new SignJWT({ roles: claims.roles, scope: claims.scope, email: claims.email, name: claims.name })
         .setProtectedHeader({ alg, kid: key.kid, typ: 'JWT' })
         .setSubject(claims.sub)
         .setIssuer(settings.issuer)

@@ -1,7 +1,7 @@
 /** Accounts, refresh tokens, signing keys and the outbox in the auth database (Prisma). */
 import { PrismaClient } from '../__generated__/prisma/client.ts';
 import { pgAdapter, type DomainEvent } from '#kit';
-import type { AccountRef, Role } from '../domain/account.ts';
+import type { AccountIdentity, AccountRef, Role } from '../domain/account.ts';
 
 export type AuthDb = InstanceType<typeof PrismaClient>;
 
@@ -9,8 +9,7 @@ export function createAuthDb(databaseUrl: string, poolMax?: number, log = false)
   return new PrismaClient({ adapter: pgAdapter(databaseUrl, poolMax), log: log ? [{ emit: 'event', level: 'query' }] : [] });
 }
 
-export interface StoredAccount extends AccountRef {
-  email: string;
+export interface StoredAccount extends AccountIdentity {
   passwordHash: string;
 }
 
@@ -31,12 +30,15 @@ export function createAccountStore(db: AuthDb) {
       return db.account.findMany({ where: { id: { in: [...ids] } }, select: { id: true, roles: true } });
     },
 
+    identity: (id: string): Promise<AccountIdentity | null> =>
+      db.account.findUnique({ where: { id }, select: { id: true, roles: true, email: true, displayName: true } }),
+
     /**
      * Creates the account and its `user.registered` outbox event in one transaction.
      * Returns null when the email is taken.
      */
     async create(
-      account: { id: string; email: string; passwordHash: string; roles: Role[] },
+      account: { id: string; email: string; displayName: string; passwordHash: string; roles: Role[] },
       event: DomainEvent,
     ): Promise<StoredAccount | null> {
       try {
@@ -52,7 +54,7 @@ export function createAccountStore(db: AuthDb) {
     },
 
     /** Inserts or updates an account by id (demo data). */
-    async save(account: { id: string; email: string; passwordHash: string; roles: Role[] }): Promise<void> {
+    async save(account: { id: string; email: string; displayName: string; passwordHash: string; roles: Role[] }): Promise<void> {
       await db.account.upsert({ where: { id: account.id }, create: account, update: account });
     },
 
@@ -83,6 +85,25 @@ export function createAccountStore(db: AuthDb) {
 
     revokeFamily: (familyId: string) =>
       db.refreshToken.updateMany({ where: { familyId, revokedAt: null }, data: { revokedAt: new Date() } }),
+
+    /** Revokes every refresh token of an account (log out everywhere). Returns how many were live. */
+    async revokeAll(accountId: string): Promise<number> {
+      const revoked = await db.refreshToken.updateMany({
+        where: { accountId, revokedAt: null },
+        data: { revokedAt: new Date() },
+      });
+      return revoked.count;
+    },
+
+    byId: (id: string): Promise<StoredAccount | null> => db.account.findUnique({ where: { id } }),
+
+    /** Replaces the password hash and revokes every refresh token, in one transaction. */
+    async changePasswordHash(accountId: string, passwordHash: string): Promise<void> {
+      await db.$transaction([
+        db.account.update({ where: { id: accountId }, data: { passwordHash } }),
+        db.refreshToken.updateMany({ where: { accountId, revokedAt: null }, data: { revokedAt: new Date() } }),
+      ]);
+    },
   };
 }
 

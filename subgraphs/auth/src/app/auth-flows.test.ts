@@ -1,12 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLocalJWKSet, decodeProtectedHeader } from 'jose';
-import { createVerifier, DomainError } from '#kit';
-import { createTestDatabase, type TestDatabase } from '#kit/testing';
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { createRedisRateLimiter, createVerifier, DomainError } from '#kit';
+import { createTestDatabase, testRedisUrl, type TestDatabase } from '#kit/testing';
 import { createAccountStore, createAuthDb, type AuthDb } from '../adapters/prisma-account-store.ts';
 import { createKeyRing, type KeyRing } from '../adapters/key-ring.ts';
-import { login } from './login.ts';
+import { login, type Login } from './login.ts';
 import { logout, refreshSession } from './refresh-session.ts';
-import { signUp } from './sign-up.ts';
+import { changePassword, logoutAll } from './change-password.ts';
+import { signUp, type SignUp } from './sign-up.ts';
 import type { AuthDeps } from './issue-session.ts';
 
 const settings = { issuer: 'meridian-auth', audience: 'meridian' };
@@ -21,20 +24,29 @@ const codeOf = (promise: Promise<unknown>) =>
     (error: unknown) => (error instanceof DomainError ? error.code : String(error)),
   );
 
+let redis: Redis;
+let address = 0;
+// Each call comes from a new client address unless one is given, so only the tests about limits meet them.
+const signUpFrom = (input: SignUp, from = `10.0.${(address += 1)}.1`) => signUp(deps, input, from);
+const loginFrom = (input: Login, from = `10.1.${(address += 1)}.1`) => login(deps, input, from);
+
 beforeAll(async () => {
   database = await createTestDatabase('auth');
   db = createAuthDb(database.url, 4);
   keys = await createKeyRing(db, settings);
-  deps = { accounts: createAccountStore(db), keys };
+  redis = new Redis(testRedisUrl);
+  // Real Redis counters, under a prefix of this run's own.
+  deps = { accounts: createAccountStore(db), keys, limiter: createRedisRateLimiter(redis, `meridian:test:${randomUUID()}:`) };
 });
 afterAll(async () => {
+  await redis.quit();
   await db.$disconnect();
   await database.drop();
 });
 
 describe('auth flows (real PostgreSQL)', () => {
   it('sign-up stores a scrypt hash, writes user.registered to the outbox, and returns a verifiable token', async () => {
-    const session = await signUp(deps, { email: 'Ada@Example.com', password: 'correct horse battery', displayName: 'Ada' });
+    const session = await signUpFrom({ email: 'Ada@Example.com', password: 'correct horse battery', displayName: 'Ada' });
     const account = await db.account.findUniqueOrThrow({ where: { email: 'ada@example.com' } });
     expect(account.passwordHash).toMatch(/^scrypt\$/);
     expect(account.passwordHash).not.toContain('correct horse');
@@ -50,16 +62,16 @@ describe('auth flows (real PostgreSQL)', () => {
   });
 
   it('a second sign-up with the same email, in any case, is a CONFLICT', async () => {
-    await signUp(deps, { email: 'grace@example.com', password: 'correct horse battery', displayName: 'Grace' });
-    expect(await codeOf(signUp(deps, { email: ' GRACE@example.com', password: 'another good password', displayName: 'G' }))).toBe(
+    await signUpFrom({ email: 'grace@example.com', password: 'correct horse battery', displayName: 'Grace' });
+    expect(await codeOf(signUpFrom({ email: ' GRACE@example.com', password: 'another good password', displayName: 'G' }))).toBe(
       'CONFLICT',
     );
   });
 
   it('login with a wrong password and with an unknown email fail the same way', async () => {
-    await signUp(deps, { email: 'lin@example.com', password: 'correct horse battery', displayName: 'Lin' });
-    const wrong = await login(deps, { email: 'lin@example.com', password: 'wrong password here' }).catch((e: DomainError) => e);
-    const unknown = await login(deps, { email: 'nobody@example.com', password: 'wrong password here' }).catch(
+    await signUpFrom({ email: 'lin@example.com', password: 'correct horse battery', displayName: 'Lin' });
+    const wrong = await loginFrom({ email: 'lin@example.com', password: 'wrong password here' }).catch((e: DomainError) => e);
+    const unknown = await loginFrom({ email: 'nobody@example.com', password: 'wrong password here' }).catch(
       (e: DomainError) => e,
     );
     expect(wrong).toBeInstanceOf(DomainError);
@@ -67,11 +79,11 @@ describe('auth flows (real PostgreSQL)', () => {
       (unknown as DomainError).code,
       (unknown as DomainError).message,
     ]);
-    expect(await codeOf(login(deps, { email: 'lin@example.com', password: 'correct horse battery' }))).toBe('OK');
+    expect(await codeOf(loginFrom({ email: 'lin@example.com', password: 'correct horse battery' }))).toBe('OK');
   });
 
   it('a refresh token works once; presenting it again revokes the whole family', async () => {
-    const first = await signUp(deps, { email: 'rota@example.com', password: 'correct horse battery', displayName: 'Rota' });
+    const first = await signUpFrom({ email: 'rota@example.com', password: 'correct horse battery', displayName: 'Rota' });
     const second = await refreshSession(deps, first.refreshToken);
     const third = await refreshSession(deps, second.refreshToken);
     expect(third.accessToken).toBeTruthy();
@@ -82,22 +94,104 @@ describe('auth flows (real PostgreSQL)', () => {
   });
 
   it('logout revokes the session; an unknown token is a harmless no-op', async () => {
-    const session = await login(deps, { email: 'rota@example.com', password: 'correct horse battery' });
+    const session = await loginFrom({ email: 'rota@example.com', password: 'correct horse battery' });
     expect(await logout(deps, session.refreshToken)).toBe(true);
     expect(await codeOf(refreshSession(deps, session.refreshToken))).toBe('UNAUTHENTICATED');
     expect(await logout(deps, 'not-a-token')).toBe(true);
   });
 
   it('after key rotation new tokens use the new kid and tokens of the old key still verify', async () => {
-    const before = await login(deps, { email: 'rota@example.com', password: 'correct horse battery' });
+    const before = await loginFrom({ email: 'rota@example.com', password: 'correct horse battery' });
     const oldKid = decodeProtectedHeader(before.accessToken).kid;
     const rotated = await keys.rotate();
-    const after = await login(deps, { email: 'rota@example.com', password: 'correct horse battery' });
+    const after = await loginFrom({ email: 'rota@example.com', password: 'correct horse battery' });
     expect(decodeProtectedHeader(after.accessToken).kid).toBe(rotated.kid);
     expect(rotated.kid).not.toBe(oldKid);
 
     const verify = createVerifier(createLocalJWKSet(keys.jwks()), settings);
     await expect(verify(before.accessToken)).resolves.toMatchObject({ scopes: ['customer'] });
     await expect(verify(after.accessToken)).resolves.toMatchObject({ scopes: ['customer'] });
+  });
+
+  it('logoutAll revokes the sessions of every device of the account, and only of that account', async () => {
+    const phone = await signUpFrom({ email: 'many@example.com', password: 'correct horse battery', displayName: 'Many' });
+    const laptop = await loginFrom({ email: 'many@example.com', password: 'correct horse battery' });
+    const other = await loginFrom({ email: 'rota@example.com', password: 'correct horse battery' });
+    const viewer = await createVerifier(createLocalJWKSet(keys.jwks()), settings)(laptop.accessToken);
+    expect(await logoutAll(deps, viewer)).toBe(true);
+    expect(await codeOf(refreshSession(deps, phone.refreshToken))).toBe('UNAUTHENTICATED');
+    expect(await codeOf(refreshSession(deps, laptop.refreshToken))).toBe('UNAUTHENTICATED');
+    expect(await codeOf(refreshSession(deps, other.refreshToken))).toBe('OK');
+    expect(await codeOf(logoutAll(deps, null))).toBe('UNAUTHENTICATED');
+  });
+
+  it('changePassword needs the current password, applies the policy, and revokes the other sessions', async () => {
+    const first = await signUpFrom({ email: 'pw@example.com', password: 'correct horse battery', displayName: 'Pw' });
+    const viewer = await createVerifier(createLocalJWKSet(keys.jwks()), settings)(first.accessToken);
+    expect(
+      await codeOf(changePassword(deps, viewer, { currentPassword: 'not my password', newPassword: 'a brand new passphrase' })),
+    ).toBe('UNAUTHENTICATED');
+    expect(await codeOf(changePassword(deps, viewer, { currentPassword: 'correct horse battery', newPassword: 'short' }))).toBe(
+      'BAD_USER_INPUT',
+    );
+    const fresh = await changePassword(deps, viewer, {
+      currentPassword: 'correct horse battery',
+      newPassword: 'a brand new passphrase',
+    });
+    expect(await codeOf(refreshSession(deps, first.refreshToken))).toBe('UNAUTHENTICATED');
+    expect(await codeOf(refreshSession(deps, fresh.refreshToken))).toBe('OK');
+    expect(await codeOf(loginFrom({ email: 'pw@example.com', password: 'correct horse battery' }))).toBe('UNAUTHENTICATED');
+    expect(await codeOf(loginFrom({ email: 'pw@example.com', password: 'a brand new passphrase' }))).toBe('OK');
+  });
+
+  it('access tokens carry email and name, so `me` can answer before the profile exists', async () => {
+    const session = await signUpFrom({ email: 'Claims@Example.com', password: 'correct horse battery', displayName: 'Claire' });
+    const viewer = await createVerifier(createLocalJWKSet(keys.jwks()), settings)(session.accessToken);
+    expect(viewer).toMatchObject({ email: 'claims@example.com', name: 'Claire' });
+    expect(viewer.expiresAt! - Math.floor(Date.now() / 1000)).toBeGreaterThan(14 * 60);
+    expect(viewer.expiresAt! - Math.floor(Date.now() / 1000)).toBeLessThanOrEqual(15 * 60);
+  });
+
+  it('five failed logins for one account lock it for 15 minutes, even from new addresses and with the right password', async () => {
+    await signUpFrom({ email: 'target@example.com', password: 'correct horse battery', displayName: 'Target' });
+    for (let i = 0; i < 5; i += 1) {
+      expect(await codeOf(loginFrom({ email: 'target@example.com', password: `guess number ${i}` }))).toBe('UNAUTHENTICATED');
+    }
+    const limited = await loginFrom({ email: 'TARGET@example.com', password: 'correct horse battery' }).catch(
+      (e: DomainError) => e,
+    );
+    expect(limited).toBeInstanceOf(DomainError);
+    expect((limited as DomainError).code).toBe('RATE_LIMITED');
+    expect((limited as DomainError).details.retryAfterSeconds).toBeGreaterThan(14 * 60);
+    // Another account is not affected.
+    expect(await codeOf(loginFrom({ email: 'lin@example.com', password: 'correct horse battery' }))).toBe('OK');
+  });
+
+  it('a successful login clears the account counter', async () => {
+    await signUpFrom({ email: 'clumsy@example.com', password: 'correct horse battery', displayName: 'Clumsy' });
+    for (let round = 0; round < 3; round += 1) {
+      for (let i = 0; i < 4; i += 1) await codeOf(loginFrom({ email: 'clumsy@example.com', password: 'typo typo typo' }));
+      expect(await codeOf(loginFrom({ email: 'clumsy@example.com', password: 'correct horse battery' }))).toBe('OK');
+    }
+  });
+
+  it('one client address that keeps failing is limited across accounts', async () => {
+    const from = '192.0.2.77';
+    for (let i = 0; i < 30; i += 1)
+      await codeOf(loginFrom({ email: `nobody${i}@example.com`, password: 'whatever it is' }, from));
+    expect(await codeOf(loginFrom({ email: 'lin@example.com', password: 'correct horse battery' }, from))).toBe('RATE_LIMITED');
+    expect(await codeOf(loginFrom({ email: 'lin@example.com', password: 'correct horse battery' }, '192.0.2.78'))).toBe('OK');
+  });
+
+  it('sign-ups are limited per client address', async () => {
+    const from = '198.51.100.9';
+    for (let i = 0; i < 10; i += 1) {
+      expect(
+        await codeOf(signUpFrom({ email: `burst${i}@example.com`, password: 'correct horse battery', displayName: 'B' }, from)),
+      ).toBe('OK');
+    }
+    expect(
+      await codeOf(signUpFrom({ email: 'burst10@example.com', password: 'correct horse battery', displayName: 'B' }, from)),
+    ).toBe('RATE_LIMITED');
   });
 });

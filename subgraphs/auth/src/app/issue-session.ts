@@ -1,12 +1,14 @@
 /** Issues an access token and a new refresh token in a family (shared by sign-up, login, refresh). */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { accessTokenTtlSeconds, refreshTokenTtlDays, scopesOf, type AccountRef, type Session } from '../domain/account.ts';
+import type { RateLimiter } from '#kit';
+import { accessTokenTtlSeconds, refreshTokenTtlDays, scopesOf, type AccountIdentity, type Session } from '../domain/account.ts';
 import type { AccountStore } from '../adapters/prisma-account-store.ts';
 import type { KeyRing } from '../adapters/key-ring.ts';
 
 export interface AuthDeps {
   accounts: AccountStore;
   keys: KeyRing;
+  limiter: RateLimiter;
 }
 
 /** Refresh tokens are 256 random bits; only their SHA-256 is stored. */
@@ -14,15 +16,20 @@ export const hashRefreshToken = (token: string) => createHash('sha256').update(t
 export const newRefreshToken = () => randomBytes(32).toString('base64url');
 export const refreshExpiry = (now: Date) => new Date(now.getTime() + refreshTokenTtlDays * 86_400_000);
 
-export async function signAccessToken(deps: AuthDeps, account: AccountRef) {
-  return deps.keys.sign(
-    { sub: account.id, roles: account.roles, scope: scopesOf(account.roles).join(' ') },
-    accessTokenTtlSeconds,
-  );
+/** A short-lived access token: roles and scopes, plus `email` and `name` so `me` can answer before the profile exists. */
+export async function signAccessToken(deps: AuthDeps, account: AccountIdentity) {
+  const claims = {
+    sub: account.id,
+    roles: account.roles,
+    scope: scopesOf(account.roles).join(' '),
+    email: account.email,
+    name: account.displayName,
+  };
+  return deps.keys.sign(claims, accessTokenTtlSeconds);
 }
 
-/** A fresh session: a new refresh-token family unless `familyId` continues one. */
-export async function issueSession(deps: AuthDeps, account: AccountRef): Promise<Session> {
+/** A fresh session: an access token and the first refresh token of a new family. */
+export async function issueSession(deps: AuthDeps, account: AccountIdentity): Promise<Session> {
   const refreshToken = newRefreshToken();
   await deps.accounts.issueRefreshToken({
     accountId: account.id,

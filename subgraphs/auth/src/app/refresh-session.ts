@@ -15,7 +15,7 @@ export async function refreshSession(deps: AuthDeps, presented: string, now = ne
   }
   if (stored.expiresAt <= now) throw unauthenticated('The refresh token has expired; log in again');
 
-  const [account] = await deps.accounts.byIds([stored.accountId]);
+  const account = await deps.accounts.identity(stored.accountId);
   if (!account) throw unauthenticated('The refresh token is not valid; log in again');
   const refreshToken = newRefreshToken();
   const rotated = await deps.accounts.rotateRefreshToken(stored.id, {
@@ -30,7 +30,12 @@ export async function refreshSession(deps: AuthDeps, presented: string, now = ne
     throw unauthenticated('The refresh token was already used; every session of this login is revoked');
   }
   const access = await signAccessToken(deps, account);
-  return { accessToken: access.token, accessTokenExpiresAt: access.expiresAt, refreshToken, user: account };
+  return {
+    accessToken: access.token,
+    accessTokenExpiresAt: access.expiresAt,
+    refreshToken,
+    user: { id: account.id, roles: account.roles },
+  };
 }
 
 /** Use case: log out — revoke the presented token's family. Unknown tokens are ignored (idempotent). */

@@ -1,7 +1,7 @@
 /** Use case: create a customer account, announce it (`user.registered`), and sign it in. */
 import { randomUUID } from 'node:crypto';
-import { domainEvent, DomainError, visibleText } from '#kit';
-import { checkPassword, normaliseEmail, type Session } from '../domain/account.ts';
+import { assertWithinLimit, domainEvent, DomainError, visibleText } from '#kit';
+import { abuseLimits, checkPassword, normaliseEmail, type Session } from '../domain/account.ts';
 import { hashPassword } from '../adapters/password-hasher.ts';
 import { issueSession, type AuthDeps } from './issue-session.ts';
 
@@ -11,13 +11,15 @@ export interface SignUp {
   displayName: string;
 }
 
-export async function signUp(deps: AuthDeps, input: SignUp): Promise<Session> {
+export async function signUp(deps: AuthDeps, input: SignUp, clientAddress: string): Promise<Session> {
+  const rule = abuseLimits.signUpsPerAddress;
+  assertWithinLimit(await deps.limiter.hit(`signup:address:${clientAddress}`, rule), rule, 'sign-ups from this address');
   const email = normaliseEmail(input.email);
   checkPassword(input.password, email);
   const displayName = visibleText(input.displayName, { field: 'displayName', max: 80 });
   const id = randomUUID();
   const account = await deps.accounts.create(
-    { id, email, passwordHash: await hashPassword(input.password), roles: ['CUSTOMER'] },
+    { id, email, displayName, passwordHash: await hashPassword(input.password), roles: ['CUSTOMER'] },
     domainEvent('user.registered', { userId: id, email, displayName, registeredAt: new Date().toISOString() }),
   );
   if (!account)

@@ -9,6 +9,12 @@ export interface AccountRef {
   roles: Role[];
 }
 
+/** What access tokens say about their subject besides roles (OIDC-style `email` and `name` claims). */
+export interface AccountIdentity extends AccountRef {
+  email: string;
+  displayName: string;
+}
+
 /** What sign-up, login and refresh return. */
 export interface Session {
   accessToken: string;
@@ -51,3 +57,10 @@ export function checkPassword(password: string, email: string): void {
 export function scopesOf(roles: Role[]): string[] {
   return roles.map((role) => role.toLowerCase());
 }
+
+/** Abuse limits: failed logins per account and per client address, sign-ups per client address. */
+export const abuseLimits = {
+  loginFailuresPerAccount: { limit: 5, windowMs: 15 * 60_000 },
+  loginFailuresPerAddress: { limit: 30, windowMs: 15 * 60_000 },
+  signUpsPerAddress: { limit: 10, windowMs: 60 * 60_000 },
+};

@@ -1,6 +1,7 @@
 /** GraphQL <-> auth use cases. */
-import { canSee, DateTimeScalar, forbidden } from '#kit';
+import { canSee, DateTimeScalar, forbidden, requireViewer } from '#kit';
 import type { Resolvers } from '../__generated__/resolvers-types.ts';
+import { changePassword, logoutAll } from '../app/change-password.ts';
 import { login } from '../app/login.ts';
 import { logout, refreshSession } from '../app/refresh-session.ts';
 import { signUp } from '../app/sign-up.ts';
@@ -13,10 +14,16 @@ export function createResolvers(deps: AuthDeps): Resolvers {
       signingKeys: () => deps.keys.publicKeys(),
     },
     Mutation: {
-      signUp: (_, { input }) => signUp(deps, input),
-      login: (_, { input }) => login(deps, input),
+      signUp: (_, { input }, { clientAddress }) => signUp(deps, input, clientAddress),
+      login: (_, { input }, { clientAddress }) => login(deps, input, clientAddress),
       refreshToken: (_, { refreshToken }) => refreshSession(deps, refreshToken),
       logout: (_, { refreshToken }) => logout(deps, refreshToken),
+      logoutAll: (_, __, { viewer }) => logoutAll(deps, viewer),
+      changePassword: (_, { input }, { viewer }) => changePassword(deps, viewer, input),
+      rotateSigningKey: (_, __, { viewer }) => {
+        if (!requireViewer(viewer).isAdmin) throw forbidden('Only admins can rotate signing keys');
+        return deps.keys.rotate();
+      },
     },
     User: {
       __resolveReference: (ref, { loaders }) => loaders.account.load(ref.id),

@@ -1,10 +1,6 @@
-import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
-import { buildSubgraphSchema } from '@apollo/subgraph';
-import { parse } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createErrorFormatter, createLogger, readSchemaFile, type Viewer } from '#kit';
-import { createTestDatabase, type TestDatabase } from '#kit/testing';
+import { createLogger, readSchemaFile } from '#kit';
+import { createTestDatabase, inProcessSubgraph, testViewer, type TestDatabase } from '#kit/testing';
 import {
   createDocumentStore,
   createDocumentsDb,
@@ -17,18 +13,12 @@ import { createResolvers } from './resolvers.ts';
 let database: TestDatabase;
 let db: DocumentsDb;
 let store: DocumentStore;
-let apollo: ApolloServer<Context>;
+let subgraph: Awaited<ReturnType<typeof inProcessSubgraph>>;
 const sql: string[] = [];
+const logger = createLogger('test', 'silent');
 
 const uuid = () => crypto.randomUUID();
-const viewer = (id: string, isAdmin = false): Viewer => ({
-  id,
-  roles: isAdmin ? ['ADMIN'] : ['CUSTOMER'],
-  scopes: [],
-  isAdmin,
-  token: 'not-used-in-process',
-});
-const admin = viewer(uuid(), true);
+const admin = testViewer(uuid(), ['ADMIN']);
 const users = Array.from({ length: 20 }, () => uuid());
 const ada = users[0]!;
 const bob = users[1]!;
@@ -44,15 +34,11 @@ beforeAll(async () => {
   db.$on('query', (event) => sql.push(event.query));
   store = createDocumentStore(db);
   // In-process Apollo Server on the real schema and error formatter: no HTTP, so tests can pick the viewer.
-  apollo = new ApolloServer<Context>({
-    schema: buildSubgraphSchema({
-      typeDefs: parse(readSchemaFile(import.meta.url, 2)),
-      resolvers: createResolvers({ documents: store }) as never,
-    }),
-    formatError: createErrorFormatter({ exposeInternals: true }),
-    plugins: [ApolloServerPluginInlineTraceDisabled()],
+  subgraph = await inProcessSubgraph<Context>({
+    typeDefs: readSchemaFile(import.meta.url, 2),
+    resolvers: createResolvers({ documents: store }),
+    contextFor: (viewer) => ({ viewer, correlationId: 'test', logger, loaders: createLoaders(store) }),
   });
-  await apollo.start();
 
   const base = Date.parse('2026-06-01T00:00:00.000Z');
   for (const [u, ownerId] of users.entries()) {
@@ -104,23 +90,11 @@ beforeAll(async () => {
   }
 });
 afterAll(async () => {
-  await apollo.stop();
+  await subgraph.stop();
   await db.$disconnect();
   await database.drop();
 });
 
-/** Runs one operation as `who` with fresh per-request loaders, like the server does. */
-async function run<T = Record<string, unknown>>(who: Viewer | null, query: string, variables?: Record<string, unknown>) {
-  const contextValue: Context = {
-    viewer: who,
-    correlationId: 'test',
-    logger: createLogger('test', 'silent'),
-    loaders: createLoaders(store),
-  };
-  const response = await apollo.executeOperation<T & Record<string, unknown>>({ query, variables }, { contextValue });
-  if (response.body.kind !== 'single') throw new Error('expected a single result');
-  return response.body.singleResult;
-}
 const codeOf = (result: { errors?: readonly { extensions?: Record<string, unknown> }[] }) => result.errors?.[0]?.extensions?.code;
 const entities =
   'query ($r: [_Any!]!) { _entities(representations: $r) { ... on User { id recent: documents(first: 3) { id } few: documents(first: 1) { id } } ... on Document { id filename size owner { id } } ... on DocumentJob { id status document { id } } } }';
@@ -134,7 +108,7 @@ interface Connection<T> {
 describe('documents resolvers on real PostgreSQL', () => {
   it('User.documents for 20 users costs one SQL query, each user getting their own most recent documents', async () => {
     sql.length = 0;
-    const result = await run<UserDocuments>(admin, entities, { r: refs('User', users) });
+    const result = await subgraph.run<UserDocuments>(admin, entities, { r: refs('User', users) });
     expect(result.errors).toBeUndefined();
     expect(sql).toHaveLength(1);
     const got = result.data!._entities;
@@ -146,15 +120,15 @@ describe('documents resolvers on real PostgreSQL', () => {
   });
 
   it('User.documents is the user’s own or an admin’s to read; anyone else gets FORBIDDEN', async () => {
-    const own = await run<UserDocuments>(viewer(ada), entities, { r: refs('User', [ada]) });
+    const own = await subgraph.run<UserDocuments>(testViewer(ada), entities, { r: refs('User', [ada]) });
     expect(own.data!._entities[0]!.recent).toHaveLength(3);
-    const other = await run(viewer(ada), entities, { r: refs('User', [bob]) });
+    const other = await subgraph.run(testViewer(ada), entities, { r: refs('User', [bob]) });
     expect(codeOf(other)).toBe('FORBIDDEN');
-    expect(codeOf(await run(null, entities, { r: refs('User', [ada]) }))).toBe('UNAUTHENTICATED');
+    expect(codeOf(await subgraph.run(null, entities, { r: refs('User', [ada]) }))).toBe('UNAUTHENTICATED');
   });
 
   it('User.documents refuses more than 100 as BAD_USER_INPUT', async () => {
-    const result = await run(
+    const result = await subgraph.run(
       admin,
       'query ($r: [_Any!]!) { _entities(representations: $r) { ... on User { documents(first: 101) { id } } } }',
       {
@@ -171,7 +145,7 @@ describe('documents resolvers on real PostgreSQL', () => {
     let after: string | null = null;
     for (let page = 0; page < 10; page += 1) {
       type Page = { myDocuments: Connection<{ id: string; owner: { id: string } }> };
-      const connection: Page['myDocuments'] = (await run<Page>(viewer(ada), query, { after })).data!.myDocuments;
+      const connection: Page['myDocuments'] = (await subgraph.run<Page>(testViewer(ada), query, { after })).data!.myDocuments;
       seen.push(...connection.edges.map((e) => e.node.id));
       expect(connection.edges.every((e) => e.node.owner.id === ada)).toBe(true);
       if (!connection.pageInfo.hasNextPage) break;
@@ -179,26 +153,26 @@ describe('documents resolvers on real PostgreSQL', () => {
     }
     expect(seen).toEqual(documentsOf.get(ada));
     expect(seen).toHaveLength(45);
-    expect(codeOf(await run(null, query))).toBe('UNAUTHENTICATED');
+    expect(codeOf(await subgraph.run(null, query))).toBe('UNAUTHENTICATED');
   });
 
   it('document(id) is the owner’s or an admin’s; for anyone else it is null, as if it did not exist', async () => {
     const query = 'query ($id: ID!) { document(id: $id) { id size } }';
     const id = documentsOf.get(bob)![0]!;
-    expect((await run(viewer(bob), query, { id })).data!.document).toMatchObject({ id });
-    expect((await run(admin, query, { id })).data!.document).toMatchObject({ id });
-    const stranger = await run(viewer(ada), query, { id });
+    expect((await subgraph.run(testViewer(bob), query, { id })).data!.document).toMatchObject({ id });
+    expect((await subgraph.run(admin, query, { id })).data!.document).toMatchObject({ id });
+    const stranger = await subgraph.run(testViewer(ada), query, { id });
     expect(stranger.errors).toBeUndefined();
     expect(stranger.data!.document).toBeNull();
-    expect((await run(null, query, { id })).data!.document).toBeNull();
+    expect((await subgraph.run(null, query, { id })).data!.document).toBeNull();
   });
 
   it('jobs of many documents load in one query, newest first', async () => {
     const docs = documentsOf.get(ada)!.slice(0, 10);
     sql.length = 0;
     type Page = { myDocuments: Connection<{ id: string; jobs: { id: string }[] }> };
-    const result = await run<Page>(
-      viewer(ada),
+    const result = await subgraph.run<Page>(
+      testViewer(ada),
       'query { myDocuments(first: 10) { edges { node { id jobs { id status } } } pageInfo { hasNextPage } } }',
     );
     expect(sql).toHaveLength(2); // the page, then all jobs
@@ -213,7 +187,7 @@ describe('documents resolvers on real PostgreSQL', () => {
     const adaJobs = adaDocs.flatMap((documentId) => jobsOf.get(documentId)!.map((id) => ({ id, documentId })));
     const bobJob = jobsOf.get(documentsOf.get(bob)![0]!)![0]!;
     sql.length = 0;
-    const result = await run(viewer(ada), entities, {
+    const result = await subgraph.run(testViewer(ada), entities, {
       r: [
         ...refs('Document', [...adaDocs, documentsOf.get(bob)![0]!]),
         ...refs('DocumentJob', [...adaJobs.map((j) => j.id), bobJob, uuid()]),

@@ -1,11 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
-import { buildSubgraphSchema } from '@apollo/subgraph';
-import { parse } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createErrorFormatter, createLogger, readSchemaFile } from '#kit';
-import { createTestDatabase, type TestDatabase } from '#kit/testing';
+import { createLogger, readSchemaFile } from '#kit';
+import { createTestDatabase, inProcessSubgraph, type TestDatabase } from '#kit/testing';
 import {
   createInventoryDb,
   createInventoryStore,
@@ -18,8 +14,9 @@ import { createResolvers } from './resolvers.ts';
 let database: TestDatabase;
 let db: InventoryDb;
 let store: InventoryStore;
-let apollo: ApolloServer<Context>;
+let subgraph: Awaited<ReturnType<typeof inProcessSubgraph>>;
 let statements: string[] = [];
+const logger = createLogger('test', 'silent');
 
 beforeAll(async () => {
   database = await createTestDatabase('inventory');
@@ -27,31 +24,17 @@ beforeAll(async () => {
   db.$on('query', (event) => statements.push(event.query));
   store = createInventoryStore(db);
   // The schema and error policy of the real server, run in-process so the test sees the SQL it costs.
-  apollo = new ApolloServer<Context>({
-    schema: buildSubgraphSchema({
-      typeDefs: parse(readSchemaFile(import.meta.url, 2)),
-      resolvers: createResolvers({ products: store }) as never,
-    }),
-    formatError: createErrorFormatter({ exposeInternals: true }),
-    plugins: [ApolloServerPluginInlineTraceDisabled()],
+  subgraph = await inProcessSubgraph<Context>({
+    typeDefs: readSchemaFile(import.meta.url, 2),
+    resolvers: createResolvers({ products: store }),
+    contextFor: (viewer) => ({ viewer, correlationId: 'test', logger, loaders: createLoaders(store) }),
   });
-  await apollo.start();
 });
 afterAll(async () => {
-  await apollo.stop();
+  await subgraph.stop();
   await db.$disconnect();
   await database.drop();
 });
-
-const logger = createLogger('test', 'silent');
-
-/** Runs one operation as the subgraph server does: fresh per-request loaders, anonymous viewer. */
-async function run(query: string, variables: Record<string, unknown> = {}) {
-  const contextValue: Context = { viewer: null, correlationId: 'test', logger, loaders: createLoaders(store) };
-  const response = await apollo.executeOperation({ query, variables }, { contextValue });
-  if (response.body.kind !== 'single') throw new Error('expected a single result');
-  return response.body.singleResult;
-}
 
 const entities = `query ($representations: [_Any!]!) {
   _entities(representations: $representations) { ... on Product { id sku price { amount currency } available } }
@@ -70,12 +53,12 @@ describe('inventory resolvers over real PostgreSQL', () => {
     }
 
     statements = [];
-    const one = await run(entities, { representations: [{ __typename: 'Product', id: ids[0] }] });
+    const one = await subgraph.run(null, entities, { representations: [{ __typename: 'Product', id: ids[0] }] });
     expect(one.errors).toBeUndefined();
     const statementsForOne = statements.length;
 
     statements = [];
-    const many = await run(entities, { representations: ids.map((id) => ({ __typename: 'Product', id })) });
+    const many = await subgraph.run(null, entities, { representations: ids.map((id) => ({ __typename: 'Product', id })) });
     expect(many.errors).toBeUndefined();
     const products = many.data?._entities as { id: string; price: { amount: number }; available: number }[];
     expect(products.map((p) => p.id)).toEqual(ids);
@@ -88,7 +71,7 @@ describe('inventory resolvers over real PostgreSQL', () => {
   });
 
   it('a reference to an unknown product resolves to null', async () => {
-    const result = await run(entities, { representations: [{ __typename: 'Product', id: randomUUID() }] });
+    const result = await subgraph.run(null, entities, { representations: [{ __typename: 'Product', id: randomUUID() }] });
     expect(result.errors).toBeUndefined();
     expect(result.data?._entities).toEqual([null]);
   });
@@ -96,16 +79,16 @@ describe('inventory resolvers over real PostgreSQL', () => {
   it('an inactive product is readable by id but not listed', async () => {
     const id = randomUUID();
     await store.saveProduct({ id, sku: 'RETIRED-1', name: 'Retired', priceAmount: 100, priceCurrency: 'EUR', active: false });
-    const byId = await run('query ($id: ID!) { product(id: $id) { id active } }', { id });
+    const byId = await subgraph.run(null, 'query ($id: ID!) { product(id: $id) { id active } }', { id });
     expect(byId.data?.product).toEqual({ id, active: false });
-    const listed = await run('{ products(first: 100) { edges { node { id } } } }');
+    const listed = await subgraph.run(null, '{ products(first: 100) { edges { node { id } } } }');
     const listedIds = (listed.data?.products as { edges: { node: { id: string } }[] }).edges.map((e) => e.node.id);
     expect(listedIds.length).toBeGreaterThan(0);
     expect(listedIds).not.toContain(id);
   });
 
   it('a bad page size is a BAD_USER_INPUT error', async () => {
-    const result = await run('{ products(first: 0) { edges { cursor } } }');
+    const result = await subgraph.run(null, '{ products(first: 0) { edges { cursor } } }');
     expect(result.errors?.[0]).toMatchObject({ message: expect.stringMatching(/first/), extensions: { code: 'BAD_USER_INPUT' } });
   });
 });

@@ -1,10 +1,6 @@
-import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
-import { buildSubgraphSchema } from '@apollo/subgraph';
-import { parse } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createErrorFormatter, createLogger, readSchemaFile, type Viewer } from '#kit';
-import { createTestDatabase, type TestDatabase } from '#kit/testing';
+import { createLogger, readSchemaFile } from '#kit';
+import { createTestDatabase, inProcessSubgraph, testViewer, type TestDatabase } from '#kit/testing';
 import { createOrderStore, createOrdersDb, type OrderStore, type OrdersDb } from '../adapters/prisma-order-store.ts';
 import { createLoaders, type Context } from './context.ts';
 import { createResolvers } from './resolvers.ts';
@@ -12,20 +8,14 @@ import { createResolvers } from './resolvers.ts';
 let database: TestDatabase;
 let db: OrdersDb;
 let store: OrderStore;
-let apollo: ApolloServer<Context>;
+let subgraph: Awaited<ReturnType<typeof inProcessSubgraph>>;
 const sql: string[] = [];
+const logger = createLogger('test', 'silent');
 
 const uuid = () => crypto.randomUUID();
 const ada = uuid();
 const bob = uuid();
-const viewer = (id: string, isAdmin = false): Viewer => ({
-  id,
-  roles: isAdmin ? ['ADMIN'] : ['CUSTOMER'],
-  scopes: [],
-  isAdmin,
-  token: 'not-used-in-process',
-});
-const admin = viewer(uuid(), true);
+const admin = testViewer(uuid(), ['ADMIN']);
 const adaOrders: string[] = []; // newest first
 const bobOrder = uuid();
 
@@ -35,15 +25,11 @@ beforeAll(async () => {
   db.$on('query', (event) => sql.push(event.query));
   store = createOrderStore(db);
   // In-process Apollo Server on the real schema and error formatter: no HTTP, so tests can pick the viewer.
-  apollo = new ApolloServer<Context>({
-    schema: buildSubgraphSchema({
-      typeDefs: parse(readSchemaFile(import.meta.url, 2)),
-      resolvers: createResolvers({ orders: store }) as never,
-    }),
-    formatError: createErrorFormatter({ exposeInternals: true }),
-    plugins: [ApolloServerPluginInlineTraceDisabled()],
+  subgraph = await inProcessSubgraph<Context>({
+    typeDefs: readSchemaFile(import.meta.url, 2),
+    resolvers: createResolvers({ orders: store }),
+    contextFor: (viewer) => ({ viewer, correlationId: 'test', logger, loaders: createLoaders(store) }),
   });
-  await apollo.start();
 
   const base = Date.parse('2026-05-01T00:00:00.000Z');
   const seeded: { id: string; createdAt: Date }[] = [];
@@ -81,23 +67,11 @@ beforeAll(async () => {
   });
 });
 afterAll(async () => {
-  await apollo.stop();
+  await subgraph.stop();
   await db.$disconnect();
   await database.drop();
 });
 
-/** Runs one operation as `who` with fresh per-request loaders, like the server does. */
-async function run<T = Record<string, unknown>>(who: Viewer | null, query: string, variables?: Record<string, unknown>) {
-  const contextValue: Context = {
-    viewer: who,
-    correlationId: 'test',
-    logger: createLogger('test', 'silent'),
-    loaders: createLoaders(store),
-  };
-  const response = await apollo.executeOperation<T & Record<string, unknown>>({ query, variables }, { contextValue });
-  if (response.body.kind !== 'single') throw new Error('expected a single result');
-  return response.body.singleResult;
-}
 const codeOf = (result: { errors?: readonly { extensions?: Record<string, unknown> }[] }) => result.errors?.[0]?.extensions?.code;
 
 interface Money {
@@ -159,7 +133,7 @@ const pageQuery = /* GraphQL */ `
 describe('orders resolvers on real PostgreSQL', () => {
   it('myOrders(first: 50) with items and history costs three SQL queries: the page, all items, all histories', async () => {
     sql.length = 0;
-    const result = await run<Page>(viewer(ada), pageQuery, { first: 50 });
+    const result = await subgraph.run<Page>(testViewer(ada), pageQuery, { first: 50 });
     expect(result.errors).toBeUndefined();
     const edges = result.data!.myOrders.edges;
     expect(edges).toHaveLength(50);
@@ -170,7 +144,7 @@ describe('orders resolvers on real PostgreSQL', () => {
   });
 
   it('serves items in position order with computed line totals, history oldest first, and the buyer as a reference', async () => {
-    const result = await run<Page>(viewer(ada), pageQuery, { first: 1 });
+    const result = await subgraph.run<Page>(testViewer(ada), pageQuery, { first: 1 });
     const node = result.data!.myOrders.edges[0]!.node;
     const first = node.items[0]!;
     expect(node.items.map((i) => [i.quantity, i.lineTotal.amount])).toEqual([
@@ -186,7 +160,8 @@ describe('orders resolvers on real PostgreSQL', () => {
     const seen: string[] = [];
     let after: string | null = null;
     for (let page = 0; page < 20; page += 1) {
-      const connection: Connection<OrderNode> = (await run<Page>(viewer(ada), pageQuery, { first: 7, after })).data!.myOrders;
+      const connection: Connection<OrderNode> = (await subgraph.run<Page>(testViewer(ada), pageQuery, { first: 7, after })).data!
+        .myOrders;
       seen.push(...connection.edges.map((e) => e.node.id));
       if (!connection.pageInfo.hasNextPage) break;
       after = connection.pageInfo.endCursor;
@@ -196,31 +171,34 @@ describe('orders resolvers on real PostgreSQL', () => {
   });
 
   it('myOrders lists only the viewer’s own orders and refuses anonymous callers', async () => {
-    const bobs = await run<Page>(viewer(bob), pageQuery, { first: 50 });
+    const bobs = await subgraph.run<Page>(testViewer(bob), pageQuery, { first: 50 });
     expect(bobs.data!.myOrders.edges.map((e) => e.node.id)).toEqual([bobOrder]);
-    expect(codeOf(await run(null, pageQuery))).toBe('UNAUTHENTICATED');
+    expect(codeOf(await subgraph.run(null, pageQuery))).toBe('UNAUTHENTICATED');
   });
 
   it('a bad page size or cursor is BAD_USER_INPUT', async () => {
-    expect(codeOf(await run(viewer(ada), pageQuery, { first: 101 }))).toBe('BAD_USER_INPUT');
-    expect(codeOf(await run(viewer(ada), pageQuery, { first: 5, after: 'nonsense' }))).toBe('BAD_USER_INPUT');
+    expect(codeOf(await subgraph.run(testViewer(ada), pageQuery, { first: 101 }))).toBe('BAD_USER_INPUT');
+    expect(codeOf(await subgraph.run(testViewer(ada), pageQuery, { first: 5, after: 'nonsense' }))).toBe('BAD_USER_INPUT');
   });
 
   it("order(id) is the buyer's or an admin's; for anyone else it is null, as if it did not exist", async () => {
     const query = 'query ($id: ID!) { order(id: $id) { id status } }';
-    expect((await run(viewer(bob), query, { id: bobOrder })).data!.order).toEqual({ id: bobOrder, status: 'PENDING' });
-    expect((await run(admin, query, { id: bobOrder })).data!.order).toEqual({ id: bobOrder, status: 'PENDING' });
-    const stranger = await run(viewer(ada), query, { id: bobOrder });
+    expect((await subgraph.run(testViewer(bob), query, { id: bobOrder })).data!.order).toEqual({
+      id: bobOrder,
+      status: 'PENDING',
+    });
+    expect((await subgraph.run(admin, query, { id: bobOrder })).data!.order).toEqual({ id: bobOrder, status: 'PENDING' });
+    const stranger = await subgraph.run(testViewer(ada), query, { id: bobOrder });
     expect(stranger.errors).toBeUndefined();
     expect(stranger.data!.order).toBeNull();
-    expect((await run(null, query, { id: bobOrder })).data!.order).toBeNull();
+    expect((await subgraph.run(null, query, { id: bobOrder })).data!.order).toBeNull();
   });
 
   it('order references resolve in one query and only to orders the viewer may see', async () => {
     const query = 'query ($r: [_Any!]!) { _entities(representations: $r) { ... on Order { id } } }';
     const representations = [...adaOrders.slice(0, 10), bobOrder].map((id) => ({ __typename: 'Order', id }));
     sql.length = 0;
-    const result = await run(viewer(ada), query, { r: representations });
+    const result = await subgraph.run(testViewer(ada), query, { r: representations });
     expect(result.data!._entities).toEqual([...adaOrders.slice(0, 10).map((id) => ({ id })), null]);
     expect(sql).toHaveLength(1);
   });
@@ -230,11 +208,11 @@ describe('orders resolvers on real PostgreSQL', () => {
     const query =
       'query ($r: [_Any!]!) { _entities(representations: $r) { ... on User { orders(first: 3) { edges { node { id } } pageInfo { hasNextPage } } } } }';
     const r = [{ __typename: 'User', id: ada }];
-    const own = (await run<Users>(viewer(ada), query, { r })).data!._entities[0]!.orders;
+    const own = (await subgraph.run<Users>(testViewer(ada), query, { r })).data!._entities[0]!.orders;
     expect(own.edges.map((e) => e.node.id)).toEqual(adaOrders.slice(0, 3));
     expect(own.pageInfo.hasNextPage).toBe(true);
-    const byAdmin = await run<Users>(admin, query, { r });
+    const byAdmin = await subgraph.run<Users>(admin, query, { r });
     expect(byAdmin.data!._entities[0]!.orders.edges).toHaveLength(3);
-    expect(codeOf(await run(viewer(bob), query, { r }))).toBe('FORBIDDEN');
+    expect(codeOf(await subgraph.run(testViewer(bob), query, { r }))).toBe('FORBIDDEN');
   });
 });

@@ -1,11 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
-import { buildSubgraphSchema } from '@apollo/subgraph';
-import { parse } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createErrorFormatter, createLogger, readSchemaFile, type Viewer } from '#kit';
-import { createTestDatabase, type TestDatabase } from '#kit/testing';
+import { createLogger, readSchemaFile } from '#kit';
+import { createTestDatabase, inProcessSubgraph, testViewer, type TestDatabase } from '#kit/testing';
 import { createPaymentsDb, createPaymentStore, type PaymentsDb, type PaymentStore } from '../adapters/prisma-payment-store.ts';
 import { createLoaders, type Context } from './context.ts';
 import { createResolvers } from './resolvers.ts';
@@ -13,8 +9,9 @@ import { createResolvers } from './resolvers.ts';
 let database: TestDatabase;
 let db: PaymentsDb;
 let store: PaymentStore;
-let apollo: ApolloServer<Context>;
+let subgraph: Awaited<ReturnType<typeof inProcessSubgraph>>;
 let statements: string[] = [];
+const logger = createLogger('test', 'silent');
 
 beforeAll(async () => {
   database = await createTestDatabase('payments');
@@ -23,30 +20,19 @@ beforeAll(async () => {
   store = createPaymentStore(db);
   // The schema and error policy of the real server, run in-process so the test sees the SQL it costs
   // and can act as any viewer without minting tokens.
-  apollo = new ApolloServer<Context>({
-    schema: buildSubgraphSchema({ typeDefs: parse(readSchemaFile(import.meta.url, 2)), resolvers: createResolvers() as never }),
-    formatError: createErrorFormatter({ exposeInternals: true }),
-    plugins: [ApolloServerPluginInlineTraceDisabled()],
+  subgraph = await inProcessSubgraph<Context>({
+    typeDefs: readSchemaFile(import.meta.url, 2),
+    resolvers: createResolvers(),
+    contextFor: (viewer) => ({ viewer, correlationId: 'test', logger, loaders: createLoaders(store) }),
   });
-  await apollo.start();
 });
 afterAll(async () => {
-  await apollo.stop();
+  await subgraph.stop();
   await db.$disconnect();
   await database.drop();
 });
 
-const logger = createLogger('test', 'silent');
-const customer = (id: string): Viewer => ({ id, roles: ['CUSTOMER'], scopes: [], isAdmin: false, token: 'not-checked-here' });
-const admin: Viewer = { id: randomUUID(), roles: ['ADMIN'], scopes: [], isAdmin: true, token: 'not-checked-here' };
-
-/** Runs one operation as the subgraph server does for `viewer`, with fresh per-request loaders. */
-async function run(viewer: Viewer | null, query: string, variables: Record<string, unknown> = {}) {
-  const contextValue: Context = { viewer, correlationId: 'test', logger, loaders: createLoaders(store) };
-  const response = await apollo.executeOperation({ query, variables }, { contextValue });
-  if (response.body.kind !== 'single') throw new Error('expected a single result');
-  return response.body.singleResult;
-}
+const admin = testViewer(randomUUID(), ['ADMIN']);
 
 const orderPayments = `query ($representations: [_Any!]!) {
   _entities(representations: $representations) { ... on Order { id payment { id status amount { amount currency } order { id } } } }
@@ -68,7 +54,7 @@ describe('payments resolvers over real PostgreSQL', () => {
     for (let i = 0; i < 50; i += 1) seeded.push(await seedPayment(payer));
 
     statements = [];
-    const result = await run(customer(payer), orderPayments, {
+    const result = await subgraph.run(testViewer(payer), orderPayments, {
       representations: seeded.map((p) => ({ __typename: 'Order', id: p.orderId })),
     });
     expect(result.errors).toBeUndefined();
@@ -85,13 +71,13 @@ describe('payments resolvers over real PostgreSQL', () => {
     const theirs = await seedPayment(randomUUID());
     const representations = [mine, theirs].map((p) => ({ __typename: 'Order', id: p.orderId }));
 
-    const asOwner = await run(customer(owner), orderPayments, { representations });
+    const asOwner = await subgraph.run(testViewer(owner), orderPayments, { representations });
     expect((asOwner.data?._entities as { payment: { id: string } | null }[]).map((o) => o.payment?.id ?? null)).toEqual([
       mine.id,
       null,
     ]);
 
-    const asAdmin = await run(admin, orderPayments, { representations });
+    const asAdmin = await subgraph.run(admin, orderPayments, { representations });
     expect((asAdmin.data?._entities as { payment: { id: string } | null }[]).map((o) => o.payment?.id ?? null)).toEqual([
       mine.id,
       theirs.id,
@@ -99,7 +85,7 @@ describe('payments resolvers over real PostgreSQL', () => {
   });
 
   it('an order without a payment has a null payment', async () => {
-    const result = await run(admin, orderPayments, { representations: [{ __typename: 'Order', id: randomUUID() }] });
+    const result = await subgraph.run(admin, orderPayments, { representations: [{ __typename: 'Order', id: randomUUID() }] });
     expect(result.data?._entities).toEqual([{ id: expect.any(String), payment: null }]);
   });
 
@@ -114,7 +100,7 @@ describe('payments resolvers over real PostgreSQL', () => {
     const representations = payments.map((p) => ({ __typename: 'Payment', id: p.id }));
 
     statements = [];
-    const asOwner = await run(customer(owner), paymentRefs, { representations });
+    const asOwner = await subgraph.run(testViewer(owner), paymentRefs, { representations });
     expect(asOwner.errors).toBeUndefined();
     expect(asOwner.data?._entities).toEqual(
       payments.map((p) => ({
@@ -129,9 +115,9 @@ describe('payments resolvers over real PostgreSQL', () => {
     // Payments, then the attempts of both: one statement each.
     expect(statements).toHaveLength(2);
 
-    const asStranger = await run(customer(randomUUID()), paymentRefs, { representations });
+    const asStranger = await subgraph.run(testViewer(randomUUID()), paymentRefs, { representations });
     expect(asStranger.data?._entities).toEqual([null, null]);
-    const anonymous = await run(null, paymentRefs, { representations });
+    const anonymous = await subgraph.run(null, paymentRefs, { representations });
     expect(anonymous.data?._entities).toEqual([null, null]);
   });
 
@@ -140,12 +126,12 @@ describe('payments resolvers over real PostgreSQL', () => {
     const { id } = await seedPayment(owner);
     const query = 'query ($id: ID!) { payment(id: $id) { id provider } }';
 
-    expect((await run(customer(owner), query, { id })).data?.payment).toEqual({ id, provider: 'simulated' });
-    expect((await run(admin, query, { id })).data?.payment).toEqual({ id, provider: 'simulated' });
-    const stranger = await run(customer(randomUUID()), query, { id });
+    expect((await subgraph.run(testViewer(owner), query, { id })).data?.payment).toEqual({ id, provider: 'simulated' });
+    expect((await subgraph.run(admin, query, { id })).data?.payment).toEqual({ id, provider: 'simulated' });
+    const stranger = await subgraph.run(testViewer(randomUUID()), query, { id });
     expect(stranger.errors).toBeUndefined();
     expect(stranger.data?.payment).toBeNull();
-    const anonymous = await run(null, query, { id });
+    const anonymous = await subgraph.run(null, query, { id });
     expect(anonymous.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DomainError } from '#kit';
-import { displayName, newProfile, preferencesFrom } from './user.ts';
+import { displayName, newProfile, preferencesFrom, provisionalProfile } from './user.ts';
 
 describe('user profile rules', () => {
   it('a display name is trimmed and kept', () => {
@@ -26,5 +26,13 @@ describe('user profile rules', () => {
       currency: 'EUR',
       marketingEmails: false,
     });
+  });
+
+  it('a provisional profile comes from the token claims, falling back to the email name', () => {
+    expect(provisionalProfile({ id: 'u1', email: 'ada@example.com', name: 'Ada' }, new Date(0))).toMatchObject({
+      displayName: 'Ada',
+      email: 'ada@example.com',
+    });
+    expect(provisionalProfile({ id: 'u1', email: 'ada@example.com' }, new Date(0)).displayName).toBe('ada');
   });
 });

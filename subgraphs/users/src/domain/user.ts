@@ -53,3 +53,17 @@ export function newProfile(input: { id: string; email: string; displayName: stri
     createdAt: now,
   };
 }
+
+/**
+ * The profile shown between sign-up and the moment the users subgraph has handled
+ * `user.registered`: built from what auth put in the access token, with default preferences.
+ */
+export function provisionalProfile(identity: { id: string; email?: string; name?: string }, now: Date): UserProfile {
+  return {
+    id: identity.id,
+    email: identity.email ?? '',
+    displayName: identity.name || identity.email?.split('@')[0] || 'New user',
+    preferences: defaultPreferences,
+    createdAt: now,
+  };
+}
