@@ -108,6 +108,41 @@ describe('router: federated reads', () => {
   });
 });
 
+describe('router: schema-level authorization (@authenticated, @requiresScopes)', () => {
+  it('an anonymous caller gets the public fields and UNAUTHENTICATED at the @authenticated ones', async () => {
+    const result = await graphql<{ products: { edges: unknown[] }; order: null }>(
+      stack.url,
+      'query ($id: ID!) { products(first: 1) { edges { node { name } } } order(id: $id) { id } }',
+      { variables: { id: demoOrders[0]!.id } },
+    );
+    expect(result.body.data?.products.edges).toHaveLength(1);
+    expect(result.body.data?.order).toBeNull();
+    expect(result.body.errors?.map((e) => [e.path, e.extensions?.code])).toEqual([[['order'], 'UNAUTHENTICATED']]);
+  });
+
+  it('a customer is FORBIDDEN the admin-scoped rotateSigningKey, and no key is added; an admin rotates', async () => {
+    const countKeys = async () =>
+      (await graphql<{ signingKeys: unknown[] }>(stack.url, '{ signingKeys { kid } }')).body.data!.signingKeys.length;
+    const before = await countKeys();
+    const customer = await loginAs(stack.url);
+    const refused = await graphql(stack.url, 'mutation { rotateSigningKey { kid } }', { token: customer });
+    expect(refused.body.errors?.map((e) => [e.path, e.extensions?.code])).toEqual([[['rotateSigningKey'], 'FORBIDDEN']]);
+    expect(await countKeys()).toBe(before);
+
+    const admin = await loginAs(stack.url, demoUsers[2]!.email);
+    const rotated = await graphql<{ rotateSigningKey: { kid: string } }>(stack.url, 'mutation { rotateSigningKey { kid } }', {
+      token: admin,
+    });
+    expect(rotated.body.errors).toBeUndefined();
+    expect(await countKeys()).toBe(before + 1);
+    // Tokens signed with the previous key keep working.
+    expect(
+      (await graphql<{ me: { displayName: string } }>(stack.url, '{ me { displayName } }', { token: customer })).body.data?.me
+        .displayName,
+    ).toBe('Ada Lovelace');
+  });
+});
+
 describe('router: plumbing', () => {
   it('echoes a given correlation id and makes one up when there is none', async () => {
     const given = await graphql(stack.url, '{ __typename }', { headers: { 'x-correlation-id': 'test-abc-123' } });

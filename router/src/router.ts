@@ -28,6 +28,8 @@ import {
   type TokenVerifier,
   type Viewer,
 } from '#kit';
+import type { GatewayExecutor, GatewayInterface } from '@apollo/server-gateway-interface';
+import { accessPoliciesOf, authorizingExecutor, type AccessPolicies } from './authorization.ts';
 import { depthLimit } from './depth-limit.ts';
 import { supergraphFromFile } from './supergraph-file.ts';
 import { createRouterMetrics } from './metrics.ts';
@@ -93,6 +95,7 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
       logger,
       pollIntervalMs: options.pollIntervalMs,
       onReload: options.onReload,
+      onSupergraph: (sdl) => (policies = accessPoliciesOf(sdl)),
     }),
     // Node's built-in fetch (undici, keep-alive) instead of the gateway's default make-fetch-happen:
     // the subgraph round trips are most of the router's own CPU time (see BENCHMARKS.md).
@@ -101,8 +104,26 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
     logger: logger.child({ component: 'gateway' }),
   });
 
+  // @authenticated / @requiresScopes, enforced before planning (see authorization.ts).
+  let policies: AccessPolicies = { types: new Map(), fields: new Map() };
+  const authorizingGateway: GatewayInterface = {
+    async load(loadOptions) {
+      const { schema, executor } = await gateway.load(loadOptions);
+      return {
+        schema,
+        executor: authorizingExecutor(
+          executor as GatewayExecutor,
+          () => policies,
+          (request) => (request.context as RouterContext).viewer,
+        ),
+      };
+    },
+    onSchemaLoadOrUpdate: (callback) => gateway.onSchemaLoadOrUpdate(callback),
+    stop: () => gateway.stop(),
+  };
+
   const apollo = new ApolloServer<RouterContext>({
-    gateway,
+    gateway: authorizingGateway,
     introspection: options.introspection ?? !production,
     includeStacktraceInErrorResponses: !production,
     validationRules: [depthLimit(options.maxDepth)],

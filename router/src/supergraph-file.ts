@@ -16,13 +16,15 @@ export interface SupergraphFileOptions {
   pollIntervalMs?: number;
   /** Called after each successful swap (tests, metrics). */
   onReload?: (hash: string) => void;
+  /** Receives the supergraph SDL as read, at start and after each swap (access policies). */
+  onSupergraph?: (sdl: string) => void;
 }
 
 /**
  * `@apollo/gateway` refuses supergraphs that link a `for: SECURITY` feature it does not implement
  * (`@authenticated`, `@requiresScopes`, `@policy`). Those directives are about who may run an
  * operation, not how to execute it, so the router hands the gateway the same supergraph with the
- * purpose dropped from those links; authorization is checked by the subgraphs on every field they own.
+ * purpose dropped from those links, and enforces them itself (see authorization.ts).
  */
 export function forGateway(sdl: string): string {
   return sdl.replace(
@@ -37,24 +39,28 @@ const hashOf = (sdl: string) => createHash('sha256').update(sdl).digest('hex').s
 export function supergraphFromFile(options: SupergraphFileOptions): SupergraphSdlHook {
   const { path, logger } = options;
   return async ({ update, healthCheck }) => {
-    const initial = forGateway(await readFile(path, 'utf8'));
+    const raw = await readFile(path, 'utf8');
+    options.onSupergraph?.(raw);
+    const initial = forGateway(raw);
     let currentHash = hashOf(initial);
     logger.info({ path, hash: currentHash }, 'supergraph loaded');
 
     let checking = Promise.resolve();
     const check = () => {
       checking = checking.then(async () => {
-        let sdl: string;
+        let raw: string;
         try {
-          sdl = forGateway(await readFile(path, 'utf8'));
+          raw = await readFile(path, 'utf8');
         } catch (error) {
           logger.warn({ err: error, path }, 'supergraph file unreadable; keeping the current one');
           return;
         }
+        const sdl = forGateway(raw);
         const hash = hashOf(sdl);
         if (hash === currentHash || sdl.trim().length === 0) return;
         try {
           update(sdl);
+          options.onSupergraph?.(raw);
           currentHash = hash;
           logger.info({ path, hash }, 'supergraph reloaded');
           options.onReload?.(hash);

@@ -32,13 +32,22 @@ export type TokenVerifier = (token: string) => Promise<Viewer>;
 
 /**
  * A verifier that fetches the JWKS at `jwksUrl` lazily, caches it, and refetches on an unknown `kid`
- * (at most once per `cooldownMs`). Only asymmetric algorithms are accepted.
+ * (at most once per `cooldownMs`, default 1 s). Only ES256 is accepted.
  */
 export function createJwksVerifier(options: TokenSettings & { jwksUrl: string; cooldownMs?: number }): TokenVerifier {
-  const keys = createRemoteJWKSet(new URL(options.jwksUrl), {
-    cooldownDuration: options.cooldownMs ?? 30_000,
-    cacheMaxAge: 10 * 60_000,
-  });
+  const cooldownMs = options.cooldownMs ?? 1_000;
+  const remote = createRemoteJWKSet(new URL(options.jwksUrl), { cooldownDuration: cooldownMs, cacheMaxAge: 10 * 60_000 });
+  // A token signed by a key this process has not seen yet triggers a JWKS refetch, at most once per
+  // cooldown; one inside the cooldown waits for it once, so a rotated-in key is never refused.
+  const keys: JWTVerifyGetKey = async (header, token) => {
+    try {
+      return await remote(header, token);
+    } catch (error) {
+      if (!(error instanceof joseErrors.JWKSNoMatchingKey)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, cooldownMs));
+      return remote(header, token);
+    }
+  };
   return createVerifier(keys, options);
 }
 

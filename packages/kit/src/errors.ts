@@ -52,6 +52,9 @@ export function graphQLErrorOf(code: ErrorCode, message: string, details: Record
   });
 }
 
+/** Extensions that may reach clients in production besides `code`. */
+const safeExtensionKeys = new Set(['code', 'retryAfterSeconds', 'field', 'argument']);
+
 /** Codes produced by GraphQL itself or by Apollo Server that carry a safe, useful message. */
 const passThroughCodes = new Set<string>([
   ...errorCodes,
@@ -82,7 +85,12 @@ export function createErrorFormatter(options: { exposeInternals: boolean }) {
     }
     const code = formatted.extensions?.code;
     if (typeof code === 'string' && passThroughCodes.has(code) && code !== 'INTERNAL_SERVER_ERROR') {
-      return formatted;
+      if (options.exposeInternals) return formatted;
+      // Keep the code and the hints clients act on; drop the rest (a subgraph's response, URLs, traces).
+      const extensions = Object.fromEntries(
+        Object.entries(formatted.extensions ?? {}).filter(([key]) => safeExtensionKeys.has(key)),
+      );
+      return { ...formatted, extensions };
     }
     if (options.exposeInternals) return { ...formatted, extensions: { ...formatted.extensions, code: 'INTERNAL_SERVER_ERROR' } };
     return {

@@ -11,12 +11,13 @@ export interface SignUp {
   displayName: string;
 }
 
+/** Validates first (cheap, and a typo should not cost an attempt), then counts against the address limit. */
 export async function signUp(deps: AuthDeps, input: SignUp, clientAddress: string): Promise<Session> {
-  const rule = abuseLimits.signUpsPerAddress;
-  assertWithinLimit(await deps.limiter.hit(`signup:address:${clientAddress}`, rule), rule, 'sign-ups from this address');
   const email = normaliseEmail(input.email);
   checkPassword(input.password, email);
   const displayName = visibleText(input.displayName, { field: 'displayName', max: 80 });
+  const rule = abuseLimits.signUpsPerAddress;
+  assertWithinLimit(await deps.limiter.hit(`signup:address:${clientAddress}`, rule), rule, 'sign-ups from this address');
   const id = randomUUID();
   const account = await deps.accounts.create(
     { id, email, displayName, passwordHash: await hashPassword(input.password), roles: ['CUSTOMER'] },

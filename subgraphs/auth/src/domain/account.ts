@@ -29,11 +29,12 @@ export const refreshTokenTtlDays = 30;
 const emailPattern = /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/;
 
 /**
- * Normalises an email for storage and lookup: NFC, trimmed, lower-cased. Refuses anything that is
+ * Normalises an email for storage and lookup: NFKC (full-width and other compatibility forms fold
+ * to their plain letters, so `ａｄａ@…` is `ada@…`), trimmed, lower-cased. Refuses anything that is
  * not a plain `local@domain.tld` of at most 254 characters, with no control or invisible characters.
  */
 export function normaliseEmail(raw: string): string {
-  const email = raw.normalize('NFC').trim().toLowerCase();
+  const email = raw.normalize('NFKC').trim().toLowerCase();
   if (email.length > 254 || /[\p{Cc}\p{Cf}\p{Z}]/u.test(email) || !emailPattern.test(email)) {
     throw badInput('Enter a valid email address, like name@example.com', { field: 'email' });
   }
