@@ -1,10 +1,12 @@
 /**
- * `npm run bench [router]` — load scenarios against the services mode on the machine's PostgreSQL
+ * `npm run bench [router|auth]` — load scenarios against the services mode on the machine's PostgreSQL
  * and Redis. Each scenario prints its figures; BENCHMARKS.md records them with the command.
  *
  * router: the issue's cross-subgraph `me` query (users, auth, orders, inventory, payments,
  *   documents) through the Meridian router and through a plain @apollo/gateway on the same six
  *   subgraph processes: requests/s, p50/p99 latency, and the router's peak RSS.
+ * auth: logins/s through the router, and the router's CPU per request with and without a bearer
+ *   token (what JWT verification costs), plus the bare verification time.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -12,6 +14,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import {
+  createJwksVerifier,
   createLogger,
   ensureDatabase,
   dropDatabase,
@@ -23,6 +26,7 @@ import {
 } from '#kit';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { demoPassword } from '../packages/stack/src/demo-data.ts';
 import { seedDemoData } from '../packages/stack/src/seed.ts';
 import { loginAs, meQuery } from '../packages/stack/src/test-stack.ts';
 
@@ -79,20 +83,21 @@ function peakRssMiB(pid: number): number {
   return Math.round(Number(line?.replace(/\D+/g, '') ?? 0) / 1024);
 }
 
-async function load(url: string, body: string, token: string, duration: number) {
+async function load(url: string, body: string, token: string | undefined, duration: number) {
   const result = await autocannon({
     url: `${url}/graphql`,
     method: 'POST',
     connections,
     duration,
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
     body,
   });
   if (result.non2xx > 0 || result.errors > 0) throw new Error(`${url}: ${result.non2xx} non-2xx, ${result.errors} errors`);
   return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, total: result.requests.total };
 }
 
-async function routerScenario() {
+/** The services mode on fresh bench databases with the demo data; returns the router's URL and process. */
+async function startServices() {
   const urls = Object.fromEntries(subgraphNames.map((n) => [n, `${postgres}/meridian_bench_${n}`])) as Record<
     SubgraphName,
     string
@@ -130,8 +135,15 @@ async function routerScenario() {
   named.set('plain-gateway', node('bench/plain-gateway.ts', ['router/supergraph.graphql', String(base + 100)], env));
   await healthy(`http://127.0.0.1:${base}/health`);
   await new Promise((r) => setTimeout(r, 1500));
+  cleanups.push(async () => {
+    await s3.stop();
+    rmSync(s3Dir, { recursive: true, force: true });
+  });
+  return { routerUrl: `http://127.0.0.1:${base}`, router };
+}
 
-  const routerUrl = `http://127.0.0.1:${base}`;
+async function routerScenario() {
+  const { routerUrl, router } = await startServices();
   const plainUrl = `http://127.0.0.1:${base + 100}`;
   const token = await loginAs(routerUrl);
   const body = JSON.stringify({ query: meQuery });
@@ -180,15 +192,79 @@ async function routerScenario() {
       .map(([n, ms]) => `${n} ${ms.toFixed(1)}`)
       .join(', ')}`,
   );
-
-  await s3.stop();
-  rmSync(s3Dir, { recursive: true, force: true });
 }
 
+/**
+ * auth: login/s through the router (scrypt dominates by design), and what verifying a bearer token
+ * costs the router per request: the same anonymous-capable query with and without a token.
+ */
+async function authScenario() {
+  const { routerUrl, router } = await startServices();
+  const login = JSON.stringify({
+    query: 'mutation ($input: LoginInput!) { login(input: $input) { accessToken } }',
+    variables: { input: { email: 'ada@meridian.dev', password: demoPassword } },
+  });
+  console.log(`scenario auth: ${connections} connections, ${seconds} s per run`);
+  await load(routerUrl, login, undefined, 3);
+  const logins = await load(routerUrl, login, undefined, seconds);
+  console.log(
+    `login through the router    ${logins.rps.toFixed(1).padStart(7)} logins/s   p50 ${logins.p50} ms   p99 ${logins.p99} ms`,
+  );
+
+  const token = await loginAs(routerUrl);
+  const query = JSON.stringify({ query: '{ products(first: 3) { edges { node { name price { amount currency } } } } }' });
+  await load(routerUrl, query, token, 3);
+  const rows: { label: string; rps: number; p50: number; p99: number; cpuMs: number }[] = [];
+  for (let i = 0; i < 3; i += 1) {
+    for (const [label, bearer] of [
+      ['anonymous', undefined],
+      ['with token', token],
+    ] as const) {
+      const before = cpuSeconds(router.pid!);
+      const run = await load(routerUrl, query, bearer, seconds);
+      rows.push({ label, ...run, cpuMs: ((cpuSeconds(router.pid!) - before) * 1000) / run.total });
+    }
+  }
+  const medianOf = (label: string, key: 'cpuMs' | 'p50' | 'rps') =>
+    rows
+      .filter((r) => r.label === label)
+      .map((r) => r[key])
+      .sort((a, b) => a - b)[1]!;
+  for (const label of ['anonymous', 'with token']) {
+    console.log(
+      `products query, ${label.padEnd(10)}  ${medianOf(label, 'rps').toFixed(0).padStart(6)} req/s   p50 ${medianOf(label, 'p50')} ms   router CPU ${medianOf(label, 'cpuMs').toFixed(2)} ms/request`,
+    );
+  }
+  console.log(
+    `token verification overhead at the router: ${(medianOf('with token', 'cpuMs') - medianOf('anonymous', 'cpuMs')).toFixed(2)} ms CPU per request (median of 3 runs each)`,
+  );
+
+  // The verification itself, without HTTP: a full ES256 check against the cached JWKS (what a new
+  // token costs each hop once), and a repeat of a token already verified (every later request).
+  const settings = {
+    jwksUrl: `http://127.0.0.1:${base + 2}/.well-known/jwks.json`,
+    issuer: 'meridian-auth',
+    audience: 'meridian',
+  };
+  for (const [label, verify] of [
+    ['first sight of a token (ES256 verify)', createJwksVerifier({ ...settings, cacheSize: 0 })],
+    ['repeat of a verified token (cache)   ', createJwksVerifier(settings)],
+  ] as const) {
+    await verify(token);
+    const n = 5000;
+    const started = process.hrtime.bigint();
+    for (let i = 0; i < n; i += 1) await verify(token);
+    console.log(`${label}: ${(Number(process.hrtime.bigint() - started) / 1e3 / n).toFixed(1)} µs per token`);
+  }
+}
+
+const cleanups: (() => Promise<void>)[] = [];
 try {
   if (scenario === 'router') await routerScenario();
-  else throw new Error(`unknown scenario ${scenario}; known: router`);
+  else if (scenario === 'auth') await authScenario();
+  else throw new Error(`unknown scenario ${scenario}; known: router, auth`);
 } finally {
+  for (const cleanup of cleanups) await cleanup();
   for (const child of children) child.kill('SIGTERM');
   await new Promise((r) => setTimeout(r, 500));
 }
