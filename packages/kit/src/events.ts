@@ -104,8 +104,8 @@ const deadLetterKey = 'meridian:events:dead-letter';
 
 /**
  * Redis Streams bus. `connection` is used for publishing; each subscription opens its own blocking
- * connection (`connection.duplicate()`). Pending entries of dead consumers are re-claimed after
- * `claimIdleMs` with XAUTOCLAIM.
+ * connection (`connection.duplicate()`). Entries left pending by a consumer that died are taken over
+ * after `claimIdleMs` (the visibility timeout, default 15 s) with XAUTOCLAIM.
  */
 export function createRedisEventBus(
   connection: Redis,
@@ -118,6 +118,13 @@ export function createRedisEventBus(
   const readers: Redis[] = [];
   let closed = false;
 
+  const retries = new Set<NodeJS.Timeout>();
+
+  /**
+   * Runs the handler for one entry; acknowledges on success. A failure is retried by this consumer
+   * after `backoffMs * 2^(delivery-1)` (the entry stays pending meanwhile, its idle time reset so
+   * no one takes it over); after `maxDeliveries` it is dead-lettered and acknowledged.
+   */
   async function handleEntry(
     topic: string,
     group: string,
@@ -125,26 +132,33 @@ export function createRedisEventBus(
     entryId: string,
     fields: string[],
     reader: Redis,
+    delivery: number,
   ) {
-    const raw = fields[fields.indexOf('event') + 1];
-    const event = JSON.parse(raw ?? '{}') as DomainEvent;
+    const key = streamKey(topic);
+    const event = JSON.parse(fields[fields.indexOf('event') + 1] ?? '{}') as DomainEvent;
     try {
       await handler(event);
-      await reader.xack(streamKey(topic), group, entryId);
+      await reader.xack(key, group, entryId);
     } catch (error) {
-      const pending = (await reader.xpending(streamKey(topic), group, entryId, entryId, 1)) as [string, string, number, number][];
-      const deliveries = pending[0]?.[3] ?? 1;
-      if (deliveries >= policy.maxDeliveries) {
-        const letter: DeadLetter = { event, group, error: errorText(error), deliveries };
-        await reader
-          .multi()
-          .xadd(deadLetterKey, '*', 'letter', JSON.stringify(letter))
-          .xack(streamKey(topic), group, entryId)
-          .exec();
+      if (delivery >= policy.maxDeliveries) {
+        const letter: DeadLetter = { event, group, error: errorText(error), deliveries: delivery };
+        await reader.multi().xadd(deadLetterKey, '*', 'letter', JSON.stringify(letter)).xack(key, group, entryId).exec();
         logger.error({ err: error, eventId: event.id, topic, group }, 'event dead-lettered');
-      } else {
-        logger.warn({ err: error, eventId: event.id, topic, group, deliveries }, 'event handler failed, will retry');
+        return;
       }
+      logger.warn({ err: error, eventId: event.id, topic, group, delivery }, 'event handler failed, will retry');
+      const timer = setTimeout(
+        () => {
+          retries.delete(timer);
+          if (closed) return; // still pending: another consumer takes it after the visibility timeout
+          reader
+            .xclaim(key, group, consumer, 0, entryId, 'JUSTID')
+            .then(() => handleEntry(topic, group, handler, entryId, fields, reader, delivery + 1))
+            .catch((retryError: unknown) => logger.error({ err: retryError, topic, group }, 'event retry failed'));
+        },
+        policy.backoffMs * 2 ** (delivery - 1),
+      );
+      retries.add(timer);
     }
   }
 
@@ -158,28 +172,23 @@ export function createRedisEventBus(
     let lastClaim = 0;
     while (!closed) {
       try {
-        const now = Date.now();
-        if (now - lastClaim > Math.min(claimIdleMs, policy.backoffMs * 4)) {
-          lastClaim = now;
-          // Entries left pending by a crashed consumer, or by a failed handler, come back here once
-          // they have been idle long enough: that idle time is the retry backoff.
-          const [, claimed] = (await reader.xautoclaim(
-            key,
-            group,
-            consumer,
-            Math.max(policy.backoffMs, 1),
-            '0',
-            'COUNT',
-            50,
-          )) as [string, [string, string[]][]];
+        if (Date.now() - lastClaim > claimIdleMs / 2) {
+          lastClaim = Date.now();
+          // Entries idle past the visibility timeout belong to a consumer that died mid-handler.
+          const [, claimed] = (await reader.xautoclaim(key, group, consumer, claimIdleMs, '0', 'COUNT', 50)) as [
+            string,
+            [string, string[]][],
+          ];
           for (const [id, fields] of claimed) {
-            if (fields) await handleEntry(topic, group, handler, id, fields, reader);
+            if (!fields) continue;
+            const pending = (await reader.xpending(key, group, id, id, 1)) as [string, string, number, number][];
+            await handleEntry(topic, group, handler, id, fields, reader, pending[0]?.[3] ?? 2);
           }
         }
         const result = (await reader.xreadgroup('GROUP', group, consumer, 'COUNT', 50, 'BLOCK', 500, 'STREAMS', key, '>')) as
           [string, [string, string[]][]][] | null;
         for (const [, entries] of result ?? []) {
-          for (const [id, fields] of entries) await handleEntry(topic, group, handler, id, fields, reader);
+          for (const [id, fields] of entries) await handleEntry(topic, group, handler, id, fields, reader, 1);
         }
       } catch (error) {
         if (closed) return;
@@ -210,6 +219,7 @@ export function createRedisEventBus(
     },
     async close() {
       closed = true;
+      for (const timer of retries) clearTimeout(timer);
       await Promise.all(readers.map((r) => r.quit().catch(() => r.disconnect())));
     },
   };
