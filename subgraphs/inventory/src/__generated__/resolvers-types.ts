@@ -1,5 +1,5 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
-import type { Product as ProductModel } from '../domain/product.ts';
+import type { Product as ProductModel, StockLevelView as StockLevelViewModel } from '../domain/product.ts';
 import type { Context } from '../graphql/context.ts';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -23,6 +23,41 @@ export type Money = {
   /** Minor units: 1999 with `EUR` is €19.99. */
   amount: Scalars['Int']['output'];
   currency: Scalars['String']['output'];
+};
+
+/** An amount in minor units of an ISO 4217 currency. */
+export type MoneyInput = {
+  amount: Scalars['Int']['input'];
+  currency: Scalars['String']['input'];
+};
+
+export type Mutation = {
+  __typename?: 'Mutation';
+  /**
+   * Adds (positive `delta`) or removes units of a product in a warehouse, with the reason (admins).
+   * Every adjustment is recorded with who made it and when; stock cannot go below what is reserved.
+   */
+  adjustStock: StockLevel;
+  /** Adds a product to the catalogue (admins). */
+  createProduct: Product;
+  /** Replaces a product's details (admins). A new price applies to reservations made after the change. */
+  updateProduct: Product;
+};
+
+
+export type MutationAdjustStockArgs = {
+  input: StockAdjustmentInput;
+};
+
+
+export type MutationCreateProductArgs = {
+  input: ProductInput;
+};
+
+
+export type MutationUpdateProductArgs = {
+  id: Scalars['ID']['input'];
+  input: ProductInput;
 };
 
 export type PageInfo = {
@@ -58,6 +93,15 @@ export type ProductEdge = {
   node: Product;
 };
 
+export type ProductInput = {
+  active?: InputMaybe<Scalars['Boolean']['input']>;
+  description?: InputMaybe<Scalars['String']['input']>;
+  name: Scalars['String']['input'];
+  price: MoneyInput;
+  /** 3 to 32 characters of A-Z, 0-9 and "-"; unique. */
+  sku: Scalars['String']['input'];
+};
+
 export type Query = {
   __typename?: 'Query';
   /** A product by id, or null when there is none. */
@@ -75,6 +119,24 @@ export type QueryProductArgs = {
 export type QueryProductsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+export type StockAdjustmentInput = {
+  /** Units to add (positive) or remove (negative); not zero. */
+  delta: Scalars['Int']['input'];
+  productId: Scalars['ID']['input'];
+  /** Why, in words (intake, damage, count correction...). */
+  reason: Scalars['String']['input'];
+  warehouseId: Scalars['ID']['input'];
+};
+
+/** A product's units in one warehouse after an adjustment. */
+export type StockLevel = {
+  __typename?: 'StockLevel';
+  onHand: Scalars['Int']['output'];
+  product: Product;
+  reserved: Scalars['Int']['output'];
+  warehouseId: Scalars['ID']['output'];
 };
 
 export type WithIndex<TObject> = TObject & Record<string, any>;
@@ -176,13 +238,18 @@ export type ResolversTypes = ResolversObject<{
   Money: ResolverTypeWrapper<Money>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
+  MoneyInput: MoneyInput;
+  Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Product: ResolverTypeWrapper<ProductModel>;
-  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   ProductConnection: ResolverTypeWrapper<Omit<ProductConnection, 'edges'> & { edges: Array<ResolversTypes['ProductEdge']> }>;
   ProductEdge: ResolverTypeWrapper<Omit<ProductEdge, 'node'> & { node: ResolversTypes['Product'] }>;
+  ProductInput: ProductInput;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  StockAdjustmentInput: StockAdjustmentInput;
+  StockLevel: ResolverTypeWrapper<StockLevelViewModel>;
 }>;
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -191,13 +258,18 @@ export type ResolversParentTypes = ResolversObject<{
   Money: Money;
   Int: Scalars['Int']['output'];
   String: Scalars['String']['output'];
+  MoneyInput: MoneyInput;
+  Mutation: Record<PropertyKey, never>;
+  ID: Scalars['ID']['output'];
   PageInfo: PageInfo;
   Boolean: Scalars['Boolean']['output'];
   Product: ProductModel;
-  ID: Scalars['ID']['output'];
   ProductConnection: Omit<ProductConnection, 'edges'> & { edges: Array<ResolversParentTypes['ProductEdge']> };
   ProductEdge: Omit<ProductEdge, 'node'> & { node: ResolversParentTypes['Product'] };
+  ProductInput: ProductInput;
   Query: Record<PropertyKey, never>;
+  StockAdjustmentInput: StockAdjustmentInput;
+  StockLevel: StockLevelViewModel;
 }>;
 
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
@@ -207,6 +279,12 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversT
 export type MoneyResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Money'] = ResolversParentTypes['Money']> = ResolversObject<{
   amount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   currency?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
+export type MutationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
+  adjustStock?: Resolver<ResolversTypes['StockLevel'], ParentType, ContextType, RequireFields<MutationAdjustStockArgs, 'input'>>;
+  createProduct?: Resolver<ResolversTypes['Product'], ParentType, ContextType, RequireFields<MutationCreateProductArgs, 'input'>>;
+  updateProduct?: Resolver<ResolversTypes['Product'], ParentType, ContextType, RequireFields<MutationUpdateProductArgs, 'id' | 'input'>>;
 }>;
 
 export type PageInfoResolvers<ContextType = Context, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = ResolversObject<{
@@ -241,13 +319,22 @@ export type QueryResolvers<ContextType = Context, ParentType extends ResolversPa
   products?: Resolver<ResolversTypes['ProductConnection'], ParentType, ContextType, RequireFields<QueryProductsArgs, 'first'>>;
 }>;
 
+export type StockLevelResolvers<ContextType = Context, ParentType extends ResolversParentTypes['StockLevel'] = ResolversParentTypes['StockLevel']> = ResolversObject<{
+  onHand?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  product?: Resolver<ResolversTypes['Product'], ParentType, ContextType>;
+  reserved?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  warehouseId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+}>;
+
 export type Resolvers<ContextType = Context> = ResolversObject<{
   DateTime?: GraphQLScalarType;
   Money?: MoneyResolvers<ContextType>;
+  Mutation?: MutationResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   Product?: ProductResolvers<ContextType>;
   ProductConnection?: ProductConnectionResolvers<ContextType>;
   ProductEdge?: ProductEdgeResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  StockLevel?: StockLevelResolvers<ContextType>;
 }>;
 

@@ -94,3 +94,11 @@ export function stockCount(onHand: number, reserved = 0): StockCount {
   }
   return { onHand, reserved };
 }
+
+/** A product's stock in one warehouse, as an adjustment leaves it. */
+export interface StockLevelView {
+  productId: string;
+  warehouseId: string;
+  onHand: number;
+  reserved: number;
+}

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger, readSchemaFile } from '#kit';
-import { createTestDatabase, inProcessSubgraph, type TestDatabase } from '#kit/testing';
+import { createTestDatabase, inProcessSubgraph, testViewer, type TestDatabase } from '#kit/testing';
+import { createReservationStore } from '../adapters/prisma-reservation-store.ts';
 import {
   createInventoryDb,
   createInventoryStore,
@@ -26,7 +27,7 @@ beforeAll(async () => {
   // The schema and error policy of the real server, run in-process so the test sees the SQL it costs.
   subgraph = await inProcessSubgraph<Context>({
     typeDefs: readSchemaFile(import.meta.url, 2),
-    resolvers: createResolvers({ products: store }),
+    resolvers: createResolvers({ products: store, reservations: createReservationStore(db) }),
     contextFor: (viewer) => ({ viewer, correlationId: 'test', logger, loaders: createLoaders(store) }),
   });
 });
@@ -90,5 +91,63 @@ describe('inventory resolvers over real PostgreSQL', () => {
   it('a bad page size is a BAD_USER_INPUT error', async () => {
     const result = await subgraph.run(null, '{ products(first: 0) { edges { cursor } } }');
     expect(result.errors?.[0]).toMatchObject({ message: expect.stringMatching(/first/), extensions: { code: 'BAD_USER_INPUT' } });
+  });
+});
+
+describe('catalogue administration', () => {
+  const admin = testViewer(randomUUID(), ['CUSTOMER', 'ADMIN']);
+  const customer = testViewer(randomUUID());
+  const create = `mutation ($input: ProductInput!) { createProduct(input: $input) { id sku name price { amount currency } available } }`;
+  const input = { sku: 'cup-900', name: 'Cup', price: { amount: 990, currency: 'EUR' } };
+
+  it('an admin creates a product (sku normalised); a customer or anonymous caller cannot', async () => {
+    const created = await subgraph.run<{ createProduct: { sku: string; available: number } }>(admin, create, { input });
+    expect(created.errors).toBeUndefined();
+    expect(created.data?.createProduct).toMatchObject({
+      sku: 'CUP-900',
+      name: 'Cup',
+      price: { amount: 990, currency: 'EUR' },
+      available: 0,
+    });
+    expect((await subgraph.run(customer, create, { input: { ...input, sku: 'CUP-901' } })).errors?.[0]?.extensions?.code).toBe(
+      'FORBIDDEN',
+    );
+    expect((await subgraph.run(null, create, { input: { ...input, sku: 'CUP-902' } })).errors?.[0]?.extensions?.code).toBe(
+      'UNAUTHENTICATED',
+    );
+  });
+
+  it('refuses a duplicate sku (CONFLICT), a negative or fractional price and a bad currency (BAD_USER_INPUT)', async () => {
+    const codeOf = async (variables: Record<string, unknown>) =>
+      (await subgraph.run(admin, create, variables)).errors?.[0]?.extensions?.code;
+    expect(await codeOf({ input })).toBe('CONFLICT');
+    expect(await codeOf({ input: { ...input, sku: 'CUP-903', price: { amount: -1, currency: 'EUR' } } })).toBe('BAD_USER_INPUT');
+    expect(await codeOf({ input: { ...input, sku: 'CUP-904', price: { amount: 9.5, currency: 'EUR' } } })).toBe('BAD_USER_INPUT');
+    expect(await codeOf({ input: { ...input, sku: 'CUP-905', price: { amount: 100, currency: 'euro' } } })).toBe(
+      'BAD_USER_INPUT',
+    );
+  });
+
+  it('stock adjustments change on-hand units, are audited with who and why, and never go below reserved', async () => {
+    const created = await subgraph.run<{ createProduct: { id: string } }>(admin, create, { input: { ...input, sku: 'CUP-910' } });
+    const productId = created.data!.createProduct.id;
+    const warehouseId = randomUUID();
+    await store.saveWarehouse({ id: warehouseId, code: 'OPO', name: 'Porto' });
+    await store.setStock({ productId, warehouseId, onHand: 0 });
+    const adjust = `mutation ($input: StockAdjustmentInput!) { adjustStock(input: $input) { onHand reserved product { available } } }`;
+    const added = await subgraph.run(admin, adjust, {
+      input: { productId, warehouseId, delta: 12, reason: 'intake from supplier' },
+    });
+    expect(added.data).toEqual({ adjustStock: { onHand: 12, reserved: 0, product: { available: 12 } } });
+    const tooMany = await subgraph.run(admin, adjust, { input: { productId, warehouseId, delta: -13, reason: 'count' } });
+    expect(tooMany.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    const noReason = await subgraph.run(admin, adjust, { input: { productId, warehouseId, delta: -1, reason: '  ' } });
+    expect(noReason.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(
+      (await subgraph.run(customer, adjust, { input: { productId, warehouseId, delta: 5, reason: 'x' } })).errors?.[0]?.extensions
+        ?.code,
+    ).toBe('FORBIDDEN');
+    const audit = await db.stockAdjustment.findMany({ where: { productId } });
+    expect(audit).toMatchObject([{ delta: 12, reason: 'intake from supplier', actorId: admin.id }]);
   });
 });

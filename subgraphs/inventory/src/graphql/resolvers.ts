@@ -2,10 +2,12 @@
 import { DateTimeScalar } from '#kit';
 import type { Resolvers } from '../__generated__/resolvers-types.ts';
 import type { InventoryStore } from '../adapters/prisma-inventory-store.ts';
+import type { ReservationStore } from '../adapters/prisma-reservation-store.ts';
 import { listProducts } from '../app/list-products.ts';
+import { adjustStock, createProduct, updateProduct } from '../app/manage-catalogue.ts';
 
-/** The inventory resolvers over `deps.products`; references go through the request's loaders. */
-export function createResolvers(deps: { products: InventoryStore }): Resolvers {
+/** The inventory resolvers over the stores; references go through the request's loaders. */
+export function createResolvers(deps: { products: InventoryStore; reservations: ReservationStore }): Resolvers {
   return {
     DateTime: DateTimeScalar,
     Query: {
@@ -13,8 +15,16 @@ export function createResolvers(deps: { products: InventoryStore }): Resolvers {
       product: (_, { id }, { loaders }) => loaders.product.load(id),
       products: (_, args) => listProducts(deps, args),
     },
+    Mutation: {
+      createProduct: (_, { input }, { viewer }) => createProduct(deps, viewer, input),
+      updateProduct: (_, { id, input }, { viewer }) => updateProduct(deps, viewer, id, input),
+      adjustStock: (_, { input }, { viewer }) => adjustStock(deps, viewer, input),
+    },
     Product: {
       __resolveReference: (ref, { loaders }) => loaders.product.load(ref.id),
+    },
+    StockLevel: {
+      product: async (level, _, { loaders }) => (await loaders.product.load(level.productId))!,
     },
   };
 }
