@@ -98,4 +98,54 @@ describe('prisma payment store (real PostgreSQL)', () => {
     expect((await store.byIds(['1', payment.id])).map((p) => p.id)).toEqual([payment.id]);
     expect(await store.byOrderIds(['order-1'])).toEqual([]);
   });
+
+  it('an attempt seeded without an outcome takes it from succeeded', async () => {
+    const payment = await seed();
+    await store.addAttempt({ paymentId: payment.id, succeeded: true });
+    await store.addAttempt({ paymentId: payment.id, succeeded: false, failureReason: 'The card was declined' });
+    expect((await store.attemptsOf([payment.id])).map((a) => a.outcome).sort()).toEqual(['DECLINED', 'SUCCEEDED']);
+  });
+
+  it('a charge is claimed by one caller at a time until its claim passes, and never once settled', async () => {
+    const payment = await seed();
+    const t0 = new Date('2026-03-01T10:00:00.000Z');
+    const at = (ms: number) => new Date(t0.getTime() + ms);
+    expect(await store.claimCharge(payment.id, t0, at(1000))).toBe(true);
+    expect(await store.claimCharge(payment.id, at(999), at(2000))).toBe(false);
+    expect(await store.claimCharge(payment.id, at(1001), at(2000))).toBe(true);
+    await store.releaseCharge(payment.id);
+    expect(await store.claimCharge(payment.id, t0, at(1000))).toBe(true);
+
+    const { settled } = await store.settleCharge(
+      payment.id,
+      { outcome: 'SUCCEEDED', providerRef: 'ch_sim_1' },
+      { status: 'SUCCEEDED', providerRef: 'ch_sim_1' },
+    );
+    expect(settled).toBe(true);
+    expect(await store.claimCharge(payment.id, at(5000), at(6000))).toBe(false);
+  });
+
+  it('settling a payment that is no longer PENDING changes nothing but records the attempt', async () => {
+    const payment = await seed({ status: 'FAILED' });
+    const outcome = await store.settleCharge(
+      payment.id,
+      { outcome: 'SUCCEEDED', providerRef: 'ch_sim_late' },
+      { status: 'SUCCEEDED', providerRef: 'ch_sim_late' },
+    );
+    expect(outcome).toMatchObject({ settled: false, payment: { status: 'FAILED', providerRef: null } });
+    expect(await store.attemptsOf([payment.id])).toHaveLength(1);
+  });
+
+  it('the database refuses refunds of zero and attempts whose flag contradicts their outcome', async () => {
+    const payment = await seed({ status: 'SUCCEEDED' });
+    await expect(
+      db.refund.create({ data: { paymentId: payment.id, amount: 0, currency: 'EUR', idempotencyKey: randomUUID() } }),
+    ).rejects.toThrow(/refunds_amount_positive/);
+    await expect(
+      db.paymentAttempt.create({ data: { paymentId: payment.id, succeeded: true, outcome: 'DECLINED' } }),
+    ).rejects.toThrow(/payment_attempts_outcome_matches/);
+    await expect(db.$executeRaw`UPDATE payments SET amount = 0 WHERE id = ${payment.id}::uuid`).rejects.toThrow(
+      /payments_amount_positive/,
+    );
+  });
 });

@@ -1,0 +1,159 @@
+/** Use case: charge an order through the payment provider, once, whoever asks and however often. */
+import { notFound } from '#kit';
+import { systemClock } from '../adapters/system-clock.ts';
+import type { AttemptRecord, PaymentStore, Settlement } from '../adapters/prisma-payment-store.ts';
+import {
+  assertSameCharge,
+  newCharge,
+  paymentErrorReason,
+  settledResult,
+  transition,
+  type Charge,
+  type ChargeResult,
+  type Payment,
+} from '../domain/payment.ts';
+import { ProviderUnavailable, type ChargeDecision, type Clock, type PaymentProvider } from '../ports.ts';
+import { backoffBefore, checkPolicy, defaultProviderPolicy, worstCaseMs, type ProviderPolicy } from './provider-policy.ts';
+
+export interface ChargeOrder {
+  orderId: string;
+  /** The order's buyer. */
+  payerId: string;
+  /** Minor units of `currency`. */
+  amount: number;
+  currency: string;
+  /** The card token or saved payment method, e.g. `tok_visa`. */
+  paymentMethod: string;
+}
+
+export interface ChargeDeps {
+  payments: PaymentStore;
+  provider: PaymentProvider;
+  /** Defaults to the system clock. */
+  clock?: Clock;
+}
+
+/** The order's payment and how its charge ended; `reason` says why when it did not succeed. */
+export interface ChargeOutcome {
+  payment: Payment;
+  result: ChargeResult;
+  reason?: string;
+}
+
+/** The provider's idempotency key for an order's charge: every call for the order, from any replica, uses it. */
+export const chargeKey = (orderId: string) => `charge:${orderId}`;
+
+// A claim covers every call and wait of the policy plus this much for the database writes around them.
+const claimMarginMs = 5_000;
+// How often a caller waiting for another caller's charge looks at the payment again.
+const waitPollMs = 25;
+
+/**
+ * Charges an order. Idempotent per order: a payment that already SUCCEEDED or FAILED is returned as
+ * it is, without calling the provider. Otherwise the order's PENDING payment is claimed by one caller
+ * at a time (concurrent callers wait for its result; a caller that died is replaced when its claim
+ * passes), which calls the provider under the order's idempotency key and records every attempt.
+ * Timeouts and processing errors are retried with exponential backoff up to `policy.attempts`, then
+ * the payment FAILS with a PAYMENT_ERROR reason; a decline FAILS it at once.
+ * Throws BAD_USER_INPUT for an invalid request and CONFLICT when the order was charged for another
+ * payer or amount.
+ */
+export async function chargeOrder(
+  deps: ChargeDeps,
+  input: ChargeOrder,
+  policy: ProviderPolicy = defaultProviderPolicy,
+): Promise<ChargeOutcome> {
+  const charge = newCharge(input);
+  checkPolicy(policy);
+  const clock = deps.clock ?? systemClock;
+  let payment = await deps.payments.openCharge(charge, deps.provider.name);
+  assertSameCharge(payment, charge);
+  for (;;) {
+    if (payment.status !== 'PENDING') return outcomeOf(deps.payments, payment);
+    const now = clock.now();
+    const until = new Date(now.getTime() + worstCaseMs(policy) + claimMarginMs);
+    if (await deps.payments.claimCharge(payment.id, now, until)) {
+      try {
+        return await callProvider(deps, clock, payment, charge, policy);
+      } catch (error) {
+        // Not a provider answer (a bug, the database): let the next caller try without waiting for the claim.
+        await deps.payments.releaseCharge(payment.id).catch(() => undefined);
+        throw error;
+      }
+    }
+    await clock.sleep(waitPollMs);
+    const [latest] = await deps.payments.byIds([payment.id]);
+    if (!latest) throw notFound('The payment');
+    payment = latest;
+  }
+}
+
+async function callProvider(
+  deps: ChargeDeps,
+  clock: Clock,
+  payment: Payment,
+  charge: Charge,
+  policy: ProviderPolicy,
+): Promise<ChargeOutcome> {
+  const request = {
+    idempotencyKey: chargeKey(charge.orderId),
+    amount: charge.amount.amount,
+    currency: charge.amount.currency,
+    paymentMethod: charge.paymentMethod,
+  };
+  for (let attempt = 1; ; attempt += 1) {
+    const wait = backoffBefore(attempt, policy);
+    if (wait > 0) await clock.sleep(wait);
+    let decision: ChargeDecision;
+    try {
+      decision = await deps.provider.charge(request, { timeoutMs: policy.timeoutMs });
+    } catch (error) {
+      if (!(error instanceof ProviderUnavailable)) throw error;
+      const record: AttemptRecord = { outcome: 'ERROR', failureReason: error.message };
+      if (attempt < policy.attempts) {
+        await deps.payments.recordAttempt(payment.id, record);
+        continue;
+      }
+      const failed = transition(payment.status, 'FAILED');
+      return settle(deps.payments, payment.id, record, {
+        status: failed,
+        failureReason: paymentErrorReason(attempt, error.message),
+      });
+    }
+    if (decision.outcome === 'succeeded') {
+      return settle(
+        deps.payments,
+        payment.id,
+        { outcome: 'SUCCEEDED', providerRef: decision.providerRef },
+        { status: transition(payment.status, 'SUCCEEDED'), providerRef: decision.providerRef },
+      );
+    }
+    // A decline is the bank's answer: asking again would only be declined again.
+    return settle(
+      deps.payments,
+      payment.id,
+      { outcome: 'DECLINED', failureReason: decision.reason },
+      { status: transition(payment.status, 'FAILED'), failureReason: decision.reason },
+    );
+  }
+}
+
+/** Records the last attempt and ends the payment; when another caller ended it first, theirs is the result. */
+async function settle(
+  payments: PaymentStore,
+  paymentId: string,
+  attempt: AttemptRecord,
+  settlement: Settlement,
+): Promise<ChargeOutcome> {
+  const { payment, settled } = await payments.settleCharge(paymentId, attempt, settlement);
+  return outcomeOf(payments, payment, settled ? attempt : undefined);
+}
+
+/** The outcome of a settled payment; `last` saves reading the last attempt when the caller just made it. */
+async function outcomeOf(payments: PaymentStore, payment: Payment, last?: AttemptRecord): Promise<ChargeOutcome> {
+  const lastOutcome =
+    payment.status === 'FAILED' ? (last?.outcome ?? (await payments.lastAttempt(payment.id))?.outcome) : undefined;
+  const result = settledResult(payment, lastOutcome);
+  if (result === null) throw new Error(`payment ${payment.id} is still PENDING`);
+  return { payment, result, ...(payment.failureReason !== null ? { reason: payment.failureReason } : {}) };
+}

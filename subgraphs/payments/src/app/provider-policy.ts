@@ -1,0 +1,32 @@
+/** How the use cases talk to the payment provider: bounded attempts, a timeout each, backoff between. */
+import { badInput } from '#kit';
+
+export interface ProviderPolicy {
+  /** Calls to the provider before giving up on timeouts and processing errors (a decline is never retried). */
+  attempts: number;
+  /** How long one call may take. */
+  timeoutMs: number;
+  /** The wait before the second call; it doubles before each further one. */
+  backoffMs: number;
+}
+
+export const defaultProviderPolicy: ProviderPolicy = { attempts: 3, timeoutMs: 2000, backoffMs: 100 };
+
+/** Throws BAD_USER_INPUT for a policy that would never call the provider or never wait for it. */
+export function checkPolicy(policy: ProviderPolicy): ProviderPolicy {
+  if (!Number.isInteger(policy.attempts) || policy.attempts < 1) throw badInput('attempts must be at least 1');
+  if (!(policy.timeoutMs > 0)) throw badInput('timeoutMs must be positive');
+  if (!(policy.backoffMs >= 0)) throw badInput('backoffMs must not be negative');
+  return policy;
+}
+
+/** The wait before call number `attempt` (1-based): none before the first, then exponential. */
+export const backoffBefore = (attempt: number, policy: ProviderPolicy): number =>
+  attempt <= 1 ? 0 : policy.backoffMs * 2 ** (attempt - 2);
+
+/** The longest a caller can spend on all its calls and waits: how long its claim on a payment lasts. */
+export function worstCaseMs(policy: ProviderPolicy): number {
+  let total = 0;
+  for (let attempt = 1; attempt <= policy.attempts; attempt += 1) total += backoffBefore(attempt, policy) + policy.timeoutMs;
+  return total;
+}

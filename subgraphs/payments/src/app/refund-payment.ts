@@ -1,0 +1,88 @@
+/** Use case: give back all or part of a successful payment, once per idempotency key. */
+import { badInput, DomainError, notFound } from '#kit';
+import { systemClock } from '../adapters/system-clock.ts';
+import type { PaymentStore } from '../adapters/prisma-payment-store.ts';
+import type { Payment } from '../domain/payment.ts';
+import { refundAmount, statusAfterRefunds, type Refund } from '../domain/refund.ts';
+import { ProviderUnavailable, type Clock, type PaymentProvider } from '../ports.ts';
+import { backoffBefore, checkPolicy, defaultProviderPolicy, type ProviderPolicy } from './provider-policy.ts';
+
+export interface RefundPayment {
+  paymentId: string;
+  /** Minor units of the payment's currency; omitted: everything left to refund. */
+  amount?: number;
+  /** The caller's key: asking again with it returns the same refund and never refunds twice. */
+  idempotencyKey: string;
+}
+
+export interface RefundDeps {
+  payments: PaymentStore;
+  provider: PaymentProvider;
+  /** Defaults to the system clock. */
+  clock?: Clock;
+}
+
+/** The payment after the refund, and the refund: SUCCEEDED, or PENDING when the provider could not be reached. */
+export interface RefundOutcome {
+  payment: Payment;
+  refund: Refund;
+}
+
+/** The provider's idempotency key for one of our refunds. */
+export const refundKey = (refundId: string) => `refund:${refundId}`;
+
+/**
+ * Refunds a SUCCEEDED or PARTIALLY_REFUNDED payment, fully or in part; the payment becomes
+ * PARTIALLY_REFUNDED or REFUNDED through the domain rules. The amount is reserved under a lock on the
+ * payment before the provider is called, so concurrent refunds never give back more than was charged.
+ * Timeouts and processing errors are retried with backoff; when every attempt fails the refund stays
+ * PENDING (still reserved) and asking again with the same key finishes it.
+ * Throws NOT_FOUND for an unknown payment, CONFLICT for a payment that cannot be refunded (or a key
+ * already used for another refund) and BAD_USER_INPUT for an amount above what is left.
+ */
+export async function refundPayment(
+  deps: RefundDeps,
+  input: RefundPayment,
+  policy: ProviderPolicy = defaultProviderPolicy,
+): Promise<RefundOutcome> {
+  const key = input.idempotencyKey.trim();
+  if (key.length === 0 || key.length > 200) {
+    throw badInput('idempotencyKey must be between 1 and 200 characters', { field: 'idempotencyKey' });
+  }
+  checkPolicy(policy);
+  const clock = deps.clock ?? systemClock;
+  const reserved = await deps.payments.reserveRefund(input.paymentId, key, (payment, taken) =>
+    refundAmount(payment, taken, input.amount),
+  );
+  if (!reserved) throw notFound('The payment');
+  const { payment, refund } = reserved;
+  const sameRequest =
+    refund.paymentId === input.paymentId && (input.amount === undefined || input.amount === refund.amount.amount);
+  if (!sameRequest) {
+    throw new DomainError('CONFLICT', 'This idempotency key was already used for another refund; use a new key', {
+      field: 'idempotencyKey',
+    });
+  }
+  if (refund.status === 'SUCCEEDED') return { payment, refund };
+  if (payment.providerRef === null) {
+    throw new DomainError('CONFLICT', 'This payment has no provider charge to refund', { paymentId: payment.id });
+  }
+
+  const request = {
+    idempotencyKey: refundKey(refund.id),
+    providerRef: payment.providerRef,
+    amount: refund.amount.amount,
+    currency: refund.amount.currency,
+  };
+  for (let attempt = 1; ; attempt += 1) {
+    const wait = backoffBefore(attempt, policy);
+    if (wait > 0) await clock.sleep(wait);
+    try {
+      const made = await deps.provider.refund(request, { timeoutMs: policy.timeoutMs });
+      return await deps.payments.completeRefund(refund.id, made.providerRef, statusAfterRefunds);
+    } catch (error) {
+      if (!(error instanceof ProviderUnavailable)) throw error;
+      if (attempt >= policy.attempts) return { payment, refund };
+    }
+  }
+}
