@@ -67,8 +67,9 @@ async function countQueries(first: number, token: string) {
   const counts: Record<string, number> = {};
   const listener = ({ database, sql }: { database: string; sql: string }) => {
     const name = names[database];
-    // The outbox relay polls in the background; it is not work done for this request.
-    if (name && dataStatements.test(sql) && !sql.includes('outbox_events')) counts[name] = (counts[name] ?? 0) + 1;
+    // The outbox relays and the reservation sweeper poll in the background: not work done for this request.
+    const background = sql.includes('outbox_events') || sql.includes('"reservations"');
+    if (name && dataStatements.test(sql) && !background) counts[name] = (counts[name] ?? 0) + 1;
   };
   sqlEvents.on('query', listener);
   try {
