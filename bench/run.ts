@@ -29,6 +29,7 @@ import { tmpdir } from 'node:os';
 import { demoPassword } from '../packages/stack/src/demo-data.ts';
 import { seedDemoData } from '../packages/stack/src/seed.ts';
 import { loginAs, meQuery } from '../packages/stack/src/test-stack.ts';
+import { waitHealthy } from '../packages/stack/src/wait-healthy.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const scenario = process.argv[2] ?? 'router';
@@ -58,21 +59,6 @@ function node(script: string, args: string[], env: Record<string, string>): Chil
   });
   children.push(child);
   return child;
-}
-
-async function healthy(url: string, timeoutMs = 60_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (
-      await fetch(url).then(
-        (r) => r.ok,
-        () => false,
-      )
-    )
-      return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`${url} not healthy`);
 }
 
 /** VmHWM: the peak resident set size of a process, in MiB. */
@@ -126,14 +112,14 @@ async function startServices() {
   });
   for (const name of ['auth', ...subgraphNames.filter((n) => n !== 'auth')]) {
     named.set(name, node(`subgraphs/${name}/src/main.ts`, [], env));
-    if (name === 'auth') await healthy(`http://127.0.0.1:${base + 2}/health`);
+    if (name === 'auth') await waitHealthy(`http://127.0.0.1:${base + 2}/health`);
   }
-  for (const name of subgraphNames) await healthy(`http://127.0.0.1:${base + 1 + subgraphNames.indexOf(name)}/health`);
+  for (const name of subgraphNames) await waitHealthy(`http://127.0.0.1:${base + 1 + subgraphNames.indexOf(name)}/health`);
   const router = node('router/src/main.ts', ['--port', String(base)], env);
   named.set('router', router);
   if (process.env.BENCH_VERBOSE) console.log(`router pid ${router.pid}`);
   named.set('plain-gateway', node('bench/plain-gateway.ts', ['router/supergraph.graphql', String(base + 100)], env));
-  await healthy(`http://127.0.0.1:${base}/health`);
+  await waitHealthy(`http://127.0.0.1:${base}/health`);
   await new Promise((r) => setTimeout(r, 1500));
   cleanups.push(async () => {
     await s3.stop();

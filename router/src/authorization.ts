@@ -240,37 +240,69 @@ export function nullDenied(
   return { data: rootNull ? null : data, errors };
 }
 
-/** Wraps the gateway's executor so every operation is filtered by the current access policies. */
+interface Narrowed {
+  document: DocumentNode;
+  operation: OperationDefinitionNode;
+  source: string;
+  queryHash: string;
+  denied: DeniedField[];
+}
+
+/** Work out, per operation, what a caller with these scopes may run (null: all of it). */
+function narrow(requestContext: GatewayGraphQLRequestContext, policies: AccessPolicies, viewer: Viewer | null): Narrowed | null {
+  const { document, operation, schema } = requestContext;
+  const fragments = new Map(
+    document.definitions
+      .filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION)
+      .map((d) => [d.name.value, d]),
+  );
+  const filtered = filterOperation(schema, policies, operation, fragments, viewer);
+  if (filtered.denied.length === 0) return null;
+  const narrowed: DocumentNode = { kind: Kind.DOCUMENT, definitions: [filtered.operation] };
+  const source = print(narrowed);
+  // The gateway caches query plans by queryHash: the narrowed document needs its own.
+  const queryHash = createHash('sha256').update(source).digest('hex');
+  return { document: narrowed, operation: filtered.operation, source, queryHash, denied: filtered.denied };
+}
+
+const decisionCacheSize = 1000;
+
+/**
+ * Wraps the gateway's executor so every operation is filtered by the current access policies. The
+ * decision depends only on the operation and on who asks (anonymous, or which scopes), so it is
+ * computed once per operation and scope set, like the gateway's own plan cache, and recomputed when
+ * the policies change with a new supergraph.
+ */
 export function authorizingExecutor(
   execute: GatewayExecutor,
   policies: () => AccessPolicies,
   viewerOf: (context: GatewayGraphQLRequestContext) => Viewer | null,
 ): GatewayExecutor {
+  const decisions = new WeakMap<AccessPolicies, Map<string, Narrowed | null>>();
   return async (requestContext) => {
-    const { document, operation, schema } = requestContext;
     const current = policies();
     if (current.fields.size === 0 && current.types.size === 0) return execute(requestContext);
-    const fragments = new Map(
-      document.definitions
-        .filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION)
-        .map((d) => [d.name.value, d]),
-    );
-    const filtered = filterOperation(schema, current, operation, fragments, viewerOf(requestContext));
-    if (filtered.denied.length === 0) return execute(requestContext);
+    const viewer = viewerOf(requestContext);
+    const key = `${requestContext.queryHash}\n${requestContext.operationName ?? ''}\n${viewer ? [...viewer.scopes].sort().join(' ') : '(anonymous)'}`;
+    let cache = decisions.get(current);
+    if (!cache) decisions.set(current, (cache = new Map()));
+    let decision = cache.get(key);
+    if (decision === undefined) {
+      decision = narrow(requestContext, current, viewer);
+      if (cache.size >= decisionCacheSize) cache.clear();
+      cache.set(key, decision);
+    }
+    if (!decision) return execute(requestContext);
 
-    const narrowed: DocumentNode = { kind: Kind.DOCUMENT, definitions: [filtered.operation] };
-    // The gateway caches query plans by queryHash: the narrowed document needs its own.
-    const source = print(narrowed);
-    const queryHash = createHash('sha256').update(source).digest('hex');
     const view = Object.create(requestContext, {
-      document: { value: narrowed },
-      source: { value: source },
-      operation: { value: filtered.operation },
-      queryHash: { value: queryHash },
+      document: { value: decision.document },
+      source: { value: decision.source },
+      operation: { value: decision.operation },
+      queryHash: { value: decision.queryHash },
     }) as GatewayGraphQLRequestContext;
     const result = await execute(view);
     dropPlaceholders(result.data);
-    const { data, errors } = nullDenied(result.data as Json | null | undefined, filtered.denied);
+    const { data, errors } = nullDenied(result.data as Json | null | undefined, decision.denied);
     return { ...result, data, errors: [...(result.errors ?? []), ...errors] as typeof result.errors };
   };
 }

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger, startEmbeddedS3, subgraphNames, type SubgraphName } from '#kit';
 import { createTestDatabase, testRedisUrl, type TestDatabase } from '#kit/testing';
 import { seedDemoData } from './seed.ts';
+import { waitHealthy } from './wait-healthy.ts';
 import { graphql, loginAs, meQuery, productsQuery, signUpAndAwaitProfile } from './test-stack.ts';
 
 const root = new URL('../../../', import.meta.url).pathname;
@@ -20,22 +21,6 @@ const s3Dir = mkdtempSync(join(tmpdir(), 'meridian-s3-'));
 let s3: Awaited<ReturnType<typeof startEmbeddedS3>>;
 let services: ChildProcess;
 let output = '';
-
-async function waitFor(url: string, timeoutMs: number) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (services.exitCode !== null) throw new Error(`services exited early:\n${output}`);
-    if (
-      await fetch(url).then(
-        (r) => r.ok,
-        () => false,
-      )
-    )
-      return;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`${url} not healthy in time:\n${output}`);
-}
 
 beforeAll(async () => {
   for (const name of subgraphNames) databases[name] = await createTestDatabase(name);
@@ -60,7 +45,7 @@ beforeAll(async () => {
   });
   services.stdout!.on('data', (d: Buffer) => (output += d.toString()));
   services.stderr!.on('data', (d: Buffer) => (output += d.toString()));
-  await waitFor(`${routerUrl}/health`, 90_000);
+  await waitHealthy(`${routerUrl}/health`, { timeoutMs: 90_000, process: services, describe: () => output });
 }, 120_000);
 
 afterAll(async () => {

@@ -9,6 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defaultPorts, subgraphNames } from '#kit';
 import { servicesEnv } from './services-env.ts';
+import { waitHealthy } from './wait-healthy.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const tsx = join(root, 'node_modules/.bin/tsx');
@@ -26,20 +27,6 @@ async function run(name: string, script: string, args: string[] = []): Promise<C
     });
   }
   return child;
-}
-
-async function waitHealthy(url: string, child: ChildProcess, timeoutMs = 60_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`${url}: process exited with ${child.exitCode}`);
-    const ok = await fetch(url).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`${url} did not become healthy`);
 }
 
 const migration = await run('migrate', 'packages/stack/src/migrate-all.ts');
@@ -67,13 +54,13 @@ for (const name of ['auth', ...subgraphNames.filter((n) => n !== 'auth')] as con
   children.push(child);
   byName.set(name, child);
   child.on('exit', (c) => !stopping && (console.error(`${name} exited with ${c}`), stopAll(1)));
-  if (name === 'auth') await waitHealthy(`http://127.0.0.1:${env.AUTH_PORT}/health`, child);
+  if (name === 'auth') await waitHealthy(`http://127.0.0.1:${env.AUTH_PORT}/health`, { process: child });
 }
 await Promise.all(
-  subgraphNames.map((n) => waitHealthy(`http://127.0.0.1:${env[`${n.toUpperCase()}_PORT`]}/health`, byName.get(n)!)),
+  subgraphNames.map((n) => waitHealthy(`http://127.0.0.1:${env[`${n.toUpperCase()}_PORT`]}/health`, { process: byName.get(n)! })),
 );
 const router = await run('router', 'router/src/main.ts');
 children.push(router);
 router.on('exit', (c) => !stopping && (console.error(`router exited with ${c}`), stopAll(1)));
-await waitHealthy(`http://127.0.0.1:${env.ROUTER_PORT}/health`, router);
+await waitHealthy(`http://127.0.0.1:${env.ROUTER_PORT}/health`, { process: router });
 console.log(`\nMeridian services are up: http://127.0.0.1:${env.ROUTER_PORT}/ (router port ${defaultPorts.router} by default)\n`);

@@ -37,6 +37,11 @@ export async function issueSession(deps: AuthDeps, account: AccountIdentity): Pr
     tokenHash: hashRefreshToken(refreshToken),
     expiresAt: refreshExpiry(new Date()),
   });
+  return sessionOf(deps, account, refreshToken);
+}
+
+/** The session handed to a client: a fresh access token next to its refresh token. */
+export async function sessionOf(deps: AuthDeps, account: AccountIdentity, refreshToken: string): Promise<Session> {
   const access = await signAccessToken(deps, account);
   return {
     accessToken: access.token,

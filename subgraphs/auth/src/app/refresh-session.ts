@@ -4,7 +4,7 @@
  */
 import { unauthenticated } from '#kit';
 import type { Session } from '../domain/account.ts';
-import { hashRefreshToken, newRefreshToken, refreshExpiry, signAccessToken, type AuthDeps } from './issue-session.ts';
+import { hashRefreshToken, newRefreshToken, refreshExpiry, sessionOf, type AuthDeps } from './issue-session.ts';
 
 export async function refreshSession(deps: AuthDeps, presented: string, now = new Date()): Promise<Session> {
   const stored = presented.length <= 256 ? await deps.accounts.refreshTokenByHash(hashRefreshToken(presented)) : null;
@@ -29,13 +29,7 @@ export async function refreshSession(deps: AuthDeps, presented: string, now = ne
     await deps.accounts.revokeFamily(stored.familyId);
     throw unauthenticated('The refresh token was already used; every session of this login is revoked');
   }
-  const access = await signAccessToken(deps, account);
-  return {
-    accessToken: access.token,
-    accessTokenExpiresAt: access.expiresAt,
-    refreshToken,
-    user: { id: account.id, roles: account.roles },
-  };
+  return sessionOf(deps, account, refreshToken);
 }
 
 /** Use case: log out — revoke the presented token's family. Unknown tokens are ignored (idempotent). */

@@ -1,7 +1,7 @@
 /** Documents and their processing jobs in the documents database (Prisma). */
 import { afterCursor, newestFirst, pgAdapter, type Cursor } from '#kit';
 import { PrismaClient } from '../__generated__/prisma/client.ts';
-import type { Document, DocumentJob, DocumentStatus, JobStatus } from '../domain/document.ts';
+import type { Document, DocumentJob } from '../domain/document.ts';
 
 /** The client type admits `$on('query')`; events only arrive when created with `log`. */
 export type DocumentsDb = PrismaClient<'query'>;
@@ -14,31 +14,12 @@ export function createDocumentsDb(databaseUrl: string, poolMax?: number, log = f
   });
 }
 
-/** A document as seeded (demo data, admin tooling). */
-export interface DocumentSeed {
-  id: string;
-  ownerId: string;
-  filename: string;
-  contentType: string;
-  sizeBytes: number;
-  objectKey: string;
-  status: DocumentStatus;
-  createdAt?: Date;
-}
+/** A document as seeded (demo data, admin tooling); `createdAt` defaults to now. */
+export type DocumentSeed = Omit<Document, 'createdAt'> & { createdAt?: Date };
 
-/** A job as seeded (demo data, admin tooling). */
-export interface JobSeed {
-  id: string;
-  documentId: string;
-  status: JobStatus;
-  progress: number;
-  attempts: number;
-  failureReason?: string | null;
-  text?: string | null;
-  pageCount?: number | null;
-  createdAt?: Date;
-  finishedAt?: Date | null;
-}
+/** A job as seeded (demo data, admin tooling); what is left out is stored as null (`createdAt`: now). */
+export type JobSeed = Pick<DocumentJob, 'id' | 'documentId' | 'status' | 'progress' | 'attempts'> &
+  Partial<Pick<DocumentJob, 'failureReason' | 'text' | 'pageCount' | 'createdAt' | 'finishedAt'>>;
 
 const documentColumns = {
   id: true,
