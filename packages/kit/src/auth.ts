@@ -124,6 +124,13 @@ export function requireViewer(viewer: Viewer | null): Viewer {
   return viewer;
 }
 
+/** The viewer when an admin; UNAUTHENTICATED when anonymous, FORBIDDEN (with `message`) otherwise. */
+export function requireAdmin(viewer: Viewer | null, message = 'Only an admin may do this'): Viewer {
+  const who = requireViewer(viewer);
+  if (!who.isAdmin) throw forbidden(message);
+  return who;
+}
+
 /** Passes when the viewer owns the resource or is an admin; otherwise FORBIDDEN. */
 export function assertOwnerOrAdmin(viewer: Viewer | null, ownerId: string): Viewer {
   const who = requireViewer(viewer);

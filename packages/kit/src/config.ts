@@ -29,6 +29,15 @@ export interface CommonConfig {
   logLevel: string;
   tokens: TokenSettings & { jwksUrl: string };
   redisUrl: string | undefined;
+  /** Event bus tuning (services mode); defaults apply when absent. */
+  events?: EventsConfig;
+}
+
+export interface EventsConfig {
+  /** Prefix of the Redis stream keys, so several stacks can share one Redis (tests, staging). */
+  namespace: string;
+  /** How long an entry taken by a consumer may stay unacknowledged before another consumer takes it over. */
+  claimIdleMs: number;
 }
 
 export interface SubgraphConfig extends CommonConfig {
@@ -51,6 +60,11 @@ export function readCommonConfig(env: Env): CommonConfig {
       JWT_ISSUER: z.string().min(1).default('meridian-auth'),
       JWT_AUDIENCE: z.string().min(1).default('meridian'),
       REDIS_URL: z.string().url().optional(),
+      EVENTS_NAMESPACE: z
+        .string()
+        .regex(/^[\w.-]{1,64}$/)
+        .default('meridian'),
+      EVENTS_CLAIM_IDLE_MS: int(15_000),
     })
     .parse(env);
   return {
@@ -58,6 +72,7 @@ export function readCommonConfig(env: Env): CommonConfig {
     logLevel: parsed.LOG_LEVEL,
     tokens: { jwksUrl: parsed.AUTH_JWKS_URL, issuer: parsed.JWT_ISSUER, audience: parsed.JWT_AUDIENCE },
     redisUrl: parsed.REDIS_URL,
+    events: { namespace: parsed.EVENTS_NAMESPACE, claimIdleMs: parsed.EVENTS_CLAIM_IDLE_MS },
   };
 }
 

@@ -23,16 +23,21 @@ export type EventHandler = (event: DomainEvent) => Promise<void>;
 
 export interface DeadLetter {
   event: DomainEvent;
+  /** The consumer group whose handler gave up on the event. */
   group: string;
+  /** The last error's message. */
   error: string;
   deliveries: number;
+  /** When it was dead-lettered (ISO-8601). */
+  at: string;
 }
 
 export interface EventBus {
   publish(event: DomainEvent): Promise<void>;
   /** Starts delivering `topic` to `handler` as a member of consumer group `group`. */
   subscribe(topic: string, group: string, handler: EventHandler): void;
-  deadLetters(): Promise<DeadLetter[]>;
+  /** The events every retry failed on, oldest first (at most `limit`, newest kept). */
+  deadLetters(limit?: number): Promise<DeadLetter[]>;
   close(): Promise<void>;
 }
 
@@ -49,6 +54,9 @@ export function domainEvent<T>(topic: string, payload: T, id: string = randomUUI
   return { id, topic, payload, occurredAt: new Date().toISOString() };
 }
 
+/** How many dead letters are kept (in memory, or in the Redis dead-letter stream). */
+const maxDeadLetters = 10_000;
+
 const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 /** In-process bus for the embedded mode: same delivery contract, no persistence beyond the outbox. */
@@ -62,7 +70,8 @@ export function createInProcessEventBus(logger: Logger, policy: DeliveryPolicy =
     if (closed) return;
     handler(event).catch((error: unknown) => {
       if (delivery >= policy.maxDeliveries) {
-        dead.push({ event, group, error: errorText(error), deliveries: delivery });
+        dead.push({ event, group, error: errorText(error), deliveries: delivery, at: new Date().toISOString() });
+        if (dead.length > maxDeadLetters) dead.shift();
         logger.error({ err: error, eventId: event.id, topic: event.topic, group }, 'event dead-lettered');
         return;
       }
@@ -89,8 +98,8 @@ export function createInProcessEventBus(logger: Logger, policy: DeliveryPolicy =
       byGroup.set(group, handler);
       groups.set(topic, byGroup);
     },
-    async deadLetters() {
-      return [...dead];
+    async deadLetters(limit = maxDeadLetters) {
+      return dead.slice(-limit);
     },
     async close() {
       closed = true;
@@ -99,20 +108,31 @@ export function createInProcessEventBus(logger: Logger, policy: DeliveryPolicy =
   };
 }
 
-const streamKey = (topic: string) => `meridian:events:${topic}`;
-const deadLetterKey = 'meridian:events:dead-letter';
+export interface RedisBusOptions extends Partial<DeliveryPolicy> {
+  /** Prefix of every stream key (`<namespace>:events:<topic>`); default `meridian`. */
+  namespace?: string;
+  /** This process's name in the consumer groups; default pid + random. */
+  consumer?: string;
+  /** Visibility timeout: an entry unacknowledged this long is taken over by another consumer. Default 15 s. */
+  claimIdleMs?: number;
+  /** Approximate length each stream is trimmed to. */
+  maxLen?: number;
+  /** Entries read at once per subscription, handled concurrently. Default 50. */
+  batchSize?: number;
+}
 
 /**
  * Redis Streams bus. `connection` is used for publishing; each subscription opens its own blocking
- * connection (`connection.duplicate()`). Entries left pending by a consumer that died are taken over
- * after `claimIdleMs` (the visibility timeout, default 15 s) with XAUTOCLAIM.
+ * connection (`connection.duplicate()`) and handles the entries of a read concurrently (events of
+ * one topic are independent; a saga's steps are ordered by the saga itself). Entries left pending
+ * by a consumer that died are taken over after `claimIdleMs` (the visibility timeout) with XAUTOCLAIM.
  */
-export function createRedisEventBus(
-  connection: Redis,
-  logger: Logger,
-  options: Partial<DeliveryPolicy> & { consumer?: string; claimIdleMs?: number; maxLen?: number } = {},
-): EventBus {
+export function createRedisEventBus(connection: Redis, logger: Logger, options: RedisBusOptions = {}): EventBus {
   const policy = { ...defaultDeliveryPolicy, ...options };
+  const namespace = options.namespace ?? 'meridian';
+  const streamKey = (topic: string) => `${namespace}:events:${topic}`;
+  const deadLetterKey = `${namespace}:events:dead-letter`;
+  const batchSize = options.batchSize ?? 50;
   const consumer = options.consumer ?? `${process.pid}-${randomUUID().slice(0, 8)}`;
   const claimIdleMs = options.claimIdleMs ?? 15_000;
   const readers: Redis[] = [];
@@ -131,18 +151,21 @@ export function createRedisEventBus(
     handler: EventHandler,
     entryId: string,
     fields: string[],
-    reader: Redis,
     delivery: number,
   ) {
     const key = streamKey(topic);
     const event = JSON.parse(fields[fields.indexOf('event') + 1] ?? '{}') as DomainEvent;
     try {
       await handler(event);
-      await reader.xack(key, group, entryId);
+      await connection.xack(key, group, entryId);
     } catch (error) {
       if (delivery >= policy.maxDeliveries) {
-        const letter: DeadLetter = { event, group, error: errorText(error), deliveries: delivery };
-        await reader.multi().xadd(deadLetterKey, '*', 'letter', JSON.stringify(letter)).xack(key, group, entryId).exec();
+        const letter: DeadLetter = { event, group, error: errorText(error), deliveries: delivery, at: new Date().toISOString() };
+        await connection
+          .multi()
+          .xadd(deadLetterKey, 'MAXLEN', '~', maxDeadLetters, '*', 'letter', JSON.stringify(letter))
+          .xack(key, group, entryId)
+          .exec();
         logger.error({ err: error, eventId: event.id, topic, group }, 'event dead-lettered');
         return;
       }
@@ -151,9 +174,9 @@ export function createRedisEventBus(
         () => {
           retries.delete(timer);
           if (closed) return; // still pending: another consumer takes it after the visibility timeout
-          reader
+          connection
             .xclaim(key, group, consumer, 0, entryId, 'JUSTID')
-            .then(() => handleEntry(topic, group, handler, entryId, fields, reader, delivery + 1))
+            .then(() => handleEntry(topic, group, handler, entryId, fields, delivery + 1))
             .catch((retryError: unknown) => logger.error({ err: retryError, topic, group }, 'event retry failed'));
         },
         policy.backoffMs * 2 ** (delivery - 1),
@@ -179,16 +202,28 @@ export function createRedisEventBus(
             string,
             [string, string[]][],
           ];
-          for (const [id, fields] of claimed) {
-            if (!fields) continue;
-            const pending = (await reader.xpending(key, group, id, id, 1)) as [string, string, number, number][];
-            await handleEntry(topic, group, handler, id, fields, reader, pending[0]?.[3] ?? 2);
-          }
+          await Promise.all(
+            claimed.map(async ([id, fields]) => {
+              if (!fields) return; // trimmed away meanwhile
+              const pending = (await reader.xpending(key, group, id, id, 1)) as [string, string, number, number][];
+              await handleEntry(topic, group, handler, id, fields, pending[0]?.[3] ?? 2);
+            }),
+          );
         }
-        const result = (await reader.xreadgroup('GROUP', group, consumer, 'COUNT', 50, 'BLOCK', 500, 'STREAMS', key, '>')) as
-          [string, [string, string[]][]][] | null;
+        const result = (await reader.xreadgroup(
+          'GROUP',
+          group,
+          consumer,
+          'COUNT',
+          batchSize,
+          'BLOCK',
+          500,
+          'STREAMS',
+          key,
+          '>',
+        )) as [string, [string, string[]][]][] | null;
         for (const [, entries] of result ?? []) {
-          for (const [id, fields] of entries) await handleEntry(topic, group, handler, id, fields, reader, 1);
+          await Promise.all(entries.map(([id, fields]) => handleEntry(topic, group, handler, id, fields, 1)));
         }
       } catch (error) {
         if (closed) return;
@@ -213,9 +248,9 @@ export function createRedisEventBus(
     subscribe(topic, group, handler) {
       void run(topic, group, handler);
     },
-    async deadLetters() {
-      const entries = (await connection.xrange(deadLetterKey, '-', '+')) as [string, string[]][];
-      return entries.map(([, fields]) => JSON.parse(fields[1] ?? '{}') as DeadLetter);
+    async deadLetters(limit = maxDeadLetters) {
+      const entries = (await connection.xrevrange(deadLetterKey, '+', '-', 'COUNT', limit)) as [string, string[]][];
+      return entries.reverse().map(([, fields]) => JSON.parse(fields[1] ?? '{}') as DeadLetter);
     },
     async close() {
       closed = true;

@@ -3,6 +3,7 @@ export {
   assertOwnerOrAdmin,
   bearerToken,
   canSee,
+  requireAdmin,
   createJwksVerifier,
   createVerifier,
   requireViewer,
@@ -20,6 +21,7 @@ export {
   subgraphNames,
   type CommonConfig,
   type Env,
+  type EventsConfig,
   type SubgraphConfig,
   type SubgraphName,
 } from './config.js';
@@ -59,7 +61,16 @@ export {
 } from './http-server.js';
 export { groupLoader, rowLoader, DataLoader } from './loaders.js';
 export { createLogger, type Logger } from './logger.js';
-export { startOutboxRelay, type OutboxRelay, type RawSqlClient } from './outbox.js';
+export {
+  markProcessed,
+  outboxEvent,
+  startOutboxRelay,
+  writeOutbox,
+  type OutboxEvent,
+  type OutboxRelay,
+  type RawSqlClient,
+  type RawSqlTransaction,
+} from './outbox.js';
 export {
   afterCursor,
   decodeCursor,

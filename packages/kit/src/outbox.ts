@@ -4,8 +4,15 @@
  * write's event is never lost (at-least-once: a crash between publish and mark republishes).
  * Every subgraph that emits events has the same `outbox_events` table (see its Prisma schema).
  */
+import { randomUUID } from 'node:crypto';
 import type { DomainEvent, EventBus } from './events.js';
 import type { Logger } from './logger.js';
+
+/** An event as a use case writes it: the relay stamps `occurredAt` from the row's creation time. */
+export type OutboxEvent<T = unknown> = Omit<DomainEvent<T>, 'occurredAt'>;
+
+/** A new outbox event with a fresh id. */
+export const outboxEvent = <T>(topic: string, payload: T): OutboxEvent<T> => ({ id: randomUUID(), topic, payload });
 
 /** The slice of a generated Prisma client the relay needs. */
 export interface RawSqlClient {
@@ -16,9 +23,41 @@ export interface RawSqlTransaction {
   $executeRawUnsafe(query: string, ...values: unknown[]): Promise<number>;
 }
 
+/** Writes events into `outbox_events` inside the caller's transaction (one statement for any number). */
+export async function writeOutbox(tx: RawSqlTransaction, events: readonly OutboxEvent[]): Promise<void> {
+  if (events.length === 0) return;
+  await tx.$executeRawUnsafe(
+    `INSERT INTO outbox_events (id, topic, payload)
+     SELECT * FROM unnest($1::uuid[], $2::text[], $3::jsonb[])`,
+    events.map((e) => e.id),
+    events.map((e) => e.topic),
+    events.map((e) => JSON.stringify(e.payload)),
+  );
+}
+
+/**
+ * Records, inside the caller's transaction, that `event` was handled; false when it already was —
+ * the handler then skips its effect. With the effect in the same transaction, a redelivered event
+ * (the consumer died before acknowledging) is applied exactly once.
+ */
+export async function markProcessed(tx: RawSqlTransaction, event: Pick<DomainEvent, 'id' | 'topic'>): Promise<boolean> {
+  const inserted = await tx.$executeRawUnsafe(
+    `INSERT INTO processed_events (id, topic) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING`,
+    event.id,
+    event.topic,
+  );
+  return inserted === 1;
+}
+
 export interface OutboxRelay {
   /** Publishes what is pending now (also runs every `intervalMs`). Resolves to the count published. */
   flush(): Promise<number>;
+  /**
+   * Asks for a flush as soon as possible, without waiting: call it after committing a transaction
+   * that wrote outbox rows, so the event leaves now rather than at the next poll. Calls during a
+   * flush schedule one more pass after it.
+   */
+  wake(): void;
   stop(): Promise<void>;
 }
 
@@ -38,6 +77,7 @@ export function startOutboxRelay(options: {
 }): OutboxRelay {
   const { db, bus, logger } = options;
   let running: Promise<number> | null = null;
+  let again = false;
   let stopped = false;
 
   async function publishBatch(): Promise<number> {
@@ -75,17 +115,29 @@ export function startOutboxRelay(options: {
       return total;
     })().finally(() => {
       running = null;
+      if (again) {
+        again = false;
+        wake();
+      }
     });
     return running;
   }
 
-  const timer = setInterval(() => {
+  function wake() {
     if (stopped) return;
+    if (running) {
+      again = true; // the rows just committed may be behind the running pass's last read
+      return;
+    }
     flush().catch((error: unknown) => logger.warn({ err: error }, 'outbox relay pass failed; will retry'));
-  }, options.intervalMs ?? 250);
+  }
+
+  // The poll catches what no one woke the relay for (rows left by a crash, another replica's writes).
+  const timer = setInterval(wake, options.intervalMs ?? 250);
 
   return {
     flush,
+    wake,
     async stop() {
       stopped = true;
       clearInterval(timer);

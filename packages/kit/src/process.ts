@@ -3,7 +3,14 @@
  * connect the Redis event bus, start, and stop cleanly on SIGINT/SIGTERM.
  */
 import { Redis } from 'ioredis';
-import { readSubgraphConfig, stopOnSignals, type Env, type SubgraphConfig, type SubgraphName } from './config.js';
+import {
+  readSubgraphConfig,
+  stopOnSignals,
+  type Env,
+  type EventsConfig,
+  type SubgraphConfig,
+  type SubgraphName,
+} from './config.js';
 import { createInProcessEventBus, createRedisEventBus, type EventBus } from './events.js';
 import { createLogger, type Logger } from './logger.js';
 import { createInProcessRateLimiter, createRedisRateLimiter, type RateLimiter } from './rate-limiter.js';
@@ -20,14 +27,18 @@ export interface SharedAdapters {
  * The Redis-backed bus and rate limiter when `redisUrl` is set; otherwise in-process ones
  * (single-process use only: events and counters stay inside this process).
  */
-export function connectSharedAdapters(redisUrl: string | undefined, logger: Logger): SharedAdapters & { close(): Promise<void> } {
+export function connectSharedAdapters(
+  redisUrl: string | undefined,
+  logger: Logger,
+  events?: EventsConfig,
+): SharedAdapters & { close(): Promise<void> } {
   if (!redisUrl) {
     logger.warn('REDIS_URL is not set: events and rate limits stay inside this process');
     const bus = createInProcessEventBus(logger);
     return { bus, rateLimiter: createInProcessRateLimiter(), close: () => bus.close() };
   }
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
-  const bus = createRedisEventBus(redis, logger);
+  const bus = createRedisEventBus(redis, logger, events ?? {});
   return {
     bus,
     rateLimiter: createRedisRateLimiter(redis),
@@ -46,7 +57,7 @@ export async function runSubgraphProcess(
 ): Promise<void> {
   const config = readSubgraphConfig(name, env);
   const logger = createLogger(name, config.logLevel);
-  const shared = connectSharedAdapters(config.redisUrl, logger);
+  const shared = connectSharedAdapters(config.redisUrl, logger, config.events);
   const running = await start(config, shared);
   stopOnSignals(
     async () => {

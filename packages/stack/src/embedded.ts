@@ -7,6 +7,7 @@
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import {
+  connectSharedAdapters,
   createInProcessEventBus,
   createInProcessRateLimiter,
   createObjectStore,
@@ -25,7 +26,7 @@ import {
 import { composeSupergraph, defaultSupergraphConfig, readSupergraphConfig, withUrls } from '../../../router/src/compose.ts';
 import { startRouter, type RunningRouter } from '../../../router/src/router.ts';
 import { seedDemoData } from './seed.ts';
-import { subgraphStarters } from './subgraphs.ts';
+import { subgraphStarters, type SubgraphTuning } from './subgraphs.ts';
 
 export interface EmbeddedOptions {
   dataDir: string;
@@ -41,6 +42,14 @@ export interface EmbeddedOptions {
    * stack against the machine's real PostgreSQL). Migrations are applied to them too.
    */
   databaseUrls?: Record<SubgraphName, string>;
+  /**
+   * Carry events over Redis Streams (as services mode does) instead of the in-process bus; the
+   * tests use it to run the saga on the real Redis. `eventsNamespace` keeps their streams apart.
+   */
+  redisUrl?: string;
+  eventsNamespace?: string;
+  /** Per-subgraph settings (reservation TTL, payment provider policy, ...). */
+  tuning?: SubgraphTuning;
 }
 
 export interface EmbeddedStack {
@@ -82,9 +91,13 @@ export async function startEmbeddedStack(options: EmbeddedOptions): Promise<Embe
 
     const seeded = options.seed === false ? false : await seedDemoData(databaseUrls, s3.config, logger);
 
-    const bus = createInProcessEventBus(logger);
-    stops.push(() => bus.close());
-    const rateLimiter = createInProcessRateLimiter();
+    const { bus, rateLimiter, close } = options.redisUrl
+      ? connectSharedAdapters(options.redisUrl, logger, { namespace: options.eventsNamespace ?? 'meridian', claimIdleMs: 15_000 })
+      : (() => {
+          const inProcess = createInProcessEventBus(logger);
+          return { bus: inProcess, rateLimiter: createInProcessRateLimiter(), close: () => inProcess.close() };
+        })();
+    stops.push(close);
 
     const tokens = { jwksUrl: '', issuer: 'meridian-auth', audience: 'meridian' };
     const subgraphs = {} as Record<SubgraphName, RunningSubgraph>;
@@ -102,7 +115,7 @@ export async function startEmbeddedStack(options: EmbeddedOptions): Promise<Embe
         redisUrl: undefined,
         tokens,
       };
-      subgraphs[name] = await start(config, { bus, rateLimiter });
+      subgraphs[name] = await start(config, { bus, rateLimiter }, options.tuning ?? {});
       stops.push(() => subgraphs[name].stop());
       if (name === 'auth') tokens.jwksUrl = `${subgraphs.auth.http.url}/.well-known/jwks.json`;
     }

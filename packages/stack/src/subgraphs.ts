@@ -2,16 +2,24 @@
 import type { RunningSubgraph, SharedAdapters, SubgraphConfig, SubgraphName } from '#kit';
 import { startAuthSubgraph } from '../../../subgraphs/auth/src/subgraph.ts';
 import { startDocumentsSubgraph } from '../../../subgraphs/documents/src/subgraph.ts';
-import { startInventorySubgraph } from '../../../subgraphs/inventory/src/subgraph.ts';
+import { startInventorySubgraph, type InventoryOptions } from '../../../subgraphs/inventory/src/subgraph.ts';
 import { startOrdersSubgraph } from '../../../subgraphs/orders/src/subgraph.ts';
-import { startPaymentsSubgraph } from '../../../subgraphs/payments/src/subgraph.ts';
+import { startPaymentsSubgraph, type PaymentsOptions } from '../../../subgraphs/payments/src/subgraph.ts';
 import { startUsersSubgraph } from '../../../subgraphs/users/src/subgraph.ts';
 
-export const subgraphStarters: [SubgraphName, (config: SubgraphConfig, shared: SharedAdapters) => Promise<RunningSubgraph>][] = [
-  ['auth', startAuthSubgraph],
-  ['users', startUsersSubgraph],
-  ['inventory', startInventorySubgraph],
-  ['orders', startOrdersSubgraph],
-  ['payments', startPaymentsSubgraph],
-  ['documents', startDocumentsSubgraph],
+/** Per-subgraph settings beyond the common config (what services mode reads from `INVENTORY_*`/`PAYMENTS_*`). */
+export interface SubgraphTuning {
+  inventory?: InventoryOptions;
+  payments?: PaymentsOptions;
+}
+
+type Starter = (config: SubgraphConfig, shared: SharedAdapters, tuning: SubgraphTuning) => Promise<RunningSubgraph>;
+
+export const subgraphStarters: [SubgraphName, Starter][] = [
+  ['auth', (config, shared) => startAuthSubgraph(config, shared)],
+  ['users', (config, shared) => startUsersSubgraph(config, shared)],
+  ['inventory', (config, shared, tuning) => startInventorySubgraph(config, shared, tuning.inventory)],
+  ['orders', (config, shared) => startOrdersSubgraph(config, shared)],
+  ['payments', (config, shared, tuning) => startPaymentsSubgraph(config, shared, tuning.payments)],
+  ['documents', (config, shared) => startDocumentsSubgraph(config, shared)],
 ];

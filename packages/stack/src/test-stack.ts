@@ -5,10 +5,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { subgraphNames, type SubgraphName } from '#kit';
+import { randomUUID } from 'node:crypto';
+import { subgraphNames, type Role, type SubgraphName } from '#kit';
 import { createTestDatabase, postGraphQL, type TestDatabase } from '#kit/testing';
 import { demoPassword, demoUsers } from './demo-data.ts';
 import { startEmbeddedStack, type EmbeddedOptions, type EmbeddedStack } from './embedded.ts';
+import { createAuthDb } from '../../../subgraphs/auth/src/adapters/prisma-account-store.ts';
+import { createKeyRing } from '../../../subgraphs/auth/src/adapters/key-ring.ts';
+import { scopesOf } from '../../../subgraphs/auth/src/domain/account.ts';
 
 /** POSTs a GraphQL operation to the router; `token` becomes the bearer token. */
 export const graphql = postGraphQL;
@@ -84,4 +88,35 @@ export async function signUpAndAwaitProfile(url: string, input: { email: string;
     if (!profile) await new Promise((r) => setTimeout(r, 100));
   }
   return { token, userId: user.id, meAtOnce, profile };
+}
+
+/**
+ * Access tokens for `count` new users with `roles`, signed with the auth subgraph's own current key
+ * (read from its database), so the router and every subgraph verify them as they would a login's.
+ * Saves the tests and benchmarks from signing up hundreds of customers (scrypt, rate limits).
+ */
+export async function mintAccessTokens(
+  authDatabaseUrl: string,
+  count: number,
+  roles: Role[] = ['CUSTOMER'],
+): Promise<{ userId: string; token: string }[]> {
+  const db = createAuthDb(authDatabaseUrl, 1);
+  try {
+    const keys = await createKeyRing(db, { issuer: 'meridian-auth', audience: 'meridian' });
+    return await Promise.all(
+      Array.from({ length: count }, async (_, i) => {
+        const userId = randomUUID();
+        const claims = {
+          sub: userId,
+          roles,
+          scope: scopesOf(roles).join(' '),
+          email: `user${i}@example.test`,
+          name: `User ${i}`,
+        };
+        return { userId, token: (await keys.sign(claims, 3600)).token };
+      }),
+    );
+  } finally {
+    await db.$disconnect();
+  }
 }

@@ -1,4 +1,5 @@
 import { runSubgraphProcess } from '#kit';
-import { startInventorySubgraph } from './subgraph.ts';
+import { inventoryOptionsFromEnv, startInventorySubgraph } from './subgraph.ts';
 
-await runSubgraphProcess('inventory', process.env, startInventorySubgraph);
+const options = inventoryOptionsFromEnv(process.env);
+await runSubgraphProcess('inventory', process.env, (config, shared) => startInventorySubgraph(config, shared, options));

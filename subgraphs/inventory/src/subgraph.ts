@@ -1,23 +1,53 @@
 /** Composition root of the inventory subgraph: config + shared adapters -> running server. */
-import { createLogger, readSchemaFile, startOutboxRelay, startSubgraph, type SharedAdapters, type SubgraphConfig } from '#kit';
+import {
+  createLogger,
+  readSchemaFile,
+  startOutboxRelay,
+  startSubgraph,
+  type DomainEvent,
+  type Env,
+  type SharedAdapters,
+  type SubgraphConfig,
+} from '#kit';
+import { z } from 'zod';
 import { createInventoryDb, createInventoryStore } from './adapters/prisma-inventory-store.ts';
 import { createReservationStore } from './adapters/prisma-reservation-store.ts';
-import { onOrderCancelled, onOrderConfirmed, onOrderPlaced, startReservationSweeper } from './app/order-events.ts';
+import { onOrderCancelled, onOrderPaid, onOrderPlaced, startReservationSweeper } from './app/order-events.ts';
 import { createLoaders } from './graphql/context.ts';
 import { createResolvers } from './graphql/resolvers.ts';
 
+export interface InventoryOptions {
+  /** How long stock stays held for an unpaid order; default 15 minutes. */
+  reservationTtlMs?: number;
+  /** How often expired reservations are looked for; default 5 s. */
+  sweepIntervalMs?: number;
+}
+
+/** Reads {@link InventoryOptions} from `INVENTORY_RESERVATION_TTL_MS` and `INVENTORY_SWEEP_INTERVAL_MS`. */
+export function inventoryOptionsFromEnv(env: Env): InventoryOptions {
+  const parsed = z
+    .object({
+      INVENTORY_RESERVATION_TTL_MS: z.coerce.number().int().min(1000).optional(),
+      INVENTORY_SWEEP_INTERVAL_MS: z.coerce.number().int().min(50).optional(),
+    })
+    .parse(env);
+  return { reservationTtlMs: parsed.INVENTORY_RESERVATION_TTL_MS, sweepIntervalMs: parsed.INVENTORY_SWEEP_INTERVAL_MS };
+}
+
 /** Starts the inventory subgraph and its part in the order saga (event handlers, outbox relay, expiry sweeper). */
-export async function startInventorySubgraph(config: SubgraphConfig, shared: SharedAdapters) {
+export async function startInventorySubgraph(config: SubgraphConfig, shared: SharedAdapters, options: InventoryOptions = {}) {
   const logger = createLogger('inventory', config.logLevel);
   const db = createInventoryDb(config.databaseUrl, config.databasePoolMax);
   const products = createInventoryStore(db);
   const reservations = createReservationStore(db);
-  const saga = { reservations, logger };
-  shared.bus.subscribe('order.placed', 'inventory', (event) => onOrderPlaced(saga, event));
-  shared.bus.subscribe('order.confirmed', 'inventory', (event) => onOrderConfirmed(saga, event));
-  shared.bus.subscribe('order.cancelled', 'inventory', (event) => onOrderCancelled(saga, event));
   const relay = startOutboxRelay({ db, bus: shared.bus, logger });
-  const sweeper = startReservationSweeper(saga);
+  const saga = { reservations, logger, reservationTtlMs: options.reservationTtlMs };
+  // Each handler's answer is in the outbox once it resolves: wake the relay so it leaves at once.
+  const handle = (handler: typeof onOrderPlaced) => (event: DomainEvent) => handler(saga, event).then(relay.wake);
+  shared.bus.subscribe('order.placed', 'inventory', handle(onOrderPlaced));
+  shared.bus.subscribe('order.paid', 'inventory', handle(onOrderPaid));
+  shared.bus.subscribe('order.cancelled', 'inventory', handle(onOrderCancelled));
+  const sweeper = startReservationSweeper({ ...saga, onExpired: relay.wake }, options.sweepIntervalMs);
   return startSubgraph({
     config,
     typeDefs: readSchemaFile(import.meta.url),

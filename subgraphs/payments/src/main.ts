@@ -1,4 +1,6 @@
 import { runSubgraphProcess } from '#kit';
+import { providerPolicyFromEnv } from './app/provider-policy.ts';
 import { startPaymentsSubgraph } from './subgraph.ts';
 
-await runSubgraphProcess('payments', process.env, startPaymentsSubgraph);
+const providerPolicy = providerPolicyFromEnv(process.env);
+await runSubgraphProcess('payments', process.env, (config, shared) => startPaymentsSubgraph(config, shared, { providerPolicy }));

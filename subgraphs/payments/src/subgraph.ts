@@ -1,20 +1,68 @@
 /** Composition root of the payments subgraph: config + shared adapters -> running server. */
-import { createLogger, readSchemaFile, startSubgraph, type SharedAdapters, type SubgraphConfig } from '#kit';
+import {
+  createLogger,
+  readSchemaFile,
+  startOutboxRelay,
+  startSubgraph,
+  type DomainEvent,
+  type EventHandler,
+  type SharedAdapters,
+  type SubgraphConfig,
+} from '#kit';
 import { createPaymentsDb, createPaymentStore } from './adapters/prisma-payment-store.ts';
+import { createSimulatedProvider } from './adapters/simulated-provider.ts';
+import { onPaymentRequested, onRefundRequested, paymentTopics, type PaymentEventDeps } from './app/payment-events.ts';
+import { defaultProviderPolicy, type ProviderPolicy } from './app/provider-policy.ts';
 import { createLoaders } from './graphql/context.ts';
 import { createResolvers } from './graphql/resolvers.ts';
+import type { PaymentProvider } from './ports.ts';
 
-/** Starts the payments subgraph. `shared` (the event bus) is unused until payments joins the order saga. */
-export async function startPaymentsSubgraph(config: SubgraphConfig, _shared: SharedAdapters) {
+export interface PaymentsOptions {
+  /** The card processor; defaults to the simulated one (test tokens). */
+  provider?: PaymentProvider;
+  /** How the processor is called (timeout per call, attempts, backoff); defaults to {@link defaultProviderPolicy}. */
+  providerPolicy?: ProviderPolicy;
+}
+
+/** Starts the payments subgraph and its part in the order saga (event handlers and outbox relay). */
+export async function startPaymentsSubgraph(config: SubgraphConfig, shared: SharedAdapters, options: PaymentsOptions = {}) {
   const logger = createLogger('payments', config.logLevel);
   const db = createPaymentsDb(config.databaseUrl, config.databasePoolMax);
   const payments = createPaymentStore(db);
-  return startSubgraph({
-    config,
-    typeDefs: readSchemaFile(import.meta.url),
-    resolvers: createResolvers(),
+  const relay = startOutboxRelay({ db, bus: shared.bus, logger });
+  const saga: PaymentEventDeps = {
+    payments,
+    provider: options.provider ?? createSimulatedProvider(),
+    policy: options.providerPolicy ?? defaultProviderPolicy,
     logger,
-    extendContext: (base) => ({ ...base, loaders: createLoaders(payments) }),
-    onStop: () => db.$disconnect(),
-  });
+  };
+  // The answer was committed with the handler's transaction: wake the relay so it leaves now, not at the next poll.
+  const handle =
+    (handler: (deps: PaymentEventDeps, event: DomainEvent) => Promise<void>): EventHandler =>
+    async (event) => {
+      try {
+        await handler(saga, event);
+      } finally {
+        relay.wake();
+      }
+    };
+  shared.bus.subscribe(paymentTopics.requested, 'payments', handle(onPaymentRequested));
+  shared.bus.subscribe(paymentTopics.refundRequested, 'payments', handle(onRefundRequested));
+  const stop = async () => {
+    await relay.stop();
+    await db.$disconnect();
+  };
+  try {
+    return await startSubgraph({
+      config,
+      typeDefs: readSchemaFile(import.meta.url),
+      resolvers: createResolvers(),
+      logger,
+      extendContext: (base) => ({ ...base, loaders: createLoaders(payments) }),
+      onStop: stop,
+    });
+  } catch (error) {
+    await stop();
+    throw error;
+  }
 }

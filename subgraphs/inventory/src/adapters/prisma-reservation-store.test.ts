@@ -91,8 +91,28 @@ describe('reservations (real PostgreSQL, concurrent)', () => {
     expect((await reservations.commit(paid)).changed).toBe(false);
     expect((await reservations.release(cancelled)).changed).toBe(true);
     expect((await reservations.release(cancelled)).changed).toBe(false);
-    expect((await reservations.release(paid)).changed).toBe(false); // a committed reservation stays committed
     expect(await levels(productId)).toEqual({ onHand: 2, reserved: 0 });
+    // An order cancelled after its stock was committed: the units come back on hand, once.
+    expect((await reservations.release(paid)).changed).toBe(true);
+    expect((await reservations.release(paid)).changed).toBe(false);
+    expect((await reservations.commit(paid)).changed).toBe(false);
+    expect(await levels(productId)).toEqual({ onHand: 4, reserved: 0 });
+  });
+
+  it('an event already handled changes nothing when delivered again', async () => {
+    const productId = await product([4, 0]);
+    const orderId = randomUUID();
+    const placed = { id: randomUUID(), topic: 'order.placed', payload: {}, occurredAt: new Date().toISOString() };
+    await reservations.reserve(orderId, [{ productId, quantity: 1 }], inFifteenMinutes(), undefined, placed);
+    const cancelled = { ...placed, id: randomUUID(), topic: 'order.cancelled' };
+    expect((await reservations.release(orderId, { handled: cancelled })).changed).toBe(true);
+    expect(await levels(productId)).toEqual({ onHand: 4, reserved: 0 });
+    // The same reservation event again (a consumer died before acknowledging): no second hold.
+    expect(
+      (await reservations.reserve(orderId, [{ productId, quantity: 1 }], inFifteenMinutes(), undefined, placed)).status,
+    ).toBe('RELEASED');
+    expect((await reservations.release(orderId, { handled: cancelled })).changed).toBe(false);
+    expect(await db.processedEvent.count({ where: { id: { in: [placed.id, cancelled.id] } } })).toBe(2);
   });
 
   it('an out-of-stock answer is remembered: a retry after stock arrives does not flip it', async () => {
@@ -108,7 +128,7 @@ describe('reservations (real PostgreSQL, concurrent)', () => {
     const productId = await product([2, 0]);
     const orderId = randomUUID();
     await reservations.reserve(orderId, [{ productId, quantity: 2 }], new Date(Date.now() - 1000));
-    const expired = await reservations.expireDue(new Date(), 100, (id) => () => ({
+    const expired = await reservations.expireDue(new Date(), 100, (id) => ({
       id: randomUUID(),
       topic: 'reservation.expired',
       payload: { orderId: id },
@@ -132,5 +152,33 @@ describe('reservations (real PostgreSQL, concurrent)', () => {
     ).toEqual({ onHand: 2, reserved: 2 });
     const audit = await db.stockAdjustment.findMany({ where: { productId } });
     expect(audit).toMatchObject([{ delta: -1, reason: 'damaged in transit', actorId, warehouseId: lisbon }]);
+  });
+
+  it('the first intake of a product into a warehouse creates its stock level; removing stock that is not there is refused', async () => {
+    const productId = await product([1, 0]);
+    const other = randomUUID();
+    await createInventoryStore(db).saveWarehouse({ id: other, code: `W-${other.slice(0, 6)}`, name: 'Porto' });
+    const actorId = randomUUID();
+    await expect(
+      reservations.adjustStock({ productId, warehouseId: other, delta: -1, reason: 'count', actorId }),
+    ).rejects.toMatchObject({
+      code: 'BAD_USER_INPUT',
+    });
+    expect(await reservations.adjustStock({ productId, warehouseId: other, delta: 7, reason: 'intake', actorId })).toEqual({
+      onHand: 7,
+      reserved: 0,
+    });
+    expect(await reservations.adjustStock({ productId, warehouseId: other, delta: 3, reason: 'intake', actorId })).toEqual({
+      onHand: 10,
+      reserved: 0,
+    });
+    await expect(
+      reservations.adjustStock({ productId, warehouseId: randomUUID(), delta: 1, reason: 'intake', actorId }),
+    ).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(
+      reservations.adjustStock({ productId, warehouseId: 'nowhere', delta: 1, reason: 'intake', actorId }),
+    ).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+    });
   });
 });

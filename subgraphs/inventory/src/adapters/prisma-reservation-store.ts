@@ -4,7 +4,7 @@
  * condition make oversell impossible under any concurrency, and the table's CHECK constraints back
  * that up. Each state change writes its outbox event in the same transaction.
  */
-import { badInput, type DomainEvent } from '#kit';
+import { badInput, markProcessed, notFound, type DomainEvent, type OutboxEvent } from '#kit';
 import type { InventoryDb } from './prisma-inventory-store.ts';
 
 export interface ReservationLine {
@@ -26,7 +26,10 @@ export type ReserveOutcome =
   | { status: 'OUT_OF_STOCK'; productId: string };
 
 /** Builds the outbox event announcing an outcome (the caller knows the topic names). */
-export type OutboxFor<T> = (outcome: T) => Omit<DomainEvent, 'occurredAt'> | null;
+export type OutboxFor<T> = (outcome: T) => OutboxEvent | null;
+
+/** Builds the outbox event announcing a settlement: the reservation now (null: none), and whether this call moved it. */
+export type SettleOutbox = (outcome: ReserveOutcome | null, changed: boolean) => OutboxEvent | null;
 
 class OutOfStock extends Error {
   constructor(readonly productId: string) {
@@ -34,15 +37,20 @@ class OutOfStock extends Error {
   }
 }
 
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The event was handled before (a redelivery): roll back and report what it did then. */
+class AlreadyHandled extends Error {}
+
 type Tx = Parameters<Parameters<InventoryDb['$transaction']>[0]>[0];
 
-async function writeOutbox(tx: Tx, event: Omit<DomainEvent, 'occurredAt'> | null) {
+async function writeOutbox(tx: Tx, event: OutboxEvent | null) {
   if (event) await tx.outboxEvent.create({ data: { id: event.id, topic: event.topic, payload: event.payload as object } });
 }
 
 export function createReservationStore(db: InventoryDb) {
-  async function current(orderId: string): Promise<ReserveOutcome | null> {
-    const found = await db.reservation.findUnique({ where: { orderId }, include: { items: true } });
+  async function current(orderId: string, client: Pick<InventoryDb, 'reservation'> = db): Promise<ReserveOutcome | null> {
+    const found = await client.reservation.findUnique({ where: { orderId }, include: { items: true } });
     if (!found) return null;
     const items = found.items.map((i) => ({
       productId: i.productId,
@@ -56,30 +64,45 @@ export function createReservationStore(db: InventoryDb) {
     return { status: found.status, items };
   }
 
-  /** Moves a HELD reservation to `to`, giving stock back (release/expire) or taking it out (commit). */
-  async function settle(orderId: string, to: 'COMMITTED' | 'RELEASED' | 'EXPIRED', outbox?: OutboxFor<ReserveOutcome>) {
-    const changed = await db.$transaction(async (tx) => {
-      const moved = await tx.reservation.updateMany({ where: { orderId, status: 'HELD' }, data: { status: to } });
-      if (moved.count === 0) return false;
-      const reservation = await tx.reservation.findUniqueOrThrow({ where: { orderId }, include: { items: true } });
-      for (const item of reservation.items) {
-        const taken = to === 'COMMITTED' ? item.quantity : 0;
-        await tx.$executeRaw`UPDATE stock_levels SET reserved = reserved - ${item.quantity}, on_hand = on_hand - ${taken}
-          WHERE product_id = ${item.productId}::uuid AND warehouse_id = ${item.warehouseId}::uuid`;
+  /**
+   * Moves an order's reservation to `to` under a row lock: HELD -> COMMITTED takes the units out of
+   * stock on hand; HELD -> RELEASED/EXPIRED gives them back on sale; COMMITTED -> RELEASED (an order
+   * cancelled after its stock was committed) puts them back on hand. Any other move changes nothing.
+   * `outbox` sees the outcome and whether it changed, and may answer either way (a failed commit is
+   * news too). With `handled`, the event is recorded as processed in the same transaction and a
+   * redelivery changes and writes nothing.
+   */
+  async function settle(
+    orderId: string,
+    to: 'COMMITTED' | 'RELEASED' | 'EXPIRED',
+    options: { outbox?: SettleOutbox; handled?: DomainEvent } = {},
+  ): Promise<{ changed: boolean; outcome: ReserveOutcome | null }> {
+    return db.$transaction(async (tx) => {
+      if (options.handled && !(await markProcessed(tx, options.handled)))
+        return { changed: false, outcome: await current(orderId, tx) };
+      const [row] = await tx.$queryRaw<{ status: ReservationStatus }[]>`
+        SELECT status::text AS status FROM reservations WHERE order_id = ${orderId}::uuid FOR UPDATE`;
+      const from = row?.status ?? null;
+      const changed = from === 'HELD' || (from === 'COMMITTED' && to === 'RELEASED');
+      if (changed) {
+        await tx.reservation.update({ where: { orderId }, data: { status: to } });
+        const items = await tx.$queryRaw<{ productId: string; warehouseId: string; quantity: number }[]>`
+          SELECT i.product_id::text AS "productId", i.warehouse_id::text AS "warehouseId", i.quantity
+            FROM reservation_items i JOIN reservations r ON r.id = i.reservation_id
+           WHERE r.order_id = ${orderId}::uuid ORDER BY i.product_id, i.warehouse_id`;
+        for (const item of items) {
+          // held -> committed: reserved and on hand both drop; held -> released: reserved drops;
+          // committed -> released: the units come back on hand.
+          const unreserve = from === 'HELD' ? item.quantity : 0;
+          const onHand = from === 'COMMITTED' ? item.quantity : to === 'COMMITTED' ? -item.quantity : 0;
+          await tx.$executeRaw`UPDATE stock_levels SET reserved = reserved - ${unreserve}, on_hand = on_hand + ${onHand}
+            WHERE product_id = ${item.productId}::uuid AND warehouse_id = ${item.warehouseId}::uuid`;
+        }
       }
-      const items = reservation.items.map(({ productId, warehouseId, quantity, unitPriceAmount, currency }) => ({
-        productId,
-        warehouseId,
-        quantity,
-        unitPriceAmount,
-        currency,
-      }));
-      const outcome: ReserveOutcome =
-        to === 'COMMITTED' ? { status: to, items, expiresAt: reservation.expiresAt } : { status: to, items };
-      await writeOutbox(tx, outbox?.(outcome) ?? null);
-      return true;
+      const outcome = await current(orderId, tx);
+      await writeOutbox(tx, options.outbox?.(outcome, changed) ?? null);
+      return { changed, outcome };
     });
-    return { changed, outcome: (await current(orderId))! };
   }
 
   return {
@@ -95,9 +118,11 @@ export function createReservationStore(db: InventoryDb) {
       lines: ReservationLine[],
       expiresAt: Date,
       outbox?: OutboxFor<ReserveOutcome>,
+      handled?: DomainEvent,
     ): Promise<ReserveOutcome> {
       const known = await current(orderId);
       if (known) return known;
+      const firstDelivery = async (tx: Tx) => !handled || (await markProcessed(tx, handled));
       if (lines.length === 0 || lines.some((l) => !Number.isInteger(l.quantity) || l.quantity < 1)) {
         throw badInput('A reservation needs lines with positive whole quantities');
       }
@@ -105,6 +130,7 @@ export function createReservationStore(db: InventoryDb) {
       const sorted = [...lines].sort((a, b) => a.productId.localeCompare(b.productId));
       try {
         return await db.$transaction(async (tx) => {
+          if (!(await firstDelivery(tx))) throw new AlreadyHandled();
           const products = new Map(
             (await tx.product.findMany({ where: { id: { in: sorted.map((l) => l.productId) }, active: true } })).map((p) => [
               p.id,
@@ -139,6 +165,7 @@ export function createReservationStore(db: InventoryDb) {
           return outcome;
         });
       } catch (error) {
+        if (error instanceof AlreadyHandled) return (await current(orderId))!;
         if (!(error instanceof OutOfStock)) {
           // A concurrent redelivery of the same order may have reserved first.
           if ((error as { code?: string }).code === 'P2002') return (await current(orderId))!;
@@ -146,6 +173,7 @@ export function createReservationStore(db: InventoryDb) {
         }
         const outcome: ReserveOutcome = { status: 'OUT_OF_STOCK', productId: error.productId };
         const recorded = await db.$transaction(async (tx) => {
+          if (!(await firstDelivery(tx))) return false;
           const created = await tx.reservation.createMany({
             data: [{ orderId, status: 'RELEASED', expiresAt: new Date() }],
             skipDuplicates: true,
@@ -159,13 +187,15 @@ export function createReservationStore(db: InventoryDb) {
     },
 
     /** Turns a held reservation into a decrement of stock on hand (the order was paid). */
-    commit: (orderId: string, outbox?: OutboxFor<ReserveOutcome>) => settle(orderId, 'COMMITTED', outbox),
+    commit: (orderId: string, options?: { outbox?: SettleOutbox; handled?: DomainEvent }) =>
+      settle(orderId, 'COMMITTED', options),
 
-    /** Gives a held reservation's stock back (the order was cancelled). */
-    release: (orderId: string, outbox?: OutboxFor<ReserveOutcome>) => settle(orderId, 'RELEASED', outbox),
+    /** Gives a held (or committed) reservation's stock back (the order was cancelled). */
+    release: (orderId: string, options?: { outbox?: SettleOutbox; handled?: DomainEvent }) =>
+      settle(orderId, 'RELEASED', options),
 
     /** Releases up to `limit` HELD reservations past their expiry; returns the order ids expired. */
-    async expireDue(now: Date, limit: number, outbox?: (orderId: string) => OutboxFor<ReserveOutcome>): Promise<string[]> {
+    async expireDue(now: Date, limit: number, outbox?: (orderId: string) => OutboxEvent): Promise<string[]> {
       const due = await db.reservation.findMany({
         where: { status: 'HELD', expiresAt: { lte: now } },
         take: limit,
@@ -173,7 +203,9 @@ export function createReservationStore(db: InventoryDb) {
       });
       const expired: string[] = [];
       for (const { orderId } of due) {
-        const { changed } = await settle(orderId, 'EXPIRED', outbox?.(orderId));
+        const { changed } = await settle(orderId, 'EXPIRED', {
+          outbox: (_, moved) => (moved && outbox ? outbox(orderId) : null),
+        });
         if (changed) expired.push(orderId);
       }
       return expired;
@@ -181,22 +213,40 @@ export function createReservationStore(db: InventoryDb) {
 
     /**
      * Changes stock on hand by `delta` (intake, loss, count correction) with an audit row, in one
-     * transaction. Refused when it would leave less on hand than is reserved.
+     * transaction. The first intake of a product into a warehouse creates its stock level. Refused
+     * when it would leave less on hand than is reserved, or remove stock that is not there; NOT_FOUND
+     * for an unknown product or warehouse.
      */
     async adjustStock(change: { productId: string; warehouseId: string; delta: number; reason: string; actorId: string }) {
       if (!Number.isInteger(change.delta) || change.delta === 0)
         throw badInput('delta must be a non-zero whole number', { field: 'delta' });
-      return db.$transaction(async (tx) => {
-        const rows = await tx.$queryRaw<{ on_hand: number; reserved: number }[]>`
-          UPDATE stock_levels SET on_hand = on_hand + ${change.delta}
-           WHERE product_id = ${change.productId}::uuid AND warehouse_id = ${change.warehouseId}::uuid
-             AND on_hand + ${change.delta} >= reserved
-          RETURNING on_hand, reserved`;
-        const level = rows[0];
-        if (!level) throw badInput('The adjustment would leave less stock than is reserved (or there is no such stock level)');
-        await tx.stockAdjustment.create({ data: change });
-        return { onHand: level.on_hand, reserved: level.reserved };
-      });
+      if (![change.productId, change.warehouseId].every((id) => uuidPattern.test(id))) throw notFound('The product or warehouse');
+      try {
+        return await db.$transaction(async (tx) => {
+          const rows =
+            change.delta > 0
+              ? await tx.$queryRaw<{ on_hand: number; reserved: number }[]>`
+                  INSERT INTO stock_levels (product_id, warehouse_id, on_hand, reserved)
+                  VALUES (${change.productId}::uuid, ${change.warehouseId}::uuid, ${change.delta}, 0)
+                  ON CONFLICT (product_id, warehouse_id) DO UPDATE SET on_hand = stock_levels.on_hand + EXCLUDED.on_hand
+                  RETURNING on_hand, reserved`
+              : await tx.$queryRaw<{ on_hand: number; reserved: number }[]>`
+                  UPDATE stock_levels SET on_hand = on_hand + ${change.delta}
+                   WHERE product_id = ${change.productId}::uuid AND warehouse_id = ${change.warehouseId}::uuid
+                     AND on_hand + ${change.delta} >= reserved
+                  RETURNING on_hand, reserved`;
+          const level = rows[0];
+          if (!level) throw badInput('The adjustment would leave less stock than is reserved (or there is no such stock level)');
+          await tx.stockAdjustment.create({ data: change });
+          return { onHand: level.on_hand, reserved: level.reserved };
+        });
+      } catch (error) {
+        // 23503: the product or warehouse does not exist.
+        if (/23503|foreign key/i.test(String((error as { code?: string; message?: string }).message ?? ''))) {
+          throw notFound('The product or warehouse');
+        }
+        throw error;
+      }
     },
   };
 }

@@ -1,6 +1,6 @@
 /** Use cases: admins create and change products and adjust stock (audited). */
 import { randomUUID } from 'node:crypto';
-import { DomainError, forbidden, notFound, requireViewer, visibleText, type Viewer } from '#kit';
+import { DomainError, notFound, requireAdmin, visibleText, type Viewer } from '#kit';
 import type { InventoryStore } from '../adapters/prisma-inventory-store.ts';
 import type { ReservationStore } from '../adapters/prisma-reservation-store.ts';
 import type { Product, StockLevelView } from '../domain/product.ts';
@@ -18,11 +18,7 @@ interface CatalogueDeps {
   reservations: ReservationStore;
 }
 
-function requireAdmin(viewer: Viewer | null): Viewer {
-  const who = requireViewer(viewer);
-  if (!who.isAdmin) throw forbidden('Only admins can change the catalogue or stock');
-  return who;
-}
+const requireCatalogueAdmin = (viewer: Viewer | null) => requireAdmin(viewer, 'Only admins can change the catalogue or stock');
 
 async function save(deps: CatalogueDeps, id: string, input: ProductInput): Promise<Product> {
   try {
@@ -45,7 +41,7 @@ async function save(deps: CatalogueDeps, id: string, input: ProductInput): Promi
 }
 
 export async function createProduct(deps: CatalogueDeps, viewer: Viewer | null, input: ProductInput): Promise<Product> {
-  requireAdmin(viewer);
+  requireCatalogueAdmin(viewer);
   return save(deps, randomUUID(), input);
 }
 
@@ -55,7 +51,7 @@ export async function updateProduct(
   id: string,
   input: ProductInput,
 ): Promise<Product> {
-  requireAdmin(viewer);
+  requireCatalogueAdmin(viewer);
   if ((await deps.products.byIds([id])).length === 0) throw notFound('Product');
   return save(deps, id, input);
 }
@@ -65,7 +61,7 @@ export async function adjustStock(
   viewer: Viewer | null,
   input: { productId: string; warehouseId: string; delta: number; reason: string },
 ): Promise<StockLevelView> {
-  const admin = requireAdmin(viewer);
+  const admin = requireCatalogueAdmin(viewer);
   const reason = visibleText(input.reason, { field: 'reason', max: 200 });
   const level = await deps.reservations.adjustStock({ ...input, reason, actorId: admin.id });
   return { productId: input.productId, warehouseId: input.warehouseId, ...level };

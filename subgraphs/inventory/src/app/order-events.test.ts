@@ -8,7 +8,7 @@ import { createInProcessEventBus, createLogger, domainEvent, startOutboxRelay, t
 import { createTestDatabase, type TestDatabase } from '#kit/testing';
 import { createInventoryDb, createInventoryStore, type InventoryDb } from '../adapters/prisma-inventory-store.ts';
 import { createReservationStore } from '../adapters/prisma-reservation-store.ts';
-import { inventoryTopics, onOrderCancelled, onOrderConfirmed, onOrderPlaced } from './order-events.ts';
+import { inventoryTopics, onOrderCancelled, onOrderPaid, onOrderPlaced } from './order-events.ts';
 
 const logger = createLogger('test', 'silent');
 let database: TestDatabase;
@@ -23,7 +23,7 @@ beforeAll(async () => {
   db = createInventoryDb(database.url, 4);
   const saga = { reservations: createReservationStore(db), logger };
   bus.subscribe('order.placed', 'inventory', (e) => onOrderPlaced(saga, e));
-  bus.subscribe('order.confirmed', 'inventory', (e) => onOrderConfirmed(saga, e));
+  bus.subscribe('order.paid', 'inventory', (e) => onOrderPaid(saga, e));
   bus.subscribe('order.cancelled', 'inventory', (e) => onOrderCancelled(saga, e));
   for (const topic of Object.values(inventoryTopics)) bus.subscribe(topic, 'test', async (e) => void published.push(e));
   relay = startOutboxRelay({ db, bus, logger, intervalMs: 20 });
@@ -85,7 +85,7 @@ describe('inventory in the order saga', () => {
     expect(await stock(productId)).toEqual({ onHand: 1, reserved: 0 });
   });
 
-  it('order.confirmed takes the units out of stock; order.cancelled gives them back', async () => {
+  it('order.paid takes the units out of stock; order.cancelled gives them back', async () => {
     const productId = await product(6);
     const paid = randomUUID();
     const cancelled = randomUUID();
@@ -93,11 +93,25 @@ describe('inventory in the order saga', () => {
     await bus.publish(domainEvent('order.placed', { orderId: cancelled, items: [{ productId, quantity: 3 }] }));
     await answersFor(paid);
     await answersFor(cancelled);
-    await bus.publish(domainEvent('order.confirmed', { orderId: paid }));
+    await bus.publish(domainEvent('order.paid', { orderId: paid }));
     await bus.publish(domainEvent('order.cancelled', { orderId: cancelled }));
     expect((await answersFor(paid, 2)).map((e) => e.topic)).toEqual(['inventory.reserved', 'inventory.committed']);
     expect((await answersFor(cancelled, 2)).map((e) => e.topic)).toEqual(['inventory.reserved', 'inventory.released']);
     expect(await stock(productId)).toEqual({ onHand: 4, reserved: 0 });
+  });
+
+  it('order.paid for a reservation no longer held answers inventory.commit_failed; stock is untouched', async () => {
+    const productId = await product(3);
+    const orderId = randomUUID();
+    await bus.publish(domainEvent('order.placed', { orderId, items: [{ productId, quantity: 1 }] }));
+    await answersFor(orderId);
+    await bus.publish(domainEvent('order.cancelled', { orderId }));
+    await answersFor(orderId, 2);
+    await bus.publish(domainEvent('order.paid', { orderId }));
+    const answers = await answersFor(orderId, 3);
+    expect(answers.map((e) => e.topic)).toEqual(['inventory.reserved', 'inventory.released', 'inventory.commit_failed']);
+    expect(answers[2]?.payload).toEqual({ orderId, reason: 'RESERVATION_EXPIRED' });
+    expect(await stock(productId)).toEqual({ onHand: 3, reserved: 0 });
   });
 
   it('a malformed order.placed is refused, retried, then dead-lettered without touching stock', async () => {

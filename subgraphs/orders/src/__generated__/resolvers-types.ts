@@ -24,10 +24,52 @@ export type CancelReason =
   | 'PAYMENT_ERROR'
   | 'RESERVATION_EXPIRED';
 
+/** An event every delivery attempt of one consumer group failed on. */
+export type DeadLetter = {
+  __typename?: 'DeadLetter';
+  deadAt: Scalars['DateTime']['output'];
+  deliveries: Scalars['Int']['output'];
+  /** The last error. */
+  error: Scalars['String']['output'];
+  eventId: Scalars['ID']['output'];
+  /** The consumer group (service) that gave up. */
+  group: Scalars['String']['output'];
+  occurredAt: Scalars['DateTime']['output'];
+  /** The event's payload as JSON. */
+  payload: Scalars['String']['output'];
+  topic: Scalars['String']['output'];
+};
+
 export type Money = {
   __typename?: 'Money';
   amount: Scalars['Int']['output'];
   currency: Scalars['String']['output'];
+};
+
+export type Mutation = {
+  __typename?: 'Mutation';
+  /**
+   * Cancels an order before it is confirmed (its buyer or an admin). Held stock goes back on sale; a
+   * payment already taken is refunded.
+   */
+  cancelOrder: Order;
+  /**
+   * Places an order and returns at once with it `PENDING`; stock, payment and confirmation follow on
+   * their own (watch `order(id)` or the order's status changes). Sending the same `idempotencyKey`
+   * again returns the order it placed first, so a retry after a lost answer never orders twice.
+   */
+  placeOrder: Order;
+};
+
+
+export type MutationCancelOrderArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type MutationPlaceOrderArgs = {
+  idempotencyKey: Scalars['String']['input'];
+  input: PlaceOrderInput;
 };
 
 /** A purchase by one user. Owned by the orders subgraph. */
@@ -42,8 +84,8 @@ export type Order = {
   id: Scalars['ID']['output'];
   items: Array<OrderItem>;
   status: OrderStatus;
-  /** Sum of the items. */
-  total: Money;
+  /** Sum of the items; null until the stock is reserved, which prices the order. */
+  total: Maybe<Money>;
 };
 
 export type OrderConnection = {
@@ -60,14 +102,23 @@ export type OrderEdge = {
 
 export type OrderItem = {
   __typename?: 'OrderItem';
-  lineTotal: Money;
+  lineTotal: Maybe<Money>;
   product: Product;
   quantity: Scalars['Int']['output'];
-  /** Price of one unit when the order was placed. */
-  unitPrice: Money;
+  /** Price of one unit when the stock was reserved; null until then. */
+  unitPrice: Maybe<Money>;
 };
 
-/** `PENDING -> RESERVED -> PAID -> CONFIRMED`, or `CANCELLED` from any state before `CONFIRMED`. */
+export type OrderLineInput = {
+  productId: Scalars['ID']['input'];
+  /** 1 to 1000. */
+  quantity: Scalars['Int']['input'];
+};
+
+/**
+ * `PENDING` (placed) -> `RESERVED` (stock held, priced) -> `PAID` (charged) -> `CONFIRMED` (stock
+ * committed), or `CANCELLED` with a reason from any state before `CONFIRMED`.
+ */
 export type OrderStatus =
   | 'CANCELLED'
   | 'CONFIRMED'
@@ -88,6 +139,14 @@ export type PageInfo = {
   hasNextPage: Scalars['Boolean']['output'];
 };
 
+export type PlaceOrderInput = {
+  /** 1 to 50 lines, each product at most once. */
+  items: Array<OrderLineInput>;
+  /** A payment method token from the payment form, e.g. `tok_visa` in test mode. Never a card number. */
+  paymentMethod: Scalars['String']['input'];
+  shippingAddressId?: InputMaybe<Scalars['ID']['input']>;
+};
+
 export type Product = {
   __typename?: 'Product';
   id: Scalars['ID']['output'];
@@ -95,10 +154,20 @@ export type Product = {
 
 export type Query = {
   __typename?: 'Query';
+  /**
+   * Events the platform gave up on after bounded retries (the dead-letter stream), oldest first: an
+   * operator's to-do list. Admin only.
+   */
+  deadLetters: Array<DeadLetter>;
   /** Your orders, newest first. */
   myOrders: OrderConnection;
   /** An order you placed (or any order, for an admin); null when there is none you may see. */
   order: Maybe<Order>;
+};
+
+
+export type QueryDeadLettersArgs = {
+  last?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -226,18 +295,22 @@ export type FederationReferenceTypes = ResolversObject<{
 export type ResolversTypes = ResolversObject<{
   CancelReason: CancelReason;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
-  Money: ResolverTypeWrapper<Money>;
+  DeadLetter: ResolverTypeWrapper<DeadLetter>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
-  Order: ResolverTypeWrapper<OrderModel>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  Money: ResolverTypeWrapper<Money>;
+  Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  Order: ResolverTypeWrapper<OrderModel>;
   OrderConnection: ResolverTypeWrapper<Omit<OrderConnection, 'edges'> & { edges: Array<ResolversTypes['OrderEdge']> }>;
   OrderEdge: ResolverTypeWrapper<Omit<OrderEdge, 'node'> & { node: ResolversTypes['Order'] }>;
   OrderItem: ResolverTypeWrapper<OrderItemModel>;
+  OrderLineInput: OrderLineInput;
   OrderStatus: OrderStatus;
   OrderStatusChange: ResolverTypeWrapper<StatusChangeModel>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  PlaceOrderInput: PlaceOrderInput;
   Product: ResolverTypeWrapper<Product>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   User: ResolverTypeWrapper<UserRefModel>;
@@ -246,17 +319,21 @@ export type ResolversTypes = ResolversObject<{
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = ResolversObject<{
   DateTime: Scalars['DateTime']['output'];
-  Money: Money;
+  DeadLetter: DeadLetter;
   Int: Scalars['Int']['output'];
   String: Scalars['String']['output'];
-  Order: OrderModel;
   ID: Scalars['ID']['output'];
+  Money: Money;
+  Mutation: Record<PropertyKey, never>;
+  Order: OrderModel;
   OrderConnection: Omit<OrderConnection, 'edges'> & { edges: Array<ResolversParentTypes['OrderEdge']> };
   OrderEdge: Omit<OrderEdge, 'node'> & { node: ResolversParentTypes['Order'] };
   OrderItem: OrderItemModel;
+  OrderLineInput: OrderLineInput;
   OrderStatusChange: StatusChangeModel;
   PageInfo: PageInfo;
   Boolean: Scalars['Boolean']['output'];
+  PlaceOrderInput: PlaceOrderInput;
   Product: Product;
   Query: Record<PropertyKey, never>;
   User: UserRefModel;
@@ -266,9 +343,25 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversT
   name: 'DateTime';
 }
 
+export type DeadLetterResolvers<ContextType = Context, ParentType extends ResolversParentTypes['DeadLetter'] = ResolversParentTypes['DeadLetter']> = ResolversObject<{
+  deadAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  deliveries?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  error?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  eventId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  group?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  occurredAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  payload?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  topic?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
 export type MoneyResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Money'] = ResolversParentTypes['Money']> = ResolversObject<{
   amount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   currency?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
+export type MutationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
+  cancelOrder?: Resolver<ResolversTypes['Order'], ParentType, ContextType, RequireFields<MutationCancelOrderArgs, 'id'>>;
+  placeOrder?: Resolver<ResolversTypes['Order'], ParentType, ContextType, RequireFields<MutationPlaceOrderArgs, 'idempotencyKey' | 'input'>>;
 }>;
 
 export type OrderResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Order'] = ResolversParentTypes['Order'], FederationReferenceType extends FederationReferenceTypes['Order'] = FederationReferenceTypes['Order']> = ResolversObject<{
@@ -280,7 +373,7 @@ export type OrderResolvers<ContextType = Context, ParentType extends ResolversPa
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   items?: Resolver<Array<ResolversTypes['OrderItem']>, ParentType, ContextType>;
   status?: Resolver<ResolversTypes['OrderStatus'], ParentType, ContextType>;
-  total?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  total?: Resolver<Maybe<ResolversTypes['Money']>, ParentType, ContextType>;
 }>;
 
 export type OrderConnectionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['OrderConnection'] = ResolversParentTypes['OrderConnection']> = ResolversObject<{
@@ -294,10 +387,10 @@ export type OrderEdgeResolvers<ContextType = Context, ParentType extends Resolve
 }>;
 
 export type OrderItemResolvers<ContextType = Context, ParentType extends ResolversParentTypes['OrderItem'] = ResolversParentTypes['OrderItem']> = ResolversObject<{
-  lineTotal?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  lineTotal?: Resolver<Maybe<ResolversTypes['Money']>, ParentType, ContextType>;
   product?: Resolver<ResolversTypes['Product'], ParentType, ContextType>;
   quantity?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
-  unitPrice?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  unitPrice?: Resolver<Maybe<ResolversTypes['Money']>, ParentType, ContextType>;
 }>;
 
 export type OrderStatusChangeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['OrderStatusChange'] = ResolversParentTypes['OrderStatusChange']> = ResolversObject<{
@@ -316,6 +409,7 @@ export type ProductResolvers<ContextType = Context, ParentType extends Resolvers
 }>;
 
 export type QueryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
+  deadLetters?: Resolver<Array<ResolversTypes['DeadLetter']>, ParentType, ContextType, RequireFields<QueryDeadLettersArgs, 'last'>>;
   myOrders?: Resolver<ResolversTypes['OrderConnection'], ParentType, ContextType, RequireFields<QueryMyOrdersArgs, 'first'>>;
   order?: Resolver<Maybe<ResolversTypes['Order']>, ParentType, ContextType, RequireFields<QueryOrderArgs, 'id'>>;
 }>;
@@ -328,7 +422,9 @@ export type UserResolvers<ContextType = Context, ParentType extends ResolversPar
 
 export type Resolvers<ContextType = Context> = ResolversObject<{
   DateTime?: GraphQLScalarType;
+  DeadLetter?: DeadLetterResolvers<ContextType>;
   Money?: MoneyResolvers<ContextType>;
+  Mutation?: MutationResolvers<ContextType>;
   Order?: OrderResolvers<ContextType>;
   OrderConnection?: OrderConnectionResolvers<ContextType>;
   OrderEdge?: OrderEdgeResolvers<ContextType>;

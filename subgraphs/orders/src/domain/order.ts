@@ -16,7 +16,10 @@ export interface Order {
   status: OrderStatus;
   /** Set only when `status` is `CANCELLED`. */
   cancelReason: CancelReason | null;
-  total: Money;
+  /** Null until inventory priced the order (it answers the reservation with prices). */
+  total: Money | null;
+  /** The card token or saved payment method chosen at placement; null on orders imported without one. */
+  paymentMethod: string | null;
   createdAt: Date;
 }
 
@@ -26,8 +29,8 @@ export interface OrderItem {
   position: number;
   productId: string;
   quantity: number;
-  /** Price of one unit when the order was placed. */
-  unitPrice: Money;
+  /** Price of one unit when stock was reserved; null until then. */
+  unitPrice: Money | null;
 }
 
 export interface StatusChange {
@@ -46,55 +49,60 @@ export const maxLineQuantity = 1000;
 /** Amounts are stored in a 32-bit INTEGER column and served as a GraphQL Int. */
 const maxAmount = 2_147_483_647;
 const currencyCode = /^[A-Z]{3}$/;
+const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Processor tokens and saved-method ids look like `tok_visa` or `pm_1a2b`: never card numbers. */
+const paymentMethodPattern = /^[A-Za-z][A-Za-z0-9_-]{2,99}$/;
+const cardNumberLike = /^\D*(?:\d\D*){12,19}$/;
 
-/** What a buyer asks for; prices come from inventory when the order is placed. */
+/** What a buyer asks for: products and quantities. Prices come from inventory when it reserves the stock. */
 export interface NewOrderInput {
   /** Chosen by the caller, so a retried placement can reuse it. */
   id: string;
   buyerId: string;
-  items: { productId: string; quantity: number; unitPrice: Money }[];
+  items: { productId: string; quantity: number }[];
+  paymentMethod: string;
+  shippingAddressId?: string | null;
 }
 
-/** The price of one line: quantity times unit price. */
-export function lineTotal(item: Pick<OrderItem, 'quantity' | 'unitPrice'>): Money {
-  return { amount: item.quantity * item.unitPrice.amount, currency: item.unitPrice.currency };
+/** The price of one line: quantity times unit price; null while the line is unpriced. */
+export function lineTotal(item: Pick<OrderItem, 'quantity' | 'unitPrice'>): Money | null {
+  return item.unitPrice && { amount: item.quantity * item.unitPrice.amount, currency: item.unitPrice.currency };
 }
 
 /**
- * A new `PENDING` order with its lines and first history entry. Refuses (BAD_USER_INPUT) an order
- * with no or more than 50 lines, a quantity outside 1..1000, a unit price that is not a whole
- * number of minor units >= 0, lines in different currencies, a product listed twice, or a total
- * too large to store.
+ * A new `PENDING`, unpriced order with its lines and first history entry. Refuses (BAD_USER_INPUT)
+ * an order with no or more than 50 lines, a quantity outside 1..1000, a product id that is not a
+ * UUID, a product listed twice, a payment method that is not a processor token (card numbers are
+ * refused outright) or a malformed shipping address id.
  */
 export function newOrder(input: NewOrderInput, now: Date): { order: Order; items: OrderItem[]; history: StatusChange[] } {
   const lines = input.items;
   if (lines.length === 0) throw badInput('An order needs at least one item', { field: 'items' });
   if (lines.length > maxOrderLines) throw badInput(`An order can have at most ${maxOrderLines} items`, { field: 'items' });
-
-  const currency = lines[0]?.unitPrice.currency ?? '';
-  if (!currencyCode.test(currency)) throw badInput('The currency must be an ISO 4217 code such as EUR', { field: 'currency' });
+  const method = input.paymentMethod.trim();
+  if (cardNumberLike.test(method)) {
+    throw badInput('Never send card numbers: pay with a payment method token such as tok_visa', { field: 'paymentMethod' });
+  }
+  if (!paymentMethodPattern.test(method)) {
+    throw badInput('The payment method must be a payment method token such as tok_visa', { field: 'paymentMethod' });
+  }
+  if (input.shippingAddressId != null && !uuid.test(input.shippingAddressId)) {
+    throw badInput('The shipping address id is not valid', { field: 'shippingAddressId' });
+  }
 
   const seen = new Set<string>();
-  let total = 0;
   const items = lines.map((line, position): OrderItem => {
-    if (!line.productId) throw badInput('Every item needs a product', { field: 'productId', position });
-    if (seen.has(line.productId)) {
+    if (!uuid.test(line.productId)) throw badInput('Every item needs a valid product id', { field: 'productId', position });
+    const productId = line.productId.toLowerCase();
+    if (seen.has(productId)) {
       throw badInput('A product may appear only once in an order; raise its quantity instead', { field: 'productId', position });
     }
-    seen.add(line.productId);
+    seen.add(productId);
     if (!Number.isInteger(line.quantity) || line.quantity < 1 || line.quantity > maxLineQuantity) {
       throw badInput(`The quantity must be a whole number from 1 to ${maxLineQuantity}`, { field: 'quantity', position });
     }
-    if (!Number.isInteger(line.unitPrice.amount) || line.unitPrice.amount < 0 || line.unitPrice.amount > maxAmount) {
-      throw badInput('A unit price must be a whole number of minor units, 0 or more', { field: 'unitPrice', position });
-    }
-    if (line.unitPrice.currency !== currency) {
-      throw badInput('All items of an order must be priced in one currency', { field: 'currency', position });
-    }
-    total += line.quantity * line.unitPrice.amount;
-    return { orderId: input.id, position, productId: line.productId, quantity: line.quantity, unitPrice: { ...line.unitPrice } };
+    return { orderId: input.id, position, productId, quantity: line.quantity, unitPrice: null };
   });
-  if (total > maxAmount) throw badInput('The order total is too large; split it into several orders', { field: 'items' });
 
   return {
     order: {
@@ -102,12 +110,65 @@ export function newOrder(input: NewOrderInput, now: Date): { order: Order; items
       buyerId: input.buyerId,
       status: 'PENDING',
       cancelReason: null,
-      total: { amount: total, currency },
+      total: null,
+      paymentMethod: method,
       createdAt: now,
     },
     items,
     history: [{ status: 'PENDING', reason: null, at: now }],
   };
+}
+
+/** True when `items` asks for the same products and quantities, in the same order, as `input` (a replayed placement). */
+export function sameRequest(
+  order: Pick<Order, 'paymentMethod'>,
+  items: readonly Pick<OrderItem, 'productId' | 'quantity'>[],
+  input: Pick<NewOrderInput, 'items' | 'paymentMethod'>,
+): boolean {
+  return (
+    order.paymentMethod === input.paymentMethod.trim() &&
+    items.length === input.items.length &&
+    items.every(
+      (item, i) => item.productId === input.items[i]?.productId.toLowerCase() && item.quantity === input.items[i]?.quantity,
+    )
+  );
+}
+
+/** One priced line as inventory reserved it (a product may be split across warehouses). */
+export interface PricedLine {
+  productId: string;
+  quantity: number;
+  unitPriceAmount: number;
+  currency: string;
+}
+
+/**
+ * The order's items priced from what inventory reserved, and the total. Inventory reserves every
+ * line at one price in one currency; anything else — a line missing or short, two prices or
+ * currencies, a total beyond what is stored — is a broken contract and throws (the event is retried,
+ * then dead-lettered for an operator), never silently mispriced.
+ */
+export function priceItems(items: readonly OrderItem[], reserved: readonly PricedLine[]): { items: OrderItem[]; total: Money } {
+  const currency = reserved[0]?.currency ?? '';
+  if (!currencyCode.test(currency)) throw new Error(`reservation priced in "${currency}", not an ISO 4217 code`);
+  const byProduct = new Map<string, { quantity: number; unitPriceAmount: number }>();
+  for (const line of reserved) {
+    if (line.currency !== currency) throw new Error('reservation priced in two currencies');
+    if (!Number.isInteger(line.unitPriceAmount) || line.unitPriceAmount < 0) throw new Error('reservation has an invalid price');
+    const seen = byProduct.get(line.productId);
+    if (seen && seen.unitPriceAmount !== line.unitPriceAmount)
+      throw new Error(`product ${line.productId} reserved at two prices`);
+    byProduct.set(line.productId, { quantity: (seen?.quantity ?? 0) + line.quantity, unitPriceAmount: line.unitPriceAmount });
+  }
+  let total = 0;
+  const priced = items.map((item) => {
+    const line = byProduct.get(item.productId);
+    if (!line || line.quantity !== item.quantity) throw new Error(`product ${item.productId} was not reserved as ordered`);
+    total += item.quantity * line.unitPriceAmount;
+    return { ...item, unitPrice: { amount: line.unitPriceAmount, currency } };
+  });
+  if (total > maxAmount) throw new Error(`order total ${total} exceeds what can be stored`);
+  return { items: priced, total: { amount: total, currency } };
 }
 
 /** Moves an order along the state machine (see `transition`); returns it and the history entry to record. */

@@ -1,8 +1,10 @@
 /** GraphQL <-> orders use cases. A customer sees only their own orders; an admin sees all. */
-import { canSee, DateTimeScalar, requireViewer, type Viewer } from '#kit';
+import { canSee, DateTimeScalar, requireViewer, type EventBus, type Viewer } from '#kit';
 import type { Resolvers } from '../__generated__/resolvers-types.ts';
 import type { OrderStore } from '../adapters/prisma-order-store.ts';
+import { listDeadLetters } from '../app/dead-letters.ts';
 import { listOrders } from '../app/list-orders.ts';
+import { cancelOrder, placeOrder } from '../app/place-order.ts';
 import { lineTotal, type Order } from '../domain/order.ts';
 import type { Context } from './context.ts';
 
@@ -12,12 +14,27 @@ async function visibleOrder(id: string, viewer: Viewer | null, { loaders }: Cont
   return order && canSee(viewer, order.buyerId) ? order : null;
 }
 
-export function createResolvers(deps: { orders: OrderStore }): Resolvers {
+export function createResolvers(deps: { orders: OrderStore; bus: EventBus }): Resolvers {
   return {
     DateTime: DateTimeScalar,
     Query: {
       order: (_, { id }, ctx) => visibleOrder(id, ctx.viewer, ctx),
       myOrders: (_, args, { viewer }) => listOrders(deps, viewer, requireViewer(viewer).id, args),
+      deadLetters: async (_, { last }, { viewer }) =>
+        (await listDeadLetters(deps.bus, viewer, last ?? 50)).map((letter) => ({
+          eventId: letter.event.id,
+          topic: letter.event.topic,
+          group: letter.group,
+          error: letter.error,
+          deliveries: letter.deliveries,
+          payload: JSON.stringify(letter.event.payload ?? null),
+          occurredAt: new Date(letter.event.occurredAt),
+          deadAt: new Date(letter.at),
+        })),
+    },
+    Mutation: {
+      placeOrder: (_, { input, idempotencyKey }, { viewer }) => placeOrder(deps, viewer, input, idempotencyKey),
+      cancelOrder: (_, { id }, { viewer }) => cancelOrder(deps, viewer, id),
     },
     Order: {
       __resolveReference: (ref, ctx) => visibleOrder(ref.id, ctx.viewer, ctx),

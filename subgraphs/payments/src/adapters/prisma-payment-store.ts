@@ -1,6 +1,14 @@
 /** Payments, their provider attempts and their refunds in the payments database (Prisma). */
 import { randomUUID } from 'node:crypto';
-import { notFound, pgAdapter } from '#kit';
+import {
+  markProcessed,
+  notFound,
+  pgAdapter,
+  writeOutbox,
+  type DomainEvent,
+  type OutboxEvent,
+  type RawSqlTransaction,
+} from '#kit';
 import { PrismaClient } from '../__generated__/prisma/client.ts';
 import {
   chargeAmount,
@@ -96,6 +104,27 @@ export type RefundDecision = (payment: Payment, reserved: number) => number;
 
 /** A payment's status once its succeeded refunds sum to `refunded`. */
 export type RefundedStatus = (payment: Payment, refunded: number) => PaymentStatus;
+
+/**
+ * What a payment change carries into its transaction for the order saga: the events announcing it
+ * (written to the outbox) and the bus event it answers (recorded as processed). Both are written only
+ * when that call made the change: the change is what is idempotent, so a caller that finds it already
+ * made writes nothing.
+ */
+export interface ChangeEffects<T> {
+  /** The outbox events announcing the change, from its result. */
+  announce?: (changed: T) => readonly OutboxEvent[];
+  /** The bus event the change answers. */
+  handled?: Pick<DomainEvent, 'id' | 'topic'>;
+}
+
+async function applyEffects<T>(tx: RawSqlTransaction, effects: ChangeEffects<T> | undefined, changed: T): Promise<void> {
+  if (!effects) return;
+  // The processed row matters only for handlers that may make no change (nothing to refund); here the
+  // change just happened, so it is announced whatever markProcessed says.
+  if (effects.handled) await markProcessed(tx, effects.handled);
+  if (effects.announce) await writeOutbox(tx, effects.announce(changed));
+}
 
 const isUniqueViolation = (error: unknown) => (error as { code?: string }).code === 'P2002';
 
@@ -268,14 +297,15 @@ export function createPaymentStore(db: PaymentsDb) {
     },
 
     /**
-     * Records the last attempt and ends the PENDING payment with `settlement`, in one transaction.
-     * `settled` is false when it was no longer PENDING (another caller settled it first); `payment`
-     * is then that caller's result.
+     * Records the last attempt and ends the PENDING payment with `settlement`, in one transaction,
+     * with `effects` when this call ends it. `settled` is false when it was no longer PENDING (another
+     * caller settled it first); `payment` is then that caller's result.
      */
     async settleCharge(
       paymentId: string,
       attempt: AttemptRecord,
       settlement: Settlement,
+      effects?: ChangeEffects<Payment>,
     ): Promise<{ payment: Payment; settled: boolean }> {
       return db.$transaction(async (tx) => {
         await tx.paymentAttempt.create({ data: attemptData(paymentId, attempt) });
@@ -288,7 +318,10 @@ export function createPaymentStore(db: PaymentsDb) {
             chargeLeaseUntil: null,
           },
         });
-        return { payment: await paymentById(tx, paymentId), settled: updated.count === 1 };
+        const payment = await paymentById(tx, paymentId);
+        const settled = updated.count === 1;
+        if (settled) await applyEffects(tx, effects, payment);
+        return { payment, settled };
       });
     },
 
@@ -336,12 +369,14 @@ export function createPaymentStore(db: PaymentsDb) {
 
     /**
      * Marks a PENDING refund SUCCEEDED and moves its payment to the status `statusFor` gives for the
-     * new refunded total, in one transaction. A refund already SUCCEEDED is returned unchanged.
+     * new refunded total, in one transaction, with `effects`. A refund already SUCCEEDED is returned
+     * unchanged, and `effects` are not applied.
      */
     async completeRefund(
       refundId: string,
       providerRef: string,
       statusFor: RefundedStatus,
+      effects?: ChangeEffects<{ payment: Payment; refund: Refund }>,
     ): Promise<{ payment: Payment; refund: Refund }> {
       return db.$transaction(async (tx) => {
         const pending = await tx.refund.findUnique({ where: { id: refundId } });
@@ -363,9 +398,20 @@ export function createPaymentStore(db: PaymentsDb) {
             payment = { ...payment, status };
           }
         }
-        const refund = await tx.refund.findUniqueOrThrow({ where: { id: refundId } });
-        return { payment, refund: toRefund(refund) };
+        const refund = toRefund(await tx.refund.findUniqueOrThrow({ where: { id: refundId } }));
+        if (marked.count === 1) await applyEffects(tx, effects, { payment, refund });
+        return { payment, refund };
       });
+    },
+
+    /** Whether a bus event was recorded as handled (by a change's effects or {@link recordHandled}). */
+    async wasHandled(event: Pick<DomainEvent, 'id'>): Promise<boolean> {
+      return (await db.processedEvent.count({ where: { id: event.id } })) > 0;
+    },
+
+    /** Records a bus event that called for no change as handled; false when it already was. */
+    async recordHandled(event: Pick<DomainEvent, 'id' | 'topic'>): Promise<boolean> {
+      return markProcessed(db, event);
     },
 
     /** The refunds of a payment, oldest first. */

@@ -1,13 +1,14 @@
 /** Use case: charge an order through the payment provider, once, whoever asks and however often. */
 import { notFound } from '#kit';
 import { systemClock } from '../adapters/system-clock.ts';
-import type { AttemptRecord, PaymentStore, Settlement } from '../adapters/prisma-payment-store.ts';
+import type { AttemptRecord, ChangeEffects, PaymentStore, Settlement } from '../adapters/prisma-payment-store.ts';
 import {
   assertSameCharge,
   newCharge,
   paymentErrorReason,
   settledResult,
   transition,
+  type AttemptOutcome,
   type Charge,
   type ChargeResult,
   type Payment,
@@ -55,6 +56,8 @@ const waitPollMs = 25;
  * passes), which calls the provider under the order's idempotency key and records every attempt.
  * Timeouts and processing errors are retried with exponential backoff up to `policy.attempts`, then
  * the payment FAILS with a PAYMENT_ERROR reason; a decline FAILS it at once.
+ * `effects` (the order saga's answer) are written in the transaction that settles the payment, and
+ * only by the call that settles it: a call that finds the payment settled writes nothing.
  * Throws BAD_USER_INPUT for an invalid request and CONFLICT when the order was charged for another
  * payer or amount.
  */
@@ -62,6 +65,7 @@ export async function chargeOrder(
   deps: ChargeDeps,
   input: ChargeOrder,
   policy: ProviderPolicy = defaultProviderPolicy,
+  effects?: ChangeEffects<ChargeOutcome>,
 ): Promise<ChargeOutcome> {
   const charge = newCharge(input);
   checkPolicy(policy);
@@ -74,7 +78,7 @@ export async function chargeOrder(
     const until = new Date(now.getTime() + worstCaseMs(policy) + claimMarginMs);
     if (await deps.payments.claimCharge(payment.id, now, until)) {
       try {
-        return await callProvider(deps, clock, payment, charge, policy);
+        return await callProvider(deps, clock, payment, charge, policy, effects);
       } catch (error) {
         // Not a provider answer (a bug, the database): let the next caller try without waiting for the claim.
         await deps.payments.releaseCharge(payment.id).catch(() => undefined);
@@ -94,7 +98,10 @@ async function callProvider(
   payment: Payment,
   charge: Charge,
   policy: ProviderPolicy,
+  effects: ChangeEffects<ChargeOutcome> | undefined,
 ): Promise<ChargeOutcome> {
+  const settle = (attempt: AttemptRecord, settlement: Settlement) =>
+    settleWith(deps.payments, payment.id, attempt, settlement, effects);
   const request = {
     idempotencyKey: chargeKey(charge.orderId),
     amount: charge.amount.amount,
@@ -115,37 +122,41 @@ async function callProvider(
         continue;
       }
       const failed = transition(payment.status, 'FAILED');
-      return settle(deps.payments, payment.id, record, {
+      return settle(record, {
         status: failed,
         failureReason: paymentErrorReason(attempt, error.message),
       });
     }
     if (decision.outcome === 'succeeded') {
       return settle(
-        deps.payments,
-        payment.id,
         { outcome: 'SUCCEEDED', providerRef: decision.providerRef },
         { status: transition(payment.status, 'SUCCEEDED'), providerRef: decision.providerRef },
       );
     }
     // A decline is the bank's answer: asking again would only be declined again.
     return settle(
-      deps.payments,
-      payment.id,
       { outcome: 'DECLINED', failureReason: decision.reason },
       { status: transition(payment.status, 'FAILED'), failureReason: decision.reason },
     );
   }
 }
 
-/** Records the last attempt and ends the payment; when another caller ended it first, theirs is the result. */
-async function settle(
+/**
+ * Records the last attempt and ends the payment, with `effects` when this call ends it; when another
+ * caller ended it first, theirs is the result.
+ */
+async function settleWith(
   payments: PaymentStore,
   paymentId: string,
   attempt: AttemptRecord,
   settlement: Settlement,
+  effects: ChangeEffects<ChargeOutcome> | undefined,
 ): Promise<ChargeOutcome> {
-  const { payment, settled } = await payments.settleCharge(paymentId, attempt, settlement);
+  const announce = effects?.announce;
+  const { payment, settled } = await payments.settleCharge(paymentId, attempt, settlement, {
+    handled: effects?.handled,
+    announce: announce && ((ended) => announce(settledOutcome(ended, attempt.outcome))),
+  });
   return outcomeOf(payments, payment, settled ? attempt : undefined);
 }
 
@@ -153,6 +164,10 @@ async function settle(
 async function outcomeOf(payments: PaymentStore, payment: Payment, last?: AttemptRecord): Promise<ChargeOutcome> {
   const lastOutcome =
     payment.status === 'FAILED' ? (last?.outcome ?? (await payments.lastAttempt(payment.id))?.outcome) : undefined;
+  return settledOutcome(payment, lastOutcome);
+}
+
+function settledOutcome(payment: Payment, lastOutcome: AttemptOutcome | undefined): ChargeOutcome {
   const result = settledResult(payment, lastOutcome);
   if (result === null) throw new Error(`payment ${payment.id} is still PENDING`);
   return { payment, result, ...(payment.failureReason !== null ? { reason: payment.failureReason } : {}) };

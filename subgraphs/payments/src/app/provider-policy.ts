@@ -1,5 +1,6 @@
 /** How the use cases talk to the payment provider: bounded attempts, a timeout each, backoff between. */
-import { badInput } from '#kit';
+import { z } from 'zod';
+import { badInput, type Env } from '#kit';
 
 export interface ProviderPolicy {
   /** Calls to the provider before giving up on timeouts and processing errors (a decline is never retried). */
@@ -11,6 +12,28 @@ export interface ProviderPolicy {
 }
 
 export const defaultProviderPolicy: ProviderPolicy = { attempts: 3, timeoutMs: 2000, backoffMs: 100 };
+
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+/**
+ * The policy the services mode runs with: `PAYMENTS_PROVIDER_TIMEOUT_MS`, `PAYMENTS_PROVIDER_ATTEMPTS`
+ * and `PAYMENTS_PROVIDER_BACKOFF_MS`, each defaulting to {@link defaultProviderPolicy}. Throws on a
+ * value that is not a positive whole number (non-negative for the backoff).
+ */
+export function providerPolicyFromEnv(env: Env): ProviderPolicy {
+  const parsed = z
+    .object({
+      PAYMENTS_PROVIDER_TIMEOUT_MS: positiveInt(defaultProviderPolicy.timeoutMs),
+      PAYMENTS_PROVIDER_ATTEMPTS: positiveInt(defaultProviderPolicy.attempts),
+      PAYMENTS_PROVIDER_BACKOFF_MS: z.coerce.number().int().nonnegative().default(defaultProviderPolicy.backoffMs),
+    })
+    .parse(env);
+  return {
+    timeoutMs: parsed.PAYMENTS_PROVIDER_TIMEOUT_MS,
+    attempts: parsed.PAYMENTS_PROVIDER_ATTEMPTS,
+    backoffMs: parsed.PAYMENTS_PROVIDER_BACKOFF_MS,
+  };
+}
 
 /** Throws BAD_USER_INPUT for a policy that would never call the provider or never wait for it. */
 export function checkPolicy(policy: ProviderPolicy): ProviderPolicy {

@@ -1,7 +1,7 @@
 /** Use case: give back all or part of a successful payment, once per idempotency key. */
 import { badInput, DomainError, notFound } from '#kit';
 import { systemClock } from '../adapters/system-clock.ts';
-import type { PaymentStore } from '../adapters/prisma-payment-store.ts';
+import type { ChangeEffects, PaymentStore } from '../adapters/prisma-payment-store.ts';
 import type { Payment } from '../domain/payment.ts';
 import { refundAmount, statusAfterRefunds, type Refund } from '../domain/refund.ts';
 import { ProviderUnavailable, type Clock, type PaymentProvider } from '../ports.ts';
@@ -36,7 +36,8 @@ export const refundKey = (refundId: string) => `refund:${refundId}`;
  * PARTIALLY_REFUNDED or REFUNDED through the domain rules. The amount is reserved under a lock on the
  * payment before the provider is called, so concurrent refunds never give back more than was charged.
  * Timeouts and processing errors are retried with backoff; when every attempt fails the refund stays
- * PENDING (still reserved) and asking again with the same key finishes it.
+ * PENDING (still reserved) and asking again with the same key finishes it. `effects` are written in
+ * the transaction that marks the refund SUCCEEDED, and only by the call that does.
  * Throws NOT_FOUND for an unknown payment, CONFLICT for a payment that cannot be refunded (or a key
  * already used for another refund) and BAD_USER_INPUT for an amount above what is left.
  */
@@ -44,6 +45,7 @@ export async function refundPayment(
   deps: RefundDeps,
   input: RefundPayment,
   policy: ProviderPolicy = defaultProviderPolicy,
+  effects?: ChangeEffects<RefundOutcome>,
 ): Promise<RefundOutcome> {
   const key = input.idempotencyKey.trim();
   if (key.length === 0 || key.length > 200) {
@@ -79,7 +81,7 @@ export async function refundPayment(
     if (wait > 0) await clock.sleep(wait);
     try {
       const made = await deps.provider.refund(request, { timeoutMs: policy.timeoutMs });
-      return await deps.payments.completeRefund(refund.id, made.providerRef, statusAfterRefunds);
+      return await deps.payments.completeRefund(refund.id, made.providerRef, statusAfterRefunds, effects);
     } catch (error) {
       if (!(error instanceof ProviderUnavailable)) throw error;
       if (attempt >= policy.attempts) return { payment, refund };

@@ -1,0 +1,172 @@
+/**
+ * A consumer killed mid-saga. auth, orders, payments and inventory run as separate processes on the
+ * real PostgreSQL and Redis; while inventory is holding `order.placed` messages it has taken but not
+ * acknowledged, it gets SIGKILL. A new inventory process takes the dead one's pending messages over
+ * after the visibility timeout. Every order must still end CONFIRMED or CANCELLED, none applied twice.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type SubgraphName } from '#kit';
+import { createTestDatabase, postGraphQL, testRedisUrl, type TestDatabase } from '#kit/testing';
+import { createInventoryDb, createInventoryStore } from '../../../subgraphs/inventory/src/adapters/prisma-inventory-store.ts';
+import { createOrdersDb } from '../../../subgraphs/orders/src/adapters/prisma-order-store.ts';
+import { createPaymentsDb } from '../../../subgraphs/payments/src/adapters/prisma-payment-store.ts';
+import { mintAccessTokens } from './test-stack.ts';
+import { waitHealthy } from './wait-healthy.ts';
+
+const root = new URL('../../../', import.meta.url).pathname;
+const names = ['auth', 'orders', 'payments', 'inventory'] as const satisfies readonly SubgraphName[];
+const basePort = 24_000 + Math.floor(Math.random() * 400) * 10;
+const port = (name: (typeof names)[number]) => basePort + names.indexOf(name);
+const namespace = `test-crash-${randomUUID().slice(0, 8)}`;
+const databases = {} as Record<(typeof names)[number], TestDatabase>;
+const processes: ChildProcess[] = [];
+let output = '';
+
+function start(name: (typeof names)[number]): ChildProcess {
+  const env: Record<string, string> = {
+    ...(process.env as Record<string, string>),
+    LOG_LEVEL: 'warn',
+    REDIS_URL: testRedisUrl,
+    EVENTS_NAMESPACE: namespace,
+    // The visibility timeout: how long a dead consumer's messages wait before another takes them.
+    EVENTS_CLAIM_IDLE_MS: '2000',
+    AUTH_JWKS_URL: `http://127.0.0.1:${port('auth')}/.well-known/jwks.json`,
+    [`${name.toUpperCase()}_PORT`]: String(port(name)),
+    [`${name.toUpperCase()}_DATABASE_URL`]: databases[name].url,
+  };
+  // One node process per service (no tsx launcher in between), so SIGKILL hits the consumer itself.
+  const child = spawn(process.execPath, ['--import', 'tsx', join(root, `subgraphs/${name}/src/main.ts`)], {
+    cwd: root,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout!.on('data', (d: Buffer) => (output += `${name}| ${d}`));
+  child.stderr!.on('data', (d: Buffer) => (output += `${name}| ${d}`));
+  processes.push(child);
+  return child;
+}
+
+const healthy = (name: (typeof names)[number], child: ChildProcess) =>
+  waitHealthy(`http://127.0.0.1:${port(name)}/health`, { timeoutMs: 60_000, process: child, describe: () => output });
+
+let inventory: ChildProcess;
+
+beforeAll(async () => {
+  for (const name of names) databases[name] = await createTestDatabase(name);
+  await healthy('auth', start('auth'));
+  const others = (['orders', 'payments'] as const).map((name) => [name, start(name)] as const);
+  inventory = start('inventory');
+  await Promise.all([...others.map(([name, child]) => healthy(name, child)), healthy('inventory', inventory)]);
+}, 120_000);
+
+afterAll(async () => {
+  for (const child of processes) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  for (const name of names) await databases[name]?.drop();
+  const redis = new Redis(testRedisUrl);
+  const keys = await redis.keys(`${namespace}:*`);
+  if (keys.length > 0) await redis.del(...keys);
+  await redis.quit();
+});
+
+describe('a consumer killed in the middle of the saga', () => {
+  it('SIGKILL with messages taken but not acknowledged: a new consumer finishes every order, nothing applied twice', async () => {
+    const inventoryDb = createInventoryDb(databases.inventory.url, 2);
+    const ordersDb = createOrdersDb(databases.orders.url, 2);
+    const paymentsDb = createPaymentsDb(databases.payments.url, 2);
+    const redis = new Redis(testRedisUrl);
+    try {
+      const productId = randomUUID();
+      const warehouseId = randomUUID();
+      const store = createInventoryStore(inventoryDb);
+      await store.saveWarehouse({ id: warehouseId, code: 'CRASH-1', name: 'Crash test' });
+      await store.saveProduct({ id: productId, sku: 'CRASH-LAMP', name: 'Lamp', priceAmount: 990, priceCurrency: 'EUR' });
+      await store.setStock({ productId, warehouseId, onHand: 30 });
+      const buyers = await mintAccessTokens(databases.auth.url, 40);
+
+      // Watch inventory's share of order.placed: kill it the moment it holds unacknowledged messages.
+      const stream = `${namespace}:events:order.placed`;
+      const pending = async () => {
+        const summary = (await redis.xpending(stream, 'inventory').catch(() => [0])) as [number, ...unknown[]];
+        return Number(summary[0]);
+      };
+      let killedHolding = 0;
+      const killer = (async () => {
+        const deadline = Date.now() + 20_000;
+        while (Date.now() < deadline) {
+          if ((await pending()) > 0) {
+            inventory.kill('SIGKILL');
+            killedHolding = await pending();
+            return;
+          }
+        }
+      })();
+
+      const placed = await Promise.all(
+        buyers.map(async ({ token }) => {
+          const result = await postGraphQL<{ placeOrder: { id: string } }>(
+            `http://127.0.0.1:${port('orders')}`,
+            'mutation ($input: PlaceOrderInput!, $key: String!) { placeOrder(input: $input, idempotencyKey: $key) { id } }',
+            {
+              token,
+              variables: { input: { items: [{ productId, quantity: 1 }], paymentMethod: 'tok_visa' }, key: randomUUID() },
+            },
+          );
+          expect(result.body.errors).toBeUndefined();
+          return result.body.data!.placeOrder.id;
+        }),
+      );
+      await killer;
+      await new Promise<void>((resolve) =>
+        inventory.exitCode !== null || inventory.signalCode !== null ? resolve() : inventory.once('exit', () => resolve()),
+      );
+      expect(inventory.signalCode).toBe('SIGKILL');
+      expect(killedHolding).toBeGreaterThan(0); // it died holding messages it had not acknowledged
+
+      // A new inventory process (a new consumer in the group) takes over what the dead one held.
+      const replacement = start('inventory');
+      await healthy('inventory', replacement);
+
+      const deadline = Date.now() + 60_000;
+      let orders: { id: string; status: string; cancelReason: string | null }[] = [];
+      while (Date.now() < deadline) {
+        orders = await ordersDb.order.findMany({
+          where: { id: { in: placed } },
+          select: { id: true, status: true, cancelReason: true },
+        });
+        if (orders.every((o) => o.status === 'CONFIRMED' || o.status === 'CANCELLED')) break;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      const confirmed = orders.filter((o) => o.status === 'CONFIRMED');
+      const cancelled = orders.filter((o) => o.status === 'CANCELLED');
+      expect(orders).toHaveLength(40);
+      expect(confirmed).toHaveLength(30);
+      expect(cancelled.map((o) => o.cancelReason)).toEqual(Array(10).fill('OUT_OF_STOCK'));
+
+      // None applied twice: one reservation answer per order, one history entry per state, one charge each.
+      const answers = await inventoryDb.outboxEvent.findMany({
+        where: { topic: { in: ['inventory.reserved', 'inventory.reservation_failed'] } },
+        select: { payload: true },
+      });
+      expect(answers.map((a) => (a.payload as { orderId: string }).orderId).sort()).toEqual([...placed].sort());
+      const history = await ordersDb.orderStatusChange.groupBy({
+        by: ['orderId', 'status'],
+        _count: true,
+        where: { orderId: { in: placed } },
+      });
+      expect(history.every((h) => h._count === 1)).toBe(true);
+      expect(await paymentsDb.payment.count({ where: { status: 'SUCCEEDED' } })).toBe(30);
+      expect(await paymentsDb.paymentAttempt.count({ where: { outcome: 'SUCCEEDED' } })).toBe(30);
+      expect(await inventoryDb.stockLevel.findMany({ where: { productId }, select: { onHand: true, reserved: true } })).toEqual([
+        { onHand: 0, reserved: 0 },
+      ]);
+      expect(await pending()).toBe(0); // everything acknowledged in the end
+    } finally {
+      await redis.quit();
+      await Promise.all([inventoryDb.$disconnect(), ordersDb.$disconnect(), paymentsDb.$disconnect()]);
+    }
+  }, 120_000);
+});
