@@ -7,12 +7,17 @@
  *   subgraph processes: requests/s, p50/p99 latency, and the router's peak RSS.
  * auth: logins/s through the router, and the router's CPU per request with and without a bearer
  *   token (what JWT verification costs), plus the bare verification time.
+ * saga: orders placed through the router at a fixed rate (BENCH_RATE, default 200/s) by many
+ *   customers, each followed to CONFIRMED on the order.updated stream: orders/s to CONFIRMED and
+ *   p50/p99 from sending placeOrder to CONFIRMED, plus CPU per order of every process.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { randomUUID } from 'node:crypto';
 import autocannon from 'autocannon';
+import { Redis } from 'ioredis';
 import {
   createJwksVerifier,
   createLogger,
@@ -24,11 +29,13 @@ import {
   subgraphNames,
   type SubgraphName,
 } from '#kit';
+import { postGraphQL } from '#kit/testing';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { demoPassword } from '../packages/stack/src/demo-data.ts';
 import { seedDemoData } from '../packages/stack/src/seed.ts';
-import { loginAs, meQuery } from '../packages/stack/src/test-stack.ts';
+import { loginAs, meQuery, mintAccessTokens } from '../packages/stack/src/test-stack.ts';
+import { demoWarehouses } from '../packages/stack/src/demo-data.ts';
 import { waitHealthy } from '../packages/stack/src/wait-healthy.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -38,6 +45,8 @@ const connections = Number(process.env.BENCH_CONNECTIONS ?? 16);
 const postgres = process.env.POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432';
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const base = 31_000;
+// Fresh streams per run: a previous run's consumer groups and backlog must not leak into this one.
+const eventsNamespace = `bench-${process.pid}`;
 
 const children: ChildProcess[] = [];
 const named = new Map<string, ChildProcess>();
@@ -101,6 +110,7 @@ async function startServices() {
     LOG_LEVEL: 'warn',
     NODE_ENV: 'production',
     REDIS_URL: redisUrl,
+    EVENTS_NAMESPACE: eventsNamespace,
     AUTH_JWKS_URL: `http://127.0.0.1:${base + 2}/.well-known/jwks.json`,
   };
   subgraphNames.forEach((name, i) => {
@@ -125,7 +135,7 @@ async function startServices() {
     await s3.stop();
     rmSync(s3Dir, { recursive: true, force: true });
   });
-  return { routerUrl: `http://127.0.0.1:${base}`, router };
+  return { routerUrl: `http://127.0.0.1:${base}`, router, urls };
 }
 
 async function routerScenario() {
@@ -244,11 +254,131 @@ async function authScenario() {
   }
 }
 
+/**
+ * saga: an open-loop load (a new order every 1/rate s, whatever the answers) so a saga slower than
+ * the rate shows as growing latency instead of hiding behind fewer requests.
+ */
+async function sagaScenario() {
+  const rate = Number(process.env.BENCH_RATE ?? 200);
+  const { routerUrl, urls } = await startServices();
+  const [admin] = await mintAccessTokens(urls.auth, 1, ['CUSTOMER', 'ADMIN']);
+  const buyers = await mintAccessTokens(urls.auth, 500);
+  const post = (query: string, variables: Record<string, unknown>, token: string) =>
+    postGraphQL<Record<string, any>>(routerUrl, query, { token, variables });
+  const created = await post(
+    'mutation ($input: ProductInput!) { createProduct(input: $input) { id } }',
+    { input: { sku: `BENCH-${process.pid}`, name: 'Bench lamp', price: { amount: 1990, currency: 'EUR' } } },
+    admin!.token,
+  );
+  const productId = created.body.data!.createProduct.id as string;
+  await post(
+    'mutation ($input: StockAdjustmentInput!) { adjustStock(input: $input) { onHand } }',
+    { input: { productId, warehouseId: demoWarehouses[0]!.id, delta: 1_000_000, reason: 'bench intake' } },
+    admin!.token,
+  );
+
+  // Follow every order to its final state on the order.updated stream (as a subscriber would).
+  const finished = new Map<string, { at: number; status: string }>();
+  const reader = new Redis(redisUrl);
+  let reading = true;
+  const follow = (async () => {
+    let last = '$';
+    while (reading) {
+      const batch = (await reader.xread(
+        'COUNT',
+        1000,
+        'BLOCK',
+        200,
+        'STREAMS',
+        `${eventsNamespace}:events:order.updated`,
+        last,
+      )) as [string, [string, string[]][]][] | null;
+      const at = performance.now();
+      for (const [id, fields] of batch?.[0]?.[1] ?? []) {
+        last = id;
+        const { payload } = JSON.parse(fields[1]!) as { payload: { orderId: string; status: string } };
+        if (payload.status === 'CONFIRMED' || payload.status === 'CANCELLED')
+          finished.set(payload.orderId, { at, status: payload.status });
+      }
+    }
+  })();
+
+  const placeOrder =
+    'mutation ($input: PlaceOrderInput!, $key: String!) { placeOrder(input: $input, idempotencyKey: $key) { id } }';
+  const sent = new Map<string, number>();
+  const answerMs: number[] = [];
+  let failures = 0;
+  const place = async (i: number) => {
+    const started = performance.now();
+    const result = await post(
+      placeOrder,
+      { input: { items: [{ productId, quantity: 1 }], paymentMethod: 'tok_visa' }, key: randomUUID() },
+      buyers[i % buyers.length]!.token,
+    );
+    answerMs.push(performance.now() - started);
+    const id = result.body.data?.placeOrder?.id as string | undefined;
+    if (id) sent.set(id, started);
+    else failures += 1;
+  };
+
+  console.log(
+    `scenario saga: placeOrder through the router at ${rate} orders/s for ${seconds} s (+ 3 s warm-up), 1 unit, tok_visa`,
+  );
+  const runAt = async (count: number) => {
+    const started = performance.now();
+    const inFlight: Promise<void>[] = [];
+    for (let i = 0; i < count; i += 1) {
+      const due = started + (i * 1000) / rate;
+      const wait = due - performance.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      inFlight.push(place(i));
+    }
+    await Promise.all(inFlight);
+  };
+  await runAt(rate * 3); // warm-up: JIT, pools, token caches
+  const warm = new Set(sent.keys());
+  answerMs.length = 0;
+  const cpuBefore = cpuSnapshot();
+  const loadStart = performance.now();
+  await runAt(rate * seconds);
+  const measured = [...sent].filter(([id]) => !warm.has(id));
+  const deadline = performance.now() + 60_000;
+  while (measured.some(([id]) => !finished.has(id)) && performance.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  reading = false;
+  await follow;
+  reader.disconnect();
+
+  const latencies = measured
+    .filter(([id]) => finished.get(id)?.status === 'CONFIRMED')
+    .map(([id, at]) => finished.get(id)!.at - at)
+    .sort((a, b) => a - b);
+  const lastConfirmed = Math.max(...measured.map(([id]) => finished.get(id)?.at ?? 0));
+  const pct = (xs: number[], p: number) => xs[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))] ?? NaN;
+  const answers = [...answerMs].sort((a, b) => a - b);
+  const notConfirmed = measured.length - latencies.length;
+  console.log(
+    `placed ${measured.length} (+${failures} failed), confirmed ${latencies.length}, not confirmed within 60 s after the load: ${notConfirmed}`,
+  );
+  console.log(`orders/s to CONFIRMED: ${((latencies.length * 1000) / (lastConfirmed - loadStart)).toFixed(0)}`);
+  console.log(
+    `placeOrder -> CONFIRMED: p50 ${pct(latencies, 50).toFixed(0)} ms   p99 ${pct(latencies, 99).toFixed(0)} ms   max ${pct(latencies, 100).toFixed(0)} ms`,
+  );
+  console.log(`placeOrder answer:       p50 ${pct(answers, 50).toFixed(0)} ms   p99 ${pct(answers, 99).toFixed(0)} ms`);
+  const cpuAfter = cpuSnapshot();
+  console.log(
+    `CPU ms per order: ${[...cpuAfter]
+      .filter(([name]) => name !== 'plain-gateway')
+      .map(([name, cpu]) => `${name} ${(((cpu - cpuBefore.get(name)!) * 1000) / measured.length).toFixed(1)}`)
+      .join(', ')}`,
+  );
+}
+
 const cleanups: (() => Promise<void>)[] = [];
 try {
   if (scenario === 'router') await routerScenario();
   else if (scenario === 'auth') await authScenario();
-  else throw new Error(`unknown scenario ${scenario}; known: router, auth`);
+  else if (scenario === 'saga') await sagaScenario();
+  else throw new Error(`unknown scenario ${scenario}; known: router, auth, saga`);
 } finally {
   for (const cleanup of cleanups) await cleanup();
   for (const child of children) child.kill('SIGTERM');

@@ -21,8 +21,8 @@ export const migrationsDir = (subgraph: string) => join(repoRoot, 'prisma', subg
  */
 export const sqlEvents = new EventEmitter<{ query: [{ database: string; sql: string }] }>();
 
-/** The driver adapter a generated Prisma client is constructed with. */
-export function pgAdapter(connectionString: string, poolMax = 10): PrismaPg {
+/** A connection pool on `connectionString`, instrumented for {@link sqlEvents}. */
+export function pgPool(connectionString: string, poolMax = 10): pg.Pool {
   const pool = new pg.Pool({ connectionString, max: poolMax, idleTimeoutMillis: 30_000 });
   const database = decodeURIComponent(new URL(connectionString).pathname.slice(1));
   pool.on('connect', (client) => {
@@ -35,7 +35,63 @@ export function pgAdapter(connectionString: string, poolMax = 10): PrismaPg {
       return query(...args);
     }) as typeof client.query;
   });
-  return new PrismaPg(pool, { disposeExternalPool: true });
+  return pool;
+}
+
+/**
+ * The driver adapter a generated Prisma client is constructed with, on its own pool or on `pool`
+ * (shared with a {@link sqlClient}); disconnecting the Prisma client ends the pool.
+ */
+export function pgAdapter(connection: string | pg.Pool, poolMax = 10): PrismaPg {
+  return new PrismaPg(typeof connection === 'string' ? pgPool(connection, poolMax) : connection, { disposeExternalPool: true });
+}
+
+/** The raw-SQL surface shared by a generated Prisma client and {@link sqlClient}. */
+export interface SqlRunner {
+  /** Rows of a statement with `$1`-style parameters. */
+  $queryRawUnsafe<T = unknown>(query: string, ...values: unknown[]): Promise<T>;
+  /** The number of rows a statement changed. */
+  $executeRawUnsafe(query: string, ...values: unknown[]): Promise<number>;
+}
+export interface SqlClient extends SqlRunner {
+  /** Runs `fn` in one transaction on one connection: committed when it resolves, rolled back when it throws. */
+  $transaction<R>(fn: (tx: SqlRunner) => Promise<R>): Promise<R>;
+}
+
+const runnerOn = (target: pg.Pool | pg.PoolClient): SqlRunner => ({
+  async $queryRawUnsafe<T>(query: string, ...values: unknown[]) {
+    return (await target.query(query, values)).rows as T;
+  },
+  async $executeRawUnsafe(query: string, ...values: unknown[]) {
+    return (await target.query(query, values)).rowCount ?? 0;
+  },
+});
+
+/**
+ * Raw SQL straight on the pg pool, with the surface of Prisma's raw queries. The order saga's
+ * statements run through it: measured here, a statement costs 0.26 ms of client CPU this way against
+ * 0.5–0.7 ms as a Prisma raw query and 1.3–2.2 ms as a Prisma model query, and a transaction of two
+ * statements 0.43 ms against 1.7 ms (see BENCHMARKS.md). Prisma keeps the schema, the migrations and
+ * every other query. Results are pg's: `bigint`/`numeric` come back as strings, so cast counts to int.
+ */
+export function sqlClient(pool: pg.Pool): SqlClient {
+  return {
+    ...runnerOn(pool),
+    async $transaction<R>(fn: (tx: SqlRunner) => Promise<R>): Promise<R> {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        const result = await fn(runnerOn(client));
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw error;
+      } finally {
+        client.release();
+      }
+    },
+  };
 }
 
 /** Creates the database named in `connectionString` when it does not exist yet. */

@@ -34,6 +34,8 @@ export interface DeadLetter {
 
 export interface EventBus {
   publish(event: DomainEvent): Promise<void>;
+  /** Publishes several events in order, in one round trip where the transport allows. */
+  publishAll(events: readonly DomainEvent[]): Promise<void>;
   /** Starts delivering `topic` to `handler` as a member of consumer group `group`. */
   subscribe(topic: string, group: string, handler: EventHandler): void;
   /** The events every retry failed on, oldest first (at most `limit`, newest kept). */
@@ -87,11 +89,15 @@ export function createInProcessEventBus(logger: Logger, policy: DeliveryPolicy =
     });
   }
 
+  const publish = async (event: DomainEvent) => {
+    for (const [group, handler] of groups.get(event.topic) ?? []) {
+      queueMicrotask(() => deliver(event, group, handler, 1));
+    }
+  };
   return {
-    async publish(event) {
-      for (const [group, handler] of groups.get(event.topic) ?? []) {
-        queueMicrotask(() => deliver(event, group, handler, 1));
-      }
+    publish,
+    async publishAll(events) {
+      for (const event of events) await publish(event);
     },
     subscribe(topic, group, handler) {
       const byGroup = groups.get(topic) ?? new Map<string, EventHandler>();
@@ -233,17 +239,16 @@ export function createRedisEventBus(connection: Redis, logger: Logger, options: 
     }
   }
 
+  const maxLen = options.maxLen ?? 100_000;
   return {
     async publish(event) {
-      await connection.xadd(
-        streamKey(event.topic),
-        'MAXLEN',
-        '~',
-        options.maxLen ?? 100_000,
-        '*',
-        'event',
-        JSON.stringify(event),
-      );
+      await connection.xadd(streamKey(event.topic), 'MAXLEN', '~', maxLen, '*', 'event', JSON.stringify(event));
+    },
+    async publishAll(events) {
+      if (events.length === 0) return;
+      const pipeline = connection.pipeline();
+      for (const event of events) pipeline.xadd(streamKey(event.topic), 'MAXLEN', '~', maxLen, '*', 'event', JSON.stringify(event));
+      for (const [error] of (await pipeline.exec()) ?? []) if (error) throw error;
     },
     subscribe(topic, group, handler) {
       void run(topic, group, handler);

@@ -25,7 +25,18 @@ export {
   type SubgraphConfig,
   type SubgraphName,
 } from './config.js';
-export { dropDatabase, ensureDatabase, migrate, migrationsDir, pgAdapter, sqlEvents } from './database.js';
+export {
+  dropDatabase,
+  ensureDatabase,
+  migrate,
+  migrationsDir,
+  pgAdapter,
+  pgPool,
+  sqlClient,
+  sqlEvents,
+  type SqlClient,
+  type SqlRunner,
+} from './database.js';
 export { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres.js';
 export {
   assertNever,

@@ -5,6 +5,7 @@
  * Every subgraph that emits events has the same `outbox_events` table (see its Prisma schema).
  */
 import { randomUUID } from 'node:crypto';
+import type { SqlRunner } from './database.js';
 import type { DomainEvent, EventBus } from './events.js';
 import type { Logger } from './logger.js';
 
@@ -14,14 +15,11 @@ export type OutboxEvent<T = unknown> = Omit<DomainEvent<T>, 'occurredAt'>;
 /** A new outbox event with a fresh id. */
 export const outboxEvent = <T>(topic: string, payload: T): OutboxEvent<T> => ({ id: randomUUID(), topic, payload });
 
-/** The slice of a generated Prisma client the relay needs. */
+/** What the relay needs of a database: transactions of raw SQL (the kit's `sqlClient` or a generated Prisma client). */
 export interface RawSqlClient {
   $transaction<R>(fn: (tx: RawSqlTransaction) => Promise<R>): Promise<R>;
 }
-export interface RawSqlTransaction {
-  $queryRawUnsafe<T = unknown>(query: string, ...values: unknown[]): Promise<T>;
-  $executeRawUnsafe(query: string, ...values: unknown[]): Promise<number>;
-}
+export type RawSqlTransaction = SqlRunner;
 
 /** Writes events into `outbox_events` inside the caller's transaction (one statement for any number). */
 export async function writeOutbox(tx: RawSqlTransaction, events: readonly OutboxEvent[]): Promise<void> {
@@ -88,15 +86,9 @@ export function startOutboxRelay(options: {
           WHERE published_at IS NULL ORDER BY created_at LIMIT $1 FOR UPDATE SKIP LOCKED`,
         options.batchSize ?? 100,
       );
-      for (const row of rows) {
-        const event: DomainEvent = {
-          id: row.id,
-          topic: row.topic,
-          payload: row.payload,
-          occurredAt: row.created_at.toISOString(),
-        };
-        await bus.publish(event);
-      }
+      await bus.publishAll(
+        rows.map((row) => ({ id: row.id, topic: row.topic, payload: row.payload, occurredAt: row.created_at.toISOString() })),
+      );
       if (rows.length > 0) {
         await tx.$executeRawUnsafe(
           `UPDATE outbox_events SET published_at = now() WHERE id = ANY($1::uuid[])`,
