@@ -24,6 +24,9 @@ export const sqlEvents = new EventEmitter<{ query: [{ database: string; sql: str
 /** A connection pool on `connectionString`, instrumented for {@link sqlEvents}. */
 export function pgPool(connectionString: string, poolMax = 10): pg.Pool {
   const pool = new pg.Pool({ connectionString, max: poolMax, idleTimeoutMillis: 30_000 });
+  // An idle connection the server closed (restart, failover, dropped test database) must not crash
+  // the process: the pool discards it and the next query opens a fresh one.
+  pool.on('error', () => undefined);
   const database = decodeURIComponent(new URL(connectionString).pathname.slice(1));
   pool.on('connect', (client) => {
     const query = client.query.bind(client) as (...args: unknown[]) => unknown;
@@ -58,12 +61,24 @@ export interface SqlClient extends SqlRunner {
   $transaction<R>(fn: (tx: SqlRunner) => Promise<R>): Promise<R>;
 }
 
+// Statements run as named prepared statements: PostgreSQL parses and plans each text once per
+// connection instead of on every call (the saga repeats a few dozen texts thousands of times).
+const statementNames = new Map<string, string>();
+function prepared(text: string, values: unknown[]): pg.QueryConfig {
+  let name = statementNames.get(text);
+  if (!name) {
+    name = `m${createHash('sha1').update(text).digest('hex').slice(0, 20)}`;
+    statementNames.set(text, name);
+  }
+  return { name, text, values };
+}
+
 const runnerOn = (target: pg.Pool | pg.PoolClient): SqlRunner => ({
   async $queryRawUnsafe<T>(query: string, ...values: unknown[]) {
-    return (await target.query(query, values)).rows as T;
+    return (await target.query(prepared(query, values))).rows as T;
   },
   async $executeRawUnsafe(query: string, ...values: unknown[]) {
-    return (await target.query(query, values)).rowCount ?? 0;
+    return (await target.query(prepared(query, values))).rowCount ?? 0;
   },
 });
 
@@ -92,6 +107,20 @@ export function sqlClient(pool: pg.Pool): SqlClient {
       }
     },
   };
+}
+
+/**
+ * The PostgreSQL error code (SQLSTATE, e.g. `23505` unique violation, `23503` foreign key) of an
+ * error from pg, or from Prisma (which wraps it: `P2002`/`P2003`, or `P2010` naming the code).
+ */
+export function sqlState(error: unknown): string | undefined {
+  const e = error as { code?: string; meta?: { code?: string }; message?: string } | null;
+  if (!e || typeof e !== 'object') return undefined;
+  if (e.code === 'P2002') return '23505';
+  if (e.code === 'P2003') return '23503';
+  // Prisma's own codes are P1xxx/P2xxx; SQLSTATEs never start with P1/P2.
+  if (e.code && /^[0-9A-Z]{5}$/.test(e.code) && !/^P[12]/.test(e.code)) return e.code;
+  return e.meta?.code ?? /Code: `([0-9A-Z]{5})`/.exec(e.message ?? '')?.[1];
 }
 
 /** Creates the database named in `connectionString` when it does not exist yet. */

@@ -247,7 +247,8 @@ export function createRedisEventBus(connection: Redis, logger: Logger, options: 
     async publishAll(events) {
       if (events.length === 0) return;
       const pipeline = connection.pipeline();
-      for (const event of events) pipeline.xadd(streamKey(event.topic), 'MAXLEN', '~', maxLen, '*', 'event', JSON.stringify(event));
+      for (const event of events)
+        pipeline.xadd(streamKey(event.topic), 'MAXLEN', '~', maxLen, '*', 'event', JSON.stringify(event));
       for (const [error] of (await pipeline.exec()) ?? []) if (error) throw error;
     },
     subscribe(topic, group, handler) {

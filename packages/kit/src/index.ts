@@ -34,6 +34,7 @@ export {
   pgPool,
   sqlClient,
   sqlEvents,
+  sqlState,
   type SqlClient,
   type SqlRunner,
 } from './database.js';

@@ -1,7 +1,9 @@
 /** Composition root of the inventory subgraph: config + shared adapters -> running server. */
 import {
   createLogger,
+  pgPool,
   readSchemaFile,
+  sqlClient,
   startOutboxRelay,
   startSubgraph,
   type DomainEvent,
@@ -37,10 +39,13 @@ export function inventoryOptionsFromEnv(env: Env): InventoryOptions {
 /** Starts the inventory subgraph and its part in the order saga (event handlers, outbox relay, expiry sweeper). */
 export async function startInventorySubgraph(config: SubgraphConfig, shared: SharedAdapters, options: InventoryOptions = {}) {
   const logger = createLogger('inventory', config.logLevel);
-  const db = createInventoryDb(config.databaseUrl, config.databasePoolMax);
+  // One pool: Prisma serves the catalogue, the saga's statements and the relay run raw SQL on it (sqlClient).
+  const pool = pgPool(config.databaseUrl, config.databasePoolMax);
+  const db = createInventoryDb(pool);
+  const sql = sqlClient(pool);
   const products = createInventoryStore(db);
-  const reservations = createReservationStore(db);
-  const relay = startOutboxRelay({ db, bus: shared.bus, logger });
+  const reservations = createReservationStore(db, sql);
+  const relay = startOutboxRelay({ db: sql, bus: shared.bus, logger });
   const saga = { reservations, logger, reservationTtlMs: options.reservationTtlMs };
   // Each handler's answer is in the outbox once it resolves: wake the relay so it leaves at once.
   const handle = (handler: typeof onOrderPlaced) => (event: DomainEvent) => handler(saga, event).then(relay.wake);
@@ -58,6 +63,8 @@ export async function startInventorySubgraph(config: SubgraphConfig, shared: Sha
       sweeper.stop();
       await relay.stop();
       await db.$disconnect();
+      // Prisma ends the pool only if it ever ran a query; the plain-SQL side may have been the only user.
+      if (!pool.ending) await pool.end();
     },
   });
 }

@@ -1,5 +1,14 @@
 /** Composition root of the orders subgraph: config + shared adapters -> running server and the saga it orchestrates. */
-import { createLogger, readSchemaFile, startOutboxRelay, startSubgraph, type SharedAdapters, type SubgraphConfig } from '#kit';
+import {
+  createLogger,
+  pgPool,
+  readSchemaFile,
+  sqlClient,
+  startOutboxRelay,
+  startSubgraph,
+  type SharedAdapters,
+  type SubgraphConfig,
+} from '#kit';
 import { createOrderStore, createOrdersDb } from './adapters/prisma-order-store.ts';
 import { answerTopics, onSagaAnswer } from './app/order-saga.ts';
 import { createLoaders } from './graphql/context.ts';
@@ -8,10 +17,13 @@ import { createResolvers } from './graphql/resolvers.ts';
 /** Starts the orders subgraph, its saga handlers (one per answer topic) and its outbox relay. */
 export async function startOrdersSubgraph(config: SubgraphConfig, shared: SharedAdapters) {
   const logger = createLogger('orders', config.logLevel);
-  const db = createOrdersDb(config.databaseUrl, config.databasePoolMax);
-  const relay = startOutboxRelay({ db, bus: shared.bus, logger });
+  // One pool: Prisma serves the reads, the saga's writes and the relay run raw SQL on it (sqlClient).
+  const pool = pgPool(config.databaseUrl, config.databasePoolMax);
+  const db = createOrdersDb(pool);
+  const sql = sqlClient(pool);
+  const relay = startOutboxRelay({ db: sql, bus: shared.bus, logger });
   // Woken after every commit that wrote events, so the saga's next hop leaves at once.
-  const orders = createOrderStore(db, { onEventsWritten: relay.wake });
+  const orders = createOrderStore(db, { sql, onEventsWritten: relay.wake });
   const saga = { orders, logger };
   for (const topic of answerTopics) shared.bus.subscribe(topic, 'orders', (event) => onSagaAnswer(saga, event));
   return startSubgraph({
@@ -23,6 +35,8 @@ export async function startOrdersSubgraph(config: SubgraphConfig, shared: Shared
     onStop: async () => {
       await relay.stop();
       await db.$disconnect();
+      // Prisma ends the pool only if it ever ran a query; the plain-SQL side may have been the only user.
+      if (!pool.ending) await pool.end();
     },
   });
 }

@@ -1,7 +1,9 @@
 /** Composition root of the payments subgraph: config + shared adapters -> running server. */
 import {
   createLogger,
+  pgPool,
   readSchemaFile,
+  sqlClient,
   startOutboxRelay,
   startSubgraph,
   type DomainEvent,
@@ -27,9 +29,13 @@ export interface PaymentsOptions {
 /** Starts the payments subgraph and its part in the order saga (event handlers and outbox relay). */
 export async function startPaymentsSubgraph(config: SubgraphConfig, shared: SharedAdapters, options: PaymentsOptions = {}) {
   const logger = createLogger('payments', config.logLevel);
-  const db = createPaymentsDb(config.databaseUrl, config.databasePoolMax);
-  const payments = createPaymentStore(db);
-  const relay = startOutboxRelay({ db, bus: shared.bus, logger });
+  // One pool: Prisma serves the GraphQL reads, seeding and refunds; the charge path and the relay run
+  // plain SQL on it (sqlClient), which costs a fraction of the client CPU per statement.
+  const pool = pgPool(config.databaseUrl, config.databasePoolMax);
+  const db = createPaymentsDb(pool);
+  const sql = sqlClient(pool);
+  const payments = createPaymentStore(db, { sql });
+  const relay = startOutboxRelay({ db: sql, bus: shared.bus, logger });
   const saga: PaymentEventDeps = {
     payments,
     provider: options.provider ?? createSimulatedProvider(),
@@ -51,6 +57,8 @@ export async function startPaymentsSubgraph(config: SubgraphConfig, shared: Shar
   const stop = async () => {
     await relay.stop();
     await db.$disconnect();
+    // Prisma ends the pool only if it ever ran a query; the plain-SQL side may have been the only user.
+    if (!pool.ending) await pool.end();
   };
   try {
     return await startSubgraph({

@@ -1,6 +1,7 @@
 /** Products, warehouses and stock levels in the inventory database (Prisma). */
 import type { Cursor } from '#kit';
 import { afterCursor, newestFirst, pgAdapter } from '#kit';
+import type pg from 'pg';
 import { PrismaClient } from '../__generated__/prisma/client.ts';
 import { availableUnits, newProduct, stockCount, type Product, type StockCount } from '../domain/product.ts';
 
@@ -8,9 +9,9 @@ import { availableUnits, newProduct, stockCount, type Product, type StockCount }
 export type InventoryDb = PrismaClient<'query'>;
 
 /** A Prisma client on the inventory database; `log` enables query events (the batching test counts them). */
-export function createInventoryDb(databaseUrl: string, poolMax?: number, log = false): InventoryDb {
+export function createInventoryDb(connection: string | pg.Pool, poolMax?: number, log = false): InventoryDb {
   return new PrismaClient({
-    adapter: pgAdapter(databaseUrl, poolMax),
+    adapter: pgAdapter(connection, poolMax),
     log: log ? [{ emit: 'event', level: 'query' }] : [],
   });
 }

@@ -4,7 +4,15 @@
  * condition make oversell impossible under any concurrency, and the table's CHECK constraints back
  * that up. Each state change writes its outbox event in the same transaction.
  */
-import { badInput, markProcessed, notFound, type DomainEvent, type OutboxEvent } from '#kit';
+import {
+  badInput,
+  notFound,
+  sqlState,
+  type DomainEvent,
+  type OutboxEvent,
+  type SqlClient,
+  type SqlRunner,
+} from '#kit';
 import type { InventoryDb } from './prisma-inventory-store.ts';
 
 export interface ReservationLine {
@@ -39,29 +47,42 @@ class OutOfStock extends Error {
 
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** The event was handled before (a redelivery): roll back and report what it did then. */
-class AlreadyHandled extends Error {}
+const isUniqueViolation = (error: unknown, of?: string) =>
+  sqlState(error) === '23505' && (!of || String((error as Error).message).includes(of));
 
-type Tx = Parameters<Parameters<InventoryDb['$transaction']>[0]>[0];
+type ReservationRow = { id: string; status: ReservationStatus; expiresAt: Date; items: ReservedItem[] };
 
-async function writeOutbox(tx: Tx, event: OutboxEvent | null) {
-  if (event) await tx.outboxEvent.create({ data: { id: event.id, topic: event.topic, payload: event.payload as object } });
+function outcomeOf(row: Omit<ReservationRow, 'id'>): ReserveOutcome {
+  return row.status === 'HELD' || row.status === 'COMMITTED'
+    ? { status: row.status, items: row.items, expiresAt: row.expiresAt }
+    : { status: row.status, items: row.items };
 }
 
-export function createReservationStore(db: InventoryDb) {
-  async function current(orderId: string, client: Pick<InventoryDb, 'reservation'> = db): Promise<ReserveOutcome | null> {
-    const found = await client.reservation.findUnique({ where: { orderId }, include: { items: true } });
-    if (!found) return null;
-    const items = found.items.map((i) => ({
-      productId: i.productId,
-      warehouseId: i.warehouseId,
-      quantity: i.quantity,
-      unitPriceAmount: i.unitPriceAmount,
-      currency: i.currency,
-    }));
-    if (found.status === 'HELD' || found.status === 'COMMITTED')
-      return { status: found.status, items, expiresAt: found.expiresAt };
-    return { status: found.status, items };
+/** A reservation with its items, in one statement (`lock`: with its row lock). */
+const reservationSql = (lock: boolean) =>
+  `SELECT r.id::text AS id, r.status::text AS status, r.expires_at AS "expiresAt",
+          (SELECT coalesce(json_agg(json_build_object('productId', i.product_id, 'warehouseId', i.warehouse_id,
+                    'quantity', i.quantity, 'unitPriceAmount', i.unit_price_amount, 'currency', i.currency)
+                    ORDER BY i.product_id, i.warehouse_id), '[]')
+             FROM reservation_items i WHERE i.reservation_id = r.id) AS items
+     FROM reservations r WHERE r.order_id = $1::uuid ${lock ? 'FOR UPDATE OF r' : ''}`;
+
+/** Parameters of the statement part that records `handled` as processed (nothing when absent). */
+const processedParams = (handled?: DomainEvent) => [handled?.id ?? null, handled?.topic ?? null];
+const outboxParams = (event: OutboxEvent | null | undefined) =>
+  event ? [[event.id], [event.topic], [JSON.stringify(event.payload)]] : [[], [], []];
+
+/**
+ * Reservations and stock movements. `sql` runs the saga's statements (the kit's `sqlClient` in the
+ * running service: plain SQL on the pool, no per-query Prisma overhead); it defaults to `db`'s raw
+ * queries. A saga step is a transaction of few statements: a read under row locks, the stock
+ * changes, then one statement writing the reservation, the answer (outbox) and the processed-event
+ * record together; a redelivered event fails that record's key and rolls back.
+ */
+export function createReservationStore(db: InventoryDb, sql: SqlClient = db) {
+  async function current(orderId: string, tx: SqlRunner = sql): Promise<ReserveOutcome | null> {
+    const [row] = await tx.$queryRawUnsafe<ReservationRow[]>(reservationSql(false), orderId);
+    return row ? outcomeOf(row) : null;
   }
 
   /**
@@ -77,32 +98,43 @@ export function createReservationStore(db: InventoryDb) {
     to: 'COMMITTED' | 'RELEASED' | 'EXPIRED',
     options: { outbox?: SettleOutbox; handled?: DomainEvent } = {},
   ): Promise<{ changed: boolean; outcome: ReserveOutcome | null }> {
-    return db.$transaction(async (tx) => {
-      if (options.handled && !(await markProcessed(tx, options.handled)))
-        return { changed: false, outcome: await current(orderId, tx) };
-      const [row] = await tx.$queryRaw<{ status: ReservationStatus }[]>`
-        SELECT status::text AS status FROM reservations WHERE order_id = ${orderId}::uuid FOR UPDATE`;
-      const from = row?.status ?? null;
-      const changed = from === 'HELD' || (from === 'COMMITTED' && to === 'RELEASED');
-      if (changed) {
-        await tx.reservation.update({ where: { orderId }, data: { status: to } });
-        const items = await tx.$queryRaw<{ productId: string; warehouseId: string; quantity: number }[]>`
-          SELECT i.product_id::text AS "productId", i.warehouse_id::text AS "warehouseId", i.quantity
-            FROM reservation_items i JOIN reservations r ON r.id = i.reservation_id
-           WHERE r.order_id = ${orderId}::uuid ORDER BY i.product_id, i.warehouse_id`;
-        for (const item of items) {
-          // held -> committed: reserved and on hand both drop; held -> released: reserved drops;
-          // committed -> released: the units come back on hand.
-          const unreserve = from === 'HELD' ? item.quantity : 0;
-          const onHand = from === 'COMMITTED' ? item.quantity : to === 'COMMITTED' ? -item.quantity : 0;
-          await tx.$executeRaw`UPDATE stock_levels SET reserved = reserved - ${unreserve}, on_hand = on_hand + ${onHand}
-            WHERE product_id = ${item.productId}::uuid AND warehouse_id = ${item.warehouseId}::uuid`;
-        }
-      }
-      const outcome = await current(orderId, tx);
-      await writeOutbox(tx, options.outbox?.(outcome, changed) ?? null);
-      return { changed, outcome };
-    });
+    try {
+      return await sql.$transaction(async (tx) => {
+        const [row] = await tx.$queryRawUnsafe<ReservationRow[]>(reservationSql(true), orderId);
+        const from = row?.status ?? null;
+        const changed = from === 'HELD' || (from === 'COMMITTED' && to === 'RELEASED');
+        const items = row?.items ?? [];
+        const outcome = row ? outcomeOf({ ...row, status: changed ? to : row.status }) : null;
+        const answer = options.outbox?.(outcome, changed);
+        // held -> committed: reserved and on hand both drop; held -> released: reserved drops;
+        // committed -> released: the units come back on hand.
+        await tx.$executeRawUnsafe(
+          `WITH p AS (
+             INSERT INTO processed_events (id, topic) SELECT $1::text, $2::text WHERE $1::text IS NOT NULL),
+           r AS (
+             UPDATE reservations SET status = $4::"ReservationStatus", updated_at = now() WHERE order_id = $3::uuid AND $5::boolean),
+           s AS (
+             UPDATE stock_levels s SET reserved = s.reserved - t.unreserve, on_hand = s.on_hand + t.on_hand
+               FROM unnest($6::uuid[], $7::uuid[], $8::int[], $9::int[]) AS t(product_id, warehouse_id, unreserve, on_hand)
+              WHERE $5::boolean AND s.product_id = t.product_id AND s.warehouse_id = t.warehouse_id)
+           INSERT INTO outbox_events (id, topic, payload) SELECT * FROM unnest($10::uuid[], $11::text[], $12::jsonb[])`,
+          ...processedParams(options.handled),
+          orderId,
+          to,
+          changed,
+          items.map((i) => i.productId),
+          items.map((i) => i.warehouseId),
+          items.map((i) => (from === 'HELD' ? i.quantity : 0)),
+          items.map((i) => (from === 'COMMITTED' ? i.quantity : to === 'COMMITTED' ? -i.quantity : 0)),
+          ...outboxParams(answer),
+        );
+        return { changed, outcome };
+      });
+    } catch (error) {
+      if (options.handled && isUniqueViolation(error, 'processed_events'))
+        return { changed: false, outcome: await current(orderId) };
+      throw error;
+    }
   }
 
   return {
@@ -111,7 +143,8 @@ export function createReservationStore(db: InventoryDb) {
     /**
      * Holds stock for every line of an order until `expiresAt`, all or nothing, at the current
      * prices. Idempotent per order: a repeat returns the first outcome (an out-of-stock order is
-     * recorded as RELEASED with no items, so a retry after stock frees up cannot flip it).
+     * recorded as RELEASED with no items, so a retry after stock frees up cannot flip it). With
+     * `handled`, the event is recorded as processed in the same transaction.
      */
     async reserve(
       orderId: string,
@@ -120,69 +153,95 @@ export function createReservationStore(db: InventoryDb) {
       outbox?: OutboxFor<ReserveOutcome>,
       handled?: DomainEvent,
     ): Promise<ReserveOutcome> {
-      const known = await current(orderId);
-      if (known) return known;
-      const firstDelivery = async (tx: Tx) => !handled || (await markProcessed(tx, handled));
       if (lines.length === 0 || lines.some((l) => !Number.isInteger(l.quantity) || l.quantity < 1)) {
         throw badInput('A reservation needs lines with positive whole quantities');
       }
       // Lock rows in one global order (by product id) so concurrent reservations cannot deadlock.
       const sorted = [...lines].sort((a, b) => a.productId.localeCompare(b.productId));
       try {
-        return await db.$transaction(async (tx) => {
-          if (!(await firstDelivery(tx))) throw new AlreadyHandled();
-          const products = new Map(
-            (await tx.product.findMany({ where: { id: { in: sorted.map((l) => l.productId) }, active: true } })).map((p) => [
-              p.id,
-              p,
-            ]),
+        return await sql.$transaction(async (tx) => {
+          // Every line's price and its warehouses, most available first; the conditional UPDATE decides.
+          const stock = await tx.$queryRawUnsafe<
+            { productId: string; priceAmount: number; currency: string; warehouseId: string; free: number }[]
+          >(
+            `SELECT p.id::text AS "productId", p.price_amount AS "priceAmount", p.price_currency::text AS currency,
+                    s.warehouse_id::text AS "warehouseId", s.on_hand - s.reserved AS free
+               FROM products p JOIN stock_levels s ON s.product_id = p.id
+              WHERE p.id = ANY($1::uuid[]) AND p.active
+              ORDER BY p.id, free DESC, s.warehouse_id`,
+            sorted.map((l) => l.productId),
           );
           const items: ReservedItem[] = [];
           for (const line of sorted) {
-            const product = products.get(line.productId);
-            if (!product) throw new OutOfStock(line.productId);
-            // Most available warehouse first; the conditional UPDATE is what decides.
-            const candidates = await tx.$queryRaw<{ warehouse_id: string }[]>`
-              SELECT warehouse_id::text FROM stock_levels
-               WHERE product_id = ${line.productId}::uuid AND on_hand - reserved >= ${line.quantity}
-               ORDER BY on_hand - reserved DESC, warehouse_id`;
-            let warehouseId: string | null = null;
+            const candidates = stock.filter((s) => s.productId === line.productId && s.free >= line.quantity);
+            let held: (typeof candidates)[number] | undefined;
             for (const candidate of candidates) {
-              const held = await tx.$executeRaw`UPDATE stock_levels SET reserved = reserved + ${line.quantity}
-                WHERE product_id = ${line.productId}::uuid AND warehouse_id = ${candidate.warehouse_id}::uuid
-                  AND on_hand - reserved >= ${line.quantity}`;
-              if (held === 1) {
-                warehouseId = candidate.warehouse_id;
+              const updated = await tx.$executeRawUnsafe(
+                `UPDATE stock_levels SET reserved = reserved + $3
+                  WHERE product_id = $1::uuid AND warehouse_id = $2::uuid AND on_hand - reserved >= $3`,
+                line.productId,
+                candidate.warehouseId,
+                line.quantity,
+              );
+              if (updated === 1) {
+                held = candidate;
                 break;
               }
             }
-            if (!warehouseId) throw new OutOfStock(line.productId);
-            items.push({ ...line, warehouseId, unitPriceAmount: product.priceAmount, currency: product.priceCurrency });
+            if (!held) throw new OutOfStock(line.productId);
+            items.push({ ...line, warehouseId: held.warehouseId, unitPriceAmount: held.priceAmount, currency: held.currency });
           }
-          await tx.reservation.create({ data: { orderId, expiresAt, items: { create: items } } });
           const outcome: ReserveOutcome = { status: 'HELD', items, expiresAt };
-          await writeOutbox(tx, outbox?.(outcome) ?? null);
+          await tx.$executeRawUnsafe(
+            `WITH p AS (
+               INSERT INTO processed_events (id, topic) SELECT $1::text, $2::text WHERE $1::text IS NOT NULL),
+             r AS (
+               INSERT INTO reservations (id, order_id, status, expires_at, updated_at)
+               VALUES (gen_random_uuid(), $3::uuid, 'HELD', $4, now()) RETURNING id),
+             i AS (
+               INSERT INTO reservation_items (id, reservation_id, product_id, warehouse_id, quantity, unit_price_amount, currency)
+               SELECT gen_random_uuid(), r.id, t.p, t.w, t.q, t.a, t.c
+                 FROM r, unnest($5::uuid[], $6::uuid[], $7::int[], $8::int[], $9::text[]) AS t(p, w, q, a, c))
+             INSERT INTO outbox_events (id, topic, payload) SELECT * FROM unnest($10::uuid[], $11::text[], $12::jsonb[])`,
+            ...processedParams(handled),
+            orderId,
+            expiresAt,
+            items.map((i) => i.productId),
+            items.map((i) => i.warehouseId),
+            items.map((i) => i.quantity),
+            items.map((i) => i.unitPriceAmount),
+            items.map((i) => i.currency),
+            ...outboxParams(outbox?.(outcome)),
+          );
           return outcome;
         });
       } catch (error) {
-        if (error instanceof AlreadyHandled) return (await current(orderId))!;
-        if (!(error instanceof OutOfStock)) {
-          // A concurrent redelivery of the same order may have reserved first.
-          if ((error as { code?: string }).code === 'P2002') return (await current(orderId))!;
-          throw error;
-        }
+        // Handled before (a redelivery), or reserved before under another event: the first outcome stands.
+        if (isUniqueViolation(error)) return (await current(orderId))!;
+        if (!(error instanceof OutOfStock)) throw error;
         const outcome: ReserveOutcome = { status: 'OUT_OF_STOCK', productId: error.productId };
-        const recorded = await db.$transaction(async (tx) => {
-          if (!(await firstDelivery(tx))) return false;
-          const created = await tx.reservation.createMany({
-            data: [{ orderId, status: 'RELEASED', expiresAt: new Date() }],
-            skipDuplicates: true,
-          });
-          if (created.count === 1) await writeOutbox(tx, outbox?.(outcome) ?? null);
-          return created.count === 1;
-        });
-        // Not recorded: a concurrent delivery of the same order got there first; its outcome stands.
-        return recorded ? outcome : (await current(orderId))!;
+        try {
+          // One statement: the OUT_OF_STOCK record, its answer and the processed mark, all or nothing.
+          const [{ recorded }] = (await sql.$queryRawUnsafe<{ recorded: number }[]>(
+            `WITH p AS (
+               INSERT INTO processed_events (id, topic) SELECT $1::text, $2::text WHERE $1::text IS NOT NULL),
+             r AS (
+               INSERT INTO reservations (id, order_id, status, expires_at, updated_at)
+               VALUES (gen_random_uuid(), $3::uuid, 'RELEASED', now(), now()) ON CONFLICT (order_id) DO NOTHING RETURNING id),
+             e AS (
+               INSERT INTO outbox_events (id, topic, payload)
+               SELECT t.id, t.topic, t.payload FROM r, unnest($4::uuid[], $5::text[], $6::jsonb[]) AS t(id, topic, payload))
+             SELECT count(*)::int AS recorded FROM r`,
+            ...processedParams(handled),
+            orderId,
+            ...outboxParams(outbox?.(outcome)),
+          )) as [{ recorded: number }];
+          // Not recorded: a delivery of the same order got there first; its outcome stands.
+          return recorded === 1 ? outcome : (await current(orderId))!;
+        } catch (recordError) {
+          if (isUniqueViolation(recordError, 'processed_events')) return (await current(orderId))!;
+          throw recordError;
+        }
       }
     },
 
@@ -241,8 +300,8 @@ export function createReservationStore(db: InventoryDb) {
           return { onHand: level.on_hand, reserved: level.reserved };
         });
       } catch (error) {
-        // 23503: the product or warehouse does not exist.
-        if (/23503|foreign key/i.test(String((error as { code?: string; message?: string }).message ?? ''))) {
+        // A foreign key violation: the product or warehouse does not exist.
+        if (sqlState(error) === '23503') {
           throw notFound('The product or warehouse');
         }
         throw error;

@@ -5,15 +5,17 @@
  */
 import {
   afterCursor,
-  markProcessed,
   notFound,
   newestFirst,
   pgAdapter,
-  writeOutbox,
+  sqlState,
   type Cursor,
   type DomainEvent,
   type OutboxEvent,
+  type SqlClient,
+  type SqlRunner,
 } from '#kit';
+import type pg from 'pg';
 import { PrismaClient } from '../__generated__/prisma/client.ts';
 import type { CancelReason, Order, OrderItem, OrderStatus, StatusChange } from '../domain/order.ts';
 import type { SagaStep } from '../domain/saga.ts';
@@ -22,9 +24,9 @@ import type { SagaStep } from '../domain/saga.ts';
 export type OrdersDb = PrismaClient<'query'>;
 
 /** A Prisma client on the orders database; `log` enables query events (the batching tests count them). */
-export function createOrdersDb(databaseUrl: string, poolMax?: number, log = false): OrdersDb {
+export function createOrdersDb(connection: string | pg.Pool, poolMax?: number, log = false): OrdersDb {
   return new PrismaClient({
-    adapter: pgAdapter(databaseUrl, poolMax),
+    adapter: pgAdapter(connection, poolMax),
     log: log ? [{ emit: 'event' as const, level: 'query' as const }] : [],
   });
 }
@@ -94,7 +96,7 @@ const toItem = (r: ItemRow): OrderItem => ({
 
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-type Tx = Parameters<Parameters<OrdersDb['$transaction']>[0]>[0];
+type Tx = SqlRunner;
 
 /** A new order as `placeOrder` writes it. */
 export interface Placement {
@@ -108,79 +110,92 @@ export interface Placement {
 }
 
 export interface OrderStoreOptions {
+  /** Runs the saga's writes (placing, applying steps); defaults to the Prisma client's raw queries. */
+  sql?: SqlClient;
   /** Called after a transaction that wrote outbox events committed (wakes the outbox relay). */
   onEventsWritten?: () => void;
 }
 
 export function createOrderStore(db: OrdersDb, options: OrderStoreOptions = {}) {
   const eventsWritten = () => options.onEventsWritten?.();
+  const sql: SqlClient = options.sql ?? db;
 
-  async function lockedOrder(tx: Tx, id: string): Promise<{ order: Order; items: OrderItem[] } | null> {
+  /** The order with its items, in one statement; `lock` takes its row lock for the transaction. */
+  async function orderWithItems(tx: Tx, id: string, lock: boolean): Promise<{ order: Order; items: OrderItem[] } | null> {
     if (!uuidPattern.test(id)) return null;
-    const [row] = await tx.$queryRawUnsafe<OrderRow[]>(`SELECT ${orderSql} FROM orders WHERE id = $1::uuid FOR UPDATE`, id);
-    if (!row) return null;
-    const items = await tx.$queryRawUnsafe<ItemRow[]>(
-      `SELECT order_id::text AS "orderId", position, product_id::text AS "productId", quantity,
-              unit_price_amount AS "unitPriceAmount", $2::text AS currency
-         FROM order_items WHERE order_id = $1::uuid ORDER BY position`,
+    const [row] = await tx.$queryRawUnsafe<(OrderRow & { items: Omit<ItemRow, 'orderId' | 'currency'>[] })[]>(
+      `SELECT ${orderSql},
+              (SELECT coalesce(json_agg(json_build_object('position', i.position, 'productId', i.product_id, 'quantity', i.quantity,
+                        'unitPriceAmount', i.unit_price_amount) ORDER BY i.position), '[]')
+                 FROM order_items i WHERE i.order_id = o.id) AS items
+         FROM orders o WHERE o.id = $1::uuid ${lock ? 'FOR UPDATE OF o' : ''}`,
       id,
-      row.currency,
     );
-    return { order: toOrder(row), items: items.map(toItem) };
+    if (!row) return null;
+    return { order: toOrder(row), items: row.items.map((i) => toItem({ ...i, orderId: row.id, currency: row.currency })) };
   }
 
   return {
     /**
-     * Writes a new order, its items, first history entry and events in one transaction — unless the
-     * buyer already placed an order under `idempotencyKey`: then nothing is written and that order
-     * (with its items, to compare the requests) comes back with `created: false`. Concurrent
-     * placements under one key serialize on the unique (buyer, key) index.
+     * Writes a new order, its items, first history entry and events in one statement (atomic on its
+     * own) — unless the buyer already placed an order under `idempotencyKey`: then nothing is
+     * written and that order (with its items, to compare the requests) comes back with
+     * `created: false`. Concurrent placements under one key serialize on the unique (buyer, key) index.
      */
     async place(placement: Placement): Promise<{ order: Order; items: OrderItem[]; created: boolean }> {
-      const { order, items, history } = placement;
-      const outcome = await db.$transaction(async (tx) => {
-        const inserted = await tx.$executeRawUnsafe(
-          `INSERT INTO orders (id, buyer_id, status, idempotency_key, payment_method, shipping_address_id, created_at, updated_at)
+      const { order, items, history, events } = placement;
+      const [{ created }] = (await sql.$queryRawUnsafe<{ created: number }[]>(
+        `WITH o AS (
+           INSERT INTO orders (id, buyer_id, status, idempotency_key, payment_method, shipping_address_id, created_at, updated_at)
            VALUES ($1::uuid, $2::uuid, 'PENDING', $3, $4, $5::uuid, $6, $6)
-           ON CONFLICT (buyer_id, idempotency_key) DO NOTHING`,
-          order.id,
-          order.buyerId,
-          placement.idempotencyKey,
-          order.paymentMethod,
-          placement.shippingAddressId,
-          order.createdAt,
-        );
-        if (inserted === 0) {
-          const [existing] = await tx.$queryRawUnsafe<{ id: string }[]>(
-            `SELECT id::text AS id FROM orders WHERE buyer_id = $1::uuid AND idempotency_key = $2`,
-            order.buyerId,
-            placement.idempotencyKey,
-          );
-          const found = existing && (await lockedOrder(tx, existing.id));
-          if (!found) throw new Error('idempotent placement found no order under its key');
-          return { ...found, created: false };
-        }
-        await tx.$executeRawUnsafe(
-          `INSERT INTO order_items (id, order_id, position, product_id, quantity)
-           SELECT gen_random_uuid(), $1::uuid, p, pr, q FROM unnest($2::int[], $3::uuid[], $4::int[]) AS t(p, pr, q)`,
-          order.id,
-          items.map((i) => i.position),
-          items.map((i) => i.productId),
-          items.map((i) => i.quantity),
-        );
-        await insertHistory(tx, order.id, history);
-        await writeOutbox(tx, placement.events);
+           ON CONFLICT (buyer_id, idempotency_key) DO NOTHING RETURNING id),
+         i AS (
+           INSERT INTO order_items (id, order_id, position, product_id, quantity)
+           SELECT gen_random_uuid(), o.id, t.p, t.pr, t.q FROM o, unnest($7::int[], $8::uuid[], $9::int[]) AS t(p, pr, q)),
+         h AS (
+           INSERT INTO order_status_changes (id, order_id, status, reason, at)
+           SELECT gen_random_uuid(), o.id, t.s::"OrderStatus", t.r::"CancelReason", t.a
+             FROM o, unnest($10::text[], $11::text[], $12::timestamptz[]) AS t(s, r, a)),
+         e AS (
+           INSERT INTO outbox_events (id, topic, payload)
+           SELECT t.id, t.topic, t.payload FROM o, unnest($13::uuid[], $14::text[], $15::jsonb[]) AS t(id, topic, payload))
+         SELECT count(*)::int AS created FROM o`,
+        order.id,
+        order.buyerId,
+        placement.idempotencyKey,
+        order.paymentMethod,
+        placement.shippingAddressId,
+        order.createdAt,
+        items.map((i) => i.position),
+        items.map((i) => i.productId),
+        items.map((i) => i.quantity),
+        history.map((c) => c.status),
+        history.map((c) => c.reason),
+        history.map((c) => c.at),
+        events.map((e) => e.id),
+        events.map((e) => e.topic),
+        events.map((e) => JSON.stringify(e.payload)),
+      )) as [{ created: number }];
+      if (created === 1) {
+        eventsWritten();
         return { order, items, created: true };
-      });
-      if (outcome.created) eventsWritten();
-      return outcome;
+      }
+      const [existing] = await sql.$queryRawUnsafe<{ id: string }[]>(
+        `SELECT id::text AS id FROM orders WHERE buyer_id = $1::uuid AND idempotency_key = $2`,
+        order.buyerId,
+        placement.idempotencyKey,
+      );
+      const found = existing && (await orderWithItems(sql, existing.id, false));
+      if (!found) throw new Error('idempotent placement found no order under its key');
+      return { ...found, created: false };
     },
 
     /**
-     * Applies one saga step to an order under a row lock, in one transaction: `decide` sees the
-     * order as it is now and returns the step; its moves, prices and `events(step)` are written
-     * together. With `handled`, the event is recorded as processed in the same transaction and a
-     * redelivery returns null without deciding again. NOT_FOUND when the order does not exist.
+     * Applies one saga step to an order under a row lock, in one transaction of two statements:
+     * `decide` sees the order as it is now and returns the step; its moves, prices, `events(step)`
+     * and (with `handled`) the processed-event record are written together by one statement. A
+     * redelivered event fails that record's primary key, rolls the transaction back and returns
+     * null. NOT_FOUND when the order does not exist.
      */
     async applyStep(
       orderId: string,
@@ -188,38 +203,57 @@ export function createOrderStore(db: OrdersDb, options: OrderStoreOptions = {}) 
       decide: (order: Order, items: OrderItem[]) => SagaStep,
       events: (step: SagaStep) => OutboxEvent[],
     ): Promise<SagaStep | null> {
-      const step = await db.$transaction(async (tx) => {
-        if (handled && !(await markProcessed(tx, handled))) return null;
-        const current = await lockedOrder(tx, orderId);
-        if (!current) throw notFound('The order');
-        const decided = decide(current.order, current.items);
-        if (decided.pricedItems) {
-          await tx.$executeRawUnsafe(
-            `UPDATE order_items i SET unit_price_amount = t.price
-               FROM unnest($2::int[], $3::int[]) AS t(position, price)
-              WHERE i.order_id = $1::uuid AND i.position = t.position`,
-            orderId,
-            decided.pricedItems.map((i) => i.position),
-            decided.pricedItems.map((i) => i.unitPrice!.amount),
-          );
-        }
-        if (decided.moves.length > 0 || decided.pricedItems) {
+      let step: SagaStep | null;
+      try {
+        step = await sql.$transaction(async (tx) => {
+          const current = await orderWithItems(tx, orderId, true);
+          if (!current) throw notFound('The order');
+          const decided = decide(current.order, current.items);
+          const changed = decided.moves.length > 0 || decided.pricedItems !== undefined;
           const { order } = decided;
+          const written = events(decided);
           await tx.$executeRawUnsafe(
-            `UPDATE orders SET status = $2::"OrderStatus", cancel_reason = $3::"CancelReason",
-                    total_amount = $4, currency = $5, updated_at = now() WHERE id = $1::uuid`,
+            `WITH p AS (
+               INSERT INTO processed_events (id, topic) SELECT $2::text, $3::text WHERE $2::text IS NOT NULL),
+             i AS (
+               UPDATE order_items i SET unit_price_amount = t.price
+                 FROM unnest($4::int[], $5::int[]) AS t(position, price)
+                WHERE i.order_id = $1::uuid AND i.position = t.position),
+             o AS (
+               UPDATE orders SET status = $6::"OrderStatus", cancel_reason = $7::"CancelReason",
+                      total_amount = $8, currency = $9, updated_at = now()
+                WHERE id = $1::uuid AND $10::boolean),
+             h AS (
+               INSERT INTO order_status_changes (id, order_id, status, reason, at)
+               SELECT gen_random_uuid(), $1::uuid, t.s::"OrderStatus", t.r::"CancelReason", t.a
+                 FROM unnest($11::text[], $12::text[], $13::timestamptz[]) AS t(s, r, a))
+             INSERT INTO outbox_events (id, topic, payload)
+             SELECT * FROM unnest($14::uuid[], $15::text[], $16::jsonb[])`,
             orderId,
+            handled?.id ?? null,
+            handled?.topic ?? null,
+            (decided.pricedItems ?? []).map((i) => i.position),
+            (decided.pricedItems ?? []).map((i) => i.unitPrice!.amount),
             order.status,
             order.cancelReason,
             order.total?.amount ?? null,
             order.total?.currency ?? null,
+            changed,
+            decided.moves.map((m) => m.status),
+            decided.moves.map((m) => m.reason),
+            decided.moves.map((m) => m.at),
+            written.map((e) => e.id),
+            written.map((e) => e.topic),
+            written.map((e) => JSON.stringify(e.payload)),
           );
-          await insertHistory(tx, orderId, decided.moves);
-        }
-        await writeOutbox(tx, events(decided));
-        return decided;
-      });
-      if (step && (step.moves.length > 0 || step.commands.length > 0)) eventsWritten();
+          return decided;
+        });
+      } catch (error) {
+        // The processed-event record exists: this event was applied before (a redelivery).
+        if (handled && sqlState(error) === '23505' && /processed_events/.test(String((error as Error).message))) return null;
+        throw error;
+      }
+      if (step.moves.length > 0 || step.commands.length > 0) eventsWritten();
       return step;
     },
 
@@ -293,19 +327,6 @@ export function createOrderStore(db: OrdersDb, options: OrderStoreOptions = {}) 
       ]);
     },
   };
-}
-
-async function insertHistory(tx: Tx, orderId: string, changes: readonly StatusChange[]) {
-  if (changes.length === 0) return;
-  await tx.$executeRawUnsafe(
-    `INSERT INTO order_status_changes (id, order_id, status, reason, at)
-     SELECT gen_random_uuid(), $1::uuid, s::"OrderStatus", r::"CancelReason", a
-       FROM unnest($2::text[], $3::text[], $4::timestamptz[]) AS t(s, r, a)`,
-    orderId,
-    changes.map((c) => c.status),
-    changes.map((c) => c.reason),
-    changes.map((c) => c.at),
-  );
 }
 
 export type OrderStore = ReturnType<typeof createOrderStore>;

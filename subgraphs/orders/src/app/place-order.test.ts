@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger, domainEvent } from '#kit';
+import { createLogger, domainEvent, pgPool, sqlClient } from '#kit';
 import { createTestDatabase, testViewer, type TestDatabase } from '#kit/testing';
 import { createOrderStore, createOrdersDb, type OrdersDb } from '../adapters/prisma-order-store.ts';
 import { onSagaAnswer } from './order-saga.ts';
@@ -17,8 +17,10 @@ let deps: { orders: ReturnType<typeof createOrderStore>; logger: typeof logger }
 
 beforeAll(async () => {
   database = await createTestDatabase('orders');
-  db = createOrdersDb(database.url, 8);
-  deps = { orders: createOrderStore(db), logger };
+  // Wired as the running subgraph is: Prisma and the saga's raw SQL on one pool.
+  const pool = pgPool(database.url, 8);
+  db = createOrdersDb(pool);
+  deps = { orders: createOrderStore(db, { sql: sqlClient(pool) }), logger };
 });
 afterAll(async () => {
   await db.$disconnect();

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pgPool, sqlClient } from '#kit';
 import { createTestDatabase, type TestDatabase } from '#kit/testing';
 import { createPaymentsDb, createPaymentStore, type PaymentsDb, type PaymentStore } from './prisma-payment-store.ts';
 
@@ -9,8 +10,9 @@ let store: PaymentStore;
 
 beforeAll(async () => {
   database = await createTestDatabase('payments');
-  db = createPaymentsDb(database.url, 2);
-  store = createPaymentStore(db);
+  const pool = pgPool(database.url, 2);
+  db = createPaymentsDb(pool);
+  store = createPaymentStore(db, { sql: sqlClient(pool) });
 });
 afterAll(async () => {
   await db.$disconnect();
@@ -28,6 +30,13 @@ const seed = (extra: { status?: 'SUCCEEDED' | 'FAILED' } = {}) => {
     ...extra,
   };
   return store.savePayment(payment).then(() => payment);
+};
+
+/** A payment as the store returns it, which is what a charge settles. */
+const stored = async (id: string) => {
+  const [payment] = await store.byIds([id]);
+  if (!payment) throw new Error(`payment ${id} was not stored`);
+  return payment;
 };
 
 describe('prisma payment store (real PostgreSQL)', () => {
@@ -117,7 +126,7 @@ describe('prisma payment store (real PostgreSQL)', () => {
     expect(await store.claimCharge(payment.id, t0, at(1000))).toBe(true);
 
     const { settled } = await store.settleCharge(
-      payment.id,
+      await stored(payment.id),
       { outcome: 'SUCCEEDED', providerRef: 'ch_sim_1' },
       { status: 'SUCCEEDED', providerRef: 'ch_sim_1' },
     );
@@ -128,12 +137,81 @@ describe('prisma payment store (real PostgreSQL)', () => {
   it('settling a payment that is no longer PENDING changes nothing but records the attempt', async () => {
     const payment = await seed({ status: 'FAILED' });
     const outcome = await store.settleCharge(
-      payment.id,
+      await stored(payment.id),
       { outcome: 'SUCCEEDED', providerRef: 'ch_sim_late' },
       { status: 'SUCCEEDED', providerRef: 'ch_sim_late' },
     );
     expect(outcome).toMatchObject({ settled: false, payment: { status: 'FAILED', providerRef: null } });
     expect(await store.attemptsOf([payment.id])).toHaveLength(1);
+  });
+
+  it('opening a charge creates the order’s payment once, claimed by the one caller that created it', async () => {
+    const charge = {
+      orderId: randomUUID(),
+      payerId: randomUUID(),
+      amount: { amount: 1500, currency: 'EUR' },
+      paymentMethod: 'tok_visa',
+    };
+    const until = new Date(Date.now() + 60_000);
+    const opened = await Promise.all(Array.from({ length: 8 }, () => store.openCharge(charge, 'simulated', until)));
+    expect(new Set(opened.map((o) => o.payment.id)).size).toBe(1);
+    expect(opened.filter((o) => o.claimed)).toHaveLength(1);
+    expect(opened[0]?.payment).toMatchObject({
+      orderId: charge.orderId,
+      payerId: charge.payerId,
+      amount: { amount: 1500, currency: 'EUR' },
+      status: 'PENDING',
+      provider: 'simulated',
+      providerRef: null,
+      failureReason: null,
+    });
+    expect(opened[0]?.payment.createdAt).toBeInstanceOf(Date);
+    const id = opened[0]!.payment.id;
+    expect(await store.claimCharge(id, new Date(), new Date(Date.now() + 1000))).toBe(false);
+
+    const unclaimed = await store.openCharge({ ...charge, orderId: randomUUID() }, 'simulated');
+    expect(unclaimed.claimed).toBe(false);
+    expect(await store.claimCharge(unclaimed.payment.id, new Date(), until)).toBe(true);
+  });
+
+  it('settling writes the processed mark and the announced events with the payment, and only once', async () => {
+    const payment = await stored((await seed()).id);
+    const handled = { id: `evt-${randomUUID()}`, topic: 'payment.requested' };
+    const announce = (ended: typeof payment) => [
+      { id: randomUUID(), topic: 'payment.succeeded', payload: { paymentId: ended.id, status: ended.status } },
+    ];
+    const first = await store.settleCharge(
+      payment,
+      { outcome: 'SUCCEEDED', providerRef: 'ch_sim_2' },
+      { status: 'SUCCEEDED', providerRef: 'ch_sim_2' },
+      { handled, announce },
+    );
+    expect(first).toMatchObject({ settled: true, payment: { id: payment.id, status: 'SUCCEEDED', providerRef: 'ch_sim_2' } });
+    expect(first.payment.createdAt).toEqual(payment.createdAt);
+    expect((await store.lastAttempt(payment.id))?.outcome).toBe('SUCCEEDED');
+    expect(await store.wasHandled(handled)).toBe(true);
+
+    const again = await store.settleCharge(
+      payment,
+      { outcome: 'DECLINED', failureReason: 'late' },
+      { status: 'FAILED', failureReason: 'late' },
+      { handled: { id: `evt-${randomUUID()}`, topic: 'payment.requested' }, announce },
+    );
+    expect(again).toMatchObject({ settled: false, payment: { status: 'SUCCEEDED', failureReason: null } });
+    expect((await store.lastAttempt(payment.id))?.outcome).toBe('DECLINED');
+    const outbox = await db.outboxEvent.findMany({ where: { payload: { path: ['paymentId'], equals: payment.id } } });
+    expect(outbox.map((e) => [e.topic, e.payload])).toEqual([
+      ['payment.succeeded', { paymentId: payment.id, status: 'SUCCEEDED' }],
+    ]);
+    expect(await db.processedEvent.count({ where: { id: handled.id } })).toBe(1);
+  });
+
+  it('an event recorded as handled is handled once', async () => {
+    const event = { id: `evt-${randomUUID()}`, topic: 'refund.requested' };
+    expect(await store.wasHandled(event)).toBe(false);
+    expect(await store.recordHandled(event)).toBe(true);
+    expect(await store.recordHandled(event)).toBe(false);
+    expect(await store.wasHandled(event)).toBe(true);
   });
 
   it('the database refuses refunds of zero and attempts whose flag contradicts their outcome', async () => {

@@ -1,4 +1,7 @@
-/** Payments, their provider attempts and their refunds in the payments database (Prisma). */
+/**
+ * Payments, their provider attempts and their refunds in the payments database. Prisma serves the
+ * reads, seeding and refunds; the order saga's charge path runs plain SQL (see {@link PaymentStoreOptions}).
+ */
 import { randomUUID } from 'node:crypto';
 import {
   markProcessed,
@@ -8,7 +11,9 @@ import {
   type DomainEvent,
   type OutboxEvent,
   type RawSqlTransaction,
+  type SqlRunner,
 } from '#kit';
+import type pg from 'pg';
 import { PrismaClient } from '../__generated__/prisma/client.ts';
 import {
   chargeAmount,
@@ -23,10 +28,13 @@ import type { Refund, RefundStatus } from '../domain/refund.ts';
 /** The payments Prisma client; typed with query events so tests can count SQL statements. */
 export type PaymentsDb = PrismaClient<'query'>;
 
-/** A Prisma client on the payments database; `log` enables query events (the batching test counts them). */
-export function createPaymentsDb(databaseUrl: string, poolMax?: number, log = false): PaymentsDb {
+/**
+ * A Prisma client on the payments database, on its own pool or on `connection` (shared with a
+ * `sqlClient`); `log` enables query events (the batching test counts them).
+ */
+export function createPaymentsDb(connection: string | pg.Pool, poolMax?: number, log = false): PaymentsDb {
   return new PrismaClient({
-    adapter: pgAdapter(databaseUrl, poolMax),
+    adapter: pgAdapter(connection, poolMax),
     log: log ? [{ emit: 'event', level: 'query' }] : [],
   });
 }
@@ -47,6 +55,10 @@ interface PaymentRow {
   failureReason: string | null;
   createdAt: Date;
 }
+
+/** The columns of a {@link PaymentRow} in raw SQL (enums read as text). */
+const paymentSql = `id, order_id AS "orderId", payer_id AS "payerId", amount, currency, status::text AS status, provider,
+  provider_ref AS "providerRef", failure_reason AS "failureReason", created_at AS "createdAt"`;
 
 const toPayment = (row: PaymentRow): Payment => ({
   id: row.id,
@@ -69,6 +81,9 @@ interface AttemptRow {
   providerRef: string | null;
   createdAt: Date;
 }
+
+const attemptSql = `id, payment_id AS "paymentId", succeeded, outcome::text AS outcome, failure_reason AS "failureReason",
+  provider_ref AS "providerRef", created_at AS "createdAt"`;
 
 const toAttempt = ({ createdAt, ...row }: AttemptRow): PaymentAttempt => ({ ...row, at: createdAt });
 
@@ -128,13 +143,17 @@ async function applyEffects<T>(tx: RawSqlTransaction, effects: ChangeEffects<T> 
 
 const isUniqueViolation = (error: unknown) => (error as { code?: string }).code === 'P2002';
 
-const attemptData = (paymentId: string, attempt: AttemptRecord) => ({
+/** The parameters of a new attempt row: id, payment, succeeded, outcome, provider_ref, failure_reason. */
+const attemptParams = (paymentId: string, attempt: AttemptRecord) => [
+  randomUUID(),
   paymentId,
-  succeeded: attempt.outcome === 'SUCCEEDED',
-  outcome: attempt.outcome,
-  providerRef: attempt.providerRef ?? null,
-  failureReason: attempt.failureReason ?? null,
-});
+  attempt.outcome === 'SUCCEEDED',
+  attempt.outcome,
+  attempt.providerRef ?? null,
+  attempt.failureReason ?? null,
+];
+const insertAttemptSql = `INSERT INTO payment_attempts (id, payment_id, succeeded, outcome, provider_ref, failure_reason)
+  VALUES ($1::uuid, $2::uuid, $3, $4::"AttemptOutcome", $5, $6)`;
 
 /** What seeding passes to {@link PaymentStore.savePayment}. */
 export interface PaymentSeed {
@@ -168,16 +187,31 @@ export interface AttemptSeed {
   at?: Date;
 }
 
+/** How {@link createPaymentStore} reaches the database besides the Prisma client. */
+export interface PaymentStoreOptions {
+  /**
+   * Runs the order saga's statements (charging, the handled marks, the payment reads of the saga
+   * handlers) as plain SQL: the kit's `sqlClient` on the Prisma client's pool. Defaults to the
+   * Prisma client's raw queries.
+   */
+  sql?: SqlRunner;
+}
+
 /**
  * The reads the resolvers need, the writes of the charge and refund use cases, and idempotent
  * `save`/`add` methods for seeding.
  */
-export function createPaymentStore(db: PaymentsDb) {
+export function createPaymentStore(db: PaymentsDb, options: PaymentStoreOptions = {}) {
+  const sql: SqlRunner = options.sql ?? db;
+
   const paymentById = async (tx: Pick<PaymentsDb, 'payment'>, id: string): Promise<Payment> => {
     const row = await tx.payment.findUnique({ where: { id } });
     if (!row) throw notFound('The payment');
     return toPayment(row);
   };
+
+  const paymentsWhere = async (condition: string, ...values: unknown[]): Promise<Payment[]> =>
+    (await sql.$queryRawUnsafe<PaymentRow[]>(`SELECT ${paymentSql} FROM payments WHERE ${condition}`, ...values)).map(toPayment);
 
   // Refunds of one payment are decided one at a time: the row lock makes "what is left" exact.
   const lockPayment = async (tx: Pick<PaymentsDb, '$queryRaw'>, id: string): Promise<boolean> => {
@@ -190,14 +224,14 @@ export function createPaymentStore(db: PaymentsDb) {
     async byIds(ids: readonly string[]): Promise<Payment[]> {
       const wanted = uuids(ids);
       if (wanted.length === 0) return [];
-      return (await db.payment.findMany({ where: { id: { in: wanted } } })).map(toPayment);
+      return paymentsWhere('id = ANY($1::uuid[])', wanted);
     },
 
     /** The payments of orders (at most one each), in no particular order: one SQL statement. */
     async byOrderIds(orderIds: readonly string[]): Promise<Payment[]> {
       const wanted = uuids(orderIds);
       if (wanted.length === 0) return [];
-      return (await db.payment.findMany({ where: { orderId: { in: wanted } } })).map(toPayment);
+      return paymentsWhere('order_id = ANY($1::uuid[])', wanted);
     },
 
     /** The attempts of payments, oldest first: one SQL statement. */
@@ -253,24 +287,34 @@ export function createPaymentStore(db: PaymentsDb) {
     /**
      * The order's payment, created PENDING when it has none (`order_id` is unique, so concurrent
      * callers all get the same row). An existing payment is returned as it is, whatever its status.
+     * With `claimUntil`, a payment this call creates is created claimed by it until then (see
+     * {@link claimCharge}), saving the creator a statement; `claimed` says whether that happened.
      */
-    async openCharge(charge: Charge, provider: string): Promise<Payment> {
-      await db.payment.createMany({
-        data: [
-          {
-            id: randomUUID(),
-            orderId: charge.orderId,
-            payerId: charge.payerId,
-            amount: charge.amount.amount,
-            currency: charge.amount.currency,
-            provider,
-          },
-        ],
-        skipDuplicates: true,
-      });
-      const row = await db.payment.findUnique({ where: { orderId: charge.orderId } });
-      if (!row) throw notFound('The payment');
-      return toPayment(row);
+    async openCharge(charge: Charge, provider: string, claimUntil?: Date): Promise<{ payment: Payment; claimed: boolean }> {
+      // One statement: the new row, or the one already there. A row inserted by a concurrent caller
+      // that committed after this statement began is invisible to its SELECT: read again then.
+      const [row] = await sql.$queryRawUnsafe<(PaymentRow & { created: boolean })[]>(
+        `WITH created AS (
+           INSERT INTO payments (id, order_id, payer_id, amount, currency, provider, charge_lease_until, updated_at)
+           VALUES ($1::uuid, $2::uuid, $3::uuid, $4, $5, $6, $7::timestamptz, now())
+           ON CONFLICT (order_id) DO NOTHING
+           RETURNING ${paymentSql}, true AS created)
+         SELECT * FROM created
+         UNION ALL
+         SELECT ${paymentSql}, false AS created FROM payments
+          WHERE order_id = $2::uuid AND NOT EXISTS (SELECT 1 FROM created)`,
+        randomUUID(),
+        charge.orderId,
+        charge.payerId,
+        charge.amount.amount,
+        charge.amount.currency,
+        provider,
+        claimUntil ?? null,
+      );
+      if (row) return { payment: toPayment(row), claimed: row.created && claimUntil !== undefined };
+      const [existing] = await paymentsWhere('order_id = $1::uuid', charge.orderId);
+      if (!existing) throw notFound('The payment');
+      return { payment: existing, claimed: false };
     },
 
     /**
@@ -278,60 +322,96 @@ export function createPaymentStore(db: PaymentsDb) {
      * False when the payment is settled or another caller's lease has not passed `now` yet.
      */
     async claimCharge(paymentId: string, now: Date, until: Date): Promise<boolean> {
-      const claimed = await db.payment.updateMany({
-        where: { id: paymentId, status: 'PENDING', OR: [{ chargeLeaseUntil: null }, { chargeLeaseUntil: { lt: now } }] },
-        data: { chargeLeaseUntil: until },
-      });
-      return claimed.count === 1;
+      const claimed = await sql.$executeRawUnsafe(
+        `UPDATE payments SET charge_lease_until = $3::timestamptz, updated_at = now()
+          WHERE id = $1::uuid AND status = 'PENDING' AND (charge_lease_until IS NULL OR charge_lease_until < $2::timestamptz)`,
+        paymentId,
+        now,
+        until,
+      );
+      return claimed === 1;
     },
 
     /** Gives up a claim without settling (the provider call failed unexpectedly): another caller may go on. */
     async releaseCharge(paymentId: string): Promise<void> {
-      await db.payment.updateMany({ where: { id: paymentId, status: 'PENDING' }, data: { chargeLeaseUntil: null } });
+      await sql.$executeRawUnsafe(
+        `UPDATE payments SET charge_lease_until = NULL, updated_at = now() WHERE id = $1::uuid AND status = 'PENDING'`,
+        paymentId,
+      );
     },
 
     /** Records one call to the provider for a payment. */
     async recordAttempt(paymentId: string, attempt: AttemptRecord): Promise<PaymentAttempt> {
-      const row = await db.paymentAttempt.create({ data: attemptData(paymentId, attempt) });
+      const [row] = await sql.$queryRawUnsafe<AttemptRow[]>(
+        `${insertAttemptSql} RETURNING ${attemptSql}`,
+        ...attemptParams(paymentId, attempt),
+      );
+      if (!row) throw new Error(`the attempt of payment ${paymentId} was not recorded`);
       return toAttempt(row);
     },
 
     /**
-     * Records the last attempt and ends the PENDING payment with `settlement`, in one transaction,
-     * with `effects` when this call ends it. `settled` is false when it was no longer PENDING (another
-     * caller settled it first); `payment` is then that caller's result.
+     * Records the last attempt and ends the PENDING payment with `settlement`, with `effects` when
+     * this call ends it, all in one statement. `settled` is false when it was no longer PENDING
+     * (another caller settled it first); `payment` is then that caller's result.
+     * `effects.announce` is given `pending` as the settlement leaves it: the events are written by the
+     * same statement that settles, so they are made before it runs (and dropped when it does not settle).
      */
     async settleCharge(
-      paymentId: string,
+      pending: Payment,
       attempt: AttemptRecord,
       settlement: Settlement,
       effects?: ChangeEffects<Payment>,
     ): Promise<{ payment: Payment; settled: boolean }> {
-      return db.$transaction(async (tx) => {
-        await tx.paymentAttempt.create({ data: attemptData(paymentId, attempt) });
-        const updated = await tx.payment.updateMany({
-          where: { id: paymentId, status: 'PENDING' },
-          data: {
-            status: settlement.status,
-            providerRef: settlement.providerRef ?? null,
-            failureReason: settlement.failureReason ?? null,
-            chargeLeaseUntil: null,
-          },
-        });
-        const payment = await paymentById(tx, paymentId);
-        const settled = updated.count === 1;
-        if (settled) await applyEffects(tx, effects, payment);
-        return { payment, settled };
-      });
+      const ended: Payment = {
+        ...pending,
+        status: settlement.status,
+        providerRef: settlement.providerRef ?? null,
+        failureReason: settlement.failureReason ?? null,
+      };
+      const events = effects?.announce?.(ended) ?? [];
+      // The processed mark and the outbox rows are inserted only from the row the UPDATE settled, as
+      // markProcessed and writeOutbox would inside a transaction.
+      const [row] = await sql.$queryRawUnsafe<PaymentRow[]>(
+        `WITH attempt AS (${insertAttemptSql}),
+         settled AS (
+           UPDATE payments
+              SET status = $7::"PaymentStatus", provider_ref = $8, failure_reason = $9, charge_lease_until = NULL,
+                  updated_at = now()
+            WHERE id = $2::uuid AND status = 'PENDING'
+           RETURNING ${paymentSql}),
+         processed AS (
+           INSERT INTO processed_events (id, topic)
+           SELECT $10::text, $11::text FROM settled WHERE $10::text IS NOT NULL
+           ON CONFLICT (id) DO NOTHING),
+         announced AS (
+           INSERT INTO outbox_events (id, topic, payload)
+           SELECT * FROM unnest($12::uuid[], $13::text[], $14::jsonb[]) WHERE EXISTS (SELECT 1 FROM settled))
+         SELECT * FROM settled`,
+        ...attemptParams(pending.id, attempt),
+        ended.status,
+        ended.providerRef,
+        ended.failureReason,
+        effects?.handled?.id ?? null,
+        effects?.handled?.topic ?? null,
+        events.map((e) => e.id),
+        events.map((e) => e.topic),
+        events.map((e) => JSON.stringify(e.payload)),
+      );
+      if (row) return { payment: toPayment(row), settled: true };
+      // Read after the statement, not in it: its snapshot may predate the other caller's settlement.
+      const [current] = await paymentsWhere('id = $1::uuid', pending.id);
+      if (!current) throw notFound('The payment');
+      return { payment: current, settled: false };
     },
 
     /** The most recent attempt of a payment, if any. */
     async lastAttempt(paymentId: string): Promise<PaymentAttempt | null> {
-      const row = await db.paymentAttempt.findFirst({
-        where: { paymentId },
-        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-      });
-      return row && toAttempt(row);
+      const [row] = await sql.$queryRawUnsafe<AttemptRow[]>(
+        `SELECT ${attemptSql} FROM payment_attempts WHERE payment_id = $1::uuid ORDER BY created_at DESC, id DESC LIMIT 1`,
+        paymentId,
+      );
+      return row ? toAttempt(row) : null;
     },
 
     /**
@@ -406,12 +486,13 @@ export function createPaymentStore(db: PaymentsDb) {
 
     /** Whether a bus event was recorded as handled (by a change's effects or {@link recordHandled}). */
     async wasHandled(event: Pick<DomainEvent, 'id'>): Promise<boolean> {
-      return (await db.processedEvent.count({ where: { id: event.id } })) > 0;
+      const rows = await sql.$queryRawUnsafe<unknown[]>('SELECT 1 FROM processed_events WHERE id = $1', event.id);
+      return rows.length > 0;
     },
 
     /** Records a bus event that called for no change as handled; false when it already was. */
     async recordHandled(event: Pick<DomainEvent, 'id' | 'topic'>): Promise<boolean> {
-      return markProcessed(db, event);
+      return markProcessed(sql, event);
     },
 
     /** The refunds of a payment, oldest first. */

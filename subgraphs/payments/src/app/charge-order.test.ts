@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pgPool, sqlClient } from '#kit';
 import { createTestDatabase, type TestDatabase } from '#kit/testing';
 import { createPaymentsDb, createPaymentStore, type PaymentsDb, type PaymentStore } from '../adapters/prisma-payment-store.ts';
 import { createSimulatedProvider, type SimulatedProvider } from '../adapters/simulated-provider.ts';
@@ -15,8 +16,10 @@ let store: PaymentStore;
 
 beforeAll(async () => {
   database = await createTestDatabase('payments');
-  db = createPaymentsDb(database.url, 8);
-  store = createPaymentStore(db);
+  // Wired as the subgraph wires it: Prisma and the charge path's plain SQL on one pool.
+  const pool = pgPool(database.url, 8);
+  db = createPaymentsDb(pool);
+  store = createPaymentStore(db, { sql: sqlClient(pool) });
 });
 afterAll(async () => {
   await db.$disconnect();
@@ -199,14 +202,14 @@ describe('charging an order is idempotent per order', () => {
   it('a caller waits while another holds the charge, and returns that caller’s result', async () => {
     const provider = countingProvider();
     const input = order('tok_visa');
-    const pending = await store.openCharge(newCharge(input), 'simulated');
+    const { payment: pending } = await store.openCharge(newCharge(input), 'simulated');
     expect(await store.claimCharge(pending.id, new Date(), new Date(Date.now() + 60_000))).toBe(true);
 
     const waiting = chargeOrder({ payments: store, provider }, input, fast);
     await sleep(100);
     expect(provider.calls).toBe(0);
     await store.settleCharge(
-      pending.id,
+      pending,
       { outcome: 'SUCCEEDED', providerRef: 'ch_sim_other' },
       { status: 'SUCCEEDED', providerRef: 'ch_sim_other' },
     );
@@ -217,7 +220,7 @@ describe('charging an order is idempotent per order', () => {
   it('a charge whose caller died is taken over once its claim has passed, under the same processor key', async () => {
     const provider = countingProvider();
     const input = order('tok_visa');
-    const pending = await store.openCharge(newCharge(input), 'simulated');
+    const { payment: pending } = await store.openCharge(newCharge(input), 'simulated');
     const claimedUntil = new Date(Date.now() + 60_000);
     await store.claimCharge(pending.id, new Date(), claimedUntil);
 

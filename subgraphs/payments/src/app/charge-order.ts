@@ -70,13 +70,17 @@ export async function chargeOrder(
   const charge = newCharge(input);
   checkPolicy(policy);
   const clock = deps.clock ?? systemClock;
-  let payment = await deps.payments.openCharge(charge, deps.provider.name);
+  const claimUntil = (now: Date) => new Date(now.getTime() + worstCaseMs(policy) + claimMarginMs);
+  // The caller that creates the payment holds its claim from the start: the common case is one statement.
+  let { payment, claimed } = await deps.payments.openCharge(charge, deps.provider.name, claimUntil(clock.now()));
   assertSameCharge(payment, charge);
   for (;;) {
     if (payment.status !== 'PENDING') return outcomeOf(deps.payments, payment);
-    const now = clock.now();
-    const until = new Date(now.getTime() + worstCaseMs(policy) + claimMarginMs);
-    if (await deps.payments.claimCharge(payment.id, now, until)) {
+    if (!claimed) {
+      const now = clock.now();
+      claimed = await deps.payments.claimCharge(payment.id, now, claimUntil(now));
+    }
+    if (claimed) {
       try {
         return await callProvider(deps, clock, payment, charge, policy, effects);
       } catch (error) {
@@ -101,7 +105,7 @@ async function callProvider(
   effects: ChangeEffects<ChargeOutcome> | undefined,
 ): Promise<ChargeOutcome> {
   const settle = (attempt: AttemptRecord, settlement: Settlement) =>
-    settleWith(deps.payments, payment.id, attempt, settlement, effects);
+    settleWith(deps.payments, payment, attempt, settlement, effects);
   const request = {
     idempotencyKey: chargeKey(charge.orderId),
     amount: charge.amount.amount,
@@ -147,13 +151,13 @@ async function callProvider(
  */
 async function settleWith(
   payments: PaymentStore,
-  paymentId: string,
+  pending: Payment,
   attempt: AttemptRecord,
   settlement: Settlement,
   effects: ChangeEffects<ChargeOutcome> | undefined,
 ): Promise<ChargeOutcome> {
   const announce = effects?.announce;
-  const { payment, settled } = await payments.settleCharge(paymentId, attempt, settlement, {
+  const { payment, settled } = await payments.settleCharge(pending, attempt, settlement, {
     handled: effects?.handled,
     announce: announce && ((ended) => announce(settledOutcome(ended, attempt.outcome))),
   });
