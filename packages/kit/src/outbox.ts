@@ -56,6 +56,8 @@ export interface OutboxRelay {
    * flush schedule one more pass after it.
    */
   wake(): void;
+  /** Deletes rows published longer ago than the retention (also runs hourly). Resolves to the count deleted. */
+  prune(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -74,6 +76,8 @@ export function startOutboxRelay(options: {
   batchSize?: number;
   /** How long a wake waits for more commits to carry in the same pass. Default 5 ms. */
   coalesceMs?: number;
+  /** Published rows are deleted after this long (kept meanwhile to investigate). Default 7 days. */
+  retentionMs?: number;
 }): OutboxRelay {
   const { db, bus, logger } = options;
   let running: Promise<number> | null = null;
@@ -137,13 +141,27 @@ export function startOutboxRelay(options: {
 
   // The poll catches what no one woke the relay for (rows left by a crash, another replica's writes).
   const timer = setInterval(wake, options.intervalMs ?? 250);
+  const retentionMs = options.retentionMs ?? 7 * 86_400_000;
+  const prune = () =>
+    db.$transaction((tx) =>
+      tx.$executeRawUnsafe(
+        `DELETE FROM outbox_events WHERE published_at < now() - $1::double precision * interval '1 millisecond'`,
+        retentionMs,
+      ),
+    );
+  const pruner = setInterval(() => {
+    prune().catch((error: unknown) => logger.warn({ err: error }, 'outbox pruning failed; will retry'));
+  }, 3_600_000);
+  pruner.unref();
 
   return {
     flush,
     wake,
+    prune,
     async stop() {
       stopped = true;
       clearInterval(timer);
+      clearInterval(pruner);
       await running?.catch(() => 0);
     },
   };

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { demoDocuments } from './demo-data.ts';
+import { demoDocuments, demoProducts } from './demo-data.ts';
 import { startEmbeddedStack, type EmbeddedStack } from './embedded.ts';
 import { graphql, loginAs, meQuery, productsQuery, signUpAndAwaitProfile } from './test-stack.ts';
 
@@ -34,7 +34,7 @@ describe('embedded mode', () => {
     expect(me.body.data?.me.orders.edges).toHaveLength(3);
     expect(me.body.data?.me.orders.edges[2].node).toMatchObject({ status: 'CONFIRMED', payment: { status: 'SUCCEEDED' } });
     expect(me.body.data?.me.documents).toHaveLength(2);
-  });
+  }, 90_000); // six PGlite databases, migrations and demo data: ~20 s alone, more on a busy machine
 
   it('a new account is answered at once from its token, then gets its profile through the in-process bus', async () => {
     const result = await signUpAndAwaitProfile(stack!.router.url, {
@@ -45,6 +45,38 @@ describe('embedded mode', () => {
     expect(result.meAtOnce).toEqual({ data: { me: { displayName: 'Newcomer' } } });
     expect(result.profile).toEqual({ displayName: 'Newcomer', email: 'new@meridian.dev' });
   });
+
+  it('runs the order saga on PGlite and the in-process bus: a paid order is CONFIRMED, a declined one CANCELLED', async () => {
+    const url = stack!.router.url;
+    const token = await loginAs(url);
+    const productId = demoProducts.find((p) => p.stock[0] + p.stock[1] >= 4)!.id;
+    const place = async (paymentMethod: string) =>
+      (
+        await graphql<{ placeOrder: { id: string } }>(
+          url,
+          'mutation ($input: PlaceOrderInput!, $key: String!) { placeOrder(input: $input, idempotencyKey: $key) { id } }',
+          {
+            token,
+            variables: { input: { items: [{ productId, quantity: 2 }], paymentMethod }, key: `embedded-${paymentMethod}` },
+          },
+        )
+      ).body.data!.placeOrder.id;
+    const statusOf = async (id: string) =>
+      (
+        await graphql<{ order: { status: string; cancelReason: string | null; payment: { status: string } | null } }>(
+          url,
+          'query ($id: ID!) { order(id: $id) { status cancelReason payment { status } } }',
+          { token, variables: { id } },
+        )
+      ).body.data!.order;
+    const [paid, declined] = [await place('tok_visa'), await place('tok_decline')];
+    await expect
+      .poll(() => statusOf(paid), { timeout: 15_000 })
+      .toEqual({ status: 'CONFIRMED', cancelReason: null, payment: { status: 'SUCCEEDED' } });
+    await expect
+      .poll(() => statusOf(declined), { timeout: 15_000 })
+      .toEqual({ status: 'CANCELLED', cancelReason: 'PAYMENT_DECLINED', payment: { status: 'FAILED' } });
+  }, 30_000);
 
   it('keeps its data (accounts, signing keys, files) across a restart and does not seed twice', async () => {
     await stack!.stop();
@@ -60,5 +92,5 @@ describe('embedded mode', () => {
       await stack.objects.presignedGet(`documents/${demoDocuments[0]!.ownerId}/${demoDocuments[0]!.id}`, 60),
     );
     expect(await file.text()).toBe(demoDocuments[0]!.body);
-  });
+  }, 90_000);
 });
