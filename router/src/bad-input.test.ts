@@ -232,3 +232,80 @@ describe('bad inputs through the router', () => {
     expect(created.body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
   });
 });
+
+const placeOrder =
+  'mutation ($input: PlaceOrderInput!, $key: String!) { placeOrder(input: $input, idempotencyKey: $key) { id } }';
+const line = (productId: string, quantity = 1) => ({ productId, quantity });
+const someProduct = '9d0f0000-0000-4000-8000-000000000007';
+const order = (items: unknown[], paymentMethod = 'tok_visa') => ({ input: { items, paymentMethod }, key: 'bad-input-key' });
+
+const badOrders: [string, string, Record<string, unknown>, string][] = [
+  ['placeOrder: no items', placeOrder, order([]), 'BAD_USER_INPUT'],
+  [
+    'placeOrder: 51 lines',
+    placeOrder,
+    order(Array.from({ length: 51 }, (_, i) => line(`9d0f0000-0000-4000-8000-${String(i).padStart(12, '0')}`))),
+    'BAD_USER_INPUT',
+  ],
+  ['placeOrder: quantity 0', placeOrder, order([line(someProduct, 0)]), 'BAD_USER_INPUT'],
+  ['placeOrder: quantity 1001', placeOrder, order([line(someProduct, 1001)]), 'BAD_USER_INPUT'],
+  ['placeOrder: quantity 2^31', placeOrder, order([line(someProduct, 2 ** 31)]), 'BAD_USER_INPUT'],
+  ['placeOrder: SQL injection as product id', placeOrder, order([line("'; DROP TABLE orders; --")]), 'BAD_USER_INPUT'],
+  ['placeOrder: the same product twice', placeOrder, order([line(someProduct), line(someProduct, 2)]), 'BAD_USER_INPUT'],
+  ['placeOrder: a card number as payment method', placeOrder, order([line(someProduct)], '4242424242424242'), 'BAD_USER_INPUT'],
+  [
+    'placeOrder: payment method of 10,000 characters',
+    placeOrder,
+    order([line(someProduct)], `tok_${'x'.repeat(10_000)}`),
+    'BAD_USER_INPUT',
+  ],
+  ['placeOrder: empty idempotency key', placeOrder, { ...order([line(someProduct)]), key: '' }, 'BAD_USER_INPUT'],
+  [
+    'placeOrder: idempotency key of 10,000 characters',
+    placeOrder,
+    { ...order([line(someProduct)]), key: 'k'.repeat(10_000) },
+    'BAD_USER_INPUT',
+  ],
+  [
+    'placeOrder: items given as a string',
+    placeOrder,
+    { input: { items: 'all of them', paymentMethod: 'tok_visa' }, key: 'k' },
+    'BAD_USER_INPUT',
+  ],
+  [
+    'cancelOrder: an order that does not exist',
+    'mutation { cancelOrder(id: "0d3e0000-0000-4000-8000-0000000000ff") { id } }',
+    {},
+    'NOT_FOUND',
+  ],
+  ['cancelOrder: an id that is not a UUID', 'mutation { cancelOrder(id: "1 OR 1=1") { id } }', {}, 'NOT_FOUND'],
+  ['deadLetters: as a customer', '{ deadLetters { eventId } }', {}, 'FORBIDDEN'],
+];
+
+describe('bad orders through the router (signed in as a customer)', () => {
+  let token: string;
+  let before: number;
+  const myOrderCount = async () =>
+    (await graphql<{ myOrders: { edges: unknown[] } }>(stack.url, '{ myOrders(first: 100) { edges { cursor } } }', { token }))
+      .body.data!.myOrders.edges.length;
+
+  it('signs in and counts the orders it has', async () => {
+    token = await loginAs(stack.url);
+    before = await myOrderCount();
+  });
+
+  it.each(badOrders)('%s', async (_, query, variables, code) => {
+    const result = await graphql(stack.url, query, { variables, token });
+    expect(result.body.errors?.[0]?.extensions?.code).toBe(code);
+    expect(JSON.stringify(result.body)).not.toMatch(/stacktrace|prisma|SELECT|at [A-Za-z]+ \(/i);
+  });
+
+  it('an anonymous placeOrder is refused at the router', async () => {
+    const result = await graphql(stack.url, placeOrder, { variables: order([line(someProduct)]) });
+    expect(result.body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+  });
+
+  it('after all of that, no order was placed', async () => {
+    expect(await myOrderCount()).toBe(before);
+  });
+});

@@ -246,6 +246,49 @@ describe('the order saga (real PostgreSQL and Redis Streams)', () => {
     expect(refused.body.errors?.[0]?.extensions?.code).toBe('CONFLICT');
   }, 40_000);
 
+  it('an admin refunds part of a confirmed order, once per key, never more than was charged; customers may not', async () => {
+    const productId = await productWithStock(2, 2000);
+    const { token } = await customer();
+    const order = await placeOrder(token, productId);
+    await finalStates([order.id]);
+    const paymentId = (await paymentsDb.payment.findUniqueOrThrow({ where: { orderId: order.id } })).id;
+    const refund = `mutation ($id: ID!, $amount: Int, $key: String!) {
+      refundPayment(paymentId: $id, amount: $amount, idempotencyKey: $key) { id amount { amount } status payment { status refunds { id } } }
+    }`;
+    type Refunded = {
+      refundPayment: {
+        id: string;
+        amount: { amount: number };
+        status: string;
+        payment: { status: string; refunds: { id: string }[] };
+      };
+    };
+    const first = await graphql<Refunded>(stack.url, refund, {
+      token: admin,
+      variables: { id: paymentId, amount: 500, key: 'goodwill-1' },
+    });
+    expect(first.body.data?.refundPayment).toMatchObject({
+      amount: { amount: 500 },
+      status: 'SUCCEEDED',
+      payment: { status: 'PARTIALLY_REFUNDED' },
+    });
+    const again = await graphql<Refunded>(stack.url, refund, {
+      token: admin,
+      variables: { id: paymentId, amount: 500, key: 'goodwill-1' },
+    });
+    expect(again.body.data?.refundPayment.id).toBe(first.body.data?.refundPayment.id);
+    expect(again.body.data?.refundPayment.payment.refunds).toHaveLength(1);
+    const tooMuch = await graphql(stack.url, refund, {
+      token: admin,
+      variables: { id: paymentId, amount: 1600, key: 'goodwill-2' },
+    });
+    expect(tooMuch.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    const byCustomer = await graphql(stack.url, refund, { token, variables: { id: paymentId, key: 'mine' } });
+    expect(byCustomer.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    const rest = await graphql<Refunded>(stack.url, refund, { token: admin, variables: { id: paymentId, key: 'goodwill-3' } });
+    expect(rest.body.data?.refundPayment).toMatchObject({ amount: { amount: 1500 }, payment: { status: 'REFUNDED' } });
+  }, 30_000);
+
   it('a poison message is retried with backoff, dead-lettered, and shown to admins only', async () => {
     const redis = new Redis(testRedisUrl, { maxRetriesPerRequest: null });
     const bus = createRedisEventBus(redis, createLogger('test', 'silent'), { namespace });

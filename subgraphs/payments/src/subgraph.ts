@@ -64,7 +64,7 @@ export async function startPaymentsSubgraph(config: SubgraphConfig, shared: Shar
     return await startSubgraph({
       config,
       typeDefs: readSchemaFile(import.meta.url),
-      resolvers: createResolvers(),
+      resolvers: createResolvers(saga),
       logger,
       extendContext: (base) => ({ ...base, loaders: createLoaders(payments) }),
       onStop: stop,

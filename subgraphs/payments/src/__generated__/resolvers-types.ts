@@ -1,5 +1,6 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import type { Payment as PaymentModel, PaymentAttempt as PaymentAttemptModel, OrderRef as OrderRefModel } from '../domain/payment.ts';
+import type { Refund as RefundModel } from '../domain/refund.ts';
 import type { Context } from '../graphql/context.ts';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -22,6 +23,23 @@ export type Money = {
   currency: Scalars['String']['output'];
 };
 
+export type Mutation = {
+  __typename?: 'Mutation';
+  /**
+   * Gives back all (no `amount`) or part of a successful payment (admins). The same `idempotencyKey`
+   * again returns the same refund and never refunds twice; never more than was charged is refunded.
+   * A cancelled order's payment is refunded by the order saga on its own.
+   */
+  refundPayment: Refund;
+};
+
+
+export type MutationRefundPaymentArgs = {
+  amount?: InputMaybe<Scalars['Int']['input']>;
+  idempotencyKey: Scalars['String']['input'];
+  paymentId: Scalars['ID']['input'];
+};
+
 export type Order = {
   __typename?: 'Order';
   id: Scalars['ID']['output'];
@@ -40,6 +58,8 @@ export type Payment = {
   order: Order;
   /** The payment provider that handled it, e.g. `simulated`. */
   provider: Scalars['String']['output'];
+  /** Refunds of this payment, oldest first. */
+  refunds: Array<Refund>;
   status: PaymentStatus;
 };
 
@@ -68,6 +88,21 @@ export type Query = {
 export type QueryPaymentArgs = {
   id: Scalars['ID']['input'];
 };
+
+/** Money given back on a payment. */
+export type Refund = {
+  __typename?: 'Refund';
+  amount: Money;
+  createdAt: Scalars['DateTime']['output'];
+  id: Scalars['ID']['output'];
+  payment: Payment;
+  /** `PENDING` while the processor has not confirmed it (asking again with the same key finishes it). */
+  status: RefundStatus;
+};
+
+export type RefundStatus =
+  | 'PENDING'
+  | 'SUCCEEDED';
 
 export type WithIndex<TObject> = TObject & Record<string, any>;
 export type ResolversObject<TObject> = WithIndex<TObject>;
@@ -172,13 +207,16 @@ export type ResolversTypes = ResolversObject<{
   Money: ResolverTypeWrapper<Money>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
-  Order: ResolverTypeWrapper<OrderRefModel>;
+  Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  Order: ResolverTypeWrapper<OrderRefModel>;
   Payment: ResolverTypeWrapper<PaymentModel>;
   PaymentAttempt: ResolverTypeWrapper<PaymentAttemptModel>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   PaymentStatus: PaymentStatus;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  Refund: ResolverTypeWrapper<RefundModel>;
+  RefundStatus: RefundStatus;
 }>;
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -187,12 +225,14 @@ export type ResolversParentTypes = ResolversObject<{
   Money: Money;
   Int: Scalars['Int']['output'];
   String: Scalars['String']['output'];
-  Order: OrderRefModel;
+  Mutation: Record<PropertyKey, never>;
   ID: Scalars['ID']['output'];
+  Order: OrderRefModel;
   Payment: PaymentModel;
   PaymentAttempt: PaymentAttemptModel;
   Boolean: Scalars['Boolean']['output'];
   Query: Record<PropertyKey, never>;
+  Refund: RefundModel;
 }>;
 
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
@@ -202,6 +242,10 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversT
 export type MoneyResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Money'] = ResolversParentTypes['Money']> = ResolversObject<{
   amount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   currency?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
+export type MutationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
+  refundPayment?: Resolver<ResolversTypes['Refund'], ParentType, ContextType, RequireFields<MutationRefundPaymentArgs, 'idempotencyKey' | 'paymentId'>>;
 }>;
 
 export type OrderResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Order'] = ResolversParentTypes['Order'], FederationReferenceType extends FederationReferenceTypes['Order'] = FederationReferenceTypes['Order']> = ResolversObject<{
@@ -218,6 +262,7 @@ export type PaymentResolvers<ContextType = Context, ParentType extends Resolvers
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   order?: Resolver<ResolversTypes['Order'], ParentType, ContextType>;
   provider?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  refunds?: Resolver<Array<ResolversTypes['Refund']>, ParentType, ContextType>;
   status?: Resolver<ResolversTypes['PaymentStatus'], ParentType, ContextType>;
 }>;
 
@@ -231,12 +276,22 @@ export type QueryResolvers<ContextType = Context, ParentType extends ResolversPa
   payment?: Resolver<Maybe<ResolversTypes['Payment']>, ParentType, ContextType, RequireFields<QueryPaymentArgs, 'id'>>;
 }>;
 
+export type RefundResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Refund'] = ResolversParentTypes['Refund']> = ResolversObject<{
+  amount?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  payment?: Resolver<ResolversTypes['Payment'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['RefundStatus'], ParentType, ContextType>;
+}>;
+
 export type Resolvers<ContextType = Context> = ResolversObject<{
   DateTime?: GraphQLScalarType;
   Money?: MoneyResolvers<ContextType>;
+  Mutation?: MutationResolvers<ContextType>;
   Order?: OrderResolvers<ContextType>;
   Payment?: PaymentResolvers<ContextType>;
   PaymentAttempt?: PaymentAttemptResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  Refund?: RefundResolvers<ContextType>;
 }>;
 

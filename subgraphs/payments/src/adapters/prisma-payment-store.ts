@@ -501,6 +501,17 @@ export function createPaymentStore(db: PaymentsDb, options: PaymentStoreOptions 
       const rows = await db.refund.findMany({ where: { paymentId }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
       return rows.map(toRefund);
     },
+
+    /** The refunds of many payments, each payment's oldest first: one SQL statement. */
+    async refundsOfPayments(paymentIds: readonly string[]): Promise<Refund[]> {
+      const wanted = uuids(paymentIds);
+      if (wanted.length === 0) return [];
+      const rows = await db.refund.findMany({
+        where: { paymentId: { in: wanted } },
+        orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+      });
+      return rows.map(toRefund);
+    },
   };
 }
 

@@ -17,6 +17,10 @@ export function createLoaders(payments: PaymentStore) {
       (paymentIds: readonly string[]) => payments.attemptsOf(paymentIds),
       (a) => a.paymentId,
     ),
+    refunds: groupLoader(
+      (paymentIds: readonly string[]) => payments.refundsOfPayments(paymentIds),
+      (r) => r.paymentId,
+    ),
   };
 }
 
