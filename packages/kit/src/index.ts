@@ -104,7 +104,13 @@ export {
 } from './subgraph-server.js';
 export { DateTimeScalar } from './scalars.js';
 export { connectSharedAdapters, runSubgraphProcess, type SharedAdapters } from './process.js';
-export { createObjectStore, startEmbeddedS3, type ObjectStore, type ObjectStoreConfig } from './object-store.js';
+export {
+  createObjectStore,
+  objectStoreConfigFromEnv,
+  startEmbeddedS3,
+  type ObjectStore,
+  type ObjectStoreConfig,
+} from './object-store.js';
 export { visibleText } from './text.js';
 export {
   assertWithinLimit,

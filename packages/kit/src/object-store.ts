@@ -46,6 +46,13 @@ export function createObjectStore(config: ObjectStoreConfig) {
         throw error;
       }
     },
+    /** The first `bytes` bytes of an object (fewer when it is shorter): enough to tell its real type. */
+    async head(key: string, bytes: number): Promise<Buffer> {
+      const stream = await client.getPartialObject(bucket, key, 0, bytes);
+      const chunks: Buffer[] = [];
+      for await (const chunk of stream) chunks.push(chunk as Buffer);
+      return Buffer.concat(chunks).subarray(0, bytes);
+    },
     presignedGet: (key: string, seconds: number) => client.presignedGetObject(bucket, key, seconds),
     presignedPut: (key: string, seconds: number) => client.presignedPutObject(bucket, key, seconds),
     remove: (key: string) => client.removeObject(bucket, key),
@@ -53,6 +60,20 @@ export function createObjectStore(config: ObjectStoreConfig) {
 }
 
 export type ObjectStore = ReturnType<typeof createObjectStore>;
+
+/** Object storage settings from `S3_ENDPOINT` (e.g. `http://127.0.0.1:9000`), `S3_ACCESS_KEY`, `S3_SECRET_KEY`, `S3_BUCKET`, `S3_REGION`. */
+export function objectStoreConfigFromEnv(env: Record<string, string | undefined>): ObjectStoreConfig {
+  const endpoint = new URL(env.S3_ENDPOINT ?? 'http://127.0.0.1:9000');
+  return {
+    endPoint: endpoint.hostname,
+    port: Number(endpoint.port || (endpoint.protocol === 'https:' ? 443 : 80)),
+    useSSL: endpoint.protocol === 'https:',
+    accessKey: env.S3_ACCESS_KEY ?? 'meridian',
+    secretKey: env.S3_SECRET_KEY ?? '',
+    bucket: env.S3_BUCKET ?? 'meridian-documents',
+    region: env.S3_REGION ?? 'us-east-1',
+  };
+}
 
 /**
  * An S3-protocol server on the local disk (s3rver) for the embedded mode and tests.

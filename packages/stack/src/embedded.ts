@@ -115,7 +115,8 @@ export async function startEmbeddedStack(options: EmbeddedOptions): Promise<Embe
         redisUrl: undefined,
         tokens,
       };
-      subgraphs[name] = await start(config, { bus, rateLimiter }, options.tuning ?? {});
+      const tuning = { documents: { objects: createObjectStore(s3.config) }, ...options.tuning };
+      subgraphs[name] = await start(config, { bus, rateLimiter }, tuning);
       stops.push(() => subgraphs[name].stop());
       if (name === 'auth') tokens.jwksUrl = `${subgraphs.auth.http.url}/.well-known/jwks.json`;
     }

@@ -1,7 +1,7 @@
 /** The six subgraphs' composition roots, by name, in start order (auth first: it serves the JWKS). */
 import type { RunningSubgraph, SharedAdapters, SubgraphConfig, SubgraphName } from '#kit';
 import { startAuthSubgraph } from '../../../subgraphs/auth/src/subgraph.ts';
-import { startDocumentsSubgraph } from '../../../subgraphs/documents/src/subgraph.ts';
+import { startDocumentsSubgraph, type DocumentsOptions } from '../../../subgraphs/documents/src/subgraph.ts';
 import { startInventorySubgraph, type InventoryOptions } from '../../../subgraphs/inventory/src/subgraph.ts';
 import { startOrdersSubgraph } from '../../../subgraphs/orders/src/subgraph.ts';
 import { startPaymentsSubgraph, type PaymentsOptions } from '../../../subgraphs/payments/src/subgraph.ts';
@@ -11,6 +11,7 @@ import { startUsersSubgraph } from '../../../subgraphs/users/src/subgraph.ts';
 export interface SubgraphTuning {
   inventory?: InventoryOptions;
   payments?: PaymentsOptions;
+  documents?: DocumentsOptions;
 }
 
 type Starter = (config: SubgraphConfig, shared: SharedAdapters, tuning: SubgraphTuning) => Promise<RunningSubgraph>;
@@ -21,5 +22,5 @@ export const subgraphStarters: [SubgraphName, Starter][] = [
   ['inventory', (config, shared, tuning) => startInventorySubgraph(config, shared, tuning.inventory)],
   ['orders', (config, shared) => startOrdersSubgraph(config, shared)],
   ['payments', (config, shared, tuning) => startPaymentsSubgraph(config, shared, tuning.payments)],
-  ['documents', (config, shared) => startDocumentsSubgraph(config, shared)],
+  ['documents', (config, shared, tuning) => startDocumentsSubgraph(config, shared, tuning.documents)],
 ];

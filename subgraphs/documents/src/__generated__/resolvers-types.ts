@@ -22,6 +22,8 @@ export type Document = {
   __typename?: 'Document';
   contentType: Scalars['String']['output'];
   createdAt: Scalars['DateTime']['output'];
+  /** A short-lived (5 min) link to the file; null until it is submitted. */
+  downloadUrl: Maybe<Scalars['String']['output']>;
   /** The name the file was uploaded with; never used as a storage path. */
   filename: Scalars['String']['output'];
   id: Scalars['ID']['output'];
@@ -71,11 +73,66 @@ export type DocumentStatus =
   /** Waiting for the client to upload the file. */
   | 'UPLOADING';
 
+export type DocumentUpload = {
+  __typename?: 'DocumentUpload';
+  document: Document;
+  expiresAt: Scalars['DateTime']['output'];
+  /** Send the file's bytes here with `PUT` (no other headers needed). */
+  uploadUrl: Scalars['String']['output'];
+};
+
+export type DocumentUploadInput = {
+  /** The file's MIME type, e.g. `application/pdf`. */
+  contentType: Scalars['String']['input'];
+  filename: Scalars['String']['input'];
+  /** Size in bytes. */
+  size: Scalars['Int']['input'];
+};
+
 export type JobStatus =
   | 'COMPLETED'
   | 'FAILED'
   | 'PENDING'
   | 'RUNNING';
+
+export type Mutation = {
+  __typename?: 'Mutation';
+  /**
+   * Starts an upload: validates the file's name, type (plain text, PDF, PNG, JPEG, DOCX) and size
+   * (25 MB at most by default) and returns the document (`UPLOADING`) with a presigned URL to `PUT`
+   * the bytes to, before `expiresAt`. Then call `submitDocument`.
+   */
+  createDocumentUpload: DocumentUpload;
+  /** Deletes the file and the document with its jobs. */
+  deleteDocument: Scalars['Boolean']['output'];
+  /** Queues a new text extraction of a submitted document. */
+  reprocessDocument: DocumentJob;
+  /**
+   * Checks the uploaded file (present, of the declared size, really of the declared type) and queues
+   * its text extraction. Submitting again returns the latest job.
+   */
+  submitDocument: DocumentJob;
+};
+
+
+export type MutationCreateDocumentUploadArgs = {
+  input: DocumentUploadInput;
+};
+
+
+export type MutationDeleteDocumentArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type MutationReprocessDocumentArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type MutationSubmitDocumentArgs = {
+  id: Scalars['ID']['input'];
+};
 
 export type PageInfo = {
   __typename?: 'PageInfo';
@@ -226,9 +283,12 @@ export type ResolversTypes = ResolversObject<{
   DocumentEdge: ResolverTypeWrapper<Omit<DocumentEdge, 'node'> & { node: ResolversTypes['Document'] }>;
   DocumentJob: ResolverTypeWrapper<DocumentJobModel>;
   DocumentStatus: DocumentStatus;
+  DocumentUpload: ResolverTypeWrapper<Omit<DocumentUpload, 'document'> & { document: ResolversTypes['Document'] }>;
+  DocumentUploadInput: DocumentUploadInput;
   JobStatus: JobStatus;
-  PageInfo: ResolverTypeWrapper<PageInfo>;
+  Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  PageInfo: ResolverTypeWrapper<PageInfo>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   User: ResolverTypeWrapper<UserRefModel>;
 }>;
@@ -243,8 +303,11 @@ export type ResolversParentTypes = ResolversObject<{
   DocumentConnection: Omit<DocumentConnection, 'edges'> & { edges: Array<ResolversParentTypes['DocumentEdge']> };
   DocumentEdge: Omit<DocumentEdge, 'node'> & { node: ResolversParentTypes['Document'] };
   DocumentJob: DocumentJobModel;
-  PageInfo: PageInfo;
+  DocumentUpload: Omit<DocumentUpload, 'document'> & { document: ResolversParentTypes['Document'] };
+  DocumentUploadInput: DocumentUploadInput;
+  Mutation: Record<PropertyKey, never>;
   Boolean: Scalars['Boolean']['output'];
+  PageInfo: PageInfo;
   Query: Record<PropertyKey, never>;
   User: UserRefModel;
 }>;
@@ -257,6 +320,7 @@ export type DocumentResolvers<ContextType = Context, ParentType extends Resolver
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Document']> | FederationReferenceType, FederationReferenceType, ContextType>;
   contentType?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  downloadUrl?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   filename?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   jobs?: Resolver<Array<ResolversTypes['DocumentJob']>, ParentType, ContextType>;
@@ -289,6 +353,19 @@ export type DocumentJobResolvers<ContextType = Context, ParentType extends Resol
   text?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 }>;
 
+export type DocumentUploadResolvers<ContextType = Context, ParentType extends ResolversParentTypes['DocumentUpload'] = ResolversParentTypes['DocumentUpload']> = ResolversObject<{
+  document?: Resolver<ResolversTypes['Document'], ParentType, ContextType>;
+  expiresAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  uploadUrl?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
+export type MutationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
+  createDocumentUpload?: Resolver<ResolversTypes['DocumentUpload'], ParentType, ContextType, RequireFields<MutationCreateDocumentUploadArgs, 'input'>>;
+  deleteDocument?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationDeleteDocumentArgs, 'id'>>;
+  reprocessDocument?: Resolver<ResolversTypes['DocumentJob'], ParentType, ContextType, RequireFields<MutationReprocessDocumentArgs, 'id'>>;
+  submitDocument?: Resolver<ResolversTypes['DocumentJob'], ParentType, ContextType, RequireFields<MutationSubmitDocumentArgs, 'id'>>;
+}>;
+
 export type PageInfoResolvers<ContextType = Context, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = ResolversObject<{
   endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
@@ -311,6 +388,8 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   DocumentConnection?: DocumentConnectionResolvers<ContextType>;
   DocumentEdge?: DocumentEdgeResolvers<ContextType>;
   DocumentJob?: DocumentJobResolvers<ContextType>;
+  DocumentUpload?: DocumentUploadResolvers<ContextType>;
+  Mutation?: MutationResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   User?: UserResolvers<ContextType>;

@@ -88,6 +88,37 @@ export function createDocumentStore(db: DocumentsDb) {
       });
     },
 
+    /** Records a new document waiting for its upload. */
+    async createDocument(document: Document): Promise<void> {
+      const { createdAt, ...fields } = document;
+      await db.document.create({ data: { ...fields, createdAt } });
+    },
+
+    /**
+     * Marks an UPLOADING document UPLOADED and creates its first PENDING job, in one transaction.
+     * Null when the document was no longer UPLOADING (submitted meanwhile).
+     */
+    async submit(documentId: string): Promise<DocumentJob | null> {
+      return db.$transaction(async (tx) => {
+        const moved = await tx.document.updateMany({
+          where: { id: documentId, status: 'UPLOADING' },
+          data: { status: 'UPLOADED' },
+        });
+        if (moved.count === 0) return null;
+        return tx.documentJob.create({ data: { documentId }, select: jobColumns });
+      });
+    },
+
+    /** A new PENDING job for a document already submitted. */
+    async addJob(documentId: string): Promise<DocumentJob> {
+      return db.documentJob.create({ data: { documentId }, select: jobColumns });
+    },
+
+    /** Deletes a document and its jobs. */
+    async deleteDocument(documentId: string): Promise<void> {
+      await db.document.deleteMany({ where: { id: documentId } });
+    },
+
     /** Inserts or replaces a document by id (its jobs stay). */
     async saveDocument(seed: DocumentSeed): Promise<void> {
       const { id, createdAt, ...fields } = seed;

@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import {
   allowedContentTypes,
+  assertDeclaredType,
   defaultMaxDocumentBytes,
   displayFilename,
   documentContentType,
   documentSize,
   newDocument,
+  sniffContentType,
 } from './document.ts';
 
 const refusal = (field: string) =>
@@ -127,5 +129,29 @@ describe('a new document', () => {
     expect(() =>
       newDocument({ ownerId, filename: 'a.txt', contentType: 'text/plain', sizeBytes: 1 }, now, () => '../x'),
     ).toThrowError(/UUID/);
+  });
+});
+
+describe('the real type of a file, from its first bytes', () => {
+  const bytes = (...b: number[]) => Uint8Array.from(b);
+  const zipWith = (name: string) => Buffer.concat([Buffer.from([0x50, 0x4b, 0x03, 0x04]), Buffer.alloc(26), Buffer.from(name)]);
+  it.each([
+    ['a PDF', Buffer.from('%PDF-1.7\n'), 'application/pdf'],
+    ['a PNG', bytes(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0), 'image/png'],
+    ['a JPEG', bytes(0xff, 0xd8, 0xff, 0xe0), 'image/jpeg'],
+    ['a DOCX', zipWith('[Content_Types].xml'), 'application/vnd.openxmlformats-officedocument.wordprocessingml.document'],
+    ['UTF-8 text', Buffer.from('Grüße, 東京 — invoice\n'), 'text/plain'],
+    ['a ZIP that is not a Word document', zipWith('photos/cat.jpg'), null],
+    ['binary with NUL bytes', bytes(1, 2, 0, 3, 4, 5, 6, 7), null],
+    ['invalid UTF-8', bytes(0xc3, 0x28, 0x41, 0x42, 0x43, 0x44, 0x45, 0x46), null],
+    ['nothing', bytes(), null],
+  ])('%s', (_name, head, expected) => {
+    expect(sniffContentType(head)).toBe(expected);
+  });
+
+  it('a file of another type than declared is refused, naming both', () => {
+    expect(() => assertDeclaredType('application/pdf', bytes(0xff, 0xd8, 0xff, 0xe0))).toThrowError(
+      /The file is a JPEG image, not a PDF as declared/,
+    );
   });
 });

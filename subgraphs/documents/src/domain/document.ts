@@ -127,3 +127,55 @@ export function newDocument(
     createdAt: now,
   };
 }
+
+/** How many leading bytes {@link sniffContentType} needs. */
+export const sniffBytes = 4096;
+
+const startsWith = (head: Uint8Array, signature: number[]) => signature.every((byte, i) => head[i] === byte);
+const typeNames: Record<AllowedContentType, string> = {
+  'text/plain': 'plain text',
+  'application/pdf': 'a PDF',
+  'image/png': 'a PNG image',
+  'image/jpeg': 'a JPEG image',
+  'application/vnd.openxmlformats-officedocument.wordprocessingml.document': 'a Word (DOCX) document',
+};
+
+/**
+ * The real type of a file from its first bytes (magic numbers), or null when it is none of the
+ * accepted types. DOCX is a ZIP whose first entry names the package (`[Content_Types].xml`, `_rels/`
+ * or `word/`); text is UTF-8 without NUL bytes.
+ */
+export function sniffContentType(head: Uint8Array): AllowedContentType | null {
+  if (startsWith(head, [0x25, 0x50, 0x44, 0x46, 0x2d])) return 'application/pdf'; // %PDF-
+  if (startsWith(head, [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])) return 'image/png';
+  if (startsWith(head, [0xff, 0xd8, 0xff])) return 'image/jpeg';
+  if (startsWith(head, [0x50, 0x4b, 0x03, 0x04])) {
+    const names = Buffer.from(head).toString('latin1');
+    return /\[Content_Types\]\.xml|_rels\/|word\//.test(names)
+      ? 'application/vnd.openxmlformats-officedocument.wordprocessingml.document'
+      : null;
+  }
+  if (head.length === 0 || head.includes(0)) return null;
+  try {
+    // A multi-byte character may be cut at the end of the head: ignore the last 3 bytes.
+    new TextDecoder('utf-8', { fatal: true }).decode(head.subarray(0, Math.max(0, head.length - 3)));
+    return 'text/plain';
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Checks that an uploaded file is what its upload said: BAD_USER_INPUT naming what it really is
+ * (a PNG named .pdf is refused), or that it is none of the accepted types.
+ */
+export function assertDeclaredType(declared: AllowedContentType, head: Uint8Array): void {
+  const actual = sniffContentType(head);
+  if (actual === declared) return;
+  throw badInput(
+    actual
+      ? `The file is ${typeNames[actual]}, not ${typeNames[declared]} as declared; upload it again with its real type`
+      : `The file is not ${typeNames[declared]} (nor any type that can be processed)`,
+    { field: 'contentType', declared, actual },
+  );
+}

@@ -3,6 +3,14 @@ import { assertOwnerOrAdmin, canSee, DateTimeScalar, notFound, pageArgs, require
 import type { Resolvers } from '../__generated__/resolvers-types.ts';
 import type { DocumentStore } from '../adapters/prisma-document-store.ts';
 import { listDocuments } from '../app/list-documents.ts';
+import {
+  createDocumentUpload,
+  deleteDocument,
+  downloadUrl,
+  reprocessDocument,
+  submitDocument,
+  type UploadDeps,
+} from '../app/upload-document.ts';
 import type { Document, DocumentJob } from '../domain/document.ts';
 import type { Context } from './context.ts';
 
@@ -18,18 +26,26 @@ async function visibleJob(id: string, ctx: Context): Promise<DocumentJob | null>
   return job && (await visibleDocument(job.documentId, ctx)) ? job : null;
 }
 
-export function createResolvers(deps: { documents: DocumentStore }): Resolvers {
+export function createResolvers(deps: { documents: DocumentStore } & Omit<UploadDeps, 'documents'>): Resolvers {
   return {
     DateTime: DateTimeScalar,
     Query: {
       document: (_, { id }, ctx) => visibleDocument(id, ctx),
       myDocuments: (_, args, { viewer }) => listDocuments(deps, viewer, requireViewer(viewer).id, args),
     },
+    Mutation: {
+      createDocumentUpload: (_, { input }, { viewer }) => createDocumentUpload(deps, viewer, input),
+      submitDocument: (_, { id }, { viewer }) => submitDocument(deps, viewer, id),
+      reprocessDocument: (_, { id }, { viewer }) => reprocessDocument(deps, viewer, id),
+      deleteDocument: (_, { id }, { viewer }) => deleteDocument(deps, viewer, id),
+    },
     Document: {
       __resolveReference: (ref, ctx) => visibleDocument(ref.id, ctx),
       owner: (document) => ({ id: document.ownerId }),
       size: (document) => document.sizeBytes,
       jobs: (document, _, { loaders }) => loaders.jobs.load(document.id),
+      // Reached only through a document the viewer may see.
+      downloadUrl: (document) => downloadUrl(deps, document),
     },
     DocumentJob: {
       __resolveReference: (ref, ctx) => visibleJob(ref.id, ctx),
