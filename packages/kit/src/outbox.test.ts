@@ -51,16 +51,23 @@ describe('the outbox relay', () => {
     }
   });
 
-  it('prunes published rows past the retention and keeps the unpublished', async () => {
+  it('prunes published rows and processed-event records past the retention, and keeps the unpublished', async () => {
     const bus = createInProcessEventBus(logger);
     const relay = startOutboxRelay({ db: sql, bus, logger, intervalMs: 60_000, retentionMs: 0 });
     try {
       await sql.$transaction((tx) => writeOutbox(tx, [outboxEvent('test.pruned', {})]));
       await relay.flush();
       await sql.$transaction((tx) => writeOutbox(tx, [outboxEvent('test.kept', {})]));
+      const handled = domainEvent('test.long.ago', {});
+      await sql.$transaction((tx) => markProcessed(tx, handled));
+      await sql.$executeRawUnsafe(
+        `UPDATE processed_events SET handled_at = now() - interval '1 second' WHERE id = $1`,
+        handled.id,
+      );
       expect(await relay.prune()).toBeGreaterThanOrEqual(1);
       const rows = await sql.$queryRawUnsafe<{ topic: string }[]>(`SELECT topic FROM outbox_events`);
       expect(rows.map((r) => r.topic)).toEqual(['test.kept']);
+      expect(await sql.$queryRawUnsafe(`SELECT id FROM processed_events WHERE id = $1`, handled.id)).toEqual([]);
     } finally {
       await relay.stop();
       await bus.close();

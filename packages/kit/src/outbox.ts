@@ -56,7 +56,10 @@ export interface OutboxRelay {
    * flush schedule one more pass after it.
    */
   wake(): void;
-  /** Deletes rows published longer ago than the retention (also runs hourly). Resolves to the count deleted. */
+  /**
+   * Deletes outbox rows published, and processed-event records made, longer ago than the retention
+   * (also runs hourly). Resolves to the count of outbox rows deleted.
+   */
   prune(): Promise<number>;
   stop(): Promise<void>;
 }
@@ -76,7 +79,7 @@ export function startOutboxRelay(options: {
   batchSize?: number;
   /** How long a wake waits for more commits to carry in the same pass. Default 5 ms. */
   coalesceMs?: number;
-  /** Published rows are deleted after this long (kept meanwhile to investigate). Default 7 days. */
+  /** Published rows (and processed-event records) are deleted after this long. Default 7 days. */
   retentionMs?: number;
 }): OutboxRelay {
   const { db, bus, logger } = options;
@@ -142,13 +145,20 @@ export function startOutboxRelay(options: {
   // The poll catches what no one woke the relay for (rows left by a crash, another replica's writes).
   const timer = setInterval(wake, options.intervalMs ?? 250);
   const retentionMs = options.retentionMs ?? 7 * 86_400_000;
+  // processed_events (where the service consumes events too) ages out with the outbox: a
+  // redelivery comes within minutes (visibility timeout, retries), never after days.
+  let hasProcessedEvents: Promise<boolean> | null = null;
   const prune = () =>
-    db.$transaction((tx) =>
-      tx.$executeRawUnsafe(
-        `DELETE FROM outbox_events WHERE published_at < now() - $1::double precision * interval '1 millisecond'`,
-        retentionMs,
-      ),
-    );
+    db.$transaction(async (tx) => {
+      hasProcessedEvents ??= tx
+        .$queryRawUnsafe<{ present: boolean }[]>(`SELECT to_regclass('processed_events') IS NOT NULL AS present`)
+        .then(([row]) => row?.present === true);
+      const cutoff = `now() - $1::double precision * interval '1 millisecond'`;
+      const deleted = await tx.$executeRawUnsafe(`DELETE FROM outbox_events WHERE published_at < ${cutoff}`, retentionMs);
+      if (await hasProcessedEvents)
+        await tx.$executeRawUnsafe(`DELETE FROM processed_events WHERE handled_at < ${cutoff}`, retentionMs);
+      return deleted;
+    });
   const pruner = setInterval(() => {
     prune().catch((error: unknown) => logger.warn({ err: error }, 'outbox pruning failed; will retry'));
   }, 3_600_000);
