@@ -120,3 +120,13 @@ export {
   type RateLimiter,
   type RateLimitState,
 } from './rate-limiter.js';
+export {
+  createBullJobQueue,
+  createInProcessJobQueue,
+  defaultJobPolicy,
+  PermanentJobFailure,
+  type FailedJob,
+  type JobHandler,
+  type JobPolicy,
+  type JobQueue,
+} from './job-queue.js';

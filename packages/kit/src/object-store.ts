@@ -53,6 +53,21 @@ export function createObjectStore(config: ObjectStoreConfig) {
       for await (const chunk of stream) chunks.push(chunk as Buffer);
       return Buffer.concat(chunks).subarray(0, bytes);
     },
+    /** A whole object in memory; refuses (throws) beyond `maxBytes`. */
+    async getBuffer(key: string, maxBytes: number): Promise<Buffer> {
+      const stream = await client.getObject(bucket, key);
+      const chunks: Buffer[] = [];
+      let size = 0;
+      for await (const chunk of stream) {
+        size += (chunk as Buffer).length;
+        if (size > maxBytes) {
+          stream.destroy();
+          throw new Error(`object ${key} is larger than ${maxBytes} bytes`);
+        }
+        chunks.push(chunk as Buffer);
+      }
+      return Buffer.concat(chunks);
+    },
     presignedGet: (key: string, seconds: number) => client.presignedGetObject(bucket, key, seconds),
     presignedPut: (key: string, seconds: number) => client.presignedPutObject(bucket, key, seconds),
     remove: (key: string) => client.removeObject(bucket, key),

@@ -35,7 +35,7 @@ const services = compose.services;
 describe('docker-compose.yml', () => {
   it('has the infrastructure, the migration step, every subgraph and the router', () => {
     expect(Object.keys(services).sort()).toEqual(
-      ['postgres', 'redis', 'minio', 'minio-init', 'migrate', ...subgraphNames, 'router'].sort(),
+      ['postgres', 'redis', 'minio', 'minio-init', 'migrate', ...subgraphNames, 'worker', 'router'].sort(),
     );
   });
 
@@ -53,7 +53,7 @@ describe('docker-compose.yml', () => {
   });
 
   it('every variable a Node service is given is documented in .env.example', () => {
-    const nodeServices = ['migrate', ...subgraphNames, 'router'];
+    const nodeServices = ['migrate', ...subgraphNames, 'worker', 'router'];
     const undocumented = nodeServices.flatMap((name) =>
       Object.keys(services[name]!.environment ?? {})
         .filter((key) => !envExample.has(key))
@@ -74,6 +74,9 @@ describe('docker-compose.yml', () => {
     }
     expect(services.migrate!.depends_on!.postgres?.condition).toBe('service_healthy');
     expect(services.documents!.depends_on!['minio-init']?.condition).toBe('service_completed_successfully');
+    expect(services.worker!.command).toEqual(['npx', 'tsx', 'subgraphs/documents/src/worker.ts']);
+    expect(services.worker!.environment?.DOCUMENTS_DATABASE_URL).toBe(services.documents!.environment?.DOCUMENTS_DATABASE_URL);
+    expect(services.worker!.depends_on!['minio-init']?.condition).toBe('service_completed_successfully');
     for (const name of subgraphNames) expect(services.router!.depends_on![name]?.condition).toBe('service_healthy');
     expect(services.router!.ports).toEqual([`${defaultPorts.router}:${defaultPorts.router}`]);
   });

@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import {
   connectSharedAdapters,
   createInProcessEventBus,
+  createInProcessJobQueue,
   createInProcessRateLimiter,
   createObjectStore,
   createLogger,
@@ -99,6 +100,9 @@ export async function startEmbeddedStack(options: EmbeddedOptions): Promise<Embe
         })();
     stops.push(close);
 
+    // Document jobs stay in this process: the documents subgraph runs the extraction worker itself.
+    const documentJobs = createInProcessJobQueue(logger);
+
     const tokens = { jwksUrl: '', issuer: 'meridian-auth', audience: 'meridian' };
     const subgraphs = {} as Record<SubgraphName, RunningSubgraph>;
     for (const [name, start] of subgraphStarters) {
@@ -115,7 +119,10 @@ export async function startEmbeddedStack(options: EmbeddedOptions): Promise<Embe
         redisUrl: undefined,
         tokens,
       };
-      const tuning = { documents: { objects: createObjectStore(s3.config) }, ...options.tuning };
+      const tuning = {
+        documents: { objects: createObjectStore(s3.config), queue: documentJobs, worker: true },
+        ...options.tuning,
+      };
       subgraphs[name] = await start(config, { bus, rateLimiter }, tuning);
       stops.push(() => subgraphs[name].stop());
       if (name === 'auth') tokens.jwksUrl = `${subgraphs.auth.http.url}/.well-known/jwks.json`;

@@ -33,6 +33,8 @@ beforeAll(async () => {
     LOG_LEVEL: 'warn',
     REDIS_URL: testRedisUrl,
     ROUTER_PORT: String(basePort),
+    WORKER_HEALTH_PORT: String(basePort + 7),
+    EVENTS_NAMESPACE: `test-services-${basePort}`,
   };
   subgraphNames.forEach((name, i) => {
     env[`${name.toUpperCase()}_PORT`] = String(basePort + 1 + i);
@@ -61,8 +63,8 @@ afterAll(async () => {
 });
 
 describe('services mode, end to end (separate processes, real PostgreSQL and Redis)', () => {
-  it('runs seven processes: six subgraphs and the router', async () => {
-    for (let i = 1; i <= 6; i += 1) expect((await fetch(`http://127.0.0.1:${basePort + i}/health`)).status).toBe(200);
+  it('runs eight processes: six subgraphs, the document worker and the router', async () => {
+    for (let i = 1; i <= 7; i += 1) expect((await fetch(`http://127.0.0.1:${basePort + i}/health`)).status).toBe(200);
   });
 
   it('answers the product query through the router', async () => {

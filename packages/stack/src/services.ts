@@ -59,6 +59,12 @@ for (const name of ['auth', ...subgraphNames.filter((n) => n !== 'auth')] as con
 await Promise.all(
   subgraphNames.map((n) => waitHealthy(`http://127.0.0.1:${env[`${n.toUpperCase()}_PORT`]}/health`, { process: byName.get(n)! })),
 );
+// The text-extraction worker: documents fills its queue, it empties it.
+const worker = await run('worker', 'subgraphs/documents/src/worker.ts');
+children.push(worker);
+worker.on('exit', (c) => !stopping && (console.error(`worker exited with ${c}`), stopAll(1)));
+await waitHealthy(`http://127.0.0.1:${env.WORKER_HEALTH_PORT ?? 4007}/health`, { process: worker });
+
 const router = await run('router', 'router/src/main.ts');
 children.push(router);
 router.on('exit', (c) => !stopping && (console.error(`router exited with ${c}`), stopAll(1)));

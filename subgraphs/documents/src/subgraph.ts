@@ -1,27 +1,54 @@
 /** Composition root of the documents subgraph: config + shared adapters -> running server. */
-import { createLogger, readSchemaFile, startSubgraph, type ObjectStore, type SharedAdapters, type SubgraphConfig } from '#kit';
+import {
+  createLogger,
+  readSchemaFile,
+  startOutboxRelay,
+  startSubgraph,
+  type JobQueue,
+  type ObjectStore,
+  type SharedAdapters,
+  type SubgraphConfig,
+} from '#kit';
 import { createDocumentStore, createDocumentsDb } from './adapters/prisma-document-store.ts';
+import { startDocumentWorker } from './app/process-job.ts';
 import { createLoaders } from './graphql/context.ts';
 import { createResolvers } from './graphql/resolvers.ts';
+
+/** The BullMQ queue the documents subgraph fills and the worker empties. */
+export const documentJobsQueue = 'document-jobs';
 
 export interface DocumentsOptions {
   /** Where the files go (MinIO/S3, or the embedded S3 server); uploads fail without it. */
   objects?: ObjectStore;
   /** Largest accepted file; default 25 MiB. */
   maxBytes?: number;
+  /** Where submitted jobs go for the text-extraction worker. */
+  queue?: JobQueue;
+  /** Run the worker in this process (embedded mode); services mode runs `npm run worker` instead. */
+  worker?: boolean;
 }
 
-/** Starts the documents subgraph (uploads, downloads, jobs; the extraction worker is its own process). */
-export async function startDocumentsSubgraph(config: SubgraphConfig, _shared: SharedAdapters, options: DocumentsOptions = {}) {
+/** Starts the documents subgraph (uploads, downloads, jobs), its outbox relay and, when asked, the worker. */
+export async function startDocumentsSubgraph(config: SubgraphConfig, shared: SharedAdapters, options: DocumentsOptions = {}) {
   const logger = createLogger('documents', config.logLevel);
   const db = createDocumentsDb(config.databaseUrl, config.databasePoolMax);
   const documents = createDocumentStore(db);
+  const relay = startOutboxRelay({ db, bus: shared.bus, logger });
+  const worker =
+    options.worker && options.queue && options.objects
+      ? startDocumentWorker({ documents, objects: options.objects, logger, maxBytes: options.maxBytes }, options.queue)
+      : undefined;
   return startSubgraph({
     config,
     typeDefs: readSchemaFile(import.meta.url),
     resolvers: createResolvers({ documents, ...options }),
     logger,
     extendContext: (base) => ({ ...base, loaders: createLoaders(documents) }),
-    onStop: () => db.$disconnect(),
+    onStop: async () => {
+      worker?.stop();
+      await options.queue?.close();
+      await relay.stop();
+      await db.$disconnect();
+    },
   });
 }

@@ -1,5 +1,5 @@
 /** Documents and their processing jobs in the documents database (Prisma). */
-import { afterCursor, newestFirst, pgAdapter, type Cursor } from '#kit';
+import { afterCursor, newestFirst, outboxEvent, pgAdapter, writeOutbox, type Cursor, type OutboxEvent } from '#kit';
 import { PrismaClient } from '../__generated__/prisma/client.ts';
 import type { Document, DocumentJob } from '../domain/document.ts';
 
@@ -44,6 +44,22 @@ const jobColumns = {
   createdAt: true,
   finishedAt: true,
 } as const;
+
+/** `document.job.updated`: what a subscriber needs to show a job's progress. */
+function jobUpdated(
+  job: Pick<DocumentJob, 'id' | 'documentId' | 'status' | 'progress' | 'failureReason'>,
+  ownerId: string,
+): OutboxEvent {
+  return outboxEvent('document.job.updated', {
+    jobId: job.id,
+    documentId: job.documentId,
+    ownerId,
+    status: job.status,
+    progress: job.progress,
+    failureReason: job.failureReason,
+    at: new Date().toISOString(),
+  });
+}
 
 export function createDocumentStore(db: DocumentsDb) {
   return {
@@ -117,6 +133,100 @@ export function createDocumentStore(db: DocumentsDb) {
     /** Deletes a document and its jobs. */
     async deleteDocument(documentId: string): Promise<void> {
       await db.document.deleteMany({ where: { id: documentId } });
+    },
+
+    /**
+     * Takes a job for processing: PENDING (or RUNNING, when its worker died) becomes RUNNING with one
+     * more attempt, and its document PROCESSING. Null when the job is finished or gone: nothing to do.
+     */
+    async claimJob(jobId: string): Promise<(DocumentJob & { document: Document }) | null> {
+      return db.$transaction(async (tx) => {
+        const [job] = await tx.$queryRawUnsafe<{ id: string }[]>(
+          `UPDATE document_jobs SET status = 'RUNNING', attempts = attempts + 1, progress = 0, started_at = now()
+            WHERE id = $1::uuid AND status IN ('PENDING', 'RUNNING') RETURNING id::text AS id`,
+          jobId,
+        );
+        if (!job) return null;
+        const claimed = await tx.documentJob.findUniqueOrThrow({
+          where: { id: jobId },
+          select: { ...jobColumns, document: { select: documentColumns } },
+        });
+        await tx.document.update({ where: { id: claimed.documentId }, data: { status: 'PROCESSING' } });
+        await writeOutbox(tx, [jobUpdated(claimed, claimed.document.ownerId)]);
+        return claimed;
+      });
+    },
+
+    /** Records the progress (0..100) of a RUNNING job. */
+    async setProgress(job: Pick<DocumentJob, 'id' | 'documentId'> & { ownerId: string }, progress: number): Promise<void> {
+      await db.$transaction(async (tx) => {
+        const changed = await tx.documentJob.updateMany({ where: { id: job.id, status: 'RUNNING' }, data: { progress } });
+        if (changed.count === 1) {
+          await writeOutbox(tx, [
+            jobUpdated({ id: job.id, documentId: job.documentId, status: 'RUNNING', progress, failureReason: null }, job.ownerId),
+          ]);
+        }
+      });
+    },
+
+    /**
+     * Ends a RUNNING job COMPLETED with its text, and its document PROCESSED. False when the job was not
+     * RUNNING (finished by another worker meanwhile): a job completes once.
+     */
+    async completeJob(
+      job: Pick<DocumentJob, 'id' | 'documentId'> & { ownerId: string },
+      text: string,
+      pageCount: number | null,
+    ): Promise<boolean> {
+      return db.$transaction(async (tx) => {
+        const done = await tx.documentJob.updateMany({
+          where: { id: job.id, status: 'RUNNING' },
+          data: { status: 'COMPLETED', progress: 100, text, pageCount, failureReason: null, finishedAt: new Date() },
+        });
+        if (done.count === 0) return false;
+        await tx.document.update({ where: { id: job.documentId }, data: { status: 'PROCESSED' } });
+        await writeOutbox(tx, [
+          jobUpdated(
+            { id: job.id, documentId: job.documentId, status: 'COMPLETED', progress: 100, failureReason: null },
+            job.ownerId,
+          ),
+        ]);
+        return true;
+      });
+    },
+
+    /** Ends an unfinished job FAILED with `reason`, and its document FAILED. False when it had finished. */
+    async failJob(jobId: string, reason: string): Promise<boolean> {
+      return db.$transaction(async (tx) => {
+        const job = await tx.documentJob.findUnique({
+          where: { id: jobId },
+          select: { ...jobColumns, document: { select: { ownerId: true } } },
+        });
+        if (!job) return false;
+        const failed = await tx.documentJob.updateMany({
+          where: { id: jobId, status: { in: ['PENDING', 'RUNNING'] } },
+          data: { status: 'FAILED', failureReason: reason, finishedAt: new Date() },
+        });
+        if (failed.count === 0) return false;
+        await tx.document.update({ where: { id: job.documentId }, data: { status: 'FAILED' } });
+        await writeOutbox(tx, [
+          jobUpdated(
+            { id: jobId, documentId: job.documentId, status: 'FAILED', progress: job.progress, failureReason: reason },
+            job.document.ownerId,
+          ),
+        ]);
+        return true;
+      });
+    },
+
+    /** Ids of PENDING jobs created before `before` (to queue again: a crash may have lost their enqueue). */
+    async pendingJobIds(before: Date, limit = 500): Promise<string[]> {
+      const rows = await db.documentJob.findMany({
+        where: { status: 'PENDING', createdAt: { lt: before } },
+        select: { id: true },
+        take: limit,
+      });
+      return rows.map((r) => r.id);
     },
 
     /** Inserts or replaces a document by id (its jobs stay). */

@@ -5,7 +5,7 @@
  * through the API.
  */
 import { randomUUID } from 'node:crypto';
-import { badInput, canSee, DomainError, notFound, requireViewer, type ObjectStore, type Viewer } from '#kit';
+import { badInput, canSee, DomainError, notFound, requireViewer, type JobQueue, type ObjectStore, type Viewer } from '#kit';
 import type { DocumentStore } from '../adapters/prisma-document-store.ts';
 import {
   assertDeclaredType,
@@ -19,6 +19,8 @@ import {
 
 export interface UploadDeps {
   documents: DocumentStore;
+  /** Where submitted jobs are queued for the worker (a PENDING job is also queued again by the worker's sweep). */
+  queue?: JobQueue;
   /** Absent when the process has no object storage configured: every file operation then fails. */
   objects?: ObjectStore;
   maxBytes?: number;
@@ -84,7 +86,10 @@ export async function submitDocument(deps: UploadDeps, viewer: Viewer | null, id
     throw badInput(`The uploaded file has ${stat.size} bytes, not the ${document.sizeBytes} declared`, { field: 'size' });
   }
   assertDeclaredType(documentContentType(document.contentType), await objects.head(document.objectKey, sniffBytes));
-  return (await deps.documents.submit(document.id)) ?? latestJob(deps, document);
+  const job = await deps.documents.submit(document.id);
+  if (!job) return latestJob(deps, document);
+  await deps.queue?.enqueue(job.id);
+  return job;
 }
 
 async function latestJob(deps: UploadDeps, document: Document): Promise<DocumentJob> {
@@ -99,7 +104,9 @@ export async function reprocessDocument(deps: UploadDeps, viewer: Viewer | null,
   if (document.status === 'UPLOADING') {
     throw new DomainError('CONFLICT', 'The document has not been submitted yet', { documentId: document.id });
   }
-  return deps.documents.addJob(document.id);
+  const job = await deps.documents.addJob(document.id);
+  await deps.queue?.enqueue(job.id);
+  return job;
 }
 
 /** Deletes the file and the document with its jobs (owner or admin). */

@@ -143,7 +143,7 @@ const typeNames: Record<AllowedContentType, string> = {
 /**
  * The real type of a file from its first bytes (magic numbers), or null when it is none of the
  * accepted types. DOCX is a ZIP whose first entry names the package (`[Content_Types].xml`, `_rels/`
- * or `word/`); text is UTF-8 without NUL bytes.
+ * or `word/`); text has no NUL and (almost) no control bytes, in whatever charset.
  */
 export function sniffContentType(head: Uint8Array): AllowedContentType | null {
   if (startsWith(head, [0x25, 0x50, 0x44, 0x46, 0x2d])) return 'application/pdf'; // %PDF-
@@ -156,13 +156,9 @@ export function sniffContentType(head: Uint8Array): AllowedContentType | null {
       : null;
   }
   if (head.length === 0 || head.includes(0)) return null;
-  try {
-    // A multi-byte character may be cut at the end of the head: ignore the last 3 bytes.
-    new TextDecoder('utf-8', { fatal: true }).decode(head.subarray(0, Math.max(0, head.length - 3)));
-    return 'text/plain';
-  } catch {
-    return null;
-  }
+  // Text in any 8-bit charset (the worker detects which): no NUL, almost no control bytes.
+  const controls = head.filter((b) => b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d && b !== 0x0c && b !== 0x1b).length;
+  return controls <= head.length / 100 ? 'text/plain' : null;
 }
 
 /**

@@ -1,0 +1,105 @@
+/**
+ * Documents end to end below the API: upload to a real S3-protocol server, submit, and the worker
+ * (in-process queue, same contract as BullMQ) extracts the text into the real PostgreSQL database.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createInProcessJobQueue, createLogger, createObjectStore, startEmbeddedS3, type JobQueue } from '#kit';
+import { createTestDatabase, testViewer, type TestDatabase } from '#kit/testing';
+import { createDocumentStore, createDocumentsDb, type DocumentsDb } from '../adapters/prisma-document-store.ts';
+import { startDocumentWorker } from './process-job.ts';
+import { createDocumentUpload, submitDocument, type UploadDeps } from './upload-document.ts';
+
+const fixture = (name: string) => readFileSync(new URL(`../../test-fixtures/${name}`, import.meta.url));
+const logger = createLogger('test', 'silent');
+let database: TestDatabase;
+let db: DocumentsDb;
+let s3: Awaited<ReturnType<typeof startEmbeddedS3>>;
+let queue: JobQueue;
+let deps: UploadDeps;
+let worker: { stop(): void };
+const s3Dir = mkdtempSync(join(tmpdir(), 'meridian-worker-s3-'));
+
+beforeAll(async () => {
+  database = await createTestDatabase('documents');
+  db = createDocumentsDb(database.url, 4);
+  s3 = await startEmbeddedS3({ directory: s3Dir, bucket: 'meridian-documents' });
+  queue = createInProcessJobQueue(logger, { attempts: 3, backoffMs: 50, concurrency: 2, lockMs: 30_000 });
+  const objects = createObjectStore(s3.config);
+  deps = { documents: createDocumentStore(db), objects, queue };
+  worker = startDocumentWorker(
+    { documents: deps.documents, objects, logger, limits: { maxPages: 5, maxTextChars: 100_000 } },
+    queue,
+  );
+});
+afterAll(async () => {
+  worker.stop();
+  await queue.close();
+  await db.$disconnect();
+  await database.drop();
+  await s3.stop();
+  rmSync(s3Dir, { recursive: true, force: true });
+});
+
+async function process(file: string, contentType: string) {
+  const viewer = testViewer(randomUUID());
+  const body = fixture(file);
+  const { document, uploadUrl } = await createDocumentUpload(deps, viewer, { filename: file, contentType, size: body.length });
+  expect((await fetch(uploadUrl, { method: 'PUT', body })).status).toBe(200);
+  const job = await submitDocument(deps, viewer, document.id);
+  let finished: Awaited<ReturnType<typeof deps.documents.jobsByIds>>[number] | undefined;
+  for (let i = 0; i < 200 && !finished; i += 1) {
+    const [current] = await deps.documents.jobsByIds([job.id]);
+    if (current?.status === 'COMPLETED' || current?.status === 'FAILED') finished = current;
+    else await new Promise((r) => setTimeout(r, 50));
+  }
+  const [after] = await deps.documents.byIds([document.id]);
+  return { job: finished!, document: after! };
+}
+
+describe('the text-extraction worker', () => {
+  it.each([
+    ['receipt.txt', 'text/plain', 'Receipt — Café Lisboa\nTotal: 12.50 EUR\n', null],
+    ['latin1.txt', 'text/plain', 'Reçu: Café Crème, déjà payé', null],
+    ['invoice.pdf', 'application/pdf', 'Meridian invoice 2026-0042\nTotal due: 99.90 EUR', 1],
+    [
+      'contract.docx',
+      'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+      'Meridian contract 7\n\nSigned in Lisbon',
+      null,
+    ],
+  ])('extracts the text of %s (%s) and completes', async (file, type, text, pages) => {
+    const { job, document } = await process(file, type);
+    expect(job).toMatchObject({ status: 'COMPLETED', progress: 100, attempts: 1, failureReason: null, pageCount: pages });
+    expect(job.text).toContain(text);
+    expect(document.status).toBe('PROCESSED');
+  });
+
+  it('ends a corrupt PDF FAILED at once with a reason, without retrying', async () => {
+    const { job, document } = await process('corrupt.pdf', 'application/pdf');
+    expect(job).toMatchObject({ status: 'FAILED', attempts: 1 });
+    expect(job.failureReason).toMatch(/The PDF cannot be read .* it may be damaged/);
+    expect(document.status).toBe('FAILED');
+  });
+
+  it('publishes every status and progress change through the outbox', async () => {
+    const { job } = await process('receipt.txt', 'text/plain');
+    const events = await db.outboxEvent.findMany({
+      where: { payload: { path: ['jobId'], equals: job.id } },
+      orderBy: { createdAt: 'asc' },
+    });
+    expect(events.map((e) => (e.payload as { status: string; progress: number }).progress)).toEqual([0, 30, 90, 100]);
+    expect(events.at(-1)?.payload).toMatchObject({ status: 'COMPLETED', documentId: job.documentId });
+  });
+
+  it('a job delivered twice completes once (the second delivery finds it finished)', async () => {
+    const { job } = await process('receipt.txt', 'text/plain');
+    await queue.enqueue(job.id);
+    await new Promise((r) => setTimeout(r, 200));
+    const [again] = await deps.documents.jobsByIds([job.id]);
+    expect(again).toMatchObject({ status: 'COMPLETED', attempts: 1 });
+  });
+});
