@@ -28,6 +28,8 @@ const env = z
     WORKER_JOB_TIMEOUT_MS: z.coerce.number().int().min(1000).default(120_000),
     DOCUMENTS_MAX_BYTES: z.coerce.number().int().positive().optional(),
     WORKER_HEALTH_PORT: z.coerce.number().int().nonnegative().default(4007),
+    // A job whose worker stops renewing its lock this long is handed to another worker.
+    WORKER_LOCK_MS: z.coerce.number().int().min(1000).default(30_000),
   })
   .parse(process.env);
 if (!config.redisUrl) throw new Error('the worker needs REDIS_URL (its queue lives in Redis)');
@@ -39,7 +41,7 @@ const relay = startOutboxRelay({ db, bus: shared.bus, logger });
 const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
 const queue = createBullJobQueue(documentJobsQueue, redis, logger, {
   prefix: config.events?.namespace,
-  policy: { attempts: env.WORKER_JOB_ATTEMPTS, backoffMs: 1000, concurrency: env.WORKER_CONCURRENCY, lockMs: 30_000 },
+  policy: { attempts: env.WORKER_JOB_ATTEMPTS, backoffMs: 1000, concurrency: env.WORKER_CONCURRENCY, lockMs: env.WORKER_LOCK_MS },
 });
 const worker = startDocumentWorker(
   {
