@@ -1,9 +1,12 @@
 /**
- * Text out of files: plain text (charset detected), the text layer of PDFs (unpdf), DOCX (mammoth).
+ * Text out of files: plain text (charset detected), the text layer of PDFs (unpdf), DOCX (mammoth),
+ * images by OCR (tesseract.js with the English model shipped by @tesseract.js-data/eng: no network).
  * A file that cannot be read throws {@link PermanentJobFailure} with a reason a person can act on;
  * limits keep a hostile file from exhausting the worker.
  */
+import eng from '@tesseract.js-data/eng';
 import chardet from 'chardet';
+import { createWorker, type Worker as OcrWorker } from 'tesseract.js';
 import mammoth from 'mammoth';
 import { extractText as pdfText, getDocumentProxy } from 'unpdf';
 import { PermanentJobFailure } from '#kit';
@@ -14,9 +17,11 @@ export interface ExtractionLimits {
   maxPages: number;
   /** Extracted text beyond this many characters is refused (a DOCX that inflates to gigabytes). */
   maxTextChars: number;
+  /** Images with more pixels are refused before decoding (a tiny PNG can declare a huge canvas). */
+  maxPixels: number;
 }
 
-export const defaultExtractionLimits: ExtractionLimits = { maxPages: 500, maxTextChars: 5_000_000 };
+export const defaultExtractionLimits: ExtractionLimits = { maxPages: 500, maxTextChars: 5_000_000, maxPixels: 40_000_000 };
 
 export interface Extracted {
   text: string;
@@ -65,6 +70,55 @@ async function docx(bytes: Buffer, limits: ExtractionLimits): Promise<Extracted>
   }
 }
 
+/** Width and height an image declares in its header (PNG IHDR, JPEG start-of-frame), or null. */
+export function imageSize(bytes: Buffer): { width: number; height: number } | null {
+  if (bytes.length >= 24 && bytes.readUInt32BE(12) === 0x49484452)
+    return { width: bytes.readUInt32BE(16), height: bytes.readUInt32BE(20) };
+  for (let at = 2; at + 9 < bytes.length;) {
+    if (bytes[at] !== 0xff) return null;
+    const marker = bytes[at + 1]!;
+    const isFrame = marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc;
+    if (isFrame) return { height: bytes.readUInt16BE(at + 5), width: bytes.readUInt16BE(at + 7) };
+    at += 2 + bytes.readUInt16BE(at + 2);
+  }
+  return null;
+}
+
+// One OCR engine per process, started on first use (~0.7 s) and reused: recognising a page then costs
+// a few hundred milliseconds.
+let ocr: Promise<OcrWorker> | null = null;
+const ocrWorker = () =>
+  (ocr ??= createWorker('eng', 1, {
+    langPath: eng.langPath,
+    gzip: true,
+    cacheMethod: 'none',
+    logger: () => undefined,
+    // Failures reach the caller as rejected promises; without this the engine also throws them unhandled.
+    errorHandler: () => undefined,
+  }));
+
+/** Stops the OCR engine (process shutdown, or after a job it was stuck on). */
+export async function stopOcr(): Promise<void> {
+  const running = ocr;
+  ocr = null;
+  await (await running?.catch(() => null))?.terminate();
+}
+
+async function image(bytes: Buffer, limits: ExtractionLimits): Promise<Extracted> {
+  const size = imageSize(bytes);
+  if (!size) throw new PermanentJobFailure('The image cannot be read; it may be damaged');
+  if (size.width * size.height > limits.maxPixels) {
+    throw new PermanentJobFailure(`The image has ${size.width}×${size.height} pixels; at most ${limits.maxPixels} can be read`);
+  }
+  try {
+    const { data } = await (await ocrWorker()).recognize(bytes);
+    return { text: boundedText(data.text.trim(), limits), pageCount: 1 };
+  } catch (error) {
+    if (error instanceof PermanentJobFailure) throw error;
+    throw new PermanentJobFailure(`Text recognition failed on this image (${String(error).slice(0, 120)})`);
+  }
+}
+
 /** The text of a file of type `type`. */
 export async function extractText(type: AllowedContentType, bytes: Buffer, limits = defaultExtractionLimits): Promise<Extracted> {
   switch (type) {
@@ -76,6 +130,6 @@ export async function extractText(type: AllowedContentType, bytes: Buffer, limit
       return docx(bytes, limits);
     case 'image/png':
     case 'image/jpeg':
-      throw new PermanentJobFailure('Text recognition in images is not available yet');
+      return image(bytes, limits);
   }
 }

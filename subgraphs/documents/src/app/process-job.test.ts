@@ -31,7 +31,7 @@ beforeAll(async () => {
   const objects = createObjectStore(s3.config);
   deps = { documents: createDocumentStore(db), objects, queue };
   worker = startDocumentWorker(
-    { documents: deps.documents, objects, logger, limits: { maxPages: 5, maxTextChars: 100_000 } },
+    { documents: deps.documents, objects, logger, limits: { maxPages: 5, maxTextChars: 100_000, maxPixels: 4_000_000 } },
     queue,
   );
 });
@@ -71,11 +71,29 @@ describe('the text-extraction worker', () => {
       'Meridian contract 7\n\nSigned in Lisbon',
       null,
     ],
+    ['receipt-scan.png', 'image/png', 'Meridian receipt number 42\nPaid with thanks in Lisbon', 1],
+    ['receipt-scan.jpg', 'image/jpeg', 'Meridian receipt number 42\nPaid with thanks in Lisbon', 1],
   ])('extracts the text of %s (%s) and completes', async (file, type, text, pages) => {
     const { job, document } = await process(file, type);
     expect(job).toMatchObject({ status: 'COMPLETED', progress: 100, attempts: 1, failureReason: null, pageCount: pages });
     expect(job.text).toContain(text);
     expect(document.status).toBe('PROCESSED');
+  });
+
+  it('refuses an image declaring more pixels than allowed before decoding it', async () => {
+    // A valid PNG header declaring 30000 x 30000 pixels (900 MP): the bomb is never decoded.
+    const header = Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex');
+    const bomb = Buffer.concat([header, Buffer.from([0, 0, 0x75, 0x30, 0, 0, 0x75, 0x30, 8, 2, 0, 0, 0]), Buffer.alloc(64)]);
+    const viewer = testViewer(randomUUID());
+    const { document, uploadUrl } = await createDocumentUpload(deps, viewer, {
+      filename: 'bomb.png',
+      contentType: 'image/png',
+      size: bomb.length,
+    });
+    await fetch(uploadUrl, { method: 'PUT', body: bomb });
+    const job = await submitDocument(deps, viewer, document.id);
+    await expect.poll(async () => (await deps.documents.jobsByIds([job.id]))[0]?.status, { timeout: 10_000 }).toBe('FAILED');
+    expect((await deps.documents.jobsByIds([job.id]))[0]?.failureReason).toMatch(/30000×30000 pixels; at most 4000000/);
   });
 
   it('ends a corrupt PDF FAILED at once with a reason, without retrying', async () => {

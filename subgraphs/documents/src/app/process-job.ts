@@ -5,7 +5,7 @@
  */
 import { PermanentJobFailure, type FailedJob, type JobQueue, type Logger, type ObjectStore } from '#kit';
 import type { DocumentStore } from '../adapters/prisma-document-store.ts';
-import { defaultExtractionLimits, extractText, type ExtractionLimits } from '../adapters/text-extractors.ts';
+import { defaultExtractionLimits, extractText, stopOcr, type ExtractionLimits } from '../adapters/text-extractors.ts';
 import { defaultMaxDocumentBytes, documentContentType } from '../domain/document.ts';
 
 export interface ProcessDeps {
@@ -21,7 +21,11 @@ export interface ProcessDeps {
 function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new PermanentJobFailure(`Extraction took longer than ${Math.round(ms / 1000)} s`)), ms);
+    timer = setTimeout(() => {
+      // The OCR engine may be the one stuck: stop it; the next image starts a fresh one.
+      void stopOcr();
+      reject(new PermanentJobFailure(`Extraction took longer than ${Math.round(ms / 1000)} s`));
+    }, ms);
   });
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
@@ -65,5 +69,10 @@ export function startDocumentWorker(deps: ProcessDeps, queue: JobQueue, requeueE
       .catch((error: unknown) => deps.logger.warn({ err: error }, 'requeueing pending jobs failed; will retry'));
   }, requeueEveryMs);
   requeue.unref();
-  return { stop: () => clearInterval(requeue) };
+  return {
+    stop: () => {
+      clearInterval(requeue);
+      void stopOcr();
+    },
+  };
 }
