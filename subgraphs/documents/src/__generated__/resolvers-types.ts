@@ -144,6 +144,11 @@ export type Query = {
   __typename?: 'Query';
   /** A document you own (any, for an admin); null when there is none you may see. */
   document: Maybe<Document>;
+  /**
+   * Text-extraction jobs that failed for good (every retry spent, or a file that cannot be read),
+   * newest first: the worker's dead-letter list. Admin only.
+   */
+  failedDocumentJobs: Array<DocumentJob>;
   /** Your documents, newest first. */
   myDocuments: DocumentConnection;
 };
@@ -151,6 +156,11 @@ export type Query = {
 
 export type QueryDocumentArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type QueryFailedDocumentJobsArgs = {
+  last?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -373,6 +383,7 @@ export type PageInfoResolvers<ContextType = Context, ParentType extends Resolver
 
 export type QueryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
   document?: Resolver<Maybe<ResolversTypes['Document']>, ParentType, ContextType, RequireFields<QueryDocumentArgs, 'id'>>;
+  failedDocumentJobs?: Resolver<Array<ResolversTypes['DocumentJob']>, ParentType, ContextType, RequireFields<QueryFailedDocumentJobsArgs, 'last'>>;
   myDocuments?: Resolver<ResolversTypes['DocumentConnection'], ParentType, ContextType, RequireFields<QueryMyDocumentsArgs, 'first'>>;
 }>;
 

@@ -219,6 +219,16 @@ export function createDocumentStore(db: DocumentsDb) {
       });
     },
 
+    /** The most recent FAILED jobs, newest first. */
+    async failedJobs(limit: number): Promise<DocumentJob[]> {
+      return db.documentJob.findMany({
+        where: { status: 'FAILED' },
+        orderBy: [{ finishedAt: 'desc' }, { id: 'desc' }],
+        take: limit,
+        select: jobColumns,
+      });
+    },
+
     /** Ids of PENDING jobs created before `before` (to queue again: a crash may have lost their enqueue). */
     async pendingJobIds(before: Date, limit = 500): Promise<string[]> {
       const rows = await db.documentJob.findMany({

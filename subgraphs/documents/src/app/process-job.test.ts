@@ -101,6 +101,7 @@ describe('the text-extraction worker', () => {
     expect(job).toMatchObject({ status: 'FAILED', attempts: 1 });
     expect(job.failureReason).toMatch(/The PDF cannot be read .* it may be damaged/);
     expect(document.status).toBe('FAILED');
+    expect((await deps.documents.failedJobs(10)).map((j) => j.id)).toContain(job.id); // the admins' dead-letter list
   });
 
   it('publishes every status and progress change through the outbox', async () => {

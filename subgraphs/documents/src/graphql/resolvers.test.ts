@@ -167,6 +167,15 @@ describe('documents resolvers on real PostgreSQL', () => {
     expect((await subgraph.run(null, query, { id })).data!.document).toBeNull();
   });
 
+  it('failedDocumentJobs is for admins only, and bounded', async () => {
+    const query = '{ failedDocumentJobs(last: 5) { id status failureReason } }';
+    const listed = await subgraph.run<{ failedDocumentJobs: { status: string }[] }>(admin, query);
+    expect(listed.errors).toBeUndefined();
+    expect(listed.data!.failedDocumentJobs.every((j) => j.status === 'FAILED')).toBe(true);
+    expect(codeOf(await subgraph.run(testViewer(ada), query))).toBe('FORBIDDEN');
+    expect(codeOf(await subgraph.run(admin, '{ failedDocumentJobs(last: 100000) { id } }'))).toBe('BAD_USER_INPUT');
+  });
+
   it('jobs of many documents load in one query, newest first', async () => {
     const docs = documentsOf.get(ada)!.slice(0, 10);
     sql.length = 0;

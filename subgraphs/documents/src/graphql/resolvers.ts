@@ -1,5 +1,5 @@
 /** GraphQL <-> documents use cases. A customer sees only their own documents; an admin sees all. */
-import { assertOwnerOrAdmin, canSee, DateTimeScalar, notFound, pageArgs, requireViewer } from '#kit';
+import { assertOwnerOrAdmin, badInput, canSee, DateTimeScalar, notFound, pageArgs, requireAdmin, requireViewer } from '#kit';
 import type { Resolvers } from '../__generated__/resolvers-types.ts';
 import type { DocumentStore } from '../adapters/prisma-document-store.ts';
 import { listDocuments } from '../app/list-documents.ts';
@@ -32,6 +32,13 @@ export function createResolvers(deps: { documents: DocumentStore } & Omit<Upload
     Query: {
       document: (_, { id }, ctx) => visibleDocument(id, ctx),
       myDocuments: (_, args, { viewer }) => listDocuments(deps, viewer, requireViewer(viewer).id, args),
+      failedDocumentJobs: (_, { last }, { viewer }) => {
+        requireAdmin(viewer, 'Only an admin may read failed jobs');
+        const limit = last ?? 50;
+        if (!Number.isInteger(limit) || limit < 1 || limit > 500)
+          throw badInput('last must be between 1 and 500', { argument: 'last' });
+        return deps.documents.failedJobs(limit);
+      },
     },
     Mutation: {
       createDocumentUpload: (_, { input }, { viewer }) => createDocumentUpload(deps, viewer, input),
