@@ -11,6 +11,9 @@
  *   such as 40,80,200) by many customers, each followed to CONFIRMED on the order.updated stream:
  *   orders/s to CONFIRMED and p50/p99 from sending placeOrder to CONFIRMED, plus CPU per order of
  *   every process (PostgreSQL and Redis included).
+ * documents: one worker process (`subgraphs/documents/src/worker.ts`, BullMQ on Redis, concurrency
+ *   WORKER_CONCURRENCY, default 2) and a batch of jobs submitted at once (BENCH_JOBS, default 40):
+ *   ~1 MB text PDFs, then receipt images by OCR; jobs/min and p50/p99 from submit to COMPLETED.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -30,7 +33,11 @@ import {
   subgraphNames,
   type SubgraphName,
 } from '#kit';
+import { createBullJobQueue, createObjectStore } from '#kit';
 import { postGraphQL } from '#kit/testing';
+import { createDocumentStore, createDocumentsDb } from '../subgraphs/documents/src/adapters/prisma-document-store.ts';
+import { createDocumentUpload, submitDocument } from '../subgraphs/documents/src/app/upload-document.ts';
+import { documentJobsQueue } from '../subgraphs/documents/src/subgraph.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { demoPassword } from '../packages/stack/src/demo-data.ts';
@@ -392,12 +399,140 @@ async function sagaScenario() {
   reader.disconnect();
 }
 
+/** A text PDF of about `bytes` bytes: pages of 40 lines of 100 characters. */
+function textPdf(bytes: number): Buffer {
+  const line = 'Meridian ledger line with an amount of 99.90 EUR and a reference to keep the text going on..';
+  const pageText = Array.from({ length: 40 }, (_, i) => `(${line.slice(0, 96)} ${String(i).padStart(2, '0')}) Tj 0 -16 Td`).join(
+    ' ',
+  );
+  const pages = Math.max(1, Math.round(bytes / (pageText.length + 200)));
+  const objects = ['<< /Type /Catalog /Pages 2 0 R >>', '', '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>'];
+  const kids: number[] = [];
+  for (let i = 0; i < pages; i += 1) {
+    const content = `BT /F1 9 Tf 40 760 Td ${pageText} ET`;
+    objects.push(`<< /Length ${content.length} >>\nstream\n${content}\nendstream`);
+    objects.push(
+      `<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents ${objects.length} 0 R /Resources << /Font << /F1 3 0 R >> >> >>`,
+    );
+    kids.push(objects.length);
+  }
+  objects[1] = `<< /Type /Pages /Kids [${kids.map((k) => `${k} 0 R`).join(' ')}] /Count ${pages} >>`;
+  let out = '%PDF-1.4\n';
+  const offsets = objects.map((object, i) => {
+    const offset = Buffer.byteLength(out);
+    out += `${i + 1} 0 obj\n${object}\nendobj\n`;
+    return offset;
+  });
+  const xref = Buffer.byteLength(out);
+  out += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n${offsets.map((o) => `${String(o).padStart(10, '0')} 00000 n \n`).join('')}`;
+  out += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+  return Buffer.from(out, 'latin1');
+}
+
+async function documentsScenario() {
+  const jobs = Number(process.env.BENCH_JOBS ?? 40);
+  const databaseUrl = `${postgres}/meridian_bench_documents`;
+  await dropDatabase(databaseUrl);
+  await ensureDatabase(databaseUrl);
+  await migrate(databaseUrl, migrationsDir('documents'));
+  const s3Dir = mkdtempSync(join(tmpdir(), 'meridian-bench-s3-'));
+  const s3 = await startEmbeddedS3({ directory: s3Dir, bucket: 'meridian-documents' });
+  cleanups.push(async () => {
+    await s3.stop();
+    rmSync(s3Dir, { recursive: true, force: true });
+  });
+  const healthPort = base + 7;
+  const worker = node('subgraphs/documents/src/worker.ts', [], {
+    LOG_LEVEL: 'warn',
+    NODE_ENV: 'production',
+    REDIS_URL: redisUrl,
+    EVENTS_NAMESPACE: eventsNamespace,
+    DOCUMENTS_DATABASE_URL: databaseUrl,
+    S3_ENDPOINT: `http://127.0.0.1:${s3.config.port}`,
+    S3_ACCESS_KEY: s3.config.accessKey,
+    S3_SECRET_KEY: s3.config.secretKey,
+    S3_BUCKET: s3.config.bucket,
+    WORKER_HEALTH_PORT: String(healthPort),
+  });
+  named.set('worker', worker);
+  await waitHealthy(`http://127.0.0.1:${healthPort}/health`);
+
+  const db = createDocumentsDb(databaseUrl, 4);
+  const connection = new Redis(redisUrl, { maxRetriesPerRequest: null });
+  const queue = createBullJobQueue(documentJobsQueue, connection, createLogger('bench', 'silent'), { prefix: eventsNamespace });
+  const deps = { documents: createDocumentStore(db), objects: createObjectStore(s3.config), queue };
+  const pct = (xs: number[], p: number) => xs[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))] ?? NaN;
+  const concurrency = process.env.WORKER_CONCURRENCY ?? '2';
+  console.log(`scenario documents: one worker process (concurrency ${concurrency}), ${jobs} jobs submitted at once per kind`);
+
+  const run = async (label: string, filename: string, contentType: string, body: Buffer, count = jobs) => {
+    const uploads = await Promise.all(
+      Array.from({ length: count }, async () => {
+        const viewer = { id: randomUUID(), roles: ['CUSTOMER' as const], scopes: ['customer'], isAdmin: false, token: '' };
+        const { document, uploadUrl } = await createDocumentUpload(deps, viewer, { filename, contentType, size: body.length });
+        const put = await fetch(uploadUrl, { method: 'PUT', body });
+        if (!put.ok) throw new Error(`upload failed: ${put.status}`);
+        return { viewer, document };
+      }),
+    );
+    const cpuBefore = cpuSeconds(worker.pid!);
+    const started = performance.now();
+    const submitted = new Map<string, number>();
+    for (const { viewer, document } of uploads) {
+      submitted.set((await submitDocument(deps, viewer, document.id)).id, performance.now());
+    }
+    const done = new Map<string, number>();
+    while (done.size < submitted.size && performance.now() - started < 600_000) {
+      const rows = await db.documentJob.findMany({
+        where: { id: { in: [...submitted.keys()].filter((id) => !done.has(id)) }, status: { in: ['COMPLETED', 'FAILED'] } },
+        select: { id: true, status: true, failureReason: true },
+      });
+      for (const row of rows) {
+        if (row.status === 'FAILED') throw new Error(`job failed: ${row.failureReason}`);
+        done.set(row.id, performance.now());
+      }
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    const elapsed = (Math.max(...done.values()) - started) / 1000;
+    const latencies = [...done].map(([id, at]) => at - submitted.get(id)!).sort((a, b) => a - b);
+    console.log(
+      `${label.padEnd(34)} ${done.size}/${count} COMPLETED in ${elapsed.toFixed(1)} s: ${((done.size * 60) / elapsed).toFixed(0)} jobs/min; ` +
+        `submit -> COMPLETED p50 ${(pct(latencies, 50) / 1000).toFixed(2)} s p99 ${(pct(latencies, 99) / 1000).toFixed(2)} s ` +
+        `(includes the wait behind the batch); worker CPU ${(((cpuSeconds(worker.pid!) - cpuBefore) * 1000) / count).toFixed(0)} ms/job`,
+    );
+  };
+  const pdf = textPdf(1024 * 1024);
+  await run(
+    'warm-up (5 receipts)',
+    'warm.png',
+    'image/png',
+    readFileSync(join(root, 'subgraphs/documents/test-fixtures/receipt-scan.png')),
+    5,
+  );
+  await run(
+    `text PDF (${(pdf.length / 1024 / 1024).toFixed(2)} MB, ${pdf.toString('latin1').match(/\/Type \/Page /g)?.length} pages)`,
+    'ledger.pdf',
+    'application/pdf',
+    pdf,
+  );
+  await run(
+    'receipt image by OCR (900x170 PNG)',
+    'receipt.png',
+    'image/png',
+    readFileSync(join(root, 'subgraphs/documents/test-fixtures/receipt-scan.png')),
+  );
+  await queue.close();
+  connection.disconnect();
+  await db.$disconnect();
+}
+
 const cleanups: (() => Promise<void>)[] = [];
 try {
   if (scenario === 'router') await routerScenario();
   else if (scenario === 'auth') await authScenario();
   else if (scenario === 'saga') await sagaScenario();
-  else throw new Error(`unknown scenario ${scenario}; known: router, auth, saga`);
+  else if (scenario === 'documents') await documentsScenario();
+  else throw new Error(`unknown scenario ${scenario}; known: router, auth, saga, documents`);
 } finally {
   for (const cleanup of cleanups) await cleanup();
   for (const child of children) child.kill('SIGTERM');
