@@ -78,6 +78,39 @@ describe('embedded mode', () => {
       .toEqual({ status: 'CANCELLED', cancelReason: 'PAYMENT_DECLINED', payment: { status: 'FAILED' } });
   }, 30_000);
 
+  it('processes an uploaded document in-process: upload URL, PUT, submit, COMPLETED with its text', async () => {
+    const url = stack!.router.url;
+    const token = await loginAs(url);
+    const body = Buffer.from('Embedded receipt 7\nTotal: 3.50 EUR\n');
+    const started = await graphql<{ createDocumentUpload: { uploadUrl: string; document: { id: string; status: string } } }>(
+      url,
+      'mutation ($input: DocumentUploadInput!) { createDocumentUpload(input: $input) { uploadUrl document { id status } } }',
+      { token, variables: { input: { filename: 'receipt.txt', contentType: 'text/plain', size: body.length } } },
+    );
+    const { uploadUrl, document } = started.body.data!.createDocumentUpload;
+    expect(document.status).toBe('UPLOADING');
+    expect((await fetch(uploadUrl, { method: 'PUT', body })).status).toBe(200);
+    const submitted = await graphql<{ submitDocument: { id: string } }>(
+      url,
+      'mutation ($id: ID!) { submitDocument(id: $id) { id } }',
+      {
+        token,
+        variables: { id: document.id },
+      },
+    );
+    expect(submitted.body.errors).toBeUndefined();
+    const read = async () =>
+      (
+        await graphql<{ document: { status: string; jobs: { status: string; progress: number; text: string | null }[] } }>(
+          url,
+          'query ($id: ID!) { document(id: $id) { status jobs { status progress text } } }',
+          { token, variables: { id: document.id } },
+        )
+      ).body.data!.document;
+    await expect.poll(async () => (await read()).status, { timeout: 15_000 }).toBe('PROCESSED');
+    expect((await read()).jobs).toEqual([{ status: 'COMPLETED', progress: 100, text: 'Embedded receipt 7\nTotal: 3.50 EUR\n' }]);
+  }, 30_000);
+
   it('keeps its data (accounts, signing keys, files) across a restart and does not seed twice', async () => {
     await stack!.stop();
     stack = await start();

@@ -19,6 +19,8 @@ export interface ExtractionLimits {
   maxTextChars: number;
   /** Images with more pixels are refused before decoding (a tiny PNG can declare a huge canvas). */
   maxPixels: number;
+  /** A DOCX whose parts declare more bytes once inflated is refused before inflating (a zip bomb). */
+  maxInflatedBytes?: number;
 }
 
 export const defaultExtractionLimits: ExtractionLimits = { maxPages: 500, maxTextChars: 5_000_000, maxPixels: 40_000_000 };
@@ -60,7 +62,36 @@ async function pdf(bytes: Buffer, limits: ExtractionLimits): Promise<Extracted> 
   return { text: boundedText(text, limits), pageCount: totalPages };
 }
 
+/**
+ * The total size a ZIP's entries declare once inflated, from its central directory; null when the
+ * archive's end record cannot be found.
+ */
+export function zipInflatedSize(bytes: Buffer): number | null {
+  // The end-of-central-directory record sits in the last 22 + 65535 (comment) bytes.
+  for (let end = bytes.length - 22; end >= Math.max(0, bytes.length - 22 - 65_535); end -= 1) {
+    if (bytes.readUInt32LE(end) !== 0x06054b50) continue;
+    const entries = bytes.readUInt16LE(end + 10);
+    let at = bytes.readUInt32LE(end + 16);
+    let total = 0;
+    for (let i = 0; i < entries; i += 1) {
+      if (at + 46 > bytes.length || bytes.readUInt32LE(at) !== 0x02014b50) return null;
+      total += bytes.readUInt32LE(at + 24);
+      at += 46 + bytes.readUInt16LE(at + 28) + bytes.readUInt16LE(at + 30) + bytes.readUInt16LE(at + 32);
+    }
+    return total;
+  }
+  return null;
+}
+
 async function docx(bytes: Buffer, limits: ExtractionLimits): Promise<Extracted> {
+  const inflated = zipInflatedSize(bytes);
+  const maxInflated = limits.maxInflatedBytes ?? 200 * 1024 * 1024;
+  if (inflated === null) throw new PermanentJobFailure('The Word document cannot be read; it may be damaged');
+  if (inflated > maxInflated) {
+    throw new PermanentJobFailure(
+      `The Word document inflates to ${Math.round(inflated / 1024 / 1024)} MB; at most ${Math.round(maxInflated / 1024 / 1024)} MB can be read`,
+    );
+  }
   try {
     const { value } = await mammoth.extractRawText({ buffer: bytes });
     return { text: boundedText(value.trim(), limits), pageCount: null };

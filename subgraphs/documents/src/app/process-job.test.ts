@@ -96,6 +96,28 @@ describe('the text-extraction worker', () => {
     expect((await deps.documents.jobsByIds([job.id]))[0]?.failureReason).toMatch(/30000×30000 pixels; at most 4000000/);
   });
 
+  it('refuses a DOCX that would inflate beyond the limit (a zip bomb) before inflating it', async () => {
+    const docx = fixture('contract.docx');
+    // Same archive, but its central directory now declares 3 GB for the document part.
+    const bomb = Buffer.from(docx);
+    for (let at = 0; at + 4 <= bomb.length; at += 1) {
+      if (bomb.readUInt32LE(at) === 0x02014b50 && bomb.toString('latin1', at + 46, at + 46 + 17) === 'word/document.xml') {
+        bomb.writeUInt32LE(3_000_000_000, at + 24);
+      }
+    }
+    const viewer = testViewer(randomUUID());
+    const type = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document';
+    const { document, uploadUrl } = await createDocumentUpload(deps, viewer, {
+      filename: 'bomb.docx',
+      contentType: type,
+      size: bomb.length,
+    });
+    await fetch(uploadUrl, { method: 'PUT', body: bomb });
+    const job = await submitDocument(deps, viewer, document.id);
+    await expect.poll(async () => (await deps.documents.jobsByIds([job.id]))[0]?.status, { timeout: 10_000 }).toBe('FAILED');
+    expect((await deps.documents.jobsByIds([job.id]))[0]?.failureReason).toMatch(/inflates to 2861 MB; at most 200 MB/);
+  });
+
   it('ends a corrupt PDF FAILED at once with a reason, without retrying', async () => {
     const { job, document } = await process('corrupt.pdf', 'application/pdf');
     expect(job).toMatchObject({ status: 'FAILED', attempts: 1 });
