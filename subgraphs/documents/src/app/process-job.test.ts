@@ -118,6 +118,25 @@ describe('the text-extraction worker', () => {
     expect((await deps.documents.jobsByIds([job.id]))[0]?.failureReason).toMatch(/inflates to 2861 MB; at most 200 MB/);
   });
 
+  it('retries a storage failure with backoff, then fails the job saying why after the last attempt', async () => {
+    const viewer = testViewer(randomUUID());
+    const body = fixture('receipt.txt');
+    const { document, uploadUrl } = await createDocumentUpload(deps, viewer, {
+      filename: 'gone.txt',
+      contentType: 'text/plain',
+      size: body.length,
+    });
+    await fetch(uploadUrl, { method: 'PUT', body });
+    await deps.documents.submit(document.id); // submitted, not queued yet
+    await deps.objects!.remove(document.objectKey); // the storage lost the file: every download fails
+    const [job] = await deps.documents.jobsOf([document.id]);
+    await queue.enqueue(job!.id);
+    await expect.poll(async () => (await deps.documents.jobsByIds([job!.id]))[0]?.status, { timeout: 10_000 }).toBe('FAILED');
+    const failed = (await deps.documents.jobsByIds([job!.id]))[0]!;
+    expect(failed.attempts).toBe(3); // every attempt the policy allows
+    expect(failed.failureReason).toMatch(/^Gave up after 3 attempts: /);
+  });
+
   it('ends a corrupt PDF FAILED at once with a reason, without retrying', async () => {
     const { job, document } = await process('corrupt.pdf', 'application/pdf');
     expect(job).toMatchObject({ status: 'FAILED', attempts: 1 });
