@@ -38,6 +38,7 @@ import { postGraphQL } from '#kit/testing';
 import { createDocumentStore, createDocumentsDb } from '../subgraphs/documents/src/adapters/prisma-document-store.ts';
 import { createDocumentUpload, submitDocument } from '../subgraphs/documents/src/app/upload-document.ts';
 import { documentJobsQueue } from '../subgraphs/documents/src/subgraph.ts';
+import { textPdf } from '../subgraphs/documents/test-fixtures/text-pdf.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { demoPassword } from '../packages/stack/src/demo-data.ts';
@@ -94,6 +95,9 @@ function node(script: string, args: string[], env: Record<string, string>): Chil
   children.push(child);
   return child;
 }
+
+/** The `p`th percentile of sorted `xs`. */
+const pct = (xs: readonly number[], p: number) => xs[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))] ?? NaN;
 
 /** VmHWM: the peak resident set size of a process, in MiB. */
 function peakRssMiB(pid: number): number {
@@ -358,7 +362,6 @@ async function sagaScenario() {
     }
     await Promise.all(inFlight);
   };
-  const pct = (xs: number[], p: number) => xs[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))] ?? NaN;
 
   console.log(`scenario saga: placeOrder through the router, open loop, ${seconds} s per rate (+ 3 s warm-up), 1 unit, tok_visa`);
   await runAt(rates[0]!, rates[0]! * 3); // warm-up: JIT, pools, token caches
@@ -399,36 +402,6 @@ async function sagaScenario() {
   reader.disconnect();
 }
 
-/** A text PDF of about `bytes` bytes: pages of 40 lines of 100 characters. */
-function textPdf(bytes: number): Buffer {
-  const line = 'Meridian ledger line with an amount of 99.90 EUR and a reference to keep the text going on..';
-  const pageText = Array.from({ length: 40 }, (_, i) => `(${line.slice(0, 96)} ${String(i).padStart(2, '0')}) Tj 0 -16 Td`).join(
-    ' ',
-  );
-  const pages = Math.max(1, Math.round(bytes / (pageText.length + 200)));
-  const objects = ['<< /Type /Catalog /Pages 2 0 R >>', '', '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>'];
-  const kids: number[] = [];
-  for (let i = 0; i < pages; i += 1) {
-    const content = `BT /F1 9 Tf 40 760 Td ${pageText} ET`;
-    objects.push(`<< /Length ${content.length} >>\nstream\n${content}\nendstream`);
-    objects.push(
-      `<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents ${objects.length} 0 R /Resources << /Font << /F1 3 0 R >> >> >>`,
-    );
-    kids.push(objects.length);
-  }
-  objects[1] = `<< /Type /Pages /Kids [${kids.map((k) => `${k} 0 R`).join(' ')}] /Count ${pages} >>`;
-  let out = '%PDF-1.4\n';
-  const offsets = objects.map((object, i) => {
-    const offset = Buffer.byteLength(out);
-    out += `${i + 1} 0 obj\n${object}\nendobj\n`;
-    return offset;
-  });
-  const xref = Buffer.byteLength(out);
-  out += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n${offsets.map((o) => `${String(o).padStart(10, '0')} 00000 n \n`).join('')}`;
-  out += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
-  return Buffer.from(out, 'latin1');
-}
-
 async function documentsScenario() {
   const jobs = Number(process.env.BENCH_JOBS ?? 40);
   const databaseUrl = `${postgres}/meridian_bench_documents`;
@@ -461,7 +434,6 @@ async function documentsScenario() {
   const connection = new Redis(redisUrl, { maxRetriesPerRequest: null });
   const queue = createBullJobQueue(documentJobsQueue, connection, createLogger('bench', 'silent'), { prefix: eventsNamespace });
   const deps = { documents: createDocumentStore(db), objects: createObjectStore(s3.config), queue };
-  const pct = (xs: number[], p: number) => xs[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))] ?? NaN;
   const concurrency = process.env.WORKER_CONCURRENCY ?? '2';
   console.log(`scenario documents: one worker process (concurrency ${concurrency}), ${jobs} jobs submitted at once per kind`);
 
@@ -501,26 +473,18 @@ async function documentsScenario() {
         `(includes the wait behind the batch); worker CPU ${(((cpuSeconds(worker.pid!) - cpuBefore) * 1000) / count).toFixed(0)} ms/job`,
     );
   };
-  const pdf = textPdf(1024 * 1024);
-  await run(
-    'warm-up (5 receipts)',
-    'warm.png',
-    'image/png',
-    readFileSync(join(root, 'subgraphs/documents/test-fixtures/receipt-scan.png')),
-    5,
+  const receipt = readFileSync(join(root, 'subgraphs/documents/test-fixtures/receipt-scan.png'));
+  // ~1 MB of text: 228 pages of 40 lines of 100 characters.
+  const line = 'Meridian ledger line with an amount of 99.90 EUR and a reference to keep the text going on, line';
+  const pages = 228;
+  const pdf = textPdf(
+    Array.from({ length: pages }, () => Array.from({ length: 40 }, (_, i) => `${line} ${String(i).padStart(2, '0')}`)),
+    9,
   );
-  await run(
-    `text PDF (${(pdf.length / 1024 / 1024).toFixed(2)} MB, ${pdf.toString('latin1').match(/\/Type \/Page /g)?.length} pages)`,
-    'ledger.pdf',
-    'application/pdf',
-    pdf,
-  );
-  await run(
-    'receipt image by OCR (900x170 PNG)',
-    'receipt.png',
-    'image/png',
-    readFileSync(join(root, 'subgraphs/documents/test-fixtures/receipt-scan.png')),
-  );
+
+  await run('warm-up (5 receipts)', 'warm.png', 'image/png', receipt, 5);
+  await run(`text PDF (${(pdf.length / 1024 / 1024).toFixed(2)} MB, ${pages} pages)`, 'ledger.pdf', 'application/pdf', pdf);
+  await run('receipt image by OCR (900x170 PNG)', 'receipt.png', 'image/png', receipt);
   await queue.close();
   connection.disconnect();
   await db.$disconnect();

@@ -110,6 +110,28 @@ export function sqlClient(pool: pg.Pool): SqlClient {
 }
 
 /**
+ * A subgraph's database on one pool (one connection budget): its generated Prisma client for the
+ * schema's queries, a {@link sqlClient} for hot paths, and one `close` for both — Prisma ends a pool
+ * only if it ran a query itself, and the plain-SQL side may have been its only user.
+ */
+export function openDatabase<D extends { $disconnect(): Promise<void> }>(
+  connectionString: string,
+  poolMax: number,
+  prismaOn: (pool: pg.Pool) => D,
+): { db: D; sql: SqlClient; close(): Promise<void> } {
+  const pool = pgPool(connectionString, poolMax);
+  const db = prismaOn(pool);
+  return {
+    db,
+    sql: sqlClient(pool),
+    async close() {
+      await db.$disconnect();
+      if (!pool.ending) await pool.end();
+    },
+  };
+}
+
+/**
  * The PostgreSQL error code (SQLSTATE, e.g. `23505` unique violation, `23503` foreign key) of an
  * error from pg, or from Prisma (which wraps it: `P2002`/`P2003`, or `P2010` naming the code).
  */

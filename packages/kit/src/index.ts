@@ -30,6 +30,7 @@ export {
   ensureDatabase,
   migrate,
   migrationsDir,
+  openDatabase,
   pgAdapter,
   pgPool,
   sqlClient,
@@ -111,6 +112,7 @@ export {
   type ObjectStore,
   type ObjectStoreConfig,
 } from './object-store.js';
+export { isUuid } from './ids.js';
 export { visibleText } from './text.js';
 export {
   assertWithinLimit,

@@ -4,7 +4,7 @@ import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createBullJobQueue, createInProcessJobQueue, PermanentJobFailure, type FailedJob, type JobQueue } from './job-queue.js';
 import { createLogger } from './logger.js';
-import { testRedisUrl } from './testing.js';
+import { dropRedisNamespace, testRedisUrl } from './testing.js';
 
 const logger = createLogger('test', 'silent');
 const policy = { attempts: 3, backoffMs: 50, concurrency: 2, lockMs: 5_000 };
@@ -12,10 +12,7 @@ const prefix = `test-jobs-${randomUUID().slice(0, 8)}`;
 const connections: Redis[] = [];
 
 afterAll(async () => {
-  const redis = new Redis(testRedisUrl);
-  const keys = await redis.keys(`${prefix}:*`);
-  if (keys.length > 0) await redis.del(...keys);
-  await redis.quit();
+  await dropRedisNamespace(prefix);
   for (const connection of connections) connection.disconnect();
 });
 

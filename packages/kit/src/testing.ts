@@ -8,6 +8,7 @@ import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/dis
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLSchemaModule } from '@apollo/subgraph/dist/schema-helper/index.js';
 import { parse } from 'graphql';
+import { Redis } from 'ioredis';
 import type { Role, Viewer } from './auth.js';
 import type { SubgraphConfig, SubgraphName } from './config.js';
 import { dropDatabase, ensureDatabase, migrate, migrationsDir } from './database.js';
@@ -17,6 +18,17 @@ import type { SubgraphContext } from './subgraph-server.js';
 
 export const testServerUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 export const testRedisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/** Deletes every Redis key under `namespace:` (a test's streams, groups and queues). */
+export async function dropRedisNamespace(namespace: string): Promise<void> {
+  const redis = new Redis(testRedisUrl);
+  try {
+    const keys = await redis.keys(`${namespace}:*`);
+    if (keys.length > 0) await redis.del(...keys);
+  } finally {
+    await redis.quit();
+  }
+}
 
 export interface TestDatabase {
   url: string;

@@ -101,7 +101,11 @@ export async function startEmbeddedStack(options: EmbeddedOptions): Promise<Embe
     stops.push(close);
 
     // Document jobs stay in this process: the documents subgraph runs the extraction worker itself.
-    const documentJobs = createInProcessJobQueue(logger);
+    const objects = createObjectStore(s3.config);
+    const tuning = {
+      documents: { objects, queue: createInProcessJobQueue(logger), worker: true },
+      ...options.tuning,
+    };
 
     const tokens = { jwksUrl: '', issuer: 'meridian-auth', audience: 'meridian' };
     const subgraphs = {} as Record<SubgraphName, RunningSubgraph>;
@@ -118,10 +122,6 @@ export async function startEmbeddedStack(options: EmbeddedOptions): Promise<Embe
         logLevel,
         redisUrl: undefined,
         tokens,
-      };
-      const tuning = {
-        documents: { objects: createObjectStore(s3.config), queue: documentJobs, worker: true },
-        ...options.tuning,
       };
       subgraphs[name] = await start(config, { bus, rateLimiter }, tuning);
       stops.push(() => subgraphs[name].stop());
@@ -143,7 +143,7 @@ export async function startEmbeddedStack(options: EmbeddedOptions): Promise<Embe
     });
     stops.push(() => router.stop());
 
-    return { router, subgraphs, databaseUrls, seeded, objects: createObjectStore(s3.config), stop: stopAll };
+    return { router, subgraphs, databaseUrls, seeded, objects, stop: stopAll };
   } catch (error) {
     await stopAll();
     throw error;

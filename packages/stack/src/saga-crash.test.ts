@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type SubgraphName } from '#kit';
-import { createTestDatabase, postGraphQL, testRedisUrl, type TestDatabase } from '#kit/testing';
+import { createTestDatabase, postGraphQL, dropRedisNamespace, testRedisUrl, type TestDatabase } from '#kit/testing';
 import { createInventoryDb, createInventoryStore } from '../../../subgraphs/inventory/src/adapters/prisma-inventory-store.ts';
 import { createOrdersDb } from '../../../subgraphs/orders/src/adapters/prisma-order-store.ts';
 import { createPaymentsDb } from '../../../subgraphs/payments/src/adapters/prisma-payment-store.ts';
@@ -66,10 +66,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const child of processes) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   for (const name of names) await databases[name]?.drop();
-  const redis = new Redis(testRedisUrl);
-  const keys = await redis.keys(`${namespace}:*`);
-  if (keys.length > 0) await redis.del(...keys);
-  await redis.quit();
+  await dropRedisNamespace(namespace);
 });
 
 describe('a consumer killed in the middle of the saga', () => {

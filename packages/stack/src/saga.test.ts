@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger, createRedisEventBus, domainEvent } from '#kit';
-import { testRedisUrl } from '#kit/testing';
+import { dropRedisNamespace, testRedisUrl } from '#kit/testing';
 import { createInventoryDb, type InventoryDb } from '../../../subgraphs/inventory/src/adapters/prisma-inventory-store.ts';
 import { createOrdersDb, type OrdersDb } from '../../../subgraphs/orders/src/adapters/prisma-order-store.ts';
 import { createPaymentsDb, type PaymentsDb } from '../../../subgraphs/payments/src/adapters/prisma-payment-store.ts';
@@ -36,10 +36,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all([ordersDb?.$disconnect(), inventoryDb?.$disconnect(), paymentsDb?.$disconnect()]);
   await stack?.stop();
-  const redis = new Redis(testRedisUrl);
-  const keys = await redis.keys(`${namespace}:*`);
-  if (keys.length > 0) await redis.del(...keys);
-  await redis.quit();
+  await dropRedisNamespace(namespace);
 });
 
 /** A new product with `units` in stock (admin mutations through the router). */

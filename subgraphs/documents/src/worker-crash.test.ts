@@ -11,11 +11,12 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBullJobQueue, createLogger, createObjectStore, startEmbeddedS3, type JobQueue } from '#kit';
-import { createTestDatabase, testRedisUrl, testViewer, type TestDatabase } from '#kit/testing';
+import { createTestDatabase, dropRedisNamespace, testRedisUrl, testViewer, type TestDatabase } from '#kit/testing';
 import { waitHealthy } from '../../../packages/stack/src/wait-healthy.ts';
 import { createDocumentStore, createDocumentsDb, type DocumentsDb } from './adapters/prisma-document-store.ts';
 import { createDocumentUpload, submitDocument, type UploadDeps } from './app/upload-document.ts';
 import { documentJobsQueue } from './subgraph.ts';
+import { textPdf } from '../test-fixtures/text-pdf.ts';
 
 const root = new URL('../../../', import.meta.url).pathname;
 const namespace = `test-worker-${randomUUID().slice(0, 8)}`;
@@ -41,9 +42,8 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const worker of workers) if (worker.exitCode === null && worker.signalCode === null) worker.kill('SIGKILL');
   await queue.close();
-  const keys = await redis.keys(`${namespace}:*`);
-  if (keys.length > 0) await redis.del(...keys);
   redis.disconnect();
+  await dropRedisNamespace(namespace);
   await db.$disconnect();
   await database.drop();
   await s3.stop();
@@ -75,40 +75,12 @@ function startWorker(): ChildProcess {
   return worker;
 }
 
-/** A text PDF of `pages` pages, each with a line of text: long enough to extract to kill a worker in it. */
-function manyPagePdf(pages: number): Buffer {
-  // Objects: 1 catalog, 2 page tree, 3 font, then per page a content stream (4 + 2i) and a page (5 + 2i).
-  const pageIds = Array.from({ length: pages }, (_, i) => 5 + 2 * i);
-  const objects = [
-    '<< /Type /Catalog /Pages 2 0 R >>',
-    `<< /Type /Pages /Kids [${pageIds.map((id) => `${id} 0 R`).join(' ')}] /Count ${pages} >>`,
-    '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>',
-  ];
-  for (let i = 0; i < pages; i += 1) {
-    const content = `BT /F1 12 Tf 72 720 Td (Meridian page ${i + 1} of the ledger) Tj ET`;
-    objects.push(`<< /Length ${content.length} >>\nstream\n${content}\nendstream`);
-    objects.push(
-      `<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents ${4 + 2 * i} 0 R /Resources << /Font << /F1 3 0 R >> >> >>`,
-    );
-  }
-  let out = '%PDF-1.4\n';
-  const offsets = objects.map((object, i) => {
-    const offset = Buffer.byteLength(out);
-    out += `${i + 1} 0 obj\n${object}\nendobj\n`;
-    return offset;
-  });
-  const xref = Buffer.byteLength(out);
-  out += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n${offsets.map((o) => `${String(o).padStart(10, '0')} 00000 n \n`).join('')}`;
-  out += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
-  return Buffer.from(out, 'latin1');
-}
-
 const jobRow = (id: string) => db.documentJob.findUniqueOrThrow({ where: { id } });
 
 describe('a worker killed in the middle of a job', () => {
   it('SIGKILL while RUNNING, then a new worker: the job completes once', async () => {
     const viewer = testViewer(randomUUID());
-    const body = manyPagePdf(400);
+    const body = textPdf(Array.from({ length: 400 }, (_, i) => [`Meridian page ${i + 1} of the ledger`])); // seconds to extract
     const { document, uploadUrl } = await createDocumentUpload(deps, viewer, {
       filename: 'ledger.pdf',
       contentType: 'application/pdf',

@@ -1,9 +1,8 @@
 /** Composition root of the inventory subgraph: config + shared adapters -> running server. */
 import {
   createLogger,
-  pgPool,
+  openDatabase,
   readSchemaFile,
-  sqlClient,
   startOutboxRelay,
   startSubgraph,
   type DomainEvent,
@@ -40,9 +39,7 @@ export function inventoryOptionsFromEnv(env: Env): InventoryOptions {
 export async function startInventorySubgraph(config: SubgraphConfig, shared: SharedAdapters, options: InventoryOptions = {}) {
   const logger = createLogger('inventory', config.logLevel);
   // One pool: Prisma serves the catalogue, the saga's statements and the relay run raw SQL on it (sqlClient).
-  const pool = pgPool(config.databaseUrl, config.databasePoolMax);
-  const db = createInventoryDb(pool);
-  const sql = sqlClient(pool);
+  const { db, sql, close } = openDatabase(config.databaseUrl, config.databasePoolMax, createInventoryDb);
   const products = createInventoryStore(db);
   const reservations = createReservationStore(db, sql);
   const relay = startOutboxRelay({ db: sql, bus: shared.bus, logger });
@@ -62,9 +59,7 @@ export async function startInventorySubgraph(config: SubgraphConfig, shared: Sha
     onStop: async () => {
       sweeper.stop();
       await relay.stop();
-      await db.$disconnect();
-      // Prisma ends the pool only if it ever ran a query; the plain-SQL side may have been the only user.
-      if (!pool.ending) await pool.end();
+      await close();
     },
   });
 }

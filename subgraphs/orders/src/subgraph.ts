@@ -1,9 +1,8 @@
 /** Composition root of the orders subgraph: config + shared adapters -> running server and the saga it orchestrates. */
 import {
   createLogger,
-  pgPool,
+  openDatabase,
   readSchemaFile,
-  sqlClient,
   startOutboxRelay,
   startSubgraph,
   type SharedAdapters,
@@ -18,9 +17,7 @@ import { createResolvers } from './graphql/resolvers.ts';
 export async function startOrdersSubgraph(config: SubgraphConfig, shared: SharedAdapters) {
   const logger = createLogger('orders', config.logLevel);
   // One pool: Prisma serves the reads, the saga's writes and the relay run raw SQL on it (sqlClient).
-  const pool = pgPool(config.databaseUrl, config.databasePoolMax);
-  const db = createOrdersDb(pool);
-  const sql = sqlClient(pool);
+  const { db, sql, close } = openDatabase(config.databaseUrl, config.databasePoolMax, createOrdersDb);
   const relay = startOutboxRelay({ db: sql, bus: shared.bus, logger });
   // Woken after every commit that wrote events, so the saga's next hop leaves at once.
   const orders = createOrderStore(db, { sql, onEventsWritten: relay.wake });
@@ -34,9 +31,7 @@ export async function startOrdersSubgraph(config: SubgraphConfig, shared: Shared
     extendContext: (base) => ({ ...base, loaders: createLoaders(orders) }),
     onStop: async () => {
       await relay.stop();
-      await db.$disconnect();
-      // Prisma ends the pool only if it ever ran a query; the plain-SQL side may have been the only user.
-      if (!pool.ending) await pool.end();
+      await close();
     },
   });
 }

@@ -1,9 +1,8 @@
 /** Composition root of the payments subgraph: config + shared adapters -> running server. */
 import {
   createLogger,
-  pgPool,
+  openDatabase,
   readSchemaFile,
-  sqlClient,
   startOutboxRelay,
   startSubgraph,
   type DomainEvent,
@@ -31,9 +30,7 @@ export async function startPaymentsSubgraph(config: SubgraphConfig, shared: Shar
   const logger = createLogger('payments', config.logLevel);
   // One pool: Prisma serves the GraphQL reads, seeding and refunds; the charge path and the relay run
   // plain SQL on it (sqlClient), which costs a fraction of the client CPU per statement.
-  const pool = pgPool(config.databaseUrl, config.databasePoolMax);
-  const db = createPaymentsDb(pool);
-  const sql = sqlClient(pool);
+  const { db, sql, close } = openDatabase(config.databaseUrl, config.databasePoolMax, createPaymentsDb);
   const payments = createPaymentStore(db, { sql });
   const relay = startOutboxRelay({ db: sql, bus: shared.bus, logger });
   const saga: PaymentEventDeps = {
@@ -56,9 +53,7 @@ export async function startPaymentsSubgraph(config: SubgraphConfig, shared: Shar
   shared.bus.subscribe(paymentTopics.refundRequested, 'payments', handle(onRefundRequested));
   const stop = async () => {
     await relay.stop();
-    await db.$disconnect();
-    // Prisma ends the pool only if it ever ran a query; the plain-SQL side may have been the only user.
-    if (!pool.ending) await pool.end();
+    await close();
   };
   try {
     return await startSubgraph({

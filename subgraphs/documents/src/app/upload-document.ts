@@ -5,7 +5,17 @@
  * through the API.
  */
 import { randomUUID } from 'node:crypto';
-import { badInput, canSee, DomainError, notFound, requireViewer, type JobQueue, type ObjectStore, type Viewer } from '#kit';
+import {
+  badInput,
+  canSee,
+  DomainError,
+  isUuid,
+  notFound,
+  requireViewer,
+  type JobQueue,
+  type ObjectStore,
+  type Viewer,
+} from '#kit';
 import type { DocumentStore } from '../adapters/prisma-document-store.ts';
 import {
   assertDeclaredType,
@@ -40,7 +50,7 @@ function storage(deps: UploadDeps): ObjectStore {
 /** The viewer's (or, for an admin, any) document; NOT_FOUND otherwise — someone else's is indistinguishable from none. */
 async function ownDocument(deps: UploadDeps, viewer: Viewer | null, id: string): Promise<Document> {
   const who = requireViewer(viewer);
-  const [document] = await deps.documents.byIds([id].filter((x) => /^[0-9a-f-]{36}$/i.test(x)));
+  const [document] = await deps.documents.byIds(isUuid(id) ? [id] : []);
   if (!document || !canSee(who, document.ownerId)) throw notFound('The document');
   return document;
 }

@@ -1,5 +1,5 @@
 /** Documents and their text-extraction jobs: the documents subgraph's own view. Pure: no I/O. */
-import { badInput } from '#kit';
+import { badInput, isUuid } from '#kit';
 
 export type DocumentStatus = 'UPLOADING' | 'UPLOADED' | 'PROCESSING' | 'PROCESSED' | 'FAILED';
 export type JobStatus = 'PENDING' | 'RUNNING' | 'COMPLETED' | 'FAILED';
@@ -95,8 +95,6 @@ export function documentSize(sizeBytes: number, maxBytes = defaultMaxDocumentByt
   return sizeBytes;
 }
 
-const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /**
  * A new document waiting for its upload. The object key is `documents/<ownerId>/<uuid>` from
  * `idFactory`, never derived from the filename, so a crafted name cannot reach another key.
@@ -112,10 +110,10 @@ export function newDocument(
   const contentType = documentContentType(input.contentType);
   const sizeBytes = documentSize(input.sizeBytes, maxBytes);
   // Both come from us (token subject, id factory); checked anyway because they become a key path.
-  if (!uuidPattern.test(input.ownerId)) throw new Error('the owner id must be a UUID');
+  if (!isUuid(input.ownerId)) throw new Error('the owner id must be a UUID');
   const id = idFactory();
   const keyId = idFactory();
-  if (!uuidPattern.test(id) || !uuidPattern.test(keyId)) throw new Error('the id factory must produce UUIDs');
+  if (!isUuid(id) || !isUuid(keyId)) throw new Error('the id factory must produce UUIDs');
   return {
     id,
     ownerId: input.ownerId,

@@ -1,6 +1,6 @@
 /** Products, warehouses and stock levels in the inventory database (Prisma). */
 import type { Cursor } from '#kit';
-import { afterCursor, newestFirst, pgAdapter } from '#kit';
+import { afterCursor, newestFirst, pgAdapter, isUuid } from '#kit';
 import type pg from 'pg';
 import { PrismaClient } from '../__generated__/prisma/client.ts';
 import { availableUnits, newProduct, stockCount, type Product, type StockCount } from '../domain/product.ts';
@@ -16,9 +16,7 @@ export function createInventoryDb(connection: string | pg.Pool, poolMax?: number
   });
 }
 
-// Ids are UUID columns: a malformed id names no product, and must not reach Postgres as a cast error.
-const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const uuids = (ids: readonly string[]) => [...new Set(ids.filter((id) => uuidPattern.test(id)))];
+const uuids = (ids: readonly string[]) => [...new Set(ids.filter((id) => isUuid(id)))];
 
 // Stock rides along with its products: Prisma reads it with a second statement over all the rows.
 const withStock = { stock: { select: { onHand: true, reserved: true } } } as const;

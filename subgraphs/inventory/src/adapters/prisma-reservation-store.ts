@@ -4,15 +4,7 @@
  * condition make oversell impossible under any concurrency, and the table's CHECK constraints back
  * that up. Each state change writes its outbox event in the same transaction.
  */
-import {
-  badInput,
-  notFound,
-  sqlState,
-  type DomainEvent,
-  type OutboxEvent,
-  type SqlClient,
-  type SqlRunner,
-} from '#kit';
+import { badInput, notFound, sqlState, type DomainEvent, type OutboxEvent, type SqlClient, type SqlRunner, isUuid } from '#kit';
 import type { InventoryDb } from './prisma-inventory-store.ts';
 
 export interface ReservationLine {
@@ -44,8 +36,6 @@ class OutOfStock extends Error {
     super(`out of stock: ${productId}`);
   }
 }
-
-const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const isUniqueViolation = (error: unknown, of?: string) =>
   sqlState(error) === '23505' && (!of || String((error as Error).message).includes(of));
@@ -279,7 +269,7 @@ export function createReservationStore(db: InventoryDb, sql: SqlClient = db) {
     async adjustStock(change: { productId: string; warehouseId: string; delta: number; reason: string; actorId: string }) {
       if (!Number.isInteger(change.delta) || change.delta === 0)
         throw badInput('delta must be a non-zero whole number', { field: 'delta' });
-      if (![change.productId, change.warehouseId].every((id) => uuidPattern.test(id))) throw notFound('The product or warehouse');
+      if (![change.productId, change.warehouseId].every((id) => isUuid(id))) throw notFound('The product or warehouse');
       try {
         return await db.$transaction(async (tx) => {
           const rows =

@@ -14,6 +14,7 @@ import {
   type OutboxEvent,
   type SqlClient,
   type SqlRunner,
+  isUuid,
 } from '#kit';
 import type pg from 'pg';
 import { PrismaClient } from '../__generated__/prisma/client.ts';
@@ -94,8 +95,6 @@ const toItem = (r: ItemRow): OrderItem => ({
   unitPrice: r.unitPriceAmount === null || r.currency === null ? null : { amount: r.unitPriceAmount, currency: r.currency },
 });
 
-const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 type Tx = SqlRunner;
 
 /** A new order as `placeOrder` writes it. */
@@ -122,7 +121,7 @@ export function createOrderStore(db: OrdersDb, options: OrderStoreOptions = {}) 
 
   /** The order with its items, in one statement; `lock` takes its row lock for the transaction. */
   async function orderWithItems(tx: Tx, id: string, lock: boolean): Promise<{ order: Order; items: OrderItem[] } | null> {
-    if (!uuidPattern.test(id)) return null;
+    if (!isUuid(id)) return null;
     const [row] = await tx.$queryRawUnsafe<(OrderRow & { items: Omit<ItemRow, 'orderId' | 'currency'>[] })[]>(
       `SELECT ${orderSql},
               (SELECT coalesce(json_agg(json_build_object('position', i.position, 'productId', i.product_id, 'quantity', i.quantity,

@@ -1,5 +1,5 @@
 /** Orders, their items and status history: the orders subgraph's own view of a purchase. Pure: no I/O. */
-import { badInput } from '#kit';
+import { badInput, isUuid } from '#kit';
 import { transition, type CancelReason, type OrderStatus } from './order-status.ts';
 
 export type { CancelReason, OrderStatus };
@@ -49,7 +49,6 @@ export const maxLineQuantity = 1000;
 /** Amounts are stored in a 32-bit INTEGER column and served as a GraphQL Int. */
 const maxAmount = 2_147_483_647;
 const currencyCode = /^[A-Z]{3}$/;
-const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Processor tokens and saved-method ids look like `tok_visa` or `pm_1a2b`: never card numbers. */
 const paymentMethodPattern = /^[A-Za-z][A-Za-z0-9_-]{2,99}$/;
 const cardNumberLike = /^\D*(?:\d\D*){12,19}$/;
@@ -86,13 +85,13 @@ export function newOrder(input: NewOrderInput, now: Date): { order: Order; items
   if (!paymentMethodPattern.test(method)) {
     throw badInput('The payment method must be a payment method token such as tok_visa', { field: 'paymentMethod' });
   }
-  if (input.shippingAddressId != null && !uuid.test(input.shippingAddressId)) {
+  if (input.shippingAddressId != null && !isUuid(input.shippingAddressId)) {
     throw badInput('The shipping address id is not valid', { field: 'shippingAddressId' });
   }
 
   const seen = new Set<string>();
   const items = lines.map((line, position): OrderItem => {
-    if (!uuid.test(line.productId)) throw badInput('Every item needs a valid product id', { field: 'productId', position });
+    if (!isUuid(line.productId)) throw badInput('Every item needs a valid product id', { field: 'productId', position });
     const productId = line.productId.toLowerCase();
     if (seen.has(productId)) {
       throw badInput('A product may appear only once in an order; raise its quantity instead', { field: 'productId', position });

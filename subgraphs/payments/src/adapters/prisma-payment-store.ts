@@ -12,6 +12,7 @@ import {
   type OutboxEvent,
   type RawSqlTransaction,
   type SqlRunner,
+  isUuid,
 } from '#kit';
 import type pg from 'pg';
 import { PrismaClient } from '../__generated__/prisma/client.ts';
@@ -39,9 +40,7 @@ export function createPaymentsDb(connection: string | pg.Pool, poolMax?: number,
   });
 }
 
-// Ids are UUID columns: a malformed id names no payment, and must not reach Postgres as a cast error.
-const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const uuids = (ids: readonly string[]) => [...new Set(ids.filter((id) => uuidPattern.test(id)))];
+const uuids = (ids: readonly string[]) => [...new Set(ids.filter((id) => isUuid(id)))];
 
 interface PaymentRow {
   id: string;
@@ -424,7 +423,7 @@ export function createPaymentStore(db: PaymentsDb, options: PaymentStoreOptions 
       idempotencyKey: string,
       decide: RefundDecision,
     ): Promise<{ payment: Payment; refund: Refund } | null> {
-      if (!uuidPattern.test(paymentId)) return null;
+      if (!isUuid(paymentId)) return null;
       try {
         return await db.$transaction(async (tx) => {
           if (!(await lockPayment(tx, paymentId))) return null;
@@ -497,7 +496,7 @@ export function createPaymentStore(db: PaymentsDb, options: PaymentStoreOptions 
 
     /** The refunds of a payment, oldest first. */
     async refundsOf(paymentId: string): Promise<Refund[]> {
-      if (!uuidPattern.test(paymentId)) return [];
+      if (!isUuid(paymentId)) return [];
       const rows = await db.refund.findMany({ where: { paymentId }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
       return rows.map(toRefund);
     },

@@ -1,5 +1,5 @@
 /** Payments: the charge for one order and the provider attempts behind it. Pure: no I/O. */
-import { assertNever, badInput, DomainError } from '#kit';
+import { assertNever, badInput, DomainError, isUuid } from '#kit';
 
 export const paymentStatuses = ['PENDING', 'SUCCEEDED', 'FAILED', 'REFUNDED', 'PARTIALLY_REFUNDED'] as const;
 export type PaymentStatus = (typeof paymentStatuses)[number];
@@ -100,8 +100,6 @@ export function chargeAmount(amount: number, currency: string): Money {
   return { amount, currency };
 }
 
-const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /** A valid charge request: UUID ids, a chargeable amount and a payment method token. */
 export function newCharge(input: {
   orderId: string;
@@ -111,7 +109,7 @@ export function newCharge(input: {
   paymentMethod: string;
 }): Charge {
   for (const field of ['orderId', 'payerId'] as const) {
-    if (!uuidPattern.test(input[field])) throw badInput(`${field} must be a UUID`, { field });
+    if (!isUuid(input[field])) throw badInput(`${field} must be a UUID`, { field });
   }
   const paymentMethod = input.paymentMethod.trim();
   if (paymentMethod.length === 0 || paymentMethod.length > 200) {
