@@ -24,11 +24,14 @@ export const sqlEvents = new EventEmitter<{ query: [{ database: string; sql: str
 /** A connection pool on `connectionString`, instrumented for {@link sqlEvents}. */
 export function pgPool(connectionString: string, poolMax = 10): pg.Pool {
   const pool = new pg.Pool({ connectionString, max: poolMax, idleTimeoutMillis: 30_000 });
-  // An idle connection the server closed (restart, failover, dropped test database) must not crash
-  // the process: the pool discards it and the next query opens a fresh one.
+  // A connection the server closed (restart, failover, dropped test database) must not crash the
+  // process. Idle ones reach the pool's 'error'; a checked-out one between queries has no listener of
+  // pg's own, so each gets a permanent one: its query (if any) still fails, and the pool discards the
+  // broken connection when it comes back (pg marks it not queryable) — the next query opens a fresh one.
   pool.on('error', () => undefined);
   const database = decodeURIComponent(new URL(connectionString).pathname.slice(1));
   pool.on('connect', (client) => {
+    client.on('error', () => undefined);
     const query = client.query.bind(client) as (...args: unknown[]) => unknown;
     client.query = ((...args: unknown[]) => {
       if (sqlEvents.listenerCount('query') > 0) {
