@@ -300,9 +300,17 @@ export function authorizingExecutor(
       operation: { value: decision.operation },
       queryHash: { value: decision.queryHash },
     }) as GatewayGraphQLRequestContext;
-    const result = await execute(view);
-    dropPlaceholders(result.data);
-    const { data, errors } = nullDenied(result.data as Json | null | undefined, decision.denied);
-    return { ...result, data, errors: [...(result.errors ?? []), ...errors] as typeof result.errors };
+    return withDenied(await execute(view), decision.denied);
   };
+}
+
+/** A result of a narrowed operation as the caller must see it: denied fields null, with their errors. */
+export function withDenied<R extends { data?: unknown; errors?: readonly unknown[] | null }>(
+  result: R,
+  denied: DeniedField[],
+): R {
+  if (denied.length === 0) return result;
+  dropPlaceholders(result.data);
+  const { data, errors } = nullDenied(result.data as Json | null | undefined, denied);
+  return { ...result, data, errors: [...(result.errors ?? []), ...errors] };
 }

@@ -24,6 +24,13 @@ const env = z
       .positive()
       .default(256 * 1024),
     ROUTER_TRUSTED_PROXIES: z.string().default(''),
+    ROUTER_WS_KEEPALIVE_MS: z.coerce.number().int().positive().default(30_000),
+    ROUTER_WS_MAX_BUFFERED_BYTES: z.coerce
+      .number()
+      .int()
+      .positive()
+      .default(1024 * 1024),
+    ROUTER_WS_MAX_SUBSCRIPTIONS: z.coerce.number().int().positive().default(100),
   })
   .parse(process.env);
 const common = readCommonConfig(process.env);
@@ -50,6 +57,11 @@ const router = await startRouter({
   trustedProxies: env.ROUTER_TRUSTED_PROXIES.split(',')
     .map((a) => a.trim())
     .filter(Boolean),
+  websocket: {
+    keepAliveMs: env.ROUTER_WS_KEEPALIVE_MS,
+    maxBufferedBytes: env.ROUTER_WS_MAX_BUFFERED_BYTES,
+    maxSubscriptionsPerConnection: env.ROUTER_WS_MAX_SUBSCRIPTIONS,
+  },
   logger,
 });
 stopOnSignals(

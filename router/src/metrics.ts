@@ -1,5 +1,12 @@
 /** Prometheus metrics of the router, served at `/metrics` (prom-client). */
-import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/** What the subscription server reports (see subscriptions/server.ts). */
+export interface LiveFigures {
+  connections(): number;
+  subscriptions(): number;
+  upstreams(): number;
+}
 
 export function createRouterMetrics() {
   const registry = new Registry();
@@ -11,7 +18,37 @@ export function createRouterMetrics() {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [registry],
   });
+  let live: LiveFigures | undefined;
+  const gauge = (name: string, help: string, read: (figures: LiveFigures) => number) =>
+    new Gauge({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        this.set(live ? read(live) : 0);
+      },
+    });
+  gauge('meridian_router_websocket_connections', 'Open graphql-ws connections', (f) => f.connections());
+  gauge('meridian_router_subscriptions', 'Open client subscriptions', (f) => f.subscriptions());
+  gauge('meridian_router_subscription_upstreams', 'Subscriptions open on subgraphs (one per shared live query)', (f) =>
+    f.upstreams(),
+  );
+  const events = new Counter({
+    name: 'meridian_router_subscription_events_total',
+    help: 'Events received from subgraph subscriptions',
+    registers: [registry],
+  });
+  const dropped = new Counter({
+    name: 'meridian_router_subscription_events_dropped_total',
+    help: 'Events skipped because a newer state of the same live query was already waiting',
+    registers: [registry],
+  });
   return {
+    /** Where the subscription gauges read from. */
+    reportLive(figures: LiveFigures) {
+      live = figures;
+    },
+    counters: { events: () => events.inc(), dropped: () => dropped.inc() },
     observe: ({ status, seconds }: { path: string; status: number; seconds: number }) =>
       duration.observe({ status: String(status) }, seconds),
     route: async () => ({

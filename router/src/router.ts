@@ -29,10 +29,14 @@ import {
   type Viewer,
 } from '#kit';
 import type { GatewayExecutor, GatewayInterface } from '@apollo/server-gateway-interface';
+import type { ExecutionResult } from 'graphql';
 import { accessPoliciesOf, authorizingExecutor, type AccessPolicies } from './authorization.ts';
 import { depthLimit } from './depth-limit.ts';
 import { supergraphFromFile } from './supergraph-file.ts';
 import { createRouterMetrics } from './metrics.ts';
+import { createSubscriptionPlanner, type SubscriptionPlanner } from './subscriptions/query-plan.ts';
+import { startSubscriptionServer } from './subscriptions/server.ts';
+import { createUpstreams } from './subscriptions/upstream.ts';
 
 export interface RouterOptions {
   supergraphPath: string;
@@ -54,6 +58,8 @@ export interface RouterOptions {
   trustedProxies?: string[];
   /** Replaces JWKS verification (tests, benchmarks of the bare gateway path). */
   verifyToken?: TokenVerifier;
+  /** WebSocket tuning: keep-alive ping interval and the bytes a slow client may have waiting. */
+  websocket?: { keepAliveMs?: number; maxBufferedBytes?: number; maxSubscriptionsPerConnection?: number };
 }
 
 /** Per-request context: the verified viewer, the correlation id and the client's address, forwarded to subgraphs. */
@@ -66,6 +72,8 @@ export interface RouterContext {
 export interface RunningRouter {
   url: string;
   http: RunningHttpServer;
+  /** Open graphql-ws connections, client subscriptions and upstream subscriptions. */
+  live: { connections(): number; subscriptions(): number; upstreams(): number };
   stop(): Promise<void>;
 }
 
@@ -88,6 +96,11 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
   const { logger, production } = options;
   const verify = options.verifyToken ?? createJwksVerifier(options.tokens);
   const metrics = createRouterMetrics();
+  const urlOf = (name: string, url?: string) => options.subgraphUrls?.[name] ?? url ?? '';
+  // Node's built-in fetch (undici, keep-alive) instead of the gateway's default make-fetch-happen:
+  // the subgraph round trips are most of the router's own CPU time (see BENCHMARKS.md).
+  const dataSourceOf = ({ name, url }: { name: string; url?: string }) =>
+    new ForwardingDataSource({ url: urlOf(name, url), fetcher: fetch as unknown as Fetcher });
 
   const gateway = new ApolloGateway({
     supergraphSdl: supergraphFromFile({
@@ -97,11 +110,13 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
       onReload: options.onReload,
       onSupergraph: (sdl) => (policies = accessPoliciesOf(sdl)),
     }),
-    // Node's built-in fetch (undici, keep-alive) instead of the gateway's default make-fetch-happen:
-    // the subgraph round trips are most of the router's own CPU time (see BENCHMARKS.md).
-    buildService: ({ name, url }) =>
-      new ForwardingDataSource({ url: options.subgraphUrls?.[name] ?? url, fetcher: fetch as unknown as Fetcher }),
+    buildService: dataSourceOf,
     logger: logger.child({ component: 'gateway' }),
+  });
+  // Subscriptions are planned by the same federation query planner, on the same supergraph.
+  let planner: SubscriptionPlanner | undefined;
+  gateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => {
+    planner = createSubscriptionPlanner(coreSupergraphSdl, dataSourceOf);
   });
 
   // @authenticated / @requiresScopes, enforced before planning (see authorization.ts).
@@ -164,13 +179,43 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
       }
     },
   });
-  logger.info({ url: `${http.url}/graphql` }, 'router listening');
+  const subscriptions = startSubscriptionServer({
+    server: http.server,
+    logger: logger.child({ component: 'subscriptions' }),
+    production,
+    verify,
+    planner: () => planner!,
+    policies: () => policies,
+    upstreams: createUpstreams({ urlOf: (name) => urlOf(name, planner!.urlOf(name)), logger }),
+    async executeOperation(payload, contextValue) {
+      const response = await apollo.executeOperation(
+        { query: payload.query, variables: payload.variables ?? undefined, operationName: payload.operationName ?? undefined },
+        { contextValue },
+      );
+      return (response.body.kind === 'single' ? response.body.singleResult : response.body.initialResult) as ExecutionResult;
+    },
+    maxDepth: options.maxDepth,
+    maxMessageBytes: options.maxBodyBytes,
+    trustedProxies: options.trustedProxies ?? [],
+    counters: metrics.counters,
+    ...options.websocket,
+  });
+  const live = {
+    connections: subscriptions.connections,
+    subscriptions: subscriptions.subscriptions,
+    upstreams: subscriptions.upstreams,
+  };
+  metrics.reportLive(live);
+  logger.info({ url: `${http.url}/graphql` }, 'router listening (HTTP and graphql-ws)');
 
   return {
     url: http.url,
     http,
+    live,
     async stop() {
       ready = false;
+      // Clients first (close 1001: they reconnect to another router), then upstreams, then HTTP.
+      await subscriptions.stop();
       await http.stop();
       await apollo.stop();
     },

@@ -106,3 +106,20 @@ describe('Redis Streams bus', () => {
     expect(handled).toEqual([event.id]);
   });
 });
+
+describe('Redis Streams: where a new group starts', () => {
+  it("from the stream's start by default, from the next event with { from: 'now' } (live feeds)", async () => {
+    const bus = redisBus();
+    const topic = `test.${randomUUID()}`;
+    await bus.publish(domainEvent(topic, { n: 1 }));
+    const history: number[] = [];
+    const live: number[] = [];
+    bus.subscribe(topic, 'history', async (e) => void history.push((e.payload as { n: number }).n));
+    bus.subscribe(topic, 'live', async (e) => void live.push((e.payload as { n: number }).n), { from: 'now' });
+    await new Promise((r) => setTimeout(r, 100)); // consumer groups created
+    await bus.publish(domainEvent(topic, { n: 2 }));
+    await until(() => history.length === 2 && live.length === 1);
+    expect(history).toEqual([1, 2]);
+    expect(live).toEqual([2]);
+  });
+});

@@ -36,8 +36,12 @@ export interface EventBus {
   publish(event: DomainEvent): Promise<void>;
   /** Publishes several events in order, in one round trip where the transport allows. */
   publishAll(events: readonly DomainEvent[]): Promise<void>;
-  /** Starts delivering `topic` to `handler` as a member of consumer group `group`. */
-  subscribe(topic: string, group: string, handler: EventHandler): void;
+  /**
+   * Starts delivering `topic` to `handler` as a member of consumer group `group`. A group created now
+   * starts from the first event the stream still holds, or with `{ from: 'now' }` from the next one
+   * (a live feed has no use for history).
+   */
+  subscribe(topic: string, group: string, handler: EventHandler, options?: { from?: 'start' | 'now' }): void;
   /** The events every retry failed on, oldest first (at most `limit`, newest kept). */
   deadLetters(limit?: number): Promise<DeadLetter[]>;
   close(): Promise<void>;
@@ -191,11 +195,11 @@ export function createRedisEventBus(connection: Redis, logger: Logger, options: 
     }
   }
 
-  async function run(topic: string, group: string, handler: EventHandler) {
+  async function run(topic: string, group: string, handler: EventHandler, from: 'start' | 'now') {
     const reader = connection.duplicate();
     readers.push(reader);
     const key = streamKey(topic);
-    await reader.xgroup('CREATE', key, group, '0', 'MKSTREAM').catch((error: Error) => {
+    await reader.xgroup('CREATE', key, group, from === 'now' ? '$' : '0', 'MKSTREAM').catch((error: Error) => {
       if (!error.message.includes('BUSYGROUP')) throw error;
     });
     let lastClaim = 0;
@@ -251,8 +255,8 @@ export function createRedisEventBus(connection: Redis, logger: Logger, options: 
         pipeline.xadd(streamKey(event.topic), 'MAXLEN', '~', maxLen, '*', 'event', JSON.stringify(event));
       for (const [error] of (await pipeline.exec()) ?? []) if (error) throw error;
     },
-    subscribe(topic, group, handler) {
-      void run(topic, group, handler);
+    subscribe(topic, group, handler, options) {
+      void run(topic, group, handler, options?.from ?? 'start');
     },
     async deadLetters(limit = maxDeadLetters) {
       const entries = (await connection.xrevrange(deadLetterKey, '+', '-', 'COUNT', limit)) as [string, string[]][];

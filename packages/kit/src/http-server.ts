@@ -12,6 +12,11 @@ import type { Logger } from './logger.js';
 export const correlationHeader = 'x-correlation-id';
 const correlationIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;
 
+/** The caller's correlation id when it is well-formed (letters, digits, `._:-`, at most 128), else a new one. */
+export function correlationIdOf(given: unknown): string {
+  return typeof given === 'string' && correlationIdPattern.test(given) ? given : randomUUID();
+}
+
 /** Extra routes answered before GraphQL, e.g. `/.well-known/jwks.json`; a string body is sent as text. */
 export type Route = (req: IncomingMessage) => Promise<{ status: number; body: unknown; headers?: Record<string, string> }>;
 
@@ -27,6 +32,8 @@ export interface HttpServerOptions<TContext extends BaseContext> {
   routes?: Record<string, Route>;
   /** `GET /health` answers 200 while this is true, 503 otherwise. */
   isReady?: () => boolean;
+  /** Extra figures for the `/health` answer (e.g. open subscriptions). */
+  health?: () => Record<string, unknown>;
   /** Called once per finished request, e.g. for metrics. */
   onResponse?: (info: { path: string; status: number; seconds: number }) => void;
 }
@@ -80,7 +87,7 @@ export async function startHttpServer<TContext extends BaseContext>(
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (url.pathname === '/health') {
       const ready = options.isReady?.() ?? true;
-      sendJson(res, ready ? 200 : 503, { status: ready ? 'ok' : 'starting' });
+      sendJson(res, ready ? 200 : 503, { status: ready ? 'ok' : 'starting', ...options.health?.() });
       return;
     }
     const route = options.routes?.[url.pathname];
@@ -141,8 +148,7 @@ export async function startHttpServer<TContext extends BaseContext>(
   }
 
   const server = createServer((req, res) => {
-    const given = req.headers[correlationHeader];
-    const correlationId = typeof given === 'string' && correlationIdPattern.test(given) ? given : randomUUID();
+    const correlationId = correlationIdOf(req.headers[correlationHeader]);
     res.setHeader(correlationHeader, correlationId);
     const started = process.hrtime.bigint();
     handle(req, res, correlationId)

@@ -67,6 +67,7 @@ export {
 export {
   clientAddressOf,
   correlationHeader,
+  correlationIdOf,
   startHttpServer,
   type HttpServerOptions,
   type Route,
@@ -113,6 +114,25 @@ export {
   type ObjectStoreConfig,
 } from './object-store.js';
 export { isUuid } from './ids.js';
+export { createDocumentCache, type DocumentCache } from './document-cache.js';
+export { StateStream } from './state-stream.js';
+export {
+  createInProcessPubSub,
+  createRedisPubSub,
+  type MessageListener,
+  type PubSub,
+  type RedisPubSubOptions,
+} from './pubsub.js';
+export {
+  mapAsyncIterable,
+  startGraphQLWs,
+  tooSlowCloseCode,
+  type GraphQLWsOptions,
+  type GraphQLWsServer,
+  type WsExtra,
+  type WsServerOptions,
+} from './graphql-ws-server.js';
+export { liveFeed, type LiveView } from './live-feed.js';
 export { visibleText } from './text.js';
 export {
   assertWithinLimit,

@@ -13,19 +13,22 @@ import {
 } from './config.js';
 import { createInProcessEventBus, createRedisEventBus, type EventBus } from './events.js';
 import { createLogger, type Logger } from './logger.js';
+import { createInProcessPubSub, createRedisPubSub, type PubSub } from './pubsub.js';
 import { createInProcessRateLimiter, createRedisRateLimiter, type RateLimiter } from './rate-limiter.js';
 import type { RunningSubgraph } from './subgraph-server.js';
 
 /** What the composition roots receive besides their config. */
 export interface SharedAdapters {
   bus: EventBus;
+  /** Fan-out to every process listening now: what live subscriptions are fed from. */
+  pubsub: PubSub;
   /** Shared counters for abuse limits; in-process when absent. */
   rateLimiter?: RateLimiter;
 }
 
 /**
- * The Redis-backed bus and rate limiter when `redisUrl` is set; otherwise in-process ones
- * (single-process use only: events and counters stay inside this process).
+ * The Redis-backed bus, pub/sub and rate limiter when `redisUrl` is set; otherwise in-process ones
+ * (single-process use only: events, live messages and counters stay inside this process).
  */
 export function connectSharedAdapters(
   redisUrl: string | undefined,
@@ -35,15 +38,18 @@ export function connectSharedAdapters(
   if (!redisUrl) {
     logger.warn('REDIS_URL is not set: events and rate limits stay inside this process');
     const bus = createInProcessEventBus(logger);
-    return { bus, rateLimiter: createInProcessRateLimiter(), close: () => bus.close() };
+    return { bus, pubsub: createInProcessPubSub(), rateLimiter: createInProcessRateLimiter(), close: () => bus.close() };
   }
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
   const bus = createRedisEventBus(redis, logger, events ?? {});
+  const pubsub = createRedisPubSub(redis, logger, { namespace: events?.namespace });
   return {
     bus,
+    pubsub,
     rateLimiter: createRedisRateLimiter(redis),
     async close() {
       await bus.close();
+      await pubsub.close();
       await redis.quit();
     },
   };

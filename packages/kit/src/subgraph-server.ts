@@ -13,11 +13,14 @@ import {
 } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLSchemaModule } from '@apollo/subgraph/dist/schema-helper/index.js';
-import { parse } from 'graphql';
+import { createSourceEventStream, execute, parse, type ExecutionArgs, type GraphQLSchema } from 'graphql';
+import { CloseCode, type SubscribePayload } from 'graphql-ws';
 import { createJwksVerifier, viewerOf, type TokenVerifier, type Viewer } from './auth.js';
 import type { SubgraphConfig } from './config.js';
+import { createDocumentCache } from './document-cache.js';
 import { createErrorFormatter, DomainError, errorLoggingPlugin, graphQLErrorOf } from './errors.js';
-import { clientAddressOf, startHttpServer, type Route, type RunningHttpServer } from './http-server.js';
+import { mapAsyncIterable, startGraphQLWs, type GraphQLWsServer, type WsExtra } from './graphql-ws-server.js';
+import { clientAddressOf, correlationIdOf, startHttpServer, type Route, type RunningHttpServer } from './http-server.js';
 import type { Logger } from './logger.js';
 
 /** What every subgraph resolver gets in its context. */
@@ -65,16 +68,16 @@ export async function startSubgraph<TContext extends SubgraphContext>(
   const { logger, config } = options;
   const { production } = config;
   const verifyToken = options.verifyToken ?? createJwksVerifier(config.tokens);
+  const schema = buildSubgraphSchema({
+    typeDefs: parse(options.typeDefs),
+    resolvers: options.resolvers as GraphQLSchemaModule['resolvers'],
+  });
+  const formatError = createErrorFormatter({ exposeInternals: !production });
   const apollo = new ApolloServer<TContext>({
-    schema: buildSubgraphSchema({
-      typeDefs: parse(options.typeDefs),
-      resolvers: options.resolvers as GraphQLSchemaModule['resolvers'],
-    }),
+    schema,
     introspection: !production,
     includeStacktraceInErrorResponses: !production,
-    formatError: createErrorFormatter({
-      exposeInternals: !production,
-    }),
+    formatError,
     plugins: [
       errorLoggingPlugin(logger),
       ApolloServerPluginLandingPageDisabled(),
@@ -92,6 +95,7 @@ export async function startSubgraph<TContext extends SubgraphContext>(
     host: config.host,
     maxBodyBytes: config.maxBodyBytes,
     routes: options.routes,
+    health: (): Record<string, number> => ({ connections: live?.server.connections() ?? 0, subscriptions: live?.open() ?? 0 }),
     async context(req, correlationId) {
       let viewer: Viewer | null;
       try {
@@ -108,6 +112,9 @@ export async function startSubgraph<TContext extends SubgraphContext>(
       });
     },
   });
+  const live: { server: GraphQLWsServer; open(): number } | undefined = schema.getSubscriptionType()
+    ? serveSubscriptions({ ...options, schema, verifyToken, formatError, server: http.server })
+    : undefined;
   logger.info({ url: `${http.url}/graphql` }, `${config.name} subgraph listening`);
 
   return {
@@ -115,9 +122,97 @@ export async function startSubgraph<TContext extends SubgraphContext>(
     url: `${http.url}/graphql`,
     http,
     async stop() {
+      await live?.server.stop();
       await http.stop();
       await apollo.stop();
       await options.onStop?.();
     },
   };
+}
+
+/**
+ * The subgraph's subscriptions over graphql-ws, on its HTTP port. The caller's identity is the bearer
+ * token of the operation (`extensions.authorization`, how the router forwards each client's token
+ * over its one connection) or else of the connection (`connection_init` payload `authorization`),
+ * verified here like an HTTP request's. Each event is executed with a fresh context (fresh
+ * DataLoaders): what one event loaded is never served, stale, to the next.
+ */
+function serveSubscriptions<TContext extends SubgraphContext>(
+  options: SubgraphOptions<TContext> & {
+    schema: GraphQLSchema;
+    verifyToken: TokenVerifier;
+    formatError: ReturnType<typeof createErrorFormatter>;
+    server: RunningHttpServer['server'];
+  },
+): { server: GraphQLWsServer; open(): number } {
+  const { schema, verifyToken, config, logger } = options;
+  const connectionViewers = new WeakMap<WsExtra, Viewer | null>();
+  const bases = new WeakMap<object, SubgraphContext>();
+  const documents = createDocumentCache(schema);
+  let open = 0;
+
+  const identify = async (authorization: unknown) => {
+    if (authorization !== undefined && typeof authorization !== 'string') {
+      throw new DomainError('UNAUTHENTICATED', 'authorization must be "Bearer <token>"');
+    }
+    return viewerOf(verifyToken, authorization);
+  };
+  const contextOf = (args: ExecutionArgs) => options.extendContext(bases.get(args.contextValue as object)!);
+
+  const server = startGraphQLWs({
+    server: options.server,
+    logger,
+    formatError: options.formatError,
+    maxMessageBytes: config.maxBodyBytes,
+    trustedProxies: config.trustedProxies,
+    graphqlWs: {
+      async onConnect({ connectionParams, extra }) {
+        try {
+          connectionViewers.set(extra, await identify(connectionParams?.authorization));
+          return true;
+        } catch (error) {
+          extra.close(CloseCode.Unauthorized, error instanceof DomainError ? error.message : 'Unauthorized');
+          return false;
+        }
+      },
+      async onSubscribe({ extra }, _id, payload: SubscribePayload) {
+        const document = documents.get(payload.query) ?? documents.check(payload.query);
+        if (Array.isArray(document)) return document;
+        let viewer = connectionViewers.get(extra) ?? null;
+        try {
+          if (payload.extensions?.authorization !== undefined) viewer = await identify(payload.extensions.authorization);
+        } catch (error) {
+          if (error instanceof DomainError) return [graphQLErrorOf(error.code, error.message)];
+          throw error;
+        }
+        const correlationId = correlationIdOf(payload.extensions?.correlationId ?? extra.correlationId);
+        const handle = {};
+        bases.set(handle, {
+          viewer,
+          correlationId,
+          logger: logger.child({ correlationId }),
+          clientAddress: extra.clientAddress,
+        });
+        return {
+          schema,
+          document,
+          operationName: payload.operationName,
+          variableValues: payload.variables,
+          contextValue: handle,
+        };
+      },
+      execute: (args: ExecutionArgs) => execute({ ...args, contextValue: contextOf(args) }),
+      async subscribe(args: ExecutionArgs) {
+        const stream = await createSourceEventStream({ ...args, contextValue: contextOf(args) });
+        if (!(Symbol.asyncIterator in stream)) return stream;
+        open++;
+        return mapAsyncIterable(
+          stream,
+          (event) => execute({ ...args, rootValue: event, contextValue: contextOf(args) }),
+          () => open--,
+        );
+      },
+    },
+  });
+  return { server, open: () => open };
 }

@@ -141,3 +141,12 @@ export const testViewer = (id: string, roles: Role[] = ['CUSTOMER']): Viewer => 
   isAdmin: roles.includes('ADMIN'),
   token: 'test',
 });
+
+/** Polls `check` every 50 ms until it holds; fails naming `what` after `timeoutMs`. */
+export async function eventually(check: () => Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

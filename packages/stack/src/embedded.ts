@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import {
   connectSharedAdapters,
   createInProcessEventBus,
+  createInProcessPubSub,
   createInProcessJobQueue,
   createInProcessRateLimiter,
   createObjectStore,
@@ -25,7 +26,7 @@ import {
   type SubgraphName,
 } from '#kit';
 import { composeSupergraph, defaultSupergraphConfig, readSupergraphConfig, withUrls } from '../../../router/src/compose.ts';
-import { startRouter, type RunningRouter } from '../../../router/src/router.ts';
+import { startRouter, type RouterOptions, type RunningRouter } from '../../../router/src/router.ts';
 import { seedDemoData } from './seed.ts';
 import { subgraphStarters, type SubgraphTuning } from './subgraphs.ts';
 
@@ -51,6 +52,8 @@ export interface EmbeddedOptions {
   eventsNamespace?: string;
   /** Per-subgraph settings (reservation TTL, payment provider policy, ...). */
   tuning?: SubgraphTuning;
+  /** The router's WebSocket limits (keep-alive, slow-client buffer, subscriptions per connection). */
+  websocket?: RouterOptions['websocket'];
 }
 
 export interface EmbeddedStack {
@@ -92,11 +95,16 @@ export async function startEmbeddedStack(options: EmbeddedOptions): Promise<Embe
 
     const seeded = options.seed === false ? false : await seedDemoData(databaseUrls, s3.config, logger);
 
-    const { bus, rateLimiter, close } = options.redisUrl
+    const { close, ...shared } = options.redisUrl
       ? connectSharedAdapters(options.redisUrl, logger, { namespace: options.eventsNamespace ?? 'meridian', claimIdleMs: 15_000 })
       : (() => {
           const inProcess = createInProcessEventBus(logger);
-          return { bus: inProcess, rateLimiter: createInProcessRateLimiter(), close: () => inProcess.close() };
+          return {
+            bus: inProcess,
+            pubsub: createInProcessPubSub(),
+            rateLimiter: createInProcessRateLimiter(),
+            close: () => inProcess.close(),
+          };
         })();
     stops.push(close);
 
@@ -123,7 +131,7 @@ export async function startEmbeddedStack(options: EmbeddedOptions): Promise<Embe
         redisUrl: undefined,
         tokens,
       };
-      subgraphs[name] = await start(config, { bus, rateLimiter }, tuning);
+      subgraphs[name] = await start(config, shared, tuning);
       stops.push(() => subgraphs[name].stop());
       if (name === 'auth') tokens.jwksUrl = `${subgraphs.auth.http.url}/.well-known/jwks.json`;
     }
@@ -139,6 +147,7 @@ export async function startEmbeddedStack(options: EmbeddedOptions): Promise<Embe
       maxDepth: 15,
       maxBodyBytes: 256 * 1024,
       tokens,
+      websocket: options.websocket,
       logger: createLogger('router', logLevel),
     });
     stops.push(() => router.stop());

@@ -4,9 +4,7 @@
  * acknowledged, it gets SIGKILL. A new inventory process takes the dead one's pending messages over
  * after the visibility timeout. Every order must still end CONFIRMED or CANCELLED, none applied twice.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type SubgraphName } from '#kit';
@@ -14,57 +12,45 @@ import { createTestDatabase, postGraphQL, dropRedisNamespace, testRedisUrl, type
 import { createInventoryDb, createInventoryStore } from '../../../subgraphs/inventory/src/adapters/prisma-inventory-store.ts';
 import { createOrdersDb } from '../../../subgraphs/orders/src/adapters/prisma-order-store.ts';
 import { createPaymentsDb } from '../../../subgraphs/payments/src/adapters/prisma-payment-store.ts';
+import { createProcessGroup, type ServiceProcess } from './process-group.ts';
 import { mintAccessTokens } from './test-stack.ts';
-import { waitHealthy } from './wait-healthy.ts';
 
-const root = new URL('../../../', import.meta.url).pathname;
 const names = ['auth', 'orders', 'payments', 'inventory'] as const satisfies readonly SubgraphName[];
 const basePort = 24_000 + Math.floor(Math.random() * 400) * 10;
 const port = (name: (typeof names)[number]) => basePort + names.indexOf(name);
 const namespace = `test-crash-${randomUUID().slice(0, 8)}`;
 const databases = {} as Record<(typeof names)[number], TestDatabase>;
-const processes: ChildProcess[] = [];
-let output = '';
+const group = createProcessGroup({
+  LOG_LEVEL: 'warn',
+  REDIS_URL: testRedisUrl,
+  EVENTS_NAMESPACE: namespace,
+  // The visibility timeout: how long a dead consumer's messages wait before another takes them.
+  EVENTS_CLAIM_IDLE_MS: '2000',
+  AUTH_JWKS_URL: `http://127.0.0.1:${port('auth')}/.well-known/jwks.json`,
+});
 
-function start(name: (typeof names)[number]): ChildProcess {
-  const env: Record<string, string> = {
-    ...(process.env as Record<string, string>),
-    LOG_LEVEL: 'warn',
-    REDIS_URL: testRedisUrl,
-    EVENTS_NAMESPACE: namespace,
-    // The visibility timeout: how long a dead consumer's messages wait before another takes them.
-    EVENTS_CLAIM_IDLE_MS: '2000',
-    AUTH_JWKS_URL: `http://127.0.0.1:${port('auth')}/.well-known/jwks.json`,
-    [`${name.toUpperCase()}_PORT`]: String(port(name)),
-    [`${name.toUpperCase()}_DATABASE_URL`]: databases[name].url,
-  };
-  // One node process per service (no tsx launcher in between), so SIGKILL hits the consumer itself.
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, `subgraphs/${name}/src/main.ts`)], {
-    cwd: root,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
+function start(name: (typeof names)[number]): ServiceProcess {
+  return group.start(name, `subgraphs/${name}/src/main.ts`, {
+    env: {
+      [`${name.toUpperCase()}_PORT`]: String(port(name)),
+      [`${name.toUpperCase()}_DATABASE_URL`]: databases[name].url,
+    },
+    healthUrl: `http://127.0.0.1:${port(name)}/health`,
   });
-  child.stdout!.on('data', (d: Buffer) => (output += `${name}| ${d}`));
-  child.stderr!.on('data', (d: Buffer) => (output += `${name}| ${d}`));
-  processes.push(child);
-  return child;
 }
 
-const healthy = (name: (typeof names)[number], child: ChildProcess) =>
-  waitHealthy(`http://127.0.0.1:${port(name)}/health`, { timeoutMs: 60_000, process: child, describe: () => output });
-
-let inventory: ChildProcess;
+let inventory: ServiceProcess;
 
 beforeAll(async () => {
   for (const name of names) databases[name] = await createTestDatabase(name);
-  await healthy('auth', start('auth'));
-  const others = (['orders', 'payments'] as const).map((name) => [name, start(name)] as const);
+  await start('auth').healthy();
+  const others = (['orders', 'payments'] as const).map((name) => start(name));
   inventory = start('inventory');
-  await Promise.all([...others.map(([name, child]) => healthy(name, child)), healthy('inventory', inventory)]);
+  await Promise.all([...others, inventory].map((service) => service.healthy()));
 }, 120_000);
 
 afterAll(async () => {
-  for (const child of processes) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  await group.stopAll(0); // SIGKILL what is left
   for (const name of names) await databases[name]?.drop();
   await dropRedisNamespace(namespace);
 });
@@ -95,7 +81,7 @@ describe('a consumer killed in the middle of the saga', () => {
         const deadline = Date.now() + 20_000;
         while (Date.now() < deadline) {
           if ((await pending()) > 0) {
-            inventory.kill('SIGKILL');
+            inventory.child.kill('SIGKILL');
             killedHolding = await pending();
             return;
           }
@@ -117,15 +103,12 @@ describe('a consumer killed in the middle of the saga', () => {
         }),
       );
       await killer;
-      await new Promise<void>((resolve) =>
-        inventory.exitCode !== null || inventory.signalCode !== null ? resolve() : inventory.once('exit', () => resolve()),
-      );
-      expect(inventory.signalCode).toBe('SIGKILL');
+      await inventory.exited;
+      expect(inventory.child.signalCode).toBe('SIGKILL');
       expect(killedHolding).toBeGreaterThan(0); // it died holding messages it had not acknowledged
 
       // A new inventory process (a new consumer in the group) takes over what the dead one held.
-      const replacement = start('inventory');
-      await healthy('inventory', replacement);
+      await start('inventory').healthy();
 
       const deadline = Date.now() + 60_000;
       let orders: { id: string; status: string; cancelReason: string | null }[] = [];

@@ -99,13 +99,16 @@ export async function mintAccessTokens(
   authDatabaseUrl: string,
   count: number,
   roles: Role[] = ['CUSTOMER'],
+  ttlSeconds = 3600,
+  /** Mint for this user (e.g. a refreshed token); default: a new user per token. */
+  forUser?: string,
 ): Promise<{ userId: string; token: string }[]> {
   const db = createAuthDb(authDatabaseUrl, 1);
   try {
     const keys = await createKeyRing(db, { issuer: 'meridian-auth', audience: 'meridian' });
     return await Promise.all(
       Array.from({ length: count }, async (_, i) => {
-        const userId = randomUUID();
+        const userId = forUser ?? randomUUID();
         const claims = {
           sub: userId,
           roles,
@@ -113,7 +116,7 @@ export async function mintAccessTokens(
           email: `user${i}@example.test`,
           name: `User ${i}`,
         };
-        return { userId, token: (await keys.sign(claims, 3600)).token };
+        return { userId, token: (await keys.sign(claims, ttlSeconds)).token };
       }),
     );
   } finally {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createInProcessEventBus, createLogger, type RunningSubgraph } from '#kit';
+import { createInProcessEventBus, createInProcessPubSub, createLogger, type RunningSubgraph } from '#kit';
 import { createTestDatabase, postGraphQL, testSubgraphConfig, type TestDatabase } from '#kit/testing';
 import { createDocumentStore, createDocumentsDb } from './adapters/prisma-document-store.ts';
 import { startDocumentsSubgraph } from './subgraph.ts';
@@ -27,6 +27,7 @@ beforeAll(async () => {
   await db.$disconnect();
   subgraph = await startDocumentsSubgraph(testSubgraphConfig('documents', database.url), {
     bus: createInProcessEventBus(createLogger('test', 'silent')),
+    pubsub: createInProcessPubSub(),
   });
 });
 afterAll(async () => {

@@ -1,4 +1,7 @@
-/** Composition root of the documents subgraph: config + shared adapters -> running server. */
+/**
+ * Composition root of the documents subgraph: config + shared adapters -> running server, and the
+ * bridge from job events on the bus to the live documents on pub/sub.
+ */
 import {
   createLogger,
   readSchemaFile,
@@ -11,6 +14,7 @@ import {
 } from '#kit';
 import { createDocumentStore, createDocumentsDb } from './adapters/prisma-document-store.ts';
 import { startDocumentWorker } from './app/process-job.ts';
+import { liveDocumentsGroup, liveDocumentTopics, publishDocumentDeleted, publishJobUpdate } from './app/watch-document.ts';
 import { createLoaders } from './graphql/context.ts';
 import { createResolvers } from './graphql/resolvers.ts';
 
@@ -28,12 +32,19 @@ export interface DocumentsOptions {
   worker?: boolean;
 }
 
-/** Starts the documents subgraph (uploads, downloads, jobs), its outbox relay and, when asked, the worker. */
+/** Starts the documents subgraph (uploads, downloads, jobs, live progress), its outbox relay and, when asked, the worker. */
 export async function startDocumentsSubgraph(config: SubgraphConfig, shared: SharedAdapters, options: DocumentsOptions = {}) {
   const logger = createLogger('documents', config.logLevel);
   const db = createDocumentsDb(config.databaseUrl, config.databasePoolMax);
   const documents = createDocumentStore(db);
   const relay = startOutboxRelay({ db, bus: shared.bus, logger });
+  // One replica takes each event (the group) and publishes it; pub/sub hands it to every replica's watchers.
+  shared.bus.subscribe(liveDocumentTopics.jobUpdated, liveDocumentsGroup, (event) => publishJobUpdate(shared.pubsub, event), {
+    from: 'now',
+  });
+  shared.bus.subscribe(liveDocumentTopics.deleted, liveDocumentsGroup, (event) => publishDocumentDeleted(shared.pubsub, event), {
+    from: 'now',
+  });
   const worker =
     options.worker && options.queue && options.objects
       ? startDocumentWorker({ documents, objects: options.objects, logger, maxBytes: options.maxBytes }, options.queue)
@@ -41,7 +52,7 @@ export async function startDocumentsSubgraph(config: SubgraphConfig, shared: Sha
   return startSubgraph({
     config,
     typeDefs: readSchemaFile(import.meta.url),
-    resolvers: createResolvers({ documents, ...options }),
+    resolvers: createResolvers({ documents, pubsub: shared.pubsub, ...options }),
     logger,
     extendContext: (base) => ({ ...base, loaders: createLoaders(documents) }),
     onStop: async () => {

@@ -3,7 +3,6 @@
  * queue's lock expires and completes once. Real PostgreSQL, Redis (BullMQ) and an S3-protocol server;
  * the workers are separate processes (`subgraphs/documents/src/worker.ts`).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,13 +11,12 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBullJobQueue, createLogger, createObjectStore, startEmbeddedS3, type JobQueue } from '#kit';
 import { createTestDatabase, dropRedisNamespace, testRedisUrl, testViewer, type TestDatabase } from '#kit/testing';
-import { waitHealthy } from '../../../packages/stack/src/wait-healthy.ts';
+import { createProcessGroup, type ServiceProcess } from '../../../packages/stack/src/process-group.ts';
 import { createDocumentStore, createDocumentsDb, type DocumentsDb } from './adapters/prisma-document-store.ts';
 import { createDocumentUpload, submitDocument, type UploadDeps } from './app/upload-document.ts';
 import { documentJobsQueue } from './subgraph.ts';
 import { textPdf } from '../test-fixtures/text-pdf.ts';
 
-const root = new URL('../../../', import.meta.url).pathname;
 const namespace = `test-worker-${randomUUID().slice(0, 8)}`;
 const healthPort = 25_000 + Math.floor(Math.random() * 4000);
 const s3Dir = mkdtempSync(join(tmpdir(), 'meridian-crash-s3-'));
@@ -28,8 +26,7 @@ let s3: Awaited<ReturnType<typeof startEmbeddedS3>>;
 let redis: Redis;
 let queue: JobQueue;
 let deps: UploadDeps;
-const workers: ChildProcess[] = [];
-let output = '';
+const group = createProcessGroup({});
 
 beforeAll(async () => {
   database = await createTestDatabase('documents');
@@ -40,7 +37,7 @@ beforeAll(async () => {
   deps = { documents: createDocumentStore(db), objects: createObjectStore(s3.config), queue };
 });
 afterAll(async () => {
-  for (const worker of workers) if (worker.exitCode === null && worker.signalCode === null) worker.kill('SIGKILL');
+  await group.stopAll(0); // SIGKILL what is left
   await queue.close();
   redis.disconnect();
   await dropRedisNamespace(namespace);
@@ -50,11 +47,9 @@ afterAll(async () => {
   rmSync(s3Dir, { recursive: true, force: true });
 });
 
-function startWorker(): ChildProcess {
-  const worker = spawn(process.execPath, ['--import', 'tsx', join(root, 'subgraphs/documents/src/worker.ts')], {
-    cwd: root,
+function startWorker(): ServiceProcess {
+  return group.start('worker', 'subgraphs/documents/src/worker.ts', {
     env: {
-      ...(process.env as Record<string, string>),
       LOG_LEVEL: 'warn',
       DOCUMENTS_DATABASE_URL: database.url,
       REDIS_URL: testRedisUrl,
@@ -67,12 +62,8 @@ function startWorker(): ChildProcess {
       WORKER_LOCK_MS: '2000',
       WORKER_CONCURRENCY: '1',
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    healthUrl: `http://127.0.0.1:${healthPort}/health`,
   });
-  worker.stdout!.on('data', (d: Buffer) => (output += d.toString()));
-  worker.stderr!.on('data', (d: Buffer) => (output += d.toString()));
-  workers.push(worker);
-  return worker;
 }
 
 const jobRow = (id: string) => db.documentJob.findUniqueOrThrow({ where: { id } });
@@ -89,15 +80,13 @@ describe('a worker killed in the middle of a job', () => {
     expect((await fetch(uploadUrl, { method: 'PUT', body })).status).toBe(200);
 
     const first = startWorker();
-    await waitHealthy(`http://127.0.0.1:${healthPort}/health`, { timeoutMs: 60_000, process: first, describe: () => output });
+    await first.healthy();
     const job = await submitDocument(deps, viewer, document.id);
     for (let i = 0; i < 400 && (await jobRow(job.id)).status !== 'RUNNING'; i += 1) await new Promise((r) => setTimeout(r, 10));
-    first.kill('SIGKILL');
-    await new Promise((r) => first.once('exit', r));
+    await first.stop('SIGKILL');
     expect(await jobRow(job.id)).toMatchObject({ status: 'RUNNING', attempts: 1 }); // killed mid-job
 
-    const second = startWorker();
-    await waitHealthy(`http://127.0.0.1:${healthPort}/health`, { timeoutMs: 60_000, process: second, describe: () => output });
+    await startWorker().healthy();
     for (let i = 0; i < 600 && (await jobRow(job.id)).status === 'RUNNING'; i += 1) await new Promise((r) => setTimeout(r, 50));
     const done = await jobRow(job.id);
     expect(done).toMatchObject({ status: 'COMPLETED', attempts: 2, pageCount: 400 });

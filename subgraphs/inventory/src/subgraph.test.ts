@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createInProcessEventBus, createLogger, type RunningSubgraph } from '#kit';
+import { createInProcessEventBus, createInProcessPubSub, createLogger, type RunningSubgraph } from '#kit';
 import { createTestDatabase, postGraphQL, testSubgraphConfig, type TestDatabase } from '#kit/testing';
 import { createInventoryDb, createInventoryStore, type InventoryDb } from './adapters/prisma-inventory-store.ts';
 import { startInventorySubgraph } from './subgraph.ts';
@@ -13,7 +13,10 @@ const bus = createInProcessEventBus(createLogger('test', 'silent'));
 beforeAll(async () => {
   database = await createTestDatabase('inventory');
   seedDb = createInventoryDb(database.url, 1);
-  subgraph = await startInventorySubgraph(testSubgraphConfig('inventory', database.url), { bus });
+  subgraph = await startInventorySubgraph(testSubgraphConfig('inventory', database.url), {
+    bus,
+    pubsub: createInProcessPubSub(),
+  });
 });
 afterAll(async () => {
   await subgraph.stop();

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createInProcessEventBus, createLogger, type RunningSubgraph } from '#kit';
+import { createInProcessEventBus, createInProcessPubSub, createLogger, type RunningSubgraph } from '#kit';
 import { createTestDatabase, postGraphQL, testSubgraphConfig, type TestDatabase } from '#kit/testing';
 import { createOrderStore, createOrdersDb } from './adapters/prisma-order-store.ts';
 import { startOrdersSubgraph } from './subgraph.ts';
@@ -23,6 +23,7 @@ beforeAll(async () => {
   await db.$disconnect();
   subgraph = await startOrdersSubgraph(testSubgraphConfig('orders', database.url), {
     bus: createInProcessEventBus(createLogger('test', 'silent')),
+    pubsub: createInProcessPubSub(),
   });
 });
 afterAll(async () => {

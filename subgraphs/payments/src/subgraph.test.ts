@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createInProcessEventBus, createLogger, type RunningSubgraph } from '#kit';
+import { createInProcessEventBus, createInProcessPubSub, createLogger, type RunningSubgraph } from '#kit';
 import { createTestDatabase, postGraphQL, testSubgraphConfig, type TestDatabase } from '#kit/testing';
 import { createPaymentsDb, createPaymentStore, type PaymentsDb } from './adapters/prisma-payment-store.ts';
 import { startPaymentsSubgraph } from './subgraph.ts';
@@ -13,7 +13,7 @@ const bus = createInProcessEventBus(createLogger('test', 'silent'));
 beforeAll(async () => {
   database = await createTestDatabase('payments');
   seedDb = createPaymentsDb(database.url, 1);
-  subgraph = await startPaymentsSubgraph(testSubgraphConfig('payments', database.url), { bus });
+  subgraph = await startPaymentsSubgraph(testSubgraphConfig('payments', database.url), { bus, pubsub: createInProcessPubSub() });
 });
 afterAll(async () => {
   await subgraph.stop();

@@ -169,6 +169,42 @@ export type QueryMyDocumentsArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
+export type Subscription = {
+  __typename?: 'Subscription';
+  /**
+   * Follows one text-extraction job of your documents (any, for an admin). The first event is the
+   * job as it is now — so a move made just before you subscribed is not missed — then one per move:
+   * `RUNNING` with its `progress`, then `COMPLETED` (with `text` and `pageCount`) or `FAILED` (with
+   * `failureReason`). Moves arrive in order and never go back; a retry (after an error or a worker
+   * crash) counts as a move forward: `attempts` goes up and `progress` starts again from 0. When the
+   * job moves faster than you read, you may skip to its latest state. Completes after `COMPLETED` or
+   * `FAILED` (at once, after the first event, for a job already finished), and when the document is
+   * deleted. Errors: `BAD_USER_INPUT` for an id that is not a UUID, `NOT_FOUND` when there is no such
+   * job, `FORBIDDEN` for a job of someone else's document.
+   */
+  documentJobUpdated: DocumentJob;
+  /**
+   * Follows one of your documents (any, for an admin) through all its processing runs. The first
+   * event is the document as it is now, then one per move of any of its jobs — `status` follows the
+   * job (`PROCESSING` while it runs, then `PROCESSED` or `FAILED`), and `jobs` shows each job as it is
+   * at that event. `reprocessDocument` starts a new job, so a `PROCESSED` document may become
+   * `PROCESSING` again: this subscription does not complete on its own; it completes only when the
+   * document is deleted. Each job's moves arrive in order and never go back. Errors as for
+   * `documentJobUpdated` (`NOT_FOUND` when there is no such document).
+   */
+  documentUpdated: Document;
+};
+
+
+export type SubscriptionDocumentJobUpdatedArgs = {
+  jobId: Scalars['ID']['input'];
+};
+
+
+export type SubscriptionDocumentUpdatedArgs = {
+  id: Scalars['ID']['input'];
+};
+
 export type User = {
   __typename?: 'User';
   /** The user's most recent documents, newest first (at most 100). */
@@ -300,6 +336,7 @@ export type ResolversTypes = ResolversObject<{
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   User: ResolverTypeWrapper<UserRefModel>;
 }>;
 
@@ -319,6 +356,7 @@ export type ResolversParentTypes = ResolversObject<{
   Boolean: Scalars['Boolean']['output'];
   PageInfo: PageInfo;
   Query: Record<PropertyKey, never>;
+  Subscription: Record<PropertyKey, never>;
   User: UserRefModel;
 }>;
 
@@ -387,6 +425,11 @@ export type QueryResolvers<ContextType = Context, ParentType extends ResolversPa
   myDocuments?: Resolver<ResolversTypes['DocumentConnection'], ParentType, ContextType, RequireFields<QueryMyDocumentsArgs, 'first'>>;
 }>;
 
+export type SubscriptionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = ResolversObject<{
+  documentJobUpdated?: SubscriptionResolver<ResolversTypes['DocumentJob'], "documentJobUpdated", ParentType, ContextType, RequireFields<SubscriptionDocumentJobUpdatedArgs, 'jobId'>>;
+  documentUpdated?: SubscriptionResolver<ResolversTypes['Document'], "documentUpdated", ParentType, ContextType, RequireFields<SubscriptionDocumentUpdatedArgs, 'id'>>;
+}>;
+
 export type UserResolvers<ContextType = Context, ParentType extends ResolversParentTypes['User'] = ResolversParentTypes['User'], FederationReferenceType extends FederationReferenceTypes['User'] = FederationReferenceTypes['User']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['User']> | FederationReferenceType, FederationReferenceType, ContextType>;
   documents?: Resolver<Array<ResolversTypes['Document']>, ParentType, ContextType, RequireFields<UserDocumentsArgs, 'first'>>;
@@ -403,6 +446,7 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   Mutation?: MutationResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  Subscription?: SubscriptionResolvers<ContextType>;
   User?: UserResolvers<ContextType>;
 }>;
 

@@ -45,9 +45,15 @@ const jobColumns = {
   finishedAt: true,
 } as const;
 
-/** `document.job.updated`: what a subscriber needs to show a job's progress. */
+/** A job as the worker holds it while processing: enough to record and announce its progress. */
+export type JobRef = Pick<DocumentJob, 'id' | 'documentId' | 'attempts'> & { ownerId: string };
+
+/**
+ * `document.job.updated`: what a subscriber needs to show a job's progress. `attempts` orders the
+ * moves of a retried job, whose progress starts again from 0.
+ */
 function jobUpdated(
-  job: Pick<DocumentJob, 'id' | 'documentId' | 'status' | 'progress' | 'failureReason'>,
+  job: Pick<DocumentJob, 'id' | 'documentId' | 'status' | 'progress' | 'attempts' | 'failureReason'>,
   ownerId: string,
 ): OutboxEvent {
   return outboxEvent('document.job.updated', {
@@ -56,6 +62,7 @@ function jobUpdated(
     ownerId,
     status: job.status,
     progress: job.progress,
+    attempts: job.attempts,
     failureReason: job.failureReason,
     at: new Date().toISOString(),
   });
@@ -130,9 +137,14 @@ export function createDocumentStore(db: DocumentsDb) {
       return db.documentJob.create({ data: { documentId }, select: jobColumns });
     },
 
-    /** Deletes a document and its jobs. */
+    /** Deletes a document and its jobs, and announces it (`document.deleted`: their watchers stop). */
     async deleteDocument(documentId: string): Promise<void> {
-      await db.document.deleteMany({ where: { id: documentId } });
+      await db.$transaction(async (tx) => {
+        const jobs = await tx.documentJob.findMany({ where: { documentId }, select: { id: true } });
+        const deleted = await tx.document.deleteMany({ where: { id: documentId } });
+        if (deleted.count === 0) return;
+        await writeOutbox(tx, [outboxEvent('document.deleted', { documentId, jobIds: jobs.map((job) => job.id) })]);
+      });
     },
 
     /**
@@ -158,13 +170,11 @@ export function createDocumentStore(db: DocumentsDb) {
     },
 
     /** Records the progress (0..100) of a RUNNING job. */
-    async setProgress(job: Pick<DocumentJob, 'id' | 'documentId'> & { ownerId: string }, progress: number): Promise<void> {
+    async setProgress(job: JobRef, progress: number): Promise<void> {
       await db.$transaction(async (tx) => {
         const changed = await tx.documentJob.updateMany({ where: { id: job.id, status: 'RUNNING' }, data: { progress } });
         if (changed.count === 1) {
-          await writeOutbox(tx, [
-            jobUpdated({ id: job.id, documentId: job.documentId, status: 'RUNNING', progress, failureReason: null }, job.ownerId),
-          ]);
+          await writeOutbox(tx, [jobUpdated({ ...job, status: 'RUNNING', progress, failureReason: null }, job.ownerId)]);
         }
       });
     },
@@ -173,11 +183,7 @@ export function createDocumentStore(db: DocumentsDb) {
      * Ends a RUNNING job COMPLETED with its text, and its document PROCESSED. False when the job was not
      * RUNNING (finished by another worker meanwhile): a job completes once.
      */
-    async completeJob(
-      job: Pick<DocumentJob, 'id' | 'documentId'> & { ownerId: string },
-      text: string,
-      pageCount: number | null,
-    ): Promise<boolean> {
+    async completeJob(job: JobRef, text: string, pageCount: number | null): Promise<boolean> {
       return db.$transaction(async (tx) => {
         const done = await tx.documentJob.updateMany({
           where: { id: job.id, status: 'RUNNING' },
@@ -185,12 +191,7 @@ export function createDocumentStore(db: DocumentsDb) {
         });
         if (done.count === 0) return false;
         await tx.document.update({ where: { id: job.documentId }, data: { status: 'PROCESSED' } });
-        await writeOutbox(tx, [
-          jobUpdated(
-            { id: job.id, documentId: job.documentId, status: 'COMPLETED', progress: 100, failureReason: null },
-            job.ownerId,
-          ),
-        ]);
+        await writeOutbox(tx, [jobUpdated({ ...job, status: 'COMPLETED', progress: 100, failureReason: null }, job.ownerId)]);
         return true;
       });
     },
@@ -209,12 +210,7 @@ export function createDocumentStore(db: DocumentsDb) {
         });
         if (failed.count === 0) return false;
         await tx.document.update({ where: { id: job.documentId }, data: { status: 'FAILED' } });
-        await writeOutbox(tx, [
-          jobUpdated(
-            { id: jobId, documentId: job.documentId, status: 'FAILED', progress: job.progress, failureReason: reason },
-            job.document.ownerId,
-          ),
-        ]);
+        await writeOutbox(tx, [jobUpdated({ ...job, status: 'FAILED', failureReason: reason }, job.document.ownerId)]);
         return true;
       });
     },

@@ -37,7 +37,7 @@ function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
 export async function processJob(deps: ProcessDeps, jobId: string): Promise<void> {
   const job = await deps.documents.claimJob(jobId);
   if (!job) return; // finished already (a duplicate delivery) or deleted with its document
-  const ref = { id: job.id, documentId: job.documentId, ownerId: job.document.ownerId };
+  const ref = { id: job.id, documentId: job.documentId, attempts: job.attempts, ownerId: job.document.ownerId };
   const bytes = await deps.objects.getBuffer(job.document.objectKey, deps.maxBytes ?? defaultMaxDocumentBytes);
   await deps.documents.setProgress(ref, 30);
   const extracted = await withTimeout(

@@ -6,6 +6,8 @@ import {
   displayFilename,
   documentContentType,
   documentSize,
+  documentStatusAfter,
+  isLaterJobPoint,
   newDocument,
   sniffContentType,
 } from './document.ts';
@@ -154,5 +156,40 @@ describe('the real type of a file, from its first bytes', () => {
     expect(() => assertDeclaredType('application/pdf', bytes(0xff, 0xd8, 0xff, 0xe0))).toThrowError(
       /The file is a JPEG image, not a PDF as declared/,
     );
+  });
+});
+
+describe("the order of a job's life, as a watcher sees it", () => {
+  const at = (status: 'PENDING' | 'RUNNING' | 'COMPLETED' | 'FAILED', attempts: number, progress: number) => ({
+    status,
+    attempts,
+    progress,
+  });
+  // The life of a job whose first attempt failed half-way and whose second one completed.
+  const life = [
+    at('PENDING', 0, 0),
+    at('RUNNING', 1, 0),
+    at('RUNNING', 1, 30),
+    at('RUNNING', 2, 0),
+    at('RUNNING', 2, 90),
+    at('COMPLETED', 2, 100),
+  ];
+
+  it('each point comes after every earlier one and before every later one, including a retry back at 0 %', () => {
+    for (const [i, from] of life.entries()) {
+      for (const [j, to] of life.entries()) expect(isLaterJobPoint(from, to)).toBe(j > i);
+    }
+  });
+
+  it('a finished job comes after any running point, even of a later attempt (a slow worker finishing first)', () => {
+    expect(isLaterJobPoint(at('RUNNING', 3, 90), at('COMPLETED', 2, 100))).toBe(true);
+    expect(isLaterJobPoint(at('RUNNING', 3, 90), at('FAILED', 3, 90))).toBe(true);
+  });
+
+  it('the document follows its job: PROCESSING while it runs, then PROCESSED or FAILED; a queued job changes nothing', () => {
+    expect(documentStatusAfter('RUNNING', 'PROCESSED')).toBe('PROCESSING');
+    expect(documentStatusAfter('COMPLETED', 'PROCESSING')).toBe('PROCESSED');
+    expect(documentStatusAfter('FAILED', 'PROCESSING')).toBe('FAILED');
+    expect(documentStatusAfter('PENDING', 'PROCESSED')).toBe('PROCESSED');
   });
 });

@@ -1,8 +1,9 @@
 /** Documents and their text-extraction jobs: the documents subgraph's own view. Pure: no I/O. */
-import { badInput, isUuid } from '#kit';
+import { assertNever, badInput, isUuid } from '#kit';
 
 export type DocumentStatus = 'UPLOADING' | 'UPLOADED' | 'PROCESSING' | 'PROCESSED' | 'FAILED';
-export type JobStatus = 'PENDING' | 'RUNNING' | 'COMPLETED' | 'FAILED';
+export const jobStatuses = ['PENDING', 'RUNNING', 'COMPLETED', 'FAILED'] as const;
+export type JobStatus = (typeof jobStatuses)[number];
 
 export interface Document {
   id: string;
@@ -29,6 +30,40 @@ export interface DocumentJob {
   pageCount: number | null;
   createdAt: Date;
   finishedAt: Date | null;
+}
+
+/** True once a job can no longer change. */
+export const isJobFinished = (status: JobStatus): boolean => status === 'COMPLETED' || status === 'FAILED';
+
+/** Where a job is in its life, as a watcher compares two points of it. */
+export type JobPoint = Pick<DocumentJob, 'status' | 'attempts' | 'progress'>;
+
+const jobStage: Record<JobStatus, number> = { PENDING: 0, RUNNING: 1, COMPLETED: 2, FAILED: 2 };
+
+/**
+ * True when `to` comes after `from` in a job's life. A job only moves forward: PENDING, then RUNNING,
+ * then COMPLETED or FAILED for good. While RUNNING, each attempt (a retry after an error, or after
+ * its worker died) starts again from 0 %, so a later attempt comes after any progress of an earlier
+ * one; within an attempt, progress only grows.
+ */
+export function isLaterJobPoint(from: JobPoint, to: JobPoint): boolean {
+  return (jobStage[to.status] - jobStage[from.status] || to.attempts - from.attempts || to.progress - from.progress) > 0;
+}
+
+/** A document's status once one of its jobs is `job`: the store writes both in one transaction. */
+export function documentStatusAfter(job: JobStatus, current: DocumentStatus): DocumentStatus {
+  switch (job) {
+    case 'PENDING':
+      return current; // a queued job changes nothing until a worker takes it
+    case 'RUNNING':
+      return 'PROCESSING';
+    case 'COMPLETED':
+      return 'PROCESSED';
+    case 'FAILED':
+      return 'FAILED';
+    default:
+      return assertNever(job);
+  }
 }
 
 /** A user as the documents subgraph knows one: only the key (the users subgraph owns the profile). */

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger, readSchemaFile } from '#kit';
+import { createInProcessPubSub, createLogger, readSchemaFile } from '#kit';
 import { createTestDatabase, inProcessSubgraph, testViewer, type TestDatabase } from '#kit/testing';
 import {
   createDocumentStore,
@@ -36,7 +36,7 @@ beforeAll(async () => {
   // In-process Apollo Server on the real schema and error formatter: no HTTP, so tests can pick the viewer.
   subgraph = await inProcessSubgraph<Context>({
     typeDefs: readSchemaFile(import.meta.url, 2),
-    resolvers: createResolvers({ documents: store }),
+    resolvers: createResolvers({ documents: store, pubsub: createInProcessPubSub() }),
     contextFor: (viewer) => ({ viewer, correlationId: 'test', logger, loaders: createLoaders(store) }),
   });
 

@@ -1,5 +1,15 @@
 /** GraphQL <-> documents use cases. A customer sees only their own documents; an admin sees all. */
-import { assertOwnerOrAdmin, badInput, canSee, DateTimeScalar, notFound, pageArgs, requireAdmin, requireViewer } from '#kit';
+import {
+  assertOwnerOrAdmin,
+  badInput,
+  canSee,
+  DateTimeScalar,
+  notFound,
+  pageArgs,
+  requireAdmin,
+  requireViewer,
+  type PubSub,
+} from '#kit';
 import type { Resolvers } from '../__generated__/resolvers-types.ts';
 import type { DocumentStore } from '../adapters/prisma-document-store.ts';
 import { listDocuments } from '../app/list-documents.ts';
@@ -11,6 +21,7 @@ import {
   submitDocument,
   type UploadDeps,
 } from '../app/upload-document.ts';
+import { watchDocument, watchDocumentJob } from '../app/watch-document.ts';
 import type { Document, DocumentJob } from '../domain/document.ts';
 import type { Context } from './context.ts';
 
@@ -26,7 +37,7 @@ async function visibleJob(id: string, ctx: Context): Promise<DocumentJob | null>
   return job && (await visibleDocument(job.documentId, ctx)) ? job : null;
 }
 
-export function createResolvers(deps: { documents: DocumentStore } & Omit<UploadDeps, 'documents'>): Resolvers {
+export function createResolvers(deps: { documents: DocumentStore; pubsub: PubSub } & Omit<UploadDeps, 'documents'>): Resolvers {
   return {
     DateTime: DateTimeScalar,
     Query: {
@@ -45,6 +56,16 @@ export function createResolvers(deps: { documents: DocumentStore } & Omit<Upload
       submitDocument: (_, { id }, { viewer }) => submitDocument(deps, viewer, id),
       reprocessDocument: (_, { id }, { viewer }) => reprocessDocument(deps, viewer, id),
       deleteDocument: (_, { id }, { viewer }) => deleteDocument(deps, viewer, id),
+    },
+    Subscription: {
+      documentJobUpdated: {
+        subscribe: (_, { jobId }, { viewer }) => watchDocumentJob(deps, viewer, jobId),
+        resolve: (job: DocumentJob) => job,
+      },
+      documentUpdated: {
+        subscribe: (_, { id }, { viewer }) => watchDocument(deps, viewer, id),
+        resolve: (document: Document) => document,
+      },
     },
     Document: {
       __resolveReference: (ref, ctx) => visibleDocument(ref.id, ctx),

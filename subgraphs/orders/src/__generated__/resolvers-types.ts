@@ -181,6 +181,26 @@ export type QueryOrderArgs = {
   id: Scalars['ID']['input'];
 };
 
+export type Subscription = {
+  __typename?: 'Subscription';
+  /**
+   * Follows one of your orders (any order, for an admin) as it moves. The first event is the order
+   * as it is now — so a change made just before you subscribed is not missed — then one event per
+   * status move, each carrying its own `status` (and `cancelReason`, `total`), in the order of the
+   * state machine: a status never repeats and never goes back. When the machine moves faster than
+   * you read, you may skip to the latest status. The subscription completes after `CONFIRMED` or
+   * `CANCELLED` (at once, after the first event, for an order already there). Errors:
+   * `BAD_USER_INPUT` for an id that is not a UUID, `NOT_FOUND` when there is no such order,
+   * `FORBIDDEN` for someone else's order.
+   */
+  orderUpdated: Order;
+};
+
+
+export type SubscriptionOrderUpdatedArgs = {
+  id: Scalars['ID']['input'];
+};
+
 export type User = {
   __typename?: 'User';
   id: Scalars['ID']['output'];
@@ -313,6 +333,7 @@ export type ResolversTypes = ResolversObject<{
   PlaceOrderInput: PlaceOrderInput;
   Product: ResolverTypeWrapper<Product>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   User: ResolverTypeWrapper<UserRefModel>;
 }>;
 
@@ -336,6 +357,7 @@ export type ResolversParentTypes = ResolversObject<{
   PlaceOrderInput: PlaceOrderInput;
   Product: Product;
   Query: Record<PropertyKey, never>;
+  Subscription: Record<PropertyKey, never>;
   User: UserRefModel;
 }>;
 
@@ -414,6 +436,10 @@ export type QueryResolvers<ContextType = Context, ParentType extends ResolversPa
   order?: Resolver<Maybe<ResolversTypes['Order']>, ParentType, ContextType, RequireFields<QueryOrderArgs, 'id'>>;
 }>;
 
+export type SubscriptionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = ResolversObject<{
+  orderUpdated?: SubscriptionResolver<ResolversTypes['Order'], "orderUpdated", ParentType, ContextType, RequireFields<SubscriptionOrderUpdatedArgs, 'id'>>;
+}>;
+
 export type UserResolvers<ContextType = Context, ParentType extends ResolversParentTypes['User'] = ResolversParentTypes['User'], FederationReferenceType extends FederationReferenceTypes['User'] = FederationReferenceTypes['User']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['User']> | FederationReferenceType, FederationReferenceType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
@@ -433,6 +459,7 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   PageInfo?: PageInfoResolvers<ContextType>;
   Product?: ProductResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  Subscription?: SubscriptionResolvers<ContextType>;
   User?: UserResolvers<ContextType>;
 }>;
 

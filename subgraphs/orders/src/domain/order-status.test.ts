@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cancelReasons, isFinal, nextStatuses, orderStatuses, transition, type OrderStatus } from './order-status.ts';
+import { canBecome, cancelReasons, isFinal, nextStatuses, orderStatuses, transition, type OrderStatus } from './order-status.ts';
 
 const legal: [OrderStatus, OrderStatus][] = [
   ['PENDING', 'RESERVED'],
@@ -54,5 +54,11 @@ describe('order state machine', () => {
   it('only CONFIRMED and CANCELLED are final', () => {
     expect(orderStatuses.filter(isFinal)).toEqual(['CONFIRMED', 'CANCELLED']);
     expect(nextStatuses('PENDING')).toEqual(['RESERVED', 'CANCELLED']);
+  });
+
+  it('an order can become any status further along the machine, never one it passed or is in', () => {
+    expect(orderStatuses.filter((to) => canBecome('RESERVED', to))).toEqual(['PAID', 'CONFIRMED', 'CANCELLED']);
+    expect(orderStatuses.filter((to) => canBecome('PENDING', to))).toEqual(['RESERVED', 'PAID', 'CONFIRMED', 'CANCELLED']);
+    expect(orderStatuses.filter((to) => canBecome('CONFIRMED', to) || canBecome('CANCELLED', to))).toEqual([]);
   });
 });

@@ -37,6 +37,14 @@ export function nextStatuses(status: OrderStatus): readonly OrderStatus[] {
 export const isFinal = (status: OrderStatus): boolean => nextStatuses(status).length === 0;
 
 /**
+ * True when an order in `from` can come to `to` later, in one move or several: how a watcher tells
+ * a status that moves an order on from one it already passed (or is in).
+ */
+export function canBecome(from: OrderStatus, to: OrderStatus): boolean {
+  return nextStatuses(from).some((next) => next === to || canBecome(next, to));
+}
+
+/**
  * The status and cancel reason after moving from `from` to `to`. Cancelling needs a reason and
  * nothing else takes one (BAD_USER_INPUT); a move the machine does not allow — including staying
  * put — is a CONFLICT, so a late saga step against an order that moved on fails loudly.

@@ -1,6 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { changeStatus, lineTotal, newOrder, priceItems, sameRequest, type NewOrderInput } from './order.ts';
+import {
+  changeStatus,
+  historyUpTo,
+  lineTotal,
+  newOrder,
+  priceItems,
+  sameRequest,
+  type NewOrderInput,
+  type StatusChange,
+} from './order.ts';
 
 const now = new Date('2026-11-22T10:00:00.000Z');
 const eur = (amount: number) => ({ amount, currency: 'EUR' });
@@ -123,5 +132,27 @@ describe('status changes', () => {
     expect(() => changeStatus(order, 'CONFIRMED', null, now)).toThrowError(
       expect.objectContaining({ code: 'CONFLICT' }) as Error,
     );
+  });
+});
+
+describe('the history at a status', () => {
+  const at = (s: number) => new Date(now.getTime() + s * 1000);
+  const history: StatusChange[] = [
+    { status: 'PENDING', reason: null, at: at(0) },
+    { status: 'RESERVED', reason: null, at: at(1) },
+    { status: 'CANCELLED', reason: 'PAYMENT_DECLINED', at: at(2) },
+  ];
+
+  it('stops at the entry that made the order that status', () => {
+    expect(historyUpTo(history, 'PENDING')).toEqual(history.slice(0, 1));
+    expect(historyUpTo(history, 'RESERVED')).toEqual(history.slice(0, 2));
+  });
+
+  it('is the whole history at the status the order has now', () => {
+    expect(historyUpTo(history, 'CANCELLED')).toEqual(history);
+  });
+
+  it('is the whole history when the status is not in it (nothing is hidden)', () => {
+    expect(historyUpTo(history.slice(0, 2), 'PAID')).toEqual(history.slice(0, 2));
   });
 });

@@ -69,6 +69,16 @@ export function lineTotal(item: Pick<OrderItem, 'quantity' | 'unitPrice'>): Mone
 }
 
 /**
+ * The history as it stood when the order reached `status`: the entries up to the one that made it
+ * `status`. Statuses only move forward, so each appears once; for an order read now that is its
+ * whole history, for a live update it leaves out moves made since (which later updates carry).
+ */
+export function historyUpTo(history: readonly StatusChange[], status: OrderStatus): StatusChange[] {
+  const reached = history.findIndex((change) => change.status === status);
+  return reached === -1 ? [...history] : history.slice(0, reached + 1);
+}
+
+/**
  * A new `PENDING`, unpriced order with its lines and first history entry. Refuses (BAD_USER_INPUT)
  * an order with no or more than 50 lines, a quantity outside 1..1000, a product id that is not a
  * UUID, a product listed twice, a payment method that is not a processor token (card numbers are

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createInProcessEventBus, createLogger, readSchemaFile } from '#kit';
+import { createInProcessEventBus, createInProcessPubSub, createLogger, readSchemaFile } from '#kit';
 import { createTestDatabase, inProcessSubgraph, testViewer, type TestDatabase } from '#kit/testing';
 import { createOrderStore, createOrdersDb, type OrderStore, type OrdersDb } from '../adapters/prisma-order-store.ts';
 import { createLoaders, type Context } from './context.ts';
@@ -27,7 +27,7 @@ beforeAll(async () => {
   // In-process Apollo Server on the real schema and error formatter: no HTTP, so tests can pick the viewer.
   subgraph = await inProcessSubgraph<Context>({
     typeDefs: readSchemaFile(import.meta.url, 2),
-    resolvers: createResolvers({ orders: store, bus: createInProcessEventBus(logger) }),
+    resolvers: createResolvers({ orders: store, bus: createInProcessEventBus(logger), pubsub: createInProcessPubSub() }),
     contextFor: (viewer) => ({ viewer, correlationId: 'test', logger, loaders: createLoaders(store) }),
   });
 

@@ -1,11 +1,12 @@
 /** GraphQL <-> orders use cases. A customer sees only their own orders; an admin sees all. */
-import { canSee, DateTimeScalar, requireViewer, type EventBus, type Viewer } from '#kit';
+import { canSee, DateTimeScalar, requireViewer, type EventBus, type PubSub, type Viewer } from '#kit';
 import type { Resolvers } from '../__generated__/resolvers-types.ts';
 import type { OrderStore } from '../adapters/prisma-order-store.ts';
 import { listDeadLetters } from '../app/dead-letters.ts';
 import { listOrders } from '../app/list-orders.ts';
 import { cancelOrder, placeOrder } from '../app/place-order.ts';
-import { lineTotal, type Order } from '../domain/order.ts';
+import { watchOrder } from '../app/watch-order.ts';
+import { historyUpTo, lineTotal, type Order } from '../domain/order.ts';
 import type { Context } from './context.ts';
 
 /** The order when the viewer may see it; someone else's order is indistinguishable from none. */
@@ -14,7 +15,7 @@ async function visibleOrder(id: string, viewer: Viewer | null, { loaders }: Cont
   return order && canSee(viewer, order.buyerId) ? order : null;
 }
 
-export function createResolvers(deps: { orders: OrderStore; bus: EventBus }): Resolvers {
+export function createResolvers(deps: { orders: OrderStore; bus: EventBus; pubsub: PubSub }): Resolvers {
   return {
     DateTime: DateTimeScalar,
     Query: {
@@ -36,11 +37,18 @@ export function createResolvers(deps: { orders: OrderStore; bus: EventBus }): Re
       placeOrder: (_, { input, idempotencyKey }, { viewer }) => placeOrder(deps, viewer, input, idempotencyKey),
       cancelOrder: (_, { id }, { viewer }) => cancelOrder(deps, viewer, id),
     },
+    Subscription: {
+      orderUpdated: {
+        subscribe: (_, { id }, { viewer }) => watchOrder(deps, viewer, id),
+        resolve: (order: Order) => order,
+      },
+    },
     Order: {
       __resolveReference: (ref, ctx) => visibleOrder(ref.id, ctx.viewer, ctx),
       buyer: (order) => ({ id: order.buyerId }),
       items: (order, _, { loaders }) => loaders.items.load(order.id),
-      history: (order, _, { loaders }) => loaders.history.load(order.id),
+      // Cut at the order's status: a live update resolved after later moves shows the history it had.
+      history: async (order, _, { loaders }) => historyUpTo(await loaders.history.load(order.id), order.status),
     },
     OrderItem: {
       product: (item) => ({ id: item.productId }),

@@ -6,7 +6,14 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createInProcessEventBus, createLogger, domainEvent, type DomainEvent, type RunningSubgraph } from '#kit';
+import {
+  createInProcessEventBus,
+  createInProcessPubSub,
+  createLogger,
+  domainEvent,
+  type DomainEvent,
+  type RunningSubgraph,
+} from '#kit';
 import { createTestDatabase, testSubgraphConfig, type TestDatabase } from '#kit/testing';
 import { createPaymentsDb, createPaymentStore, type PaymentsDb, type PaymentStore } from '../adapters/prisma-payment-store.ts';
 import { createSimulatedProvider } from '../adapters/simulated-provider.ts';
@@ -59,7 +66,7 @@ beforeAll(async () => {
   }
   subgraph = await startPaymentsSubgraph(
     testSubgraphConfig('payments', database.url),
-    { bus },
+    { bus, pubsub: createInProcessPubSub() },
     {
       provider,
       providerPolicy: policy,

@@ -1,0 +1,55 @@
+/**
+ * Operation texts parsed and validated once per schema. Over WebSocket every subscription sends its
+ * operation text, and thousands of subscriptions send the same few: parsing and validating each one
+ * again costs CPU on every subscribe and keeps a parsed copy per subscription.
+ */
+import {
+  GraphQLError,
+  parse,
+  specifiedRules,
+  validate,
+  type DocumentNode,
+  type GraphQLSchema,
+  type ValidationRule,
+} from 'graphql';
+
+export interface DocumentCache {
+  /** The document of a text validated before, if any. */
+  get(text: string): DocumentNode | undefined;
+  /**
+   * Parses `text` (unless `parsed` is given) and validates it; a valid document is kept. Errors carry
+   * GRAPHQL_PARSE_FAILED or GRAPHQL_VALIDATION_FAILED (unless the rule set its own code).
+   */
+  check(text: string, parsed?: DocumentNode): DocumentNode | GraphQLError[];
+}
+
+export function createDocumentCache(
+  schema: GraphQLSchema,
+  rules: readonly ValidationRule[] = specifiedRules,
+  size = 1000,
+): DocumentCache {
+  const documents = new Map<string, DocumentNode>();
+  return {
+    get: (text) => documents.get(text),
+    check(text, parsed) {
+      let document = parsed;
+      if (!document) {
+        try {
+          document = parse(text);
+        } catch (error) {
+          return [new GraphQLError((error as Error).message, { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })];
+        }
+      }
+      const invalid = validate(schema, document, rules);
+      if (invalid.length > 0) {
+        return invalid.map(
+          (e) =>
+            new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: 'GRAPHQL_VALIDATION_FAILED', ...e.extensions } }),
+        );
+      }
+      if (documents.size >= size) documents.delete(documents.keys().next().value!);
+      documents.set(text, document);
+      return document;
+    },
+  };
+}

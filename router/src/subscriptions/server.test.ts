@@ -1,0 +1,102 @@
+/**
+ * The router's graphql-ws endpoint on the in-process stack (real PostgreSQL): what a client that
+ * sends something wrong gets back, and queries/mutations over the socket.
+ */
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectLive, watch, type LiveConnection } from '../../../packages/stack/src/live-client.ts';
+import { loginAs, startTestStack, type TestStack } from '../../../packages/stack/src/test-stack.ts';
+
+let stack: TestStack;
+let token: string;
+const connections: LiveConnection[] = [];
+const live = (withToken = true) => {
+  const connection = connectLive(stack.url, { token: withToken ? token : undefined });
+  connections.push(connection);
+  return connection;
+};
+
+beforeAll(async () => {
+  stack = await startTestStack({ websocket: { maxSubscriptionsPerConnection: 3 } });
+  token = await loginAs(stack.url);
+}, 60_000);
+
+afterAll(async () => {
+  await Promise.all(connections.map((c) => c.dispose()));
+  await stack?.stop();
+});
+
+type Errors = { message: string; extensions: { code: string } }[];
+const refusal = async (query: string, variables: Record<string, unknown> = {}, connection = live()) => {
+  const watched = watch(connection, query, variables);
+  const { error } = await watched.ended;
+  expect(watched.results).toEqual([]);
+  return error as Errors;
+};
+
+describe('router graphql-ws: bad input', () => {
+  it('a syntax error: GRAPHQL_PARSE_FAILED', async () => {
+    const [error] = await refusal('subscription { orderUpdated(id: ');
+    expect(error!.extensions.code).toBe('GRAPHQL_PARSE_FAILED');
+  });
+
+  it('an unknown field: GRAPHQL_VALIDATION_FAILED, nothing opened', async () => {
+    const [error] = await refusal('subscription ($id: ID!) { orderUpdated(id: $id) { nope } }', { id: randomUUID() });
+    expect(error!.extensions.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    expect(error!.message).toMatch(/nope/);
+    expect(stack.router.live.upstreams()).toBe(0);
+  });
+
+  it('a missing variable: BAD_USER_INPUT', async () => {
+    const [error] = await refusal('subscription ($id: ID!) { orderUpdated(id: $id) { status } }');
+    expect(error!.extensions.code).toBe('BAD_USER_INPUT');
+  });
+
+  it('too deep: QUERY_TOO_DEEP', async () => {
+    const nest = (levels: number): string =>
+      levels === 0 ? 'id' : `buyer { orders { edges { node { ${nest(levels - 1)} } } } }`;
+    const deep = nest(4); // 1 + 4 × 4 + 1 = 18 levels, above the limit of 15;
+    const [error] = await refusal(`subscription ($id: ID!) { orderUpdated(id: $id) { ${deep} } }`, { id: randomUUID() });
+    expect(error!.extensions.code).toBe('QUERY_TOO_DEEP');
+  });
+
+  it('an id that is not a UUID: BAD_USER_INPUT from the orders subgraph, then completion', async () => {
+    const watched = watch(live(), 'subscription { orderUpdated(id: "42") { status } }');
+    expect(await watched.ended).toEqual({});
+    expect(watched.results[0]!.errors!.map((e) => e.extensions?.code)).toEqual(['BAD_USER_INPUT']);
+  });
+
+  it('an unknown order: NOT_FOUND', async () => {
+    const watched = watch(live(), 'subscription ($id: ID!) { orderUpdated(id: $id) { status } }', { id: randomUUID() });
+    expect(await watched.ended).toEqual({});
+    expect(watched.results[0]!.errors!.map((e) => e.extensions?.code)).toEqual(['NOT_FOUND']);
+  });
+
+  it('more subscriptions on one connection than allowed: RATE_LIMITED for the extra one', async () => {
+    const connection = live();
+    const query = 'subscription ($id: ID!) { documentUpdated(id: $id) { status } }';
+    const documents = await (async () => {
+      const watched = watch<{ me: { documents: { id: string }[] } }>(connection, '{ me { documents { id } } }');
+      await watched.ended;
+      return watched.results[0]!.data!.me.documents.map((d) => d.id);
+    })();
+    expect(documents.length).toBeGreaterThanOrEqual(2);
+    const open = [0, 1, 0].map((i) => watch(connection, query, { id: documents[i] }));
+    await Promise.all(open.map((w) => w.until((r) => r.length >= 1)));
+    const [error] = await refusal(query, { id: documents[1] }, connection);
+    expect(error!.extensions.code).toBe('RATE_LIMITED');
+    open.forEach((w) => w.stop());
+  });
+});
+
+describe('router graphql-ws: queries and mutations over the socket', () => {
+  it('runs them through the same gateway, with the connection identity and auth directives', async () => {
+    const signedIn = watch<{ me: { displayName: string } }>(live(), '{ me { displayName } }');
+    expect(await signedIn.ended).toEqual({});
+    expect(signedIn.results).toEqual([{ data: { me: { displayName: 'Ada Lovelace' } } }]);
+
+    const anonymous = watch<{ myOrders: unknown }>(live(false), '{ myOrders { edges { node { id } } } }');
+    await anonymous.ended;
+    expect(anonymous.results[0]!.errors!.map((e) => e.extensions?.code)).toEqual(['UNAUTHENTICATED']);
+  });
+});

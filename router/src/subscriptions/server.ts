@@ -1,0 +1,360 @@
+/**
+ * GraphQL over WebSocket at the router (graphql-ws, same port and path as HTTP). Subscriptions are
+ * validated against the supergraph, filtered by the schema's auth directives, planned by the
+ * federation query planner and joined to a shared live query (see hub.ts); queries and mutations
+ * sent over the socket run through Apollo Server like HTTP ones.
+ *
+ * Identity over time:
+ * - `connection_init` carries `{ "authorization": "Bearer <access token>" }` (optional: anonymous
+ *   connections may run what anonymous callers may). A bad token closes the socket with 4401 before
+ *   any subscription.
+ * - When the token expires, each open subscription receives an `UNAUTHENTICATED` error and ends,
+ *   and the socket closes with 4401 — unless the client refreshed first: a graphql-ws `ping` whose
+ *   payload is `{ "authorization": "Bearer <fresh token>" }` for the same user and scopes replaces
+ *   the connection's identity (a different user or scopes: close 4403; a bad token: close 4401).
+ *   Reconnecting with a fresh token works too: every subscription starts with the current state.
+ */
+import type { Server } from 'node:http';
+import {
+  getOperationAST,
+  GraphQLError,
+  Kind,
+  parse,
+  specifiedRules,
+  type DocumentNode,
+  type ExecutionArgs,
+  type ExecutionResult,
+  type FragmentDefinitionNode,
+} from 'graphql';
+import { CloseCode, type SubscribePayload } from 'graphql-ws';
+import {
+  createDocumentCache,
+  createErrorFormatter,
+  DomainError,
+  graphQLErrorOf,
+  startGraphQLWs,
+  viewerOf,
+  type Logger,
+  type TokenVerifier,
+  type DocumentCache,
+  type Viewer,
+  type WsExtra,
+} from '#kit';
+import { filterOperation, type AccessPolicies, type DeniedField } from '../authorization.ts';
+import { depthLimit } from '../depth-limit.ts';
+import type { RouterContext } from '../router.ts';
+import { ClientStream } from './client-stream.ts';
+import { createSubscriptionHub, type HubCounters, type LiveQuerySpec } from './hub.ts';
+import type { SubscriptionPlan, SubscriptionPlanner } from './query-plan.ts';
+import type { Upstreams } from './upstream.ts';
+
+export interface SubscriptionServerOptions {
+  server: Server;
+  logger: Logger;
+  production: boolean;
+  verify: TokenVerifier;
+  /** The planner of the supergraph in use (replaced on every supergraph change). */
+  planner: () => SubscriptionPlanner;
+  policies: () => AccessPolicies;
+  upstreams: Upstreams;
+  /** Runs a query or mutation sent over the socket (through Apollo Server). */
+  executeOperation: (payload: SubscribePayload, context: RouterContext) => Promise<ExecutionResult>;
+  maxDepth: number;
+  maxMessageBytes: number;
+  trustedProxies: string[];
+  maxSubscriptionsPerConnection?: number;
+  keepAliveMs?: number;
+  maxBufferedBytes?: number;
+  counters?: HubCounters;
+}
+
+/** One WebSocket connection's identity and open subscriptions. */
+interface Connection {
+  viewer: Viewer | null;
+  streams: Set<ClientStream>;
+  expiry?: NodeJS.Timeout;
+  extra: WsExtra;
+}
+
+type OperationContext =
+  | { kind: 'subscription'; connection: Connection; key: string; spec: LiveQuerySpec }
+  | { kind: 'operation'; payload: SubscribePayload; context: RouterContext };
+
+/** Who a result is computed for: results are shared only within one scope. */
+const scopeOf = (viewer: Viewer | null) =>
+  viewer
+    ? `user ${viewer.id} roles ${[...viewer.roles].sort().join(',')} scopes ${[...viewer.scopes].sort().join(',')}`
+    : 'anonymous';
+
+/** JSON with sorted keys, so `{a, b}` and `{b, a}` share a live query. */
+function stableJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
+    return `{${entries
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+const expiredError = () =>
+  new GraphQLError(
+    'The access token has expired. Send a fresh one before it expires in a ping ({"type":"ping","payload":{"authorization":"Bearer <token>"}}), or reconnect with one.',
+    { extensions: { code: 'UNAUTHENTICATED' } },
+  );
+
+const withCode = (code: string) => (error: GraphQLError) =>
+  new GraphQLError(error.message, { nodes: error.nodes, extensions: { code, ...error.extensions } });
+
+export function startSubscriptionServer(options: SubscriptionServerOptions) {
+  const { logger, verify } = options;
+  const maxPerConnection = options.maxSubscriptionsPerConnection ?? 100;
+  const hub = createSubscriptionHub({ upstreams: options.upstreams, logger, counters: options.counters });
+  const connections = new WeakMap<WsExtra, Connection>();
+  let streams = 0;
+
+  const identify = (authorization: unknown) => {
+    if (authorization !== undefined && typeof authorization !== 'string') {
+      throw new DomainError('UNAUTHENTICATED', 'authorization must be "Bearer <token>"');
+    }
+    return viewerOf(verify, authorization);
+  };
+  const reasonOf = (error: unknown) => `Unauthorized: ${error instanceof DomainError ? error.message : 'the token is not valid'}`;
+
+  function scheduleExpiry(connection: Connection) {
+    clearTimeout(connection.expiry);
+    const expiresAt = connection.viewer?.expiresAt;
+    if (expiresAt === undefined) return;
+    const delay = Math.min(Math.max(expiresAt * 1000 - Date.now(), 0), 2 ** 31 - 1);
+    connection.expiry = setTimeout(() => void expire(connection), delay);
+  }
+
+  /** The token ran out: every subscription ends with a clear error, then the socket closes with 4401. */
+  async function expire(connection: Connection) {
+    const open = [...connection.streams];
+    for (const stream of open) {
+      stream.deliver({ errors: [expiredError()] });
+      stream.end();
+    }
+    await Promise.all(open.map((stream) => stream.drained()));
+    await new Promise((resolve) => setImmediate(resolve)); // let graphql-ws send the results and `complete`s
+    connection.extra.close(CloseCode.Unauthorized, 'Unauthorized: the access token has expired');
+  }
+
+  function contextOf(connection: Connection): RouterContext {
+    const { correlationId, clientAddress } = connection.extra;
+    return { viewer: connection.viewer, correlationId, clientAddress };
+  }
+
+  /** A client subscription is over (completed, ended, or its socket closed): leave its live query. */
+  function finished(stream: ClientStream) {
+    streams--;
+    (stream.owner as Connection).streams.delete(stream);
+    stream.live?.leave(stream);
+  }
+
+  /**
+   * What the current supergraph and access policies decide once per operation text: its validated
+   * document, and per operation name and scope set (as for HTTP, authorization.ts) the narrowed
+   * plan and the fields denied — or the errors refusing it. Renewed with the supergraph.
+   */
+  interface Decisions {
+    planner: SubscriptionPlanner;
+    policies: AccessPolicies;
+    documents: DocumentCache;
+    plans: Map<string, { plan: SubscriptionPlan; denied: DeniedField[] } | GraphQLError[]>;
+  }
+  let decided: Decisions | undefined;
+  function decisions(): Decisions {
+    const planner = options.planner();
+    const policies = options.policies();
+    if (decided?.planner !== planner || decided.policies !== policies) {
+      const documents = createDocumentCache(planner.schema, [...specifiedRules, depthLimit(options.maxDepth)]);
+      decided = { planner, policies, documents, plans: new Map() };
+    }
+    return decided;
+  }
+
+  /** Authorizes and plans a validated subscription for this caller's scopes; errors refuse it. */
+  function planFor(
+    { planner, policies, plans }: Decisions,
+    document: DocumentNode,
+    text: string,
+    operationName: string | undefined,
+    viewer: Viewer | null,
+  ) {
+    const key = `${operationName ?? ''}\n${viewer ? [...viewer.scopes].sort().join(' ') : '(anonymous)'}\n${text}`;
+    let decision = plans.get(key);
+    if (decision) return decision;
+
+    const operation = getOperationAST(document, operationName)!;
+    const fragments = new Map(
+      document.definitions
+        .filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION)
+        .map((d) => [d.name.value, d]),
+    );
+    const filtered = filterOperation(planner.schema, policies, operation, fragments, viewer);
+    const deniedRoot = filtered.denied.filter((field) => field.path.length === 1);
+    if (deniedRoot.length > 0) {
+      decision = deniedRoot.map(
+        (field) =>
+          new GraphQLError(field.code === 'UNAUTHENTICATED' ? 'Sign in to subscribe to this' : 'You may not subscribe to this', {
+            path: field.path.map((step) => step.key),
+            extensions: { code: field.code },
+          }),
+      );
+    } else {
+      try {
+        const narrowed: DocumentNode = { kind: Kind.DOCUMENT, definitions: [filtered.operation] };
+        decision = { plan: planner.plan(narrowed, operationName), denied: filtered.denied };
+      } catch (error) {
+        if (!(error instanceof GraphQLError)) throw error;
+        decision = [error];
+      }
+    }
+    if (plans.size >= 1000) plans.clear();
+    plans.set(key, decision);
+    return decision;
+  }
+
+  /** Validates, authorizes and plans a subscription; errors are answered as an `error` message. */
+  function prepare(
+    state: Decisions,
+    connection: Connection,
+    document: DocumentNode,
+    payload: SubscribePayload,
+  ): GraphQLError[] | ExecutionArgs {
+    const decision = planFor(state, document, payload.query, payload.operationName ?? undefined, connection.viewer);
+    if (Array.isArray(decision)) return decision;
+    const { plan, denied } = decision;
+    const invalidVariables = plan.validateVariables(payload.variables ?? undefined);
+    if (invalidVariables.length > 0) return invalidVariables.map(withCode('BAD_USER_INPUT'));
+    const variables = payload.variables ?? {};
+    const spec: LiveQuerySpec = {
+      plan,
+      variables,
+      denied,
+      correlationId: connection.extra.correlationId,
+      clientAddress: connection.extra.clientAddress,
+    };
+    // The plan stands for the (narrowed) operation: one per operation and scope's access decisions.
+    const key = `${plan.id}\n${stableJson(variables)}\n${scopeOf(connection.viewer)}`;
+    const context: OperationContext = { kind: 'subscription', connection, key, spec };
+    // graphql-ws keeps these arguments while the subscription is open: the plan's shared document,
+    // not this client's copy of it.
+    return { schema: state.planner.schema, document: plan.document, operationName: payload.operationName, contextValue: context };
+  }
+
+  const ws = startGraphQLWs({
+    server: options.server,
+    logger,
+    formatError: createErrorFormatter({ exposeInternals: !options.production }),
+    maxMessageBytes: options.maxMessageBytes,
+    trustedProxies: options.trustedProxies,
+    keepAliveMs: options.keepAliveMs,
+    maxBufferedBytes: options.maxBufferedBytes,
+    graphqlWs: {
+      async onConnect(ctx) {
+        const { connectionParams, extra } = ctx;
+        try {
+          const viewer = await identify(connectionParams?.authorization ?? connectionParams?.Authorization);
+          const connection: Connection = { viewer, streams: new Set(), extra };
+          connections.set(extra, connection);
+          scheduleExpiry(connection);
+          // Read once: graphql-ws would keep the raw token for the connection's life.
+          delete (ctx as { connectionParams?: unknown }).connectionParams;
+          return true;
+        } catch (error) {
+          extra.close(CloseCode.Unauthorized, reasonOf(error));
+          return false;
+        }
+      },
+      async onPing({ extra }, payload) {
+        const connection = connections.get(extra);
+        if (!connection || !payload || !('authorization' in payload)) return;
+        let viewer: Viewer | null;
+        try {
+          viewer = await identify(payload.authorization);
+        } catch (error) {
+          return extra.close(CloseCode.Unauthorized, reasonOf(error));
+        }
+        if (!viewer) return;
+        if (scopeOf(viewer) !== scopeOf(connection.viewer)) {
+          return extra.close(CloseCode.Forbidden, 'Forbidden: a refreshed token must be for the same user and scopes; reconnect');
+        }
+        connection.viewer = viewer;
+        scheduleExpiry(connection);
+      },
+      onClose({ extra }) {
+        const connection = connections.get(extra);
+        if (connection) clearTimeout(connection.expiry);
+      },
+      async onSubscribe({ extra }, _id, payload) {
+        const connection = connections.get(extra)!;
+        const state = decisions();
+        // A subscription validated before is known by its text; anything else is parsed to see what it is.
+        let document = state.documents.get(payload.query);
+        if (!document) {
+          let parsed: DocumentNode;
+          try {
+            parsed = parse(payload.query);
+          } catch (error) {
+            return [withCode('GRAPHQL_PARSE_FAILED')(error as GraphQLError)];
+          }
+          const operation = getOperationAST(parsed, payload.operationName);
+          if (!operation) {
+            return [graphQLErrorOf('BAD_USER_INPUT', 'Send exactly one operation, or name the one to run in operationName')];
+          }
+          if (operation.operation !== 'subscription') {
+            // Queries and mutations: Apollo Server validates and runs them, as over HTTP.
+            const context: OperationContext = { kind: 'operation', payload, context: contextOf(connection) };
+            return {
+              schema: state.planner.schema,
+              document: parsed,
+              operationName: payload.operationName,
+              contextValue: context,
+            };
+          }
+          const checked = state.documents.check(payload.query, parsed);
+          if (Array.isArray(checked)) return checked;
+          document = checked;
+        }
+        if (connection.streams.size >= maxPerConnection) {
+          return [graphQLErrorOf('RATE_LIMITED', `At most ${maxPerConnection} subscriptions may be open on one connection`)];
+        }
+        return prepare(state, connection, document, payload);
+      },
+      async execute(args: ExecutionArgs) {
+        const context = args.contextValue as OperationContext;
+        if (context.kind !== 'operation') throw new Error('a subscription reached execute');
+        return options.executeOperation(context.payload, context.context);
+      },
+      async subscribe(args: ExecutionArgs) {
+        const { connection, key, spec } = args.contextValue as Extract<OperationContext, { kind: 'subscription' }>;
+        const stream = new ClientStream(connection, finished);
+        streams++;
+        connection.streams.add(stream);
+        stream.live = hub.join(key, spec, stream);
+        return stream;
+      },
+    },
+  });
+
+  return {
+    /** Open WebSocket connections. */
+    connections: ws.connections,
+    /** Open client subscriptions. */
+    subscriptions: () => streams,
+    /** Upstream subscriptions (one per live query). */
+    upstreams: hub.size,
+    /** Closes every client with 1001 (they reconnect elsewhere or later); upstreams close as clients leave. */
+    async stop() {
+      await ws.stop();
+      await options.upstreams.close();
+    },
+  };
+}
+
+export type SubscriptionServer = ReturnType<typeof startSubscriptionServer>;
