@@ -1,5 +1,5 @@
 /**
- * `npm run bench [router|auth]` — load scenarios against the services mode on the machine's PostgreSQL
+ * `npm run bench [router|auth|saga|documents|subscriptions]` — load scenarios against the services mode on the machine's PostgreSQL
  * and Redis. Each scenario prints its figures; BENCHMARKS.md records them with the command.
  *
  * router: the issue's cross-subgraph `me` query (users, auth, orders, inventory, payments,
@@ -14,9 +14,17 @@
  * documents: one worker process (`subgraphs/documents/src/worker.ts`, BullMQ on Redis, concurrency
  *   WORKER_CONCURRENCY, default 2) and a batch of jobs submitted at once (BENCH_JOBS, default 40):
  *   ~1 MB text PDFs, then receipt images by OCR; jobs/min and p50/p99 from submit to COMPLETED.
+ * subscriptions: ONE router holding BENCH_SUBSCRIPTIONS (10,000) `orderUpdated` subscriptions from a
+ *   separate subscriber process (bench/live-clients.ts; BENCH_SUBS_PER_CONNECTION per WebSocket,
+ *   default 1), and BENCH_EVENT_RATE (1,000) `order.updated` events/s for BENCH_SECONDS (10): memory
+ *   per open subscription, event -> client latency p50/p99, delivered events/s, lost events.
+ *   BENCH_HEAP_SNAPSHOTS=<dir> also writes heap snapshots of the router and orders with 0 and all
+ *   subscriptions open (compare them with `npx tsx bench/heap-diff.ts`; their cost shows in the RSS figures).
+ *
+ * Every scenario stops its processes, drops its bench databases and deletes its Redis keys at the end.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, renameSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomUUID } from 'node:crypto';
@@ -44,8 +52,10 @@ import { tmpdir } from 'node:os';
 import { demoPassword } from '../packages/stack/src/demo-data.ts';
 import { seedDemoData } from '../packages/stack/src/seed.ts';
 import { loginAs, meQuery, mintAccessTokens } from '../packages/stack/src/test-stack.ts';
-import { demoWarehouses } from '../packages/stack/src/demo-data.ts';
+import { demoProducts, demoWarehouses } from '../packages/stack/src/demo-data.ts';
 import { waitHealthy } from '../packages/stack/src/wait-healthy.ts';
+import pg from 'pg';
+import type { ClientAnswer, ClientCommand } from './live-clients.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const scenario = process.argv[2] ?? 'router';
@@ -87,6 +97,10 @@ function node(script: string, args: string[], env: Record<string, string>): Chil
   // `node --import tsx` keeps each service in one process, so its pid is the one whose RSS we read.
   // BENCH_PROFILE=<dir> writes a V8 CPU profile of every process there (open in Chrome DevTools).
   const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
+  // BENCH_HEAP_SNAPSHOTS=<dir>: a scenario may ask a process for a heap snapshot (SIGUSR2), written there.
+  if (process.env.BENCH_HEAP_SNAPSHOTS) {
+    profile.push('--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${process.env.BENCH_HEAP_SNAPSHOTS}`);
+  }
   const child = spawn(process.execPath, [...profile, '--import', 'tsx', join(root, script), ...args], {
     cwd: root,
     env: { ...(process.env as Record<string, string>), ...env },
@@ -118,6 +132,18 @@ async function load(url: string, body: string, token: string | undefined, durati
   });
   if (result.non2xx > 0 || result.errors > 0) throw new Error(`${url}: ${result.non2xx} non-2xx, ${result.errors} errors`);
   return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, total: result.requests.total };
+}
+
+/** Deletes this run's Redis keys (event streams, consumer groups, job queues: all under `eventsNamespace`). */
+async function dropNamespace() {
+  const redis = new Redis(redisUrl);
+  try {
+    for await (const keys of redis.scanStream({ match: `${eventsNamespace}:*`, count: 1000 }) as AsyncIterable<string[]>) {
+      if (keys.length > 0) await redis.del(...keys);
+    }
+  } finally {
+    redis.disconnect();
+  }
 }
 
 /** The services mode on fresh bench databases with the demo data; returns the router's URL and process. */
@@ -163,6 +189,8 @@ async function startServices() {
   cleanups.push(async () => {
     await s3.stop();
     rmSync(s3Dir, { recursive: true, force: true });
+    for (const name of subgraphNames) await dropDatabase(urls[name]);
+    await dropNamespace();
   });
   return { routerUrl: `http://127.0.0.1:${base}`, router, urls };
 }
@@ -413,6 +441,8 @@ async function documentsScenario() {
   cleanups.push(async () => {
     await s3.stop();
     rmSync(s3Dir, { recursive: true, force: true });
+    await dropDatabase(databaseUrl);
+    await dropNamespace();
   });
   const healthPort = base + 7;
   const worker = node('subgraphs/documents/src/worker.ts', [], {
@@ -490,15 +520,494 @@ async function documentsScenario() {
   await db.$disconnect();
 }
 
+/** Current resident set size of a process (VmRSS), in KiB. */
+function rssKiB(pid: number): number {
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('VmRSS:'));
+  return Number(line?.replace(/\D+/g, '') ?? 0);
+}
+
+/** The samples of a Prometheus `/metrics` page, by name with labels (`name{label="value"}`). */
+async function metricsOf(url: string): Promise<Map<string, number>> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const samples = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    if (!line || line.startsWith('#')) continue;
+    const space = line.lastIndexOf(' ');
+    samples.set(line.slice(0, space), Number(line.slice(space + 1)));
+  }
+  return samples;
+}
+
+/** Epoch milliseconds with sub-millisecond precision; the subscriber process stamps with the same clock. */
+const epochMs = () => performance.timeOrigin + performance.now();
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** CPU time of the whole machine so far, busy and total, in seconds (first line of /proc/stat), and of every process. */
+function machineCpu(): { busy: number; total: number; processes: Map<string, number> } {
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1, 9).map(Number);
+  const total = fields.reduce((a, b) => a + b, 0);
+  const processes = new Map<string, number>();
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const command = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').trim().slice(-100);
+      processes.set(`${pid} ${command || readFileSync(`/proc/${pid}/comm`, 'utf8').trim()}`, cpuSeconds(Number(pid)));
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return { busy: (total - fields[3]! - fields[4]!) / 100, total: total / 100, processes };
+}
+
+/**
+ * With BENCH_HEAP_SNAPSHOTS=<dir>: has `child` write a heap snapshot there (SIGUSR2, see `node()`),
+ * named `<label>.heapsnapshot`; waits until it is written. A snapshot runs a full GC first, and the
+ * process's RSS afterwards includes what writing it cost.
+ */
+async function heapSnapshot(child: ChildProcess, label: string) {
+  const dir = process.env.BENCH_HEAP_SNAPSHOTS;
+  if (!dir) return;
+  const before = new Set(readdirSync(dir));
+  process.kill(child.pid!, 'SIGUSR2');
+  let file: string | undefined;
+  let size = -1;
+  for (;;) {
+    await sleep(1000);
+    file ??= readdirSync(dir).find((f) => f.endsWith('.heapsnapshot') && !before.has(f) && f.includes(`.${child.pid}.`));
+    if (!file) continue;
+    const now = statSync(join(dir, file)).size;
+    if (now > 0 && now === size) break;
+    size = now;
+  }
+  renameSync(join(dir, file), join(dir, `${label}.heapsnapshot`));
+}
+
+async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs = 120_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(250);
+  }
+}
+
+/**
+ * subscriptions: ONE router process holding BENCH_SUBSCRIPTIONS (default 10,000) open
+ * `orderUpdated` subscriptions, each on a different order of one of BENCH_BUYERS (100) customers,
+ * BENCH_SUBS_PER_CONNECTION (default 1) per WebSocket, from a separate subscriber process
+ * (bench/live-clients.ts). Events are XADDed to the `order.updated` stream, open loop at
+ * BENCH_EVENT_RATE (1,000/s) for BENCH_SECONDS (10 s), each for a different order; the orders
+ * subgraph bridges them to pub/sub and its subscriptions, the router fans them out. Prints the
+ * router's memory per open subscription (VmRSS and V8 heap, stepwise), event -> client latency
+ * p50/p99, delivered events/s, lost events and CPU per event of every process on the path.
+ */
+async function subscriptionsScenario() {
+  const subscriptionCount = Number(process.env.BENCH_SUBSCRIPTIONS ?? 10_000);
+  const perConnection = Number(process.env.BENCH_SUBS_PER_CONNECTION ?? 1);
+  const rate = Number(process.env.BENCH_EVENT_RATE ?? 1000);
+  const eventSeconds = Number(process.env.BENCH_SECONDS ?? 10);
+  const buyerCount = Number(process.env.BENCH_BUYERS ?? 100);
+  const steps = 4;
+  const warmCount = 200;
+  // Each order moves forward only, so one order takes at most three events before it completes.
+  const moves = ['RESERVED', 'PAID', 'CONFIRMED'] as const;
+  const eventCount = rate * eventSeconds;
+  if (eventCount > subscriptionCount * moves.length) {
+    throw new Error(
+      `${eventCount} events need more than ${subscriptionCount} orders x ${moves.length} moves; lower BENCH_SECONDS`,
+    );
+  }
+  if (perConnection > 100) process.env.ROUTER_WS_MAX_SUBSCRIPTIONS = String(perConnection);
+  const query = 'subscription ($id: ID!) { orderUpdated(id: $id) { id status total { amount currency } } }';
+
+  const { routerUrl, router, urls } = await startServices();
+  const orders = named.get('orders')!;
+  const ordersUrl = `http://127.0.0.1:${base + 1 + subgraphNames.indexOf('orders')}`;
+  const ordersHealth = `${ordersUrl}/health`;
+  const directKey = 1_000_000;
+  const buyers = await mintAccessTokens(urls.auth, buyerCount);
+  const all = Array.from({ length: warmCount + subscriptionCount }, (_, key) => ({
+    key,
+    orderId: randomUUID(),
+    buyer: buyers[key % buyers.length]!,
+  }));
+  const warm = all.slice(0, warmCount);
+  const main = all.slice(warmCount);
+
+  // PENDING orders as placeOrder leaves them (one item, the first history entry), written directly.
+  const pool = new pg.Pool({ connectionString: urls.orders, max: 1 });
+  for (let i = 0; i < all.length; i += 2000) {
+    const chunk = all.slice(i, i + 2000);
+    const ids = chunk.map((o) => o.orderId);
+    await pool.query(
+      `WITH o AS (
+         INSERT INTO orders (id, buyer_id, status, payment_method, created_at, updated_at)
+         SELECT t.id, t.buyer, 'PENDING', 'tok_visa', now(), now() FROM unnest($1::uuid[], $2::uuid[]) AS t(id, buyer) RETURNING id),
+       i AS (
+         INSERT INTO order_items (id, order_id, position, product_id, quantity)
+         SELECT gen_random_uuid(), o.id, 0, $3::uuid, 1 FROM o)
+       INSERT INTO order_status_changes (id, order_id, status, at) SELECT gen_random_uuid(), o.id, 'PENDING', now() FROM o`,
+      [ids, chunk.map((o) => o.buyer.userId), demoProducts[0]!.id],
+    );
+  }
+  await pool.end();
+
+  const clients = spawn(process.execPath, ['--import', 'tsx', join(root, 'bench/live-clients.ts')], {
+    cwd: root,
+    env: process.env,
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
+  children.push(clients);
+  named.set('clients', clients);
+  const ask = <T extends ClientAnswer['op']>(command: ClientCommand, op: T) =>
+    new Promise<Extract<ClientAnswer, { op: T }>>((resolve, reject) => {
+      const onExit = (code: number | null) => reject(new Error(`the subscriber process exited (${code})`));
+      const onMessage = (message: ClientAnswer) => {
+        if (message.op !== op) return;
+        clients.off('message', onMessage);
+        clients.off('exit', onExit);
+        resolve(message as Extract<ClientAnswer, { op: T }>);
+      };
+      clients.on('message', onMessage);
+      clients.once('exit', onExit);
+      clients.send(command);
+    });
+  /** Opens `list` through the router (or straight at the orders subgraph: keys shifted by `directKey`). */
+  const openGroup = async (group: string, list: typeof all, url = routerUrl, keyOffset = 0) => {
+    const opened = await ask(
+      {
+        op: 'open',
+        group,
+        url,
+        query,
+        perConnection,
+        concurrency: 100,
+        subscriptions: list.map((o) => ({ key: o.key + keyOffset, orderId: o.orderId, token: o.buyer.token })),
+      },
+      'opened',
+    );
+    if (opened.failures.length > 0) throw new Error(`subscriptions failed: ${opened.failures.join('; ')}`);
+    return opened;
+  };
+  const live = async () => {
+    const metrics = await metricsOf(routerUrl);
+    const health = (await (await fetch(ordersHealth)).json()) as { subscriptions: number };
+    return {
+      subscriptions: metrics.get('meridian_router_subscriptions')!,
+      upstreams: metrics.get('meridian_router_subscription_upstreams')!,
+      connections: metrics.get('meridian_router_websocket_connections')!,
+      ordersSubscriptions: health.subscriptions,
+      heapUsed: metrics.get('nodejs_heap_size_used_bytes')!,
+      external: metrics.get('nodejs_external_memory_bytes')!,
+      events: metrics.get('meridian_router_subscription_events_total')!,
+      dropped: metrics.get('meridian_router_subscription_events_dropped_total')!,
+      gcSeconds: [...metrics].filter(([k]) => k.startsWith('nodejs_gc_duration_seconds_sum')).reduce((a, [, v]) => a + v, 0),
+      majorGcSeconds: metrics.get('nodejs_gc_duration_seconds_sum{kind="major"}') ?? 0,
+      majorGcs: metrics.get('nodejs_gc_duration_seconds_count{kind="major"}') ?? 0,
+      /** Since the previous scrape (prom-client resets the histogram on each). */
+      lagMaxSeconds: metrics.get('nodejs_eventloop_lag_max_seconds')!,
+    };
+  };
+  const settled = (subscriptions: number) =>
+    waitUntil(`${subscriptions} open subscriptions at the router and at orders`, async () => {
+      const now = await live();
+      return now.subscriptions === subscriptions && now.upstreams === subscriptions && now.ordersSubscriptions === subscriptions;
+    });
+
+  const redis = new Redis(redisUrl);
+  cleanups.push(async () => void redis.disconnect());
+  const stream = `${eventsNamespace}:events:order.updated`;
+  /** Publishes one `order.updated` per target, open loop at `perSecond` in 10 ms batches; returns each send time. */
+  const publish = async (targets: { orderId: string; buyerId: string; status: string }[], perSecond: number) => {
+    const sentAt: number[] = [];
+    const writes: Promise<unknown>[] = [];
+    const started = epochMs();
+    while (sentAt.length < targets.length) {
+      const due = Math.min(targets.length, Math.floor(((epochMs() - started) * perSecond) / 1000) + 1);
+      if (due > sentAt.length) {
+        const pipeline = redis.pipeline();
+        const at = new Date().toISOString();
+        for (let i = sentAt.length; i < due; i += 1) {
+          const { orderId, buyerId, status } = targets[i]!;
+          const payload = { orderId, buyerId, status, cancelReason: null, total: { amount: 1990, currency: 'EUR' }, at };
+          const event = { id: randomUUID(), topic: 'order.updated', payload, occurredAt: at };
+          pipeline.xadd(stream, 'MAXLEN', '~', 100_000, '*', 'event', JSON.stringify(event));
+        }
+        const sent = epochMs();
+        for (let i = sentAt.length; i < due; i += 1) sentAt.push(sent);
+        writes.push(pipeline.exec());
+      }
+      await sleep(10);
+    }
+    await Promise.all(writes);
+    return sentAt;
+  };
+  const awaitDeliveries = async (count: number, graceMs: number) => {
+    const deadline = Date.now() + graceMs;
+    while (Date.now() < deadline && (await ask({ op: 'count' }, 'count')).received < count) await sleep(100);
+  };
+
+  console.log(
+    `scenario subscriptions: ${subscriptionCount} orderUpdated subscriptions (${perConnection} per WebSocket) on ONE router, ` +
+      `${rate} events/s for ${eventSeconds} s, each event for a different order`,
+  );
+  console.log(
+    `selection ${query.replace('subscription ($id: ID!) ', '')} — orders-only: the figures are the router's subscription path ` +
+      "(graphql-ws in, one upstream subscription per live query on orders, plan execution, fan-out), not other subgraphs' HTTP cost",
+  );
+
+  // Warm-up: open, deliver through, close — JIT, plan cache, upstream socket, pools.
+  await openGroup('warm', warm);
+  const warmSent = await publish(
+    warm.map((o) => ({ orderId: o.orderId, buyerId: o.buyer.userId, status: 'RESERVED' })),
+    rate,
+  );
+  await awaitDeliveries(warmSent.length, 10_000);
+  await ask({ op: 'close', group: 'warm' }, 'closed');
+  await settled(0);
+  await sleep(3000);
+
+  const samples: { open: number; connections: number; rss: number; heap: number; external: number; ordersRss: number }[] = [];
+  const sample = async (open: number) => {
+    await settled(open);
+    await sleep(2000);
+    const now = await live();
+    samples.push({
+      open,
+      connections: now.connections,
+      rss: rssKiB(router.pid!),
+      heap: now.heapUsed / 1024,
+      external: now.external / 1024,
+      ordersRss: rssKiB(orders.pid!),
+    });
+  };
+  await sample(0);
+  await heapSnapshot(router, 'router-0');
+  await heapSnapshot(orders, 'orders-0');
+  let openSeconds = 0;
+  const cpuOpening = new Map<string, number>();
+  for (let step = 1; step <= steps; step += 1) {
+    const cpuOpen = cpuSnapshot();
+    const group = await openGroup(`main-${step}`, main.slice(((step - 1) * main.length) / steps, (step * main.length) / steps));
+    openSeconds += group.ms / 1000;
+    for (const [name, cpu] of cpuSnapshot()) cpuOpening.set(name, (cpuOpening.get(name) ?? 0) + cpu - cpuOpen.get(name)!);
+    await sample(Math.round((step * main.length) / steps));
+  }
+  await heapSnapshot(router, `router-${main.length}`);
+  await heapSnapshot(orders, `orders-${main.length}`);
+  const opened = await live();
+  const channels = ((await redis.pubsub('CHANNELS', `${eventsNamespace}:live:order:*`)) as string[]).length;
+
+  // Probes for where the time goes (not counted in the figures above): every event as it passes
+  // Redis pub/sub (after the orders bus consumer), and a sample of orders also watched straight at the
+  // orders subgraph (the same events without the router).
+  const direct = main.filter((_, i) => i % Math.max(1, Math.floor(main.length / 100)) === 0);
+  await openGroup('direct', direct, ordersUrl, directKey);
+  const keyOf = new Map<string, number>(all.map((o) => [o.orderId, o.key]));
+  const onPubSub = new Map<string, number>();
+  const probe = redis.duplicate();
+  cleanups.push(async () => void probe.disconnect());
+  probe.on('pmessage', (_pattern: string, _channel: string, text: string) => {
+    const at = epochMs();
+    const { orderId, status } = JSON.parse(text) as { orderId: string; status: string };
+    onPubSub.set(`${keyOf.get(orderId)}:${status}`, at);
+  });
+  await probe.psubscribe(`${eventsNamespace}:live:order:*`);
+  await sleep(1000);
+  await live(); // resets the router's event-loop lag histogram
+
+  // The event phase.
+  const targets = Array.from({ length: eventCount }, (_, i) => {
+    const order = main[i % main.length]!;
+    return { key: order.key, orderId: order.orderId, buyerId: order.buyer.userId, status: moves[Math.floor(i / main.length)]! };
+  });
+  const cpuBefore = cpuSnapshot();
+  const machineBefore = machineCpu();
+  const publisherCpu = process.cpuUsage();
+  const publishStarted = epochMs();
+  const sentAt = await publish(targets, rate);
+  const publishEnded = epochMs();
+  await awaitDeliveries(eventCount + direct.length * Math.ceil(eventCount / main.length), 10_000);
+  const cpuAfter = cpuSnapshot();
+  const machineAfter = machineCpu();
+  const publisherMs = (({ user, system }) => (user + system) / 1000)(process.cpuUsage(publisherCpu));
+  const phase = await live();
+  await sleep(1000); // anything more (duplicates) shows in the report
+  const report = await ask({ op: 'report' }, 'report');
+  const after = await live();
+  const rssAfterEvents = rssKiB(router.pid!);
+
+  const received = new Map<string, number>();
+  let duplicates = 0;
+  for (const [key, status, at] of report.events) {
+    const id = `${key}:${status}`;
+    if (received.has(id)) duplicates += 1;
+    else received.set(id, at);
+  }
+  const latencies: number[] = [];
+  const perSecond = new Map<number, number[]>();
+  const hops = {
+    toPubSub: [] as number[],
+    pubSubToClient: [] as number[],
+    pubSubToDirect: [] as number[],
+    routerAdds: [] as number[],
+  };
+  let lastDelivery = publishStarted;
+  targets.forEach((target, i) => {
+    const id = `${target.key}:${target.status}`;
+    const at = received.get(id);
+    const passed = onPubSub.get(id);
+    if (passed !== undefined) hops.toPubSub.push(passed - sentAt[i]!);
+    if (passed !== undefined && at !== undefined) hops.pubSubToClient.push(at - passed);
+    const directAt = received.get(`${target.key + directKey}:${target.status}`);
+    if (directAt !== undefined && passed !== undefined) hops.pubSubToDirect.push(directAt - passed);
+    if (directAt !== undefined && at !== undefined) hops.routerAdds.push(at - directAt);
+    if (at === undefined) return;
+    const latency = at - sentAt[i]!;
+    latencies.push(latency);
+    lastDelivery = Math.max(lastDelivery, at);
+    const second = Math.floor((sentAt[i]! - publishStarted) / 1000);
+    const bucket = perSecond.get(second) ?? [];
+    bucket.push(latency);
+    perSecond.set(second, bucket);
+  });
+  latencies.sort((a, b) => a - b);
+  const lost = eventCount - latencies.length;
+  const deliveredPerSecond = latencies.length / ((lastDelivery - publishStarted) / 1000);
+  const offeredPerSecond = eventCount / ((publishEnded - publishStarted) / 1000);
+
+  // Memory: least-squares slope of RSS / heap over the open subscriptions, and the plain end-to-end difference.
+  const slope = (ys: number[]) => {
+    const xs = samples.map((s) => s.open);
+    const mx = xs.reduce((a, b) => a + b, 0) / xs.length;
+    const my = ys.reduce((a, b) => a + b, 0) / ys.length;
+    return xs.reduce((a, x, i) => a + (x - mx) * (ys[i]! - my), 0) / xs.reduce((a, x) => a + (x - mx) ** 2, 0);
+  };
+  const first = samples[0]!;
+  const last = samples.at(-1)!;
+  const perSub = (key: 'rss' | 'heap' | 'external' | 'ordersRss') => (last[key] - first[key]) / (last.open - first.open);
+  const kib = (x: number) => `${x.toFixed(1)} KB`;
+  const mib = (x: number) => `${(x / 1024).toFixed(0)} MiB`;
+
+  console.log(
+    `opened ${main.length} subscriptions on ${opened.connections} WebSockets in ${openSeconds.toFixed(1)} s ` +
+      `(${(main.length / openSeconds).toFixed(0)}/s, 100 sockets being set up at a time; CPU per subscription: router ` +
+      `${((cpuOpening.get('router')! * 1000) / main.length).toFixed(2)} ms, orders ${((cpuOpening.get('orders')! * 1000) / main.length).toFixed(2)} ms, ` +
+      `postgres ${((cpuOpening.get('postgres')! * 1000) / main.length).toFixed(2)} ms)`,
+  );
+  console.log(
+    `router gauges with all open: subscriptions ${opened.subscriptions}, upstreams ${opened.upstreams}, websocket connections ${opened.connections}; ` +
+      `orders subgraph subscriptions ${opened.ordersSubscriptions}; Redis pub/sub channels ${channels}`,
+  );
+  console.log('open subscriptions | router WebSockets | router VmRSS | router V8 heap used | router external | orders VmRSS');
+  for (const s of samples) {
+    console.log(
+      `${String(s.open).padStart(18)} | ${String(s.connections).padStart(17)} | ${mib(s.rss).padStart(12)} | ${mib(s.heap).padStart(18)} | ${mib(s.external).padStart(15)} | ${mib(s.ordersRss).padStart(12)}`,
+    );
+  }
+  const latencyBySecond = [...perSecond]
+    .sort(([a], [b]) => a - b)
+    .map(([second, xs]) => {
+      xs.sort((a, b) => a - b);
+      return `${second}s ${pct(xs, 50).toFixed(0)}/${pct(xs, 99).toFixed(0)}`;
+    })
+    .join(', ');
+  console.log(`latency p50/p99 (ms) by second of publishing: ${latencyBySecond}`);
+  const spread = (xs: number[]) => {
+    xs.sort((a, b) => a - b);
+    return `p50 ${pct(xs, 50).toFixed(1)} / p99 ${pct(xs, 99).toFixed(1)} ms (${xs.length})`;
+  };
+  console.log(
+    `where the time goes: XADD -> Redis pub/sub (orders' bus consumer) ${spread(hops.toPubSub)}; pub/sub -> client through the router ` +
+      `${spread(hops.pubSubToClient)}; pub/sub -> client straight from orders (sample) ${spread(hops.pubSubToDirect)}; ` +
+      `router's own share (through router - straight, same events) ${spread(hops.routerAdds)}`,
+  );
+  const window = (lastDelivery - publishStarted) / 1000;
+  console.log(
+    `router during the event phase: GC ${((phase.gcSeconds - opened.gcSeconds) * 1000).toFixed(0)} ms in all, ` +
+      `${phase.majorGcs - opened.majorGcs} major GCs taking ${((phase.majorGcSeconds - opened.majorGcSeconds) * 1000).toFixed(0)} ms; ` +
+      `event-loop lag max ${(phase.lagMaxSeconds * 1000).toFixed(0)} ms`,
+  );
+  const ours = [...cpuAfter].reduce((a, [name, cpu]) => a + cpu - cpuBefore.get(name)!, 0) + publisherMs / 1000;
+  const ourPids = new Set([process.pid, ...children.map((c) => c.pid)].map(String));
+  const others = [...machineAfter.processes]
+    .map(([name, cpu]) => [name, cpu - (machineBefore.processes.get(name) ?? 0)] as const)
+    .filter(([name, used]) => used >= 0.05 * window && !ourPids.has(name.split(' ')[0]!) && !/postgres|redis-server/.test(name))
+    .sort((a, b) => b[1] - a[1]);
+  console.log(
+    `machine CPU during the event phase: ${(((machineAfter.busy - machineBefore.busy) / window) * 100).toFixed(0)}% busy of ` +
+      `${(((machineAfter.total - machineBefore.total) / window) * 100).toFixed(0)}% (this bench's processes: ${((ours / window) * 100).toFixed(0)}%` +
+      `${others.length > 0 ? `; others: ${others.map(([name, used]) => `${name} ${((used / window) * 100).toFixed(0)}%`).join(', ')}` : ''})`,
+  );
+  const cpuLine = ['router', 'orders', 'redis', 'postgres', 'clients']
+    .map((name) => {
+      const used = cpuAfter.get(name)! - cpuBefore.get(name)!;
+      return `${name} ${((used * 1e6) / eventCount).toFixed(0)} µs/event (${((used / ((lastDelivery - publishStarted) / 1000)) * 100).toFixed(0)}% of a core)`;
+    })
+    .join(', ');
+  console.log(
+    `CPU during the event phase: ${cpuLine}, bench publisher ${((publisherMs * 1000) / eventCount).toFixed(0)} µs/event`,
+  );
+  if (report.errors.length > 0)
+    console.log(`errors seen by subscribers (first ${report.errors.length}): ${report.errors.slice(0, 5).join(' | ')}`);
+  if (Object.keys(report.closes).length > 0) console.log(`sockets closed during the run: ${JSON.stringify(report.closes)}`);
+
+  const p99 = pct(latencies, 99);
+  const routerPerSub = perSub('rss');
+  console.log('');
+  console.log(
+    `===== subscriptions: ONE router, ${main.length} open subscriptions (${perConnection}/WebSocket), ${rate} events/s for ${eventSeconds} s =====`,
+  );
+  console.log(
+    `memory per open subscription, router:  VmRSS ${kib(routerPerSub)} (slope ${kib(slope(samples.map((s) => s.rss)))}; ` +
+      `${mib(first.rss)} -> ${mib(last.rss)}), V8 heap used ${kib(perSub('heap'))}, external ${kib(perSub('external'))}   target <= 15 KB: ${routerPerSub <= 15 ? 'met' : 'MISSED'}`,
+  );
+  console.log(
+    `memory per open subscription, orders subgraph (secondary): VmRSS ${kib(perSub('ordersRss'))} (${mib(first.ordersRss)} -> ${mib(last.ordersRss)})`,
+  );
+  console.log(
+    `event -> client latency: p50 ${pct(latencies, 50).toFixed(1)} ms, p90 ${pct(latencies, 90).toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, ` +
+      `max ${(latencies.at(-1) ?? NaN).toFixed(1)} ms   target p99 <= 50 ms: ${p99 <= 50 ? 'met' : 'MISSED'}`,
+  );
+  console.log(
+    `delivered ${latencies.length}/${eventCount} events: ${deliveredPerSecond.toFixed(0)} events/s delivered (offered ${offeredPerSecond.toFixed(0)}/s); ` +
+      `lost ${lost}, duplicates ${duplicates}; router events in ${after.events - opened.events}, dropped ${after.dropped - opened.dropped}   ` +
+      `target no event lost: ${lost === 0 ? 'met' : 'MISSED'}`,
+  );
+  console.log(`router VmRSS after the events ${mib(rssAfterEvents)}, peak ${peakRssMiB(router.pid!)} MiB`);
+
+  // Every client leaves: the router must let go of every subscription and upstream.
+  for (let step = 1; step <= steps; step += 1) await ask({ op: 'close', group: `main-${step}` }, 'closed');
+  await ask({ op: 'close', group: 'direct' }, 'closed');
+  await settled(0);
+  await sleep(2000);
+  await heapSnapshot(router, 'router-after');
+  console.log(
+    `after every client left: router subscriptions 0, upstreams 0, orders subscriptions 0; router VmRSS ${mib(rssKiB(router.pid!))}`,
+  );
+  clients.send({ op: 'exit' } satisfies ClientCommand);
+}
+
 const cleanups: (() => Promise<void>)[] = [];
 try {
   if (scenario === 'router') await routerScenario();
   else if (scenario === 'auth') await authScenario();
   else if (scenario === 'saga') await sagaScenario();
   else if (scenario === 'documents') await documentsScenario();
-  else throw new Error(`unknown scenario ${scenario}; known: router, auth, saga, documents`);
+  else if (scenario === 'subscriptions') await subscriptionsScenario();
+  else throw new Error(`unknown scenario ${scenario}; known: router, auth, saga, documents, subscriptions`);
 } finally {
-  for (const cleanup of cleanups) await cleanup();
-  for (const child of children) child.kill('SIGTERM');
-  await new Promise((r) => setTimeout(r, 500));
+  // Processes first (they hold the databases, Redis keys and files the cleanups remove).
+  await Promise.all(
+    children.map(
+      (child) =>
+        new Promise<void>((resolve) => {
+          if (child.exitCode !== null || child.signalCode !== null) return resolve();
+          child.once('exit', () => resolve());
+          child.kill('SIGTERM');
+          setTimeout(() => (child.kill('SIGKILL'), resolve()), 10_000).unref();
+        }),
+    ),
+  );
+  for (const cleanup of cleanups) await cleanup().catch((error: unknown) => console.error('cleanup failed:', error));
 }
