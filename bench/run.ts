@@ -37,20 +37,19 @@ import {
   dropDatabase,
   migrate,
   migrationsDir,
-  startEmbeddedS3,
   subgraphNames,
   type SubgraphName,
 } from '#kit';
 import { createBullJobQueue, createObjectStore } from '#kit';
-import { postGraphQL } from '#kit/testing';
+import { dropRedisNamespace, eventually, postGraphQL, startTestS3 } from '#kit/testing';
 import { createDocumentStore, createDocumentsDb } from '../subgraphs/documents/src/adapters/prisma-document-store.ts';
 import { createDocumentUpload, submitDocument } from '../subgraphs/documents/src/app/upload-document.ts';
 import { documentJobsQueue } from '../subgraphs/documents/src/subgraph.ts';
 import { textPdf } from '../subgraphs/documents/test-fixtures/text-pdf.ts';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { demoPassword } from '../packages/stack/src/demo-data.ts';
+import { metricsOf, openSubscriptions } from '../packages/stack/src/live-client.ts';
 import { seedDemoData } from '../packages/stack/src/seed.ts';
+import { servicesEnv } from '../packages/stack/src/services-env.ts';
 import { loginAs, meQuery, mintAccessTokens } from '../packages/stack/src/test-stack.ts';
 import { demoProducts, demoWarehouses } from '../packages/stack/src/demo-data.ts';
 import { waitHealthy } from '../packages/stack/src/wait-healthy.ts';
@@ -135,16 +134,7 @@ async function load(url: string, body: string, token: string | undefined, durati
 }
 
 /** Deletes this run's Redis keys (event streams, consumer groups, job queues: all under `eventsNamespace`). */
-async function dropNamespace() {
-  const redis = new Redis(redisUrl);
-  try {
-    for await (const keys of redis.scanStream({ match: `${eventsNamespace}:*`, count: 1000 }) as AsyncIterable<string[]>) {
-      if (keys.length > 0) await redis.del(...keys);
-    }
-  } finally {
-    redis.disconnect();
-  }
-}
+const dropNamespace = () => dropRedisNamespace(eventsNamespace, redisUrl);
 
 /** The services mode on fresh bench databases with the demo data; returns the router's URL and process. */
 async function startServices() {
@@ -157,23 +147,21 @@ async function startServices() {
     await ensureDatabase(urls[name]);
     await migrate(urls[name], migrationsDir(name));
   }
-  const s3Dir = mkdtempSync(join(tmpdir(), 'meridian-bench-s3-'));
-  const s3 = await startEmbeddedS3({ directory: s3Dir, bucket: 'meridian-documents' });
+  const s3 = await startTestS3();
   await seedDemoData(urls, s3.config, createLogger('seed', 'silent'));
 
-  const env: Record<string, string> = {
+  // servicesEnv adds each subgraph's URL and the JWKS URL from the ports.
+  const env = servicesEnv({
     LOG_LEVEL: 'warn',
     NODE_ENV: 'production',
     REDIS_URL: redisUrl,
     EVENTS_NAMESPACE: eventsNamespace,
-    AUTH_JWKS_URL: `http://127.0.0.1:${base + 2}/.well-known/jwks.json`,
-  };
-  subgraphNames.forEach((name, i) => {
-    const upper = name.toUpperCase();
-    const port = base + 1 + i;
-    env[`${upper}_PORT`] = String(port);
-    env[`${upper}_DATABASE_URL`] = urls[name];
-    env[`${upper}_URL`] = `http://127.0.0.1:${port}/graphql`;
+    ...Object.fromEntries(
+      subgraphNames.flatMap((name, i) => [
+        [`${name.toUpperCase()}_PORT`, String(base + 1 + i)],
+        [`${name.toUpperCase()}_DATABASE_URL`, urls[name]],
+      ]),
+    ),
   });
   for (const name of ['auth', ...subgraphNames.filter((n) => n !== 'auth')]) {
     named.set(name, node(`subgraphs/${name}/src/main.ts`, [], env));
@@ -188,7 +176,6 @@ async function startServices() {
   await new Promise((r) => setTimeout(r, 1500));
   cleanups.push(async () => {
     await s3.stop();
-    rmSync(s3Dir, { recursive: true, force: true });
     for (const name of subgraphNames) await dropDatabase(urls[name]);
     await dropNamespace();
   });
@@ -436,11 +423,9 @@ async function documentsScenario() {
   await dropDatabase(databaseUrl);
   await ensureDatabase(databaseUrl);
   await migrate(databaseUrl, migrationsDir('documents'));
-  const s3Dir = mkdtempSync(join(tmpdir(), 'meridian-bench-s3-'));
-  const s3 = await startEmbeddedS3({ directory: s3Dir, bucket: 'meridian-documents' });
+  const s3 = await startTestS3();
   cleanups.push(async () => {
     await s3.stop();
-    rmSync(s3Dir, { recursive: true, force: true });
     await dropDatabase(databaseUrl);
     await dropNamespace();
   });
@@ -451,10 +436,7 @@ async function documentsScenario() {
     REDIS_URL: redisUrl,
     EVENTS_NAMESPACE: eventsNamespace,
     DOCUMENTS_DATABASE_URL: databaseUrl,
-    S3_ENDPOINT: `http://127.0.0.1:${s3.config.port}`,
-    S3_ACCESS_KEY: s3.config.accessKey,
-    S3_SECRET_KEY: s3.config.secretKey,
-    S3_BUCKET: s3.config.bucket,
+    ...s3.env,
     WORKER_HEALTH_PORT: String(healthPort),
   });
   named.set('worker', worker);
@@ -528,18 +510,6 @@ function rssKiB(pid: number): number {
   return Number(line?.replace(/\D+/g, '') ?? 0);
 }
 
-/** The samples of a Prometheus `/metrics` page, by name with labels (`name{label="value"}`). */
-async function metricsOf(url: string): Promise<Map<string, number>> {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  const samples = new Map<string, number>();
-  for (const line of text.split('\n')) {
-    if (!line || line.startsWith('#')) continue;
-    const space = line.lastIndexOf(' ');
-    samples.set(line.slice(0, space), Number(line.slice(space + 1)));
-  }
-  return samples;
-}
-
 /** Epoch milliseconds with sub-millisecond precision; the subscriber process stamps with the same clock. */
 const epochMs = () => performance.timeOrigin + performance.now();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -583,14 +553,6 @@ async function heapSnapshot(child: ChildProcess, label: string) {
   renameSync(join(dir, file), join(dir, `${label}.heapsnapshot`));
 }
 
-async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs = 120_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(250);
-  }
-}
-
 /**
  * subscriptions: ONE router process holding BENCH_SUBSCRIPTIONS (default 10,000) open
  * `orderUpdated` subscriptions, each on a different order of one of BENCH_BUYERS (100) customers,
@@ -623,7 +585,6 @@ async function subscriptionsScenario() {
   const { routerUrl, router, urls } = await startServices();
   const orders = named.get('orders')!;
   const ordersUrl = `http://127.0.0.1:${base + 1 + subgraphNames.indexOf('orders')}`;
-  const ordersHealth = `${ordersUrl}/health`;
   const directKey = 1_000_000;
   const buyers = await mintAccessTokens(urls.auth, buyerCount);
   const all = Array.from({ length: warmCount + subscriptionCount }, (_, key) => ({
@@ -691,12 +652,11 @@ async function subscriptionsScenario() {
   };
   const live = async () => {
     const metrics = await metricsOf(routerUrl);
-    const health = (await (await fetch(ordersHealth)).json()) as { subscriptions: number };
     return {
       subscriptions: metrics.get('meridian_router_subscriptions')!,
       upstreams: metrics.get('meridian_router_subscription_upstreams')!,
       connections: metrics.get('meridian_router_websocket_connections')!,
-      ordersSubscriptions: health.subscriptions,
+      ordersSubscriptions: await openSubscriptions(ordersUrl),
       heapUsed: metrics.get('nodejs_heap_size_used_bytes')!,
       external: metrics.get('nodejs_external_memory_bytes')!,
       events: metrics.get('meridian_router_subscription_events_total')!,
@@ -708,11 +668,19 @@ async function subscriptionsScenario() {
       lagMaxSeconds: metrics.get('nodejs_eventloop_lag_max_seconds')!,
     };
   };
+  // Every 250 ms: each check scrapes the router's /metrics, which is not free with 10,000 subscriptions open.
   const settled = (subscriptions: number) =>
-    waitUntil(`${subscriptions} open subscriptions at the router and at orders`, async () => {
-      const now = await live();
-      return now.subscriptions === subscriptions && now.upstreams === subscriptions && now.ordersSubscriptions === subscriptions;
-    });
+    eventually(
+      async () => {
+        const now = await live();
+        return (
+          now.subscriptions === subscriptions && now.upstreams === subscriptions && now.ordersSubscriptions === subscriptions
+        );
+      },
+      `the router and orders hold ${subscriptions} open subscriptions`,
+      120_000,
+      250,
+    );
 
   const redis = new Redis(redisUrl);
   cleanups.push(async () => void redis.disconnect());

@@ -240,32 +240,64 @@ export function nullDenied(
   return { data: rootNull ? null : data, errors };
 }
 
-interface Narrowed {
+/** Who an access decision is made for: the rules look only at being signed in and at the scopes. */
+export const scopeKeyOf = (viewer: Viewer | null) => (viewer ? [...viewer.scopes].sort().join(' ') : '(anonymous)');
+
+/** An operation as a caller may run it: a document of its own, and the fields removed from it. */
+export interface NarrowedOperation {
   document: DocumentNode;
   operation: OperationDefinitionNode;
-  source: string;
-  queryHash: string;
   denied: DeniedField[];
 }
 
-/** Work out, per operation, what a caller with these scopes may run (null: all of it). */
-function narrow(requestContext: GatewayGraphQLRequestContext, policies: AccessPolicies, viewer: Viewer | null): Narrowed | null {
-  const { document, operation, schema } = requestContext;
+/** `operation` of `document` without the fields `viewer` may not read (see filterOperation). */
+export function narrowOperation(
+  schema: GraphQLSchema,
+  policies: AccessPolicies,
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  viewer: Viewer | null,
+): NarrowedOperation {
   const fragments = new Map(
     document.definitions
       .filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION)
       .map((d) => [d.name.value, d]),
   );
   const filtered = filterOperation(schema, policies, operation, fragments, viewer);
-  if (filtered.denied.length === 0) return null;
-  const narrowed: DocumentNode = { kind: Kind.DOCUMENT, definitions: [filtered.operation] };
-  const source = print(narrowed);
+  return {
+    document: { kind: Kind.DOCUMENT, definitions: [filtered.operation] },
+    operation: filtered.operation,
+    denied: filtered.denied,
+  };
+}
+
+interface Narrowed extends NarrowedOperation {
+  source: string;
+  queryHash: string;
+}
+
+/** Work out, per operation, what a caller with these scopes may run (null: all of it). */
+function narrow(requestContext: GatewayGraphQLRequestContext, policies: AccessPolicies, viewer: Viewer | null): Narrowed | null {
+  const { document, operation, schema } = requestContext;
+  const narrowed = narrowOperation(schema, policies, document, operation, viewer);
+  if (narrowed.denied.length === 0) return null;
+  const source = print(narrowed.document);
   // The gateway caches query plans by queryHash: the narrowed document needs its own.
   const queryHash = createHash('sha256').update(source).digest('hex');
-  return { document: narrowed, operation: filtered.operation, source, queryHash, denied: filtered.denied };
+  return { ...narrowed, source, queryHash };
 }
 
 const decisionCacheSize = 1000;
+
+/**
+ * Keeps `decision` under `key` in a cache of access decisions, emptied when full: decisions are
+ * cheap to make again, and the working set (operations × scope sets) is small.
+ */
+export function remember<T>(cache: Map<string, T>, key: string, decision: T): T {
+  if (cache.size >= decisionCacheSize) cache.clear();
+  cache.set(key, decision);
+  return decision;
+}
 
 /**
  * Wraps the gateway's executor so every operation is filtered by the current access policies. The
@@ -283,15 +315,11 @@ export function authorizingExecutor(
     const current = policies();
     if (current.fields.size === 0 && current.types.size === 0) return execute(requestContext);
     const viewer = viewerOf(requestContext);
-    const key = `${requestContext.queryHash}\n${requestContext.operationName ?? ''}\n${viewer ? [...viewer.scopes].sort().join(' ') : '(anonymous)'}`;
+    const key = `${requestContext.queryHash}\n${requestContext.operationName ?? ''}\n${scopeKeyOf(viewer)}`;
     let cache = decisions.get(current);
     if (!cache) decisions.set(current, (cache = new Map()));
     let decision = cache.get(key);
-    if (decision === undefined) {
-      decision = narrow(requestContext, current, viewer);
-      if (cache.size >= decisionCacheSize) cache.clear();
-      cache.set(key, decision);
-    }
+    if (decision === undefined) decision = remember(cache, key, narrow(requestContext, current, viewer));
     if (!decision) return execute(requestContext);
 
     const view = Object.create(requestContext, {

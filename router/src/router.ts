@@ -33,7 +33,7 @@ import type { ExecutionResult } from 'graphql';
 import { accessPoliciesOf, authorizingExecutor, type AccessPolicies } from './authorization.ts';
 import { depthLimit } from './depth-limit.ts';
 import { supergraphFromFile } from './supergraph-file.ts';
-import { createRouterMetrics } from './metrics.ts';
+import { createRouterMetrics, type LiveFigures } from './metrics.ts';
 import { createSubscriptionPlanner, type SubscriptionPlanner } from './subscriptions/query-plan.ts';
 import { startSubscriptionServer } from './subscriptions/server.ts';
 import { createUpstreams } from './subscriptions/upstream.ts';
@@ -73,7 +73,7 @@ export interface RunningRouter {
   url: string;
   http: RunningHttpServer;
   /** Open graphql-ws connections, client subscriptions and upstream subscriptions. */
-  live: { connections(): number; subscriptions(): number; upstreams(): number };
+  live: LiveFigures;
   stop(): Promise<void>;
 }
 
@@ -95,6 +95,8 @@ class ForwardingDataSource extends RemoteGraphQLDataSource<RouterContext> {
 export async function startRouter(options: RouterOptions): Promise<RunningRouter> {
   const { logger, production } = options;
   const verify = options.verifyToken ?? createJwksVerifier(options.tokens);
+  // One formatter for HTTP and graphql-ws: internals masked in production.
+  const formatError = createErrorFormatter({ exposeInternals: !production });
   const metrics = createRouterMetrics();
   const urlOf = (name: string, url?: string) => options.subgraphUrls?.[name] ?? url ?? '';
   // Node's built-in fetch (undici, keep-alive) instead of the gateway's default make-fetch-happen:
@@ -142,9 +144,7 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
     introspection: options.introspection ?? !production,
     includeStacktraceInErrorResponses: !production,
     validationRules: [depthLimit(options.maxDepth)],
-    formatError: createErrorFormatter({
-      exposeInternals: !production,
-    }),
+    formatError,
     plugins: [
       errorLoggingPlugin(logger),
       production
@@ -182,7 +182,7 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
   const subscriptions = startSubscriptionServer({
     server: http.server,
     logger: logger.child({ component: 'subscriptions' }),
-    production,
+    formatError,
     verify,
     planner: () => planner!,
     policies: () => policies,
@@ -200,18 +200,13 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
     counters: metrics.counters,
     ...options.websocket,
   });
-  const live = {
-    connections: subscriptions.connections,
-    subscriptions: subscriptions.subscriptions,
-    upstreams: subscriptions.upstreams,
-  };
-  metrics.reportLive(live);
+  metrics.reportLive(subscriptions);
   logger.info({ url: `${http.url}/graphql` }, 'router listening (HTTP and graphql-ws)');
 
   return {
     url: http.url,
     http,
-    live,
+    live: subscriptions,
     async stop() {
       ready = false;
       // Clients first (close 1001: they reconnect to another router), then upstreams, then HTTP.

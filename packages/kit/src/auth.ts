@@ -112,8 +112,14 @@ export function bearerToken(authorization: string | undefined): string | undefin
   return match[1];
 }
 
-/** The viewer of a request: null when anonymous; throws UNAUTHENTICATED for a bad token. */
-export async function viewerOf(verify: TokenVerifier, authorization: string | undefined): Promise<Viewer | null> {
+/**
+ * The viewer of a request: null when anonymous; throws UNAUTHENTICATED for a bad token. Takes any
+ * value, as over WebSocket the authorization comes from a client's JSON payload.
+ */
+export async function viewerOf(verify: TokenVerifier, authorization: unknown): Promise<Viewer | null> {
+  if (authorization !== undefined && typeof authorization !== 'string') {
+    throw unauthenticated('authorization must be "Bearer <token>"');
+  }
   const token = bearerToken(authorization);
   return token ? verify(token) : null;
 }

@@ -8,8 +8,8 @@ import type { TokenSettings } from './auth.js';
 export const subgraphNames = ['users', 'auth', 'inventory', 'orders', 'payments', 'documents'] as const;
 export type SubgraphName = (typeof subgraphNames)[number];
 
-/** Default ports of the services mode (the router listens on 4000). */
-export const defaultPorts: Record<SubgraphName | 'router', number> = {
+/** Default ports of the services mode (the router listens on 4000; the document worker's health check on 4007). */
+export const defaultPorts: Record<SubgraphName | 'router' | 'worker', number> = {
   router: 4000,
   users: 4001,
   auth: 4002,
@@ -17,6 +17,7 @@ export const defaultPorts: Record<SubgraphName | 'router', number> = {
   orders: 4004,
   payments: 4005,
   documents: 4006,
+  worker: 4007,
 };
 
 export type Env = Record<string, string | undefined>;

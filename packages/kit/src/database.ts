@@ -148,6 +148,18 @@ export function sqlState(error: unknown): string | undefined {
   return e.meta?.code ?? /Code: `([0-9A-Z]{5})`/.exec(e.message ?? '')?.[1];
 }
 
+/**
+ * True for a unique violation (from pg or Prisma, see {@link sqlState}); with `constraintOrTable`, only
+ * one that names it (pg's `constraint` or `table`, or the message: `processed_events` matches its
+ * primary key) — how a store tells a redelivered event (its processed-event record exists) from another conflict.
+ */
+export function isUniqueViolation(error: unknown, constraintOrTable?: string): boolean {
+  if (sqlState(error) !== '23505') return false;
+  if (constraintOrTable === undefined) return true;
+  const e = error as { constraint?: string; table?: string; message?: string };
+  return [e.constraint, e.table, e.message].some((text) => text?.includes(constraintOrTable));
+}
+
 /** Creates the database named in `connectionString` when it does not exist yet. */
 export async function ensureDatabase(connectionString: string): Promise<void> {
   const url = new URL(connectionString);

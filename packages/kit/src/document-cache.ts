@@ -23,6 +23,34 @@ export interface DocumentCache {
   check(text: string, parsed?: DocumentNode): DocumentNode | GraphQLError[];
 }
 
+/** The document of an operation text, or its syntax error (GRAPHQL_PARSE_FAILED). */
+export function parseOperation(text: string): DocumentNode | GraphQLError[] {
+  try {
+    return parse(text);
+  } catch (error) {
+    return [new GraphQLError((error as Error).message, { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })];
+  }
+}
+
+/**
+ * The validation errors of `document`. graphql-js throws, rather than reports, a few problems: a
+ * subscription whose root field carries @skip or @include with a variable makes
+ * SingleFieldSubscriptionsRule evaluate the directive without variable values. Such a throw is an
+ * error of the document, not of the server.
+ */
+function validationErrors(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  rules: readonly ValidationRule[],
+): readonly GraphQLError[] {
+  try {
+    return validate(schema, document, rules);
+  } catch (error) {
+    if (error instanceof GraphQLError) return [error];
+    throw error;
+  }
+}
+
 export function createDocumentCache(
   schema: GraphQLSchema,
   rules: readonly ValidationRule[] = specifiedRules,
@@ -32,15 +60,9 @@ export function createDocumentCache(
   return {
     get: (text) => documents.get(text),
     check(text, parsed) {
-      let document = parsed;
-      if (!document) {
-        try {
-          document = parse(text);
-        } catch (error) {
-          return [new GraphQLError((error as Error).message, { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })];
-        }
-      }
-      const invalid = validate(schema, document, rules);
+      const document = parsed ?? parseOperation(text);
+      if (Array.isArray(document)) return document;
+      const invalid = validationErrors(schema, document, rules);
       if (invalid.length > 0) {
         return invalid.map(
           (e) =>

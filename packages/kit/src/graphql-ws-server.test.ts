@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createErrorFormatter } from './errors.js';
 import { startGraphQLWs, tooSlowCloseCode, type GraphQLWsServer, type WsServerOptions } from './graphql-ws-server.js';
 import { createLogger } from './logger.js';
+import { eventually } from './testing.js';
 
 /** `ticks(size)`: an endless stream of `size`-character strings, as fast as they are taken. */
 let produced = 0;
@@ -59,10 +60,7 @@ async function connect(url: string) {
   );
   await new Promise((r) => socket.once('open', r));
   socket.send(JSON.stringify({ type: 'connection_init' }));
-  await new Promise<void>((resolve) => {
-    const wait = () => (messages.some((m) => m.type === 'connection_ack') ? resolve() : setTimeout(wait, 5));
-    wait();
-  });
+  await eventually(() => messages.some((m) => m.type === 'connection_ack'), 'the server acknowledges connection_init');
   return { socket, messages, closed };
 }
 
@@ -73,8 +71,7 @@ describe('graphql-ws transport', () => {
     (client.socket as unknown as { _socket: { pause(): void } })._socket.pause(); // stop reading
     produced = 0;
     client.socket.send(JSON.stringify({ type: 'subscribe', id: '1', payload: { query: 'subscription { ticks(size: 65536) }' } }));
-    const deadline = Date.now() + 10_000;
-    while (live.connections() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    await eventually(() => live.connections() === 0, 'the server drops the slow client');
     expect(live.connections()).toBe(0); // closed, then dropped when the close handshake could not finish
     const stoppedAt = produced;
     await new Promise((r) => setTimeout(r, 200));
@@ -90,7 +87,7 @@ describe('graphql-ws transport', () => {
     const url = await start();
     const client = await connect(url);
     client.socket.send(JSON.stringify({ type: 'subscribe', id: '1', payload: { query: 'subscription { ticks(size: 3) }' } }));
-    while (client.messages.filter((m) => m.type === 'next').length < 5) await new Promise((r) => setTimeout(r, 5));
+    await eventually(() => client.messages.filter((m) => m.type === 'next').length >= 5, 'five results arrive');
     expect(client.messages.find((m) => m.type === 'next')).toEqual({
       type: 'next',
       id: '1',
@@ -104,7 +101,7 @@ describe('graphql-ws transport', () => {
     const url = await start();
     const client = await connect(url);
     client.socket.send(JSON.stringify({ type: 'ping', payload: { authorization: 'Bearer secret' } }));
-    while (!client.messages.some((m) => m.type === 'pong')) await new Promise((r) => setTimeout(r, 5));
+    await eventually(() => client.messages.some((m) => m.type === 'pong'), 'the pong arrives');
     expect(client.messages.find((m) => m.type === 'pong')).toEqual({ type: 'pong' });
     client.socket.close();
   });
@@ -114,8 +111,7 @@ describe('graphql-ws transport', () => {
     const client = await connect(url);
     // ws answers pings automatically; a dead peer does not: stop reading, so no pong goes back.
     (client.socket as unknown as { _socket: { pause(): void } })._socket.pause();
-    const deadline = Date.now() + 3_000;
-    while (live.connections() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await eventually(() => live.connections() === 0, 'the server drops the silent peer', 3_000, 20);
     expect(live.connections()).toBe(0);
   });
 
@@ -130,7 +126,7 @@ describe('graphql-ws transport', () => {
     });
     const client = await connect(url);
     client.socket.send(JSON.stringify({ type: 'subscribe', id: '1', payload: { query: 'subscription { ticks(size: 1) }' } }));
-    while (!client.messages.some((m) => m.type === 'next')) await new Promise((r) => setTimeout(r, 5));
+    await eventually(() => client.messages.some((m) => m.type === 'next'), 'the result arrives');
     expect(client.messages.find((m) => m.type === 'next')!.payload).toEqual({
       data: { ticks: null },
       errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }],

@@ -28,6 +28,7 @@ export {
 export {
   dropDatabase,
   ensureDatabase,
+  isUniqueViolation,
   migrate,
   migrationsDir,
   openDatabase,
@@ -67,7 +68,6 @@ export {
 export {
   clientAddressOf,
   correlationHeader,
-  correlationIdOf,
   startHttpServer,
   type HttpServerOptions,
   type Route,
@@ -78,6 +78,7 @@ export { createLogger, type Logger } from './logger.js';
 export {
   markProcessed,
   outboxEvent,
+  outboxParams,
   startOutboxRelay,
   writeOutbox,
   type OutboxEvent,
@@ -114,7 +115,7 @@ export {
   type ObjectStoreConfig,
 } from './object-store.js';
 export { isUuid } from './ids.js';
-export { createDocumentCache, type DocumentCache } from './document-cache.js';
+export { createDocumentCache, parseOperation, type DocumentCache } from './document-cache.js';
 export { StateStream } from './state-stream.js';
 export {
   createInProcessPubSub,
@@ -126,7 +127,6 @@ export {
 export {
   mapAsyncIterable,
   startGraphQLWs,
-  tooSlowCloseCode,
   type GraphQLWsOptions,
   type GraphQLWsServer,
   type WsExtra,

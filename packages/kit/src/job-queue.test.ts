@@ -4,7 +4,7 @@ import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createBullJobQueue, createInProcessJobQueue, PermanentJobFailure, type FailedJob, type JobQueue } from './job-queue.js';
 import { createLogger } from './logger.js';
-import { dropRedisNamespace, testRedisUrl } from './testing.js';
+import { dropRedisNamespace, eventually, testRedisUrl } from './testing.js';
 
 const logger = createLogger('test', 'silent');
 const policy = { attempts: 3, backoffMs: 50, concurrency: 2, lockMs: 5_000 };
@@ -28,10 +28,6 @@ const queues: [string, () => JobQueue][] = [
   ['in-process', () => createInProcessJobQueue(logger, policy)],
 ];
 
-const until = async (done: () => boolean, ms = 10_000) => {
-  for (const deadline = Date.now() + ms; !done() && Date.now() < deadline;) await new Promise((r) => setTimeout(r, 20));
-};
-
 describe.each(queues)('job queue: %s', (_name, create) => {
   it('runs each job, retries a failing one with backoff, and reports the ones that fail for good', async () => {
     const queue = create();
@@ -54,7 +50,10 @@ describe.each(queues)('job queue: %s', (_name, create) => {
     );
     try {
       for (const id of [ok, flaky, broken, corrupt]) await queue.enqueue(id);
-      await until(() => failed.length === 2 && runs.get(flaky)?.length === 2);
+      await eventually(
+        () => failed.length === 2 && runs.get(flaky)?.length === 2,
+        'two jobs failed for good and the flaky one ran twice',
+      );
       expect(runs.get(ok)).toEqual([1]);
       expect(runs.get(flaky)).toEqual([1, 2]);
       expect(runs.get(broken)).toEqual([1, 2, 3]);
@@ -82,7 +81,7 @@ describe.each(queues)('job queue: %s', (_name, create) => {
       async () => undefined,
     );
     try {
-      await until(() => runs.length >= 1);
+      await eventually(() => runs.length >= 1, 'the job ran');
       await new Promise((r) => setTimeout(r, 300));
       expect(runs).toEqual([id]);
     } finally {

@@ -73,6 +73,43 @@ describe('the outbox relay', () => {
       await bus.close();
     }
   });
+
+  it('asks again whether processed_events exists after that probe failed, and then prunes it', async () => {
+    const bus = createInProcessEventBus(logger);
+    let failProbe = true;
+    // The first probe fails (a connection lost mid-prune); every other statement runs on the database.
+    const flaky: SqlClient = {
+      ...sql,
+      $transaction: (fn) =>
+        sql.$transaction((tx) =>
+          fn({
+            ...tx,
+            $queryRawUnsafe: async (query, ...values) => {
+              if (failProbe && query.includes('to_regclass')) {
+                failProbe = false;
+                throw new Error('connection lost');
+              }
+              return tx.$queryRawUnsafe(query, ...values);
+            },
+          }),
+        ),
+    };
+    const relay = startOutboxRelay({ db: flaky, bus, logger, intervalMs: 60_000, retentionMs: 0 });
+    try {
+      const handled = domainEvent('test.probed', {});
+      await sql.$transaction((tx) => markProcessed(tx, handled));
+      await sql.$executeRawUnsafe(
+        `UPDATE processed_events SET handled_at = now() - interval '1 second' WHERE id = $1`,
+        handled.id,
+      );
+      await expect(relay.prune()).rejects.toThrow('connection lost');
+      await relay.prune();
+      expect(await sql.$queryRawUnsafe(`SELECT id FROM processed_events WHERE id = $1`, handled.id)).toEqual([]);
+    } finally {
+      await relay.stop();
+      await bus.close();
+    }
+  });
 });
 
 describe('processed events', () => {

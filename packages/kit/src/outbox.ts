@@ -21,15 +21,23 @@ export interface RawSqlClient {
 }
 export type RawSqlTransaction = SqlRunner;
 
+/**
+ * `events` as the three parameters of `unnest($n::uuid[], $n+1::text[], $n+2::jsonb[])` — ids, topics,
+ * payloads — for a statement that inserts them into `outbox_events` along with the change they announce.
+ */
+export const outboxParams = (events: readonly OutboxEvent[]): [string[], string[], string[]] => [
+  events.map((e) => e.id),
+  events.map((e) => e.topic),
+  events.map((e) => JSON.stringify(e.payload)),
+];
+
 /** Writes events into `outbox_events` inside the caller's transaction (one statement for any number). */
 export async function writeOutbox(tx: RawSqlTransaction, events: readonly OutboxEvent[]): Promise<void> {
   if (events.length === 0) return;
   await tx.$executeRawUnsafe(
     `INSERT INTO outbox_events (id, topic, payload)
      SELECT * FROM unnest($1::uuid[], $2::text[], $3::jsonb[])`,
-    events.map((e) => e.id),
-    events.map((e) => e.topic),
-    events.map((e) => JSON.stringify(e.payload)),
+    ...outboxParams(events),
   );
 }
 
@@ -147,15 +155,19 @@ export function startOutboxRelay(options: {
   const retentionMs = options.retentionMs ?? 7 * 86_400_000;
   // processed_events (where the service consumes events too) ages out with the outbox: a
   // redelivery comes within minutes (visibility timeout, retries), never after days.
-  let hasProcessedEvents: Promise<boolean> | null = null;
+  // Known once a probe succeeded (the table comes with the service's migrations); a failed probe asks again next time.
+  let hasProcessedEvents: boolean | undefined;
   const prune = () =>
     db.$transaction(async (tx) => {
-      hasProcessedEvents ??= tx
-        .$queryRawUnsafe<{ present: boolean }[]>(`SELECT to_regclass('processed_events') IS NOT NULL AS present`)
-        .then(([row]) => row?.present === true);
+      if (hasProcessedEvents === undefined) {
+        const [row] = await tx.$queryRawUnsafe<{ present: boolean }[]>(
+          `SELECT to_regclass('processed_events') IS NOT NULL AS present`,
+        );
+        hasProcessedEvents = row?.present === true;
+      }
       const cutoff = `now() - $1::double precision * interval '1 millisecond'`;
       const deleted = await tx.$executeRawUnsafe(`DELETE FROM outbox_events WHERE published_at < ${cutoff}`, retentionMs);
-      if (await hasProcessedEvents)
+      if (hasProcessedEvents)
         await tx.$executeRawUnsafe(`DELETE FROM processed_events WHERE handled_at < ${cutoff}`, retentionMs);
       return deleted;
     });

@@ -36,7 +36,6 @@ export function connectSharedAdapters(
   events?: EventsConfig,
 ): SharedAdapters & { close(): Promise<void> } {
   if (!redisUrl) {
-    logger.warn('REDIS_URL is not set: events and rate limits stay inside this process');
     const bus = createInProcessEventBus(logger);
     return { bus, pubsub: createInProcessPubSub(), rateLimiter: createInProcessRateLimiter(), close: () => bus.close() };
   }
@@ -63,6 +62,8 @@ export async function runSubgraphProcess(
 ): Promise<void> {
   const config = readSubgraphConfig(name, env);
   const logger = createLogger(name, config.logLevel);
+  // A service process is meant to share them with the others: without Redis it cannot.
+  if (!config.redisUrl) logger.warn('REDIS_URL is not set: events and rate limits stay inside this process');
   const shared = connectSharedAdapters(config.redisUrl, logger, config.events);
   const running = await start(config, shared);
   stopOnSignals(

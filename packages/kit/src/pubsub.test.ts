@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createLogger } from './logger.js';
 import { createInProcessPubSub, createRedisPubSub, type PubSub } from './pubsub.js';
-import { testRedisUrl } from './testing.js';
+import { eventually, testRedisUrl } from './testing.js';
 
 const logger = createLogger('test', 'silent');
 const redis = new Redis(testRedisUrl);
@@ -14,12 +14,7 @@ afterAll(async () => {
 });
 
 const received = (list: unknown[], count: number) =>
-  new Promise<void>((resolve, reject) => {
-    const deadline = Date.now() + 2_000;
-    const check = () =>
-      list.length >= count ? resolve() : Date.now() > deadline ? reject(new Error('timeout')) : setTimeout(check, 5);
-    check();
-  });
+  eventually(() => list.length >= count, `${count} message(s) arrived`, 2_000, 5);
 
 const implementations: [string, () => PubSub][] = [
   ['in-process', () => createInProcessPubSub()],

@@ -44,9 +44,6 @@ function listenerRegistry(transport: { open(channel: string): Promise<void>; shu
         await transport.shut(channel);
       };
     },
-    get size() {
-      return channels.size;
-    },
   };
 }
 

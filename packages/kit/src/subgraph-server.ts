@@ -151,12 +151,6 @@ function serveSubscriptions<TContext extends SubgraphContext>(
   const documents = createDocumentCache(schema);
   let open = 0;
 
-  const identify = async (authorization: unknown) => {
-    if (authorization !== undefined && typeof authorization !== 'string') {
-      throw new DomainError('UNAUTHENTICATED', 'authorization must be "Bearer <token>"');
-    }
-    return viewerOf(verifyToken, authorization);
-  };
   const contextOf = (args: ExecutionArgs) => options.extendContext(bases.get(args.contextValue as object)!);
 
   const server = startGraphQLWs({
@@ -168,7 +162,7 @@ function serveSubscriptions<TContext extends SubgraphContext>(
     graphqlWs: {
       async onConnect({ connectionParams, extra }) {
         try {
-          connectionViewers.set(extra, await identify(connectionParams?.authorization));
+          connectionViewers.set(extra, await viewerOf(verifyToken, connectionParams?.authorization));
           return true;
         } catch (error) {
           extra.close(CloseCode.Unauthorized, error instanceof DomainError ? error.message : 'Unauthorized');
@@ -180,7 +174,8 @@ function serveSubscriptions<TContext extends SubgraphContext>(
         if (Array.isArray(document)) return document;
         let viewer = connectionViewers.get(extra) ?? null;
         try {
-          if (payload.extensions?.authorization !== undefined) viewer = await identify(payload.extensions.authorization);
+          const authorization = payload.extensions?.authorization;
+          if (authorization !== undefined) viewer = await viewerOf(verifyToken, authorization);
         } catch (error) {
           if (error instanceof DomainError) return [graphQLErrorOf(error.code, error.message)];
           throw error;

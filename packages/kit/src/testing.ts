@@ -3,6 +3,9 @@
  * file, dropped afterwards. `TEST_DATABASE_URL` points at the server (default: local trust auth).
  */
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
@@ -14,20 +17,51 @@ import type { SubgraphConfig, SubgraphName } from './config.js';
 import { dropDatabase, ensureDatabase, migrate, migrationsDir } from './database.js';
 import { createErrorFormatter } from './errors.js';
 import { createLogger } from './logger.js';
+import { startEmbeddedS3, type ObjectStoreConfig } from './object-store.js';
 import type { SubgraphContext } from './subgraph-server.js';
 
 export const testServerUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 export const testRedisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
-/** Deletes every Redis key under `namespace:` (a test's streams, groups and queues). */
-export async function dropRedisNamespace(namespace: string): Promise<void> {
-  const redis = new Redis(testRedisUrl);
+/**
+ * Deletes every Redis key under `namespace:` (a test's or a bench run's streams, groups and queues)
+ * on the server at `url`. SCAN, not KEYS: a bench leaves many keys, and KEYS blocks the server.
+ */
+export async function dropRedisNamespace(namespace: string, url = testRedisUrl): Promise<void> {
+  const redis = new Redis(url);
   try {
-    const keys = await redis.keys(`${namespace}:*`);
-    if (keys.length > 0) await redis.del(...keys);
+    const batches = redis.scanStream({ match: `${namespace}:*`, count: 1000 }) as AsyncIterable<string[]>;
+    for await (const keys of batches) if (keys.length > 0) await redis.del(...keys);
   } finally {
     await redis.quit();
   }
+}
+
+export interface TestS3 {
+  config: ObjectStoreConfig;
+  /** `S3_ENDPOINT`, `S3_ACCESS_KEY`, `S3_SECRET_KEY`, `S3_BUCKET`: the same server for a service process. */
+  env: Record<string, string>;
+  /** Stops the server and deletes its files. */
+  stop(): Promise<void>;
+}
+
+/** An embedded S3 server with the documents bucket, on a fresh temporary directory and any free port. */
+export async function startTestS3(): Promise<TestS3> {
+  const directory = mkdtempSync(join(tmpdir(), 'meridian-s3-'));
+  const s3 = await startEmbeddedS3({ directory, bucket: 'meridian-documents' });
+  return {
+    config: s3.config,
+    env: {
+      S3_ENDPOINT: `http://${s3.config.endPoint}:${s3.config.port}`,
+      S3_ACCESS_KEY: s3.config.accessKey,
+      S3_SECRET_KEY: s3.config.secretKey,
+      S3_BUCKET: s3.config.bucket,
+    },
+    async stop() {
+      await s3.stop();
+      rmSync(directory, { recursive: true, force: true });
+    },
+  };
 }
 
 export interface TestDatabase {
@@ -142,11 +176,19 @@ export const testViewer = (id: string, roles: Role[] = ['CUSTOMER']): Viewer => 
   token: 'test',
 });
 
-/** Polls `check` every 50 ms until it holds; fails naming `what` after `timeoutMs`. */
-export async function eventually(check: () => Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
+/**
+ * Polls `check` every `intervalMs` until it holds; fails naming `what` after `timeoutMs`. (A check
+ * that costs the server under test something, as a bench's /metrics scrape does, asks less often.)
+ */
+export async function eventually(
+  check: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 10_000,
+  intervalMs = 50,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, intervalMs));
   }
 }

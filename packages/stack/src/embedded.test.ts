@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { demoDocuments, demoProducts } from './demo-data.ts';
 import { startEmbeddedStack, type EmbeddedStack } from './embedded.ts';
-import { graphql, loginAs, meQuery, productsQuery, signUpAndAwaitProfile } from './test-stack.ts';
+import { graphql, loginAs, meQuery, placeOrder, productsQuery, signUpAndAwaitProfile } from './test-stack.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'meridian-embedded-'));
 let stack: EmbeddedStack | undefined;
@@ -51,16 +51,7 @@ describe('embedded mode', () => {
     const token = await loginAs(url);
     const productId = demoProducts.find((p) => p.stock[0] + p.stock[1] >= 4)!.id;
     const place = async (paymentMethod: string) =>
-      (
-        await graphql<{ placeOrder: { id: string } }>(
-          url,
-          'mutation ($input: PlaceOrderInput!, $key: String!) { placeOrder(input: $input, idempotencyKey: $key) { id } }',
-          {
-            token,
-            variables: { input: { items: [{ productId, quantity: 2 }], paymentMethod }, key: `embedded-${paymentMethod}` },
-          },
-        )
-      ).body.data!.placeOrder.id;
+      (await placeOrder(url, token, { productId, paymentMethod, quantity: 2, key: `embedded-${paymentMethod}` })).id;
     const statusOf = async (id: string) =>
       (
         await graphql<{ order: { status: string; cancelReason: string | null; payment: { status: string } | null } }>(

@@ -8,10 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import {
   connectSharedAdapters,
-  createInProcessEventBus,
-  createInProcessPubSub,
   createInProcessJobQueue,
-  createInProcessRateLimiter,
   createObjectStore,
   createLogger,
   defaultPorts,
@@ -95,24 +92,17 @@ export async function startEmbeddedStack(options: EmbeddedOptions): Promise<Embe
 
     const seeded = options.seed === false ? false : await seedDemoData(databaseUrls, s3.config, logger);
 
-    const { close, ...shared } = options.redisUrl
-      ? connectSharedAdapters(options.redisUrl, logger, { namespace: options.eventsNamespace ?? 'meridian', claimIdleMs: 15_000 })
-      : (() => {
-          const inProcess = createInProcessEventBus(logger);
-          return {
-            bus: inProcess,
-            pubsub: createInProcessPubSub(),
-            rateLimiter: createInProcessRateLimiter(),
-            close: () => inProcess.close(),
-          };
-        })();
+    const { close, ...shared } = connectSharedAdapters(options.redisUrl, logger, {
+      namespace: options.eventsNamespace ?? 'meridian',
+      claimIdleMs: 15_000,
+    });
     stops.push(close);
 
     // Document jobs stay in this process: the documents subgraph runs the extraction worker itself.
     const objects = createObjectStore(s3.config);
-    const tuning = {
-      documents: { objects, queue: createInProcessJobQueue(logger), worker: true },
+    const tuning: SubgraphTuning = {
       ...options.tuning,
+      documents: { objects, queue: createInProcessJobQueue(logger), worker: true, ...options.tuning?.documents },
     };
 
     const tokens = { jwksUrl: '', issuer: 'meridian-auth', audience: 'meridian' };

@@ -1,6 +1,6 @@
 /**
  * A graphql-ws client for tests and benchmarks: connect to a router (or subgraph) over WebSocket and
- * collect what a subscription delivers.
+ * collect what a subscription delivers; and the figures a service reports about its subscriptions.
  */
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
@@ -15,7 +15,7 @@ export interface LiveConnection {
 }
 
 /** Connects to `url` (http(s) URL of a GraphQL endpoint); `token` goes in `connection_init`. */
-export function connectLive(url: string, options: { token?: string; retry?: boolean } = {}): LiveConnection {
+export function connectLive(url: string, options: { token?: string } = {}): LiveConnection {
   let onClosed!: (event: { code: number; reason: string }) => void;
   const closed = new Promise<{ code: number; reason: string }>((resolve) => (onClosed = resolve));
   let onSocket!: (socket: WebSocket) => void;
@@ -25,7 +25,7 @@ export function connectLive(url: string, options: { token?: string; retry?: bool
     webSocketImpl: WebSocket,
     lazy: false,
     onNonLazyError: () => {}, // the close is reported through `closed`
-    retryAttempts: options.retry ? 5 : 0,
+    retryAttempts: 0, // a close is the caller's to see, not to be hidden by reconnecting
     connectionParams: options.token ? { authorization: `Bearer ${options.token}` } : {},
     on: {
       connected: (socket) => onSocket(socket as WebSocket),
@@ -99,4 +99,21 @@ export function watch<T = Record<string, unknown>>(
       });
     },
   };
+}
+
+/** How many subscriptions the subgraph at `url` (its base URL, `http://host:port`) holds, from its `/health`. */
+export async function openSubscriptions(url: string): Promise<number> {
+  return ((await (await fetch(`${url}/health`)).json()) as { subscriptions: number }).subscriptions;
+}
+
+/** The samples of a Prometheus `/metrics` page at `url`, by name with labels (`name{label="value"}`). */
+export async function metricsOf(url: string): Promise<Map<string, number>> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const samples = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    if (!line || line.startsWith('#')) continue;
+    const space = line.lastIndexOf(' ');
+    samples.set(line.slice(0, space), Number(line.slice(space + 1)));
+  }
+  return samples;
 }

@@ -49,8 +49,6 @@ export function createProcessGroup(baseEnv: Record<string, string>) {
       started.push(service);
       return service;
     },
-    /** Everything the processes printed, prefixed by name. */
-    output: () => output,
     /** Stops every process still running (SIGTERM, then SIGKILL after `graceMs`). */
     async stopAll(graceMs = 5_000) {
       const running = started.filter((s) => s.child.exitCode === null && s.child.signalCode === null);

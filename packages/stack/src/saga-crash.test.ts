@@ -8,12 +8,12 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type SubgraphName } from '#kit';
-import { createTestDatabase, postGraphQL, dropRedisNamespace, testRedisUrl, type TestDatabase } from '#kit/testing';
+import { createTestDatabase, dropRedisNamespace, testRedisUrl, type TestDatabase } from '#kit/testing';
 import { createInventoryDb, createInventoryStore } from '../../../subgraphs/inventory/src/adapters/prisma-inventory-store.ts';
 import { createOrdersDb } from '../../../subgraphs/orders/src/adapters/prisma-order-store.ts';
 import { createPaymentsDb } from '../../../subgraphs/payments/src/adapters/prisma-payment-store.ts';
 import { createProcessGroup, type ServiceProcess } from './process-group.ts';
-import { mintAccessTokens } from './test-stack.ts';
+import { mintAccessTokens, placeOrder } from './test-stack.ts';
 
 const names = ['auth', 'orders', 'payments', 'inventory'] as const satisfies readonly SubgraphName[];
 const basePort = 24_000 + Math.floor(Math.random() * 400) * 10;
@@ -89,18 +89,7 @@ describe('a consumer killed in the middle of the saga', () => {
       })();
 
       const placed = await Promise.all(
-        buyers.map(async ({ token }) => {
-          const result = await postGraphQL<{ placeOrder: { id: string } }>(
-            `http://127.0.0.1:${port('orders')}`,
-            'mutation ($input: PlaceOrderInput!, $key: String!) { placeOrder(input: $input, idempotencyKey: $key) { id } }',
-            {
-              token,
-              variables: { input: { items: [{ productId, quantity: 1 }], paymentMethod: 'tok_visa' }, key: randomUUID() },
-            },
-          );
-          expect(result.body.errors).toBeUndefined();
-          return result.body.data!.placeOrder.id;
-        }),
+        buyers.map(async ({ token }) => (await placeOrder(`http://127.0.0.1:${port('orders')}`, token, { productId })).id),
       );
       await killer;
       await inventory.exited;

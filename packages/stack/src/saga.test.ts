@@ -12,7 +12,7 @@ import { createInventoryDb, type InventoryDb } from '../../../subgraphs/inventor
 import { createOrdersDb, type OrdersDb } from '../../../subgraphs/orders/src/adapters/prisma-order-store.ts';
 import { createPaymentsDb, type PaymentsDb } from '../../../subgraphs/payments/src/adapters/prisma-payment-store.ts';
 import { demoWarehouses } from './demo-data.ts';
-import { graphql, mintAccessTokens, startTestStack, type TestStack } from './test-stack.ts';
+import { graphql, mintAccessTokens, placeOrder, startTestStack, type TestStack } from './test-stack.ts';
 
 const namespace = `test-saga-${randomUUID().slice(0, 8)}`;
 let stack: TestStack;
@@ -64,26 +64,6 @@ async function productWithStock(units: number, priceAmount = 1500): Promise<stri
   return productId;
 }
 
-const placeOrderMutation = `mutation ($input: PlaceOrderInput!, $key: String!) {
-  placeOrder(input: $input, idempotencyKey: $key) { id status total { amount } }
-}`;
-
-async function placeOrder(
-  token: string,
-  productId: string,
-  paymentMethod = 'tok_visa',
-  key: string = randomUUID(),
-  quantity = 1,
-) {
-  const result = await graphql<{ placeOrder: { id: string; status: string; total: { amount: number } | null } }>(
-    stack.url,
-    placeOrderMutation,
-    { token, variables: { input: { items: [{ productId, quantity }], paymentMethod }, key } },
-  );
-  expect(result.body.errors).toBeUndefined();
-  return result.body.data!.placeOrder;
-}
-
 const customers = (count: number) => mintAccessTokens(stack.databaseUrls.auth, count);
 const customer = async () => (await customers(1))[0]!;
 
@@ -124,7 +104,7 @@ describe('the order saga (real PostgreSQL and Redis Streams)', () => {
   it('60 customers racing for 10 units: exactly 10 CONFIRMED, 50 CANCELLED(OUT_OF_STOCK), stock 0, never negative', async () => {
     const productId = await productWithStock(10);
     const buyers = await customers(60);
-    const placed = await Promise.all(buyers.map(({ token }) => placeOrder(token, productId)));
+    const placed = await Promise.all(buyers.map(({ token }) => placeOrder(stack.url, token, { productId })));
     expect(placed.every((o) => o.status === 'PENDING' && o.total === null)).toBe(true);
 
     const states = await finalStates(placed.map((o) => o.id));
@@ -160,7 +140,7 @@ describe('the order saga (real PostgreSQL and Redis Streams)', () => {
   it('a declined card cancels the order (PAYMENT_DECLINED) and gives the stock back', async () => {
     const productId = await productWithStock(3);
     const { token } = await customer();
-    const order = await placeOrder(token, productId, 'tok_decline', randomUUID(), 2);
+    const order = await placeOrder(stack.url, token, { productId, paymentMethod: 'tok_decline', quantity: 2 });
     const states = await finalStates([order.id]);
     expect(states.get(order.id)).toMatchObject({ status: 'CANCELLED', cancelReason: 'PAYMENT_DECLINED' });
     expect(await historyOf(order.id)).toEqual(['PENDING', 'RESERVED', 'CANCELLED(PAYMENT_DECLINED)']);
@@ -185,7 +165,7 @@ describe('the order saga (real PostgreSQL and Redis Streams)', () => {
   it('a processor that never answers is retried, then the order is cancelled (PAYMENT_ERROR) and the stock given back', async () => {
     const productId = await productWithStock(2);
     const { token } = await customer();
-    const order = await placeOrder(token, productId, 'tok_timeout');
+    const order = await placeOrder(stack.url, token, { productId, paymentMethod: 'tok_timeout' });
     const states = await finalStates([order.id], 30_000);
     expect(states.get(order.id)).toMatchObject({ status: 'CANCELLED', cancelReason: 'PAYMENT_ERROR' });
     await expect.poll(() => stockOf(productId)).toEqual([{ onHand: 2, reserved: 0 }]);
@@ -199,12 +179,12 @@ describe('the order saga (real PostgreSQL and Redis Streams)', () => {
     const { token, userId } = await customer();
     const key = randomUUID();
     const [first, second] = await Promise.all([
-      placeOrder(token, productId, 'tok_visa', key),
-      placeOrder(token, productId, 'tok_visa', key),
+      placeOrder(stack.url, token, { productId, key }),
+      placeOrder(stack.url, token, { productId, key }),
     ]);
     expect(second.id).toBe(first.id);
     await finalStates([first.id]);
-    const third = await placeOrder(token, productId, 'tok_visa', key); // long after: still the same order
+    const third = await placeOrder(stack.url, token, { productId, key }); // long after: still the same order
     expect(third.id).toBe(first.id);
     expect(await ordersDb.order.count({ where: { buyerId: userId } })).toBe(1);
     expect(await stockOf(productId)).toEqual([{ onHand: 4, reserved: 0 }]);
@@ -214,7 +194,7 @@ describe('the order saga (real PostgreSQL and Redis Streams)', () => {
     const productId = await productWithStock(4);
     const { token } = await customer();
     // The processor keeps this charge waiting for seconds: long enough for the reservation to run out first.
-    const order = await placeOrder(token, productId, 'tok_timeout', randomUUID(), 3);
+    const order = await placeOrder(stack.url, token, { productId, paymentMethod: 'tok_timeout', quantity: 3 });
     await waitForStatus(order.id, 'RESERVED');
     await inventoryDb.reservation.update({ where: { orderId: order.id }, data: { expiresAt: new Date(Date.now() - 1000) } });
     await waitForStatus(order.id, 'CANCELLED');
@@ -232,12 +212,12 @@ describe('the order saga (real PostgreSQL and Redis Streams)', () => {
     const productId = await productWithStock(2);
     const { token } = await customer();
     const cancelMutation = 'mutation ($id: ID!) { cancelOrder(id: $id) { status cancelReason } }';
-    const order = await placeOrder(token, productId, 'tok_timeout');
+    const order = await placeOrder(stack.url, token, { productId, paymentMethod: 'tok_timeout' });
     const cancelled = await graphql(stack.url, cancelMutation, { token, variables: { id: order.id } });
     expect(cancelled.body.data).toEqual({ cancelOrder: { status: 'CANCELLED', cancelReason: 'CANCELLED_BY_CUSTOMER' } });
     await expect.poll(() => stockOf(productId), { timeout: 15_000 }).toEqual([{ onHand: 2, reserved: 0 }]);
 
-    const confirmed = await placeOrder(token, productId);
+    const confirmed = await placeOrder(stack.url, token, { productId });
     await finalStates([confirmed.id]);
     const refused = await graphql(stack.url, cancelMutation, { token, variables: { id: confirmed.id } });
     expect(refused.body.errors?.[0]?.extensions?.code).toBe('CONFLICT');
@@ -246,7 +226,7 @@ describe('the order saga (real PostgreSQL and Redis Streams)', () => {
   it('an admin refunds part of a confirmed order, once per key, never more than was charged; customers may not', async () => {
     const productId = await productWithStock(2, 2000);
     const { token } = await customer();
-    const order = await placeOrder(token, productId);
+    const order = await placeOrder(stack.url, token, { productId });
     await finalStates([order.id]);
     const paymentId = (await paymentsDb.payment.findUniqueOrThrow({ where: { orderId: order.id } })).id;
     const refund = `mutation ($id: ID!, $amount: Int, $key: String!) {

@@ -13,6 +13,7 @@ export function servicesEnv(base: Env): Record<string, string> {
     env[`${upper}_URL`] ??= `http://127.0.0.1:${env[`${upper}_PORT`]}/graphql`;
   }
   env.ROUTER_PORT ??= String(defaultPorts.router);
+  env.WORKER_HEALTH_PORT ??= String(defaultPorts.worker);
   env.REDIS_URL ??= 'redis://127.0.0.1:6379';
   env.AUTH_JWKS_URL ??= `http://127.0.0.1:${env.AUTH_PORT}/.well-known/jwks.json`;
   return env;

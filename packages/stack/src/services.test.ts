@@ -3,45 +3,30 @@
  * separate processes on the machine's PostgreSQL and Redis; the issue's queries go through the router.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger, startEmbeddedS3, subgraphNames, type SubgraphName } from '#kit';
-import { createTestDatabase, testRedisUrl, type TestDatabase } from '#kit/testing';
-import { seedDemoData } from './seed.ts';
 import { waitHealthy } from './wait-healthy.ts';
-import { graphql, loginAs, meQuery, productsQuery, signUpAndAwaitProfile } from './test-stack.ts';
+import {
+  graphql,
+  loginAs,
+  meQuery,
+  prepareServicesFixture,
+  productsQuery,
+  signUpAndAwaitProfile,
+  type ServicesFixture,
+} from './test-stack.ts';
 
 const root = new URL('../../../', import.meta.url).pathname;
 const basePort = 20_000 + Math.floor(Math.random() * 400) * 10;
 const routerUrl = `http://127.0.0.1:${basePort}`;
-const databases = {} as Record<SubgraphName, TestDatabase>;
-const s3Dir = mkdtempSync(join(tmpdir(), 'meridian-s3-'));
-let s3: Awaited<ReturnType<typeof startEmbeddedS3>>;
+let fixture: ServicesFixture;
 let services: ChildProcess;
 let output = '';
 
 beforeAll(async () => {
-  for (const name of subgraphNames) databases[name] = await createTestDatabase(name);
-  const urls = Object.fromEntries(subgraphNames.map((n) => [n, databases[n].url])) as Record<SubgraphName, string>;
-  s3 = await startEmbeddedS3({ directory: s3Dir, bucket: 'meridian-documents' });
-  await seedDemoData(urls, s3.config, createLogger('seed', 'silent'));
-
-  const env: Record<string, string> = {
-    ...(process.env as Record<string, string>),
-    LOG_LEVEL: 'warn',
-    REDIS_URL: testRedisUrl,
-    ROUTER_PORT: String(basePort),
-    WORKER_HEALTH_PORT: String(basePort + 7),
-    EVENTS_NAMESPACE: `test-services-${basePort}`,
-  };
-  subgraphNames.forEach((name, i) => {
-    env[`${name.toUpperCase()}_PORT`] = String(basePort + 1 + i);
-    env[`${name.toUpperCase()}_DATABASE_URL`] = urls[name];
-  });
+  fixture = await prepareServicesFixture({ namespace: `test-services-${basePort}`, basePort });
   services = spawn(join(root, 'node_modules/.bin/tsx'), [join(root, 'packages/stack/src/services.ts')], {
-    env,
+    env: { ...(process.env as Record<string, string>), ...fixture.env },
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -57,9 +42,7 @@ afterAll(async () => {
     await Promise.race([exited, new Promise((r) => setTimeout(r, 8000))]);
     if (services.exitCode === null) process.kill(-services.pid!, 'SIGKILL');
   }
-  await s3?.stop();
-  for (const name of subgraphNames) await databases[name]?.drop();
-  rmSync(s3Dir, { recursive: true, force: true });
+  await fixture?.stop(); // the databases, the Redis streams and groups of EVENTS_NAMESPACE, S3
 });
 
 describe('services mode, end to end (separate processes, real PostgreSQL and Redis)', () => {
@@ -95,7 +78,7 @@ describe('services mode, end to end (separate processes, real PostgreSQL and Red
   });
 
   it('a token is verified by the subgraph itself: a forged identity header sent straight to orders gets nothing', async () => {
-    const result = await graphql(`http://127.0.0.1:${basePort + 4}`, '{ myOrders { edges { node { id } } } }', {
+    const result = await graphql(`http://127.0.0.1:${fixture.ports.orders}`, '{ myOrders { edges { node { id } } } }', {
       headers: { 'x-user-id': '5b0c2d4e-0000-4000-8000-000000000001', 'x-roles': 'ADMIN' },
     });
     expect(result.body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');

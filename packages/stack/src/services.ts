@@ -63,7 +63,7 @@ await Promise.all(
 const worker = await run('worker', 'subgraphs/documents/src/worker.ts');
 children.push(worker);
 worker.on('exit', (c) => !stopping && (console.error(`worker exited with ${c}`), stopAll(1)));
-await waitHealthy(`http://127.0.0.1:${env.WORKER_HEALTH_PORT ?? 4007}/health`, { process: worker });
+await waitHealthy(`http://127.0.0.1:${env.WORKER_HEALTH_PORT}/health`, { process: worker });
 
 const router = await run('router', 'router/src/main.ts');
 children.push(router);

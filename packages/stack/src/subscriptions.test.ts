@@ -6,37 +6,36 @@
  * To watch an order from `PENDING` on, inventory is paused (SIGSTOP) while the order is placed and
  * the client subscribes, then resumed (SIGCONT); the saga then runs as usual.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger, startEmbeddedS3, subgraphNames, type SubgraphName } from '#kit';
-import { createTestDatabase, dropRedisNamespace, eventually, testRedisUrl, type TestDatabase } from '#kit/testing';
-import { connectLive, watch, type LiveConnection, type Watch } from './live-client.ts';
+import { subgraphNames } from '#kit';
+import { eventually } from '#kit/testing';
+import { demoProducts } from './demo-data.ts';
+import { connectLive, metricsOf, openSubscriptions, watch, type LiveConnection, type Watch } from './live-client.ts';
 import { createProcessGroup, type ServiceProcess } from './process-group.ts';
-import { seedDemoData } from './seed.ts';
-import { graphql, loginAs, mintAccessTokens } from './test-stack.ts';
+import {
+  graphql,
+  loginAs,
+  mintAccessTokens,
+  placeOrder,
+  prepareServicesFixture,
+  servicePorts,
+  type ServicesFixture,
+} from './test-stack.ts';
 
 const basePort = 26_000 + Math.floor(Math.random() * 300) * 10;
-const ports = {
-  routerA: basePort,
-  ...(Object.fromEntries(subgraphNames.map((name, i) => [name, basePort + 1 + i])) as Record<SubgraphName, number>),
-  worker: basePort + 7,
-  ordersB: basePort + 8,
-  routerB: basePort + 9,
-};
-const routerA = `http://127.0.0.1:${ports.routerA}`;
-const routerB = `http://127.0.0.1:${ports.routerB}`;
-const namespace = `test-live-${basePort}`;
-const databases = {} as Record<SubgraphName, TestDatabase>;
-const s3Dir = mkdtempSync(join(tmpdir(), 'meridian-s3-'));
-let s3: Awaited<ReturnType<typeof startEmbeddedS3>>;
+const ports = { ...servicePorts(basePort), ordersB: basePort + 8, routerB: basePort + 9 };
+const at = (port: number) => `http://127.0.0.1:${port}`;
+const routerA = at(ports.router);
+const routerB = at(ports.routerB);
+let fixture: ServicesFixture;
 let group: ReturnType<typeof createProcessGroup>;
 const services = {} as Record<'inventory' | 'payments' | 'worker' | 'routerB' | 'ordersB', ServiceProcess>;
 const connections: LiveConnection[] = [];
+/** Ada's access token: one login (scrypt) for every test that acts as her. */
+let token: string;
 
-const health = (port: number) => `http://127.0.0.1:${port}/health`;
+const health = (port: number) => `${at(port)}/health`;
 const startOrdersB = () =>
   group.start('orders-b', 'subgraphs/orders/src/main.ts', {
     env: { ORDERS_PORT: String(ports.ordersB) },
@@ -49,28 +48,8 @@ const live = (url: string, token?: string) => {
 };
 
 beforeAll(async () => {
-  for (const name of subgraphNames) databases[name] = await createTestDatabase(name);
-  const urls = Object.fromEntries(subgraphNames.map((n) => [n, databases[n].url])) as Record<SubgraphName, string>;
-  s3 = await startEmbeddedS3({ directory: s3Dir, bucket: 'meridian-documents' });
-  await seedDemoData(urls, s3.config, createLogger('seed', 'silent'));
-
-  const env: Record<string, string> = {
-    LOG_LEVEL: 'warn',
-    REDIS_URL: testRedisUrl,
-    EVENTS_NAMESPACE: namespace,
-    AUTH_JWKS_URL: `http://127.0.0.1:${ports.auth}/.well-known/jwks.json`,
-    S3_ENDPOINT: `http://127.0.0.1:${s3.config.port}`,
-    S3_ACCESS_KEY: s3.config.accessKey,
-    S3_SECRET_KEY: s3.config.secretKey,
-    S3_BUCKET: s3.config.bucket,
-    WORKER_HEALTH_PORT: String(ports.worker),
-  };
-  for (const name of subgraphNames) {
-    env[`${name.toUpperCase()}_PORT`] = String(ports[name]);
-    env[`${name.toUpperCase()}_DATABASE_URL`] = urls[name];
-    env[`${name.toUpperCase()}_URL`] = `http://127.0.0.1:${ports[name]}/graphql`;
-  }
-  group = createProcessGroup(env);
+  fixture = await prepareServicesFixture({ namespace: `test-live-${basePort}`, basePort });
+  group = createProcessGroup(fixture.env);
   await group.start('auth', 'subgraphs/auth/src/main.ts', { healthUrl: health(ports.auth) }).healthy();
   const started = subgraphNames
     .filter((name) => name !== 'auth')
@@ -81,25 +60,23 @@ beforeAll(async () => {
   services.worker = group.start('worker', 'subgraphs/documents/src/worker.ts', { healthUrl: health(ports.worker) });
   await Promise.all([...started, services.ordersB, services.worker].map((s) => s.healthy(90_000)));
   const routers = [
-    group.start('router-a', 'router/src/main.ts', { args: ['--port', String(ports.routerA)], healthUrl: `${routerA}/health` }),
+    group.start('router-a', 'router/src/main.ts', { args: ['--port', String(ports.router)], healthUrl: `${routerA}/health` }),
     // Router B reaches orders through the second replica: events reach it through Redis pub/sub.
     (services.routerB = group.start('router-b', 'router/src/main.ts', {
       args: ['--port', String(ports.routerB)],
-      env: { ORDERS_URL: `http://127.0.0.1:${ports.ordersB}/graphql` },
+      env: { ORDERS_URL: `${at(ports.ordersB)}/graphql` },
       healthUrl: `${routerB}/health`,
     })),
   ];
   await Promise.all(routers.map((r) => r.healthy(60_000)));
+  token = await loginAs(routerA);
 }, 180_000);
 
 afterAll(async () => {
   await Promise.all(connections.map((c) => c.dispose().catch(() => {})));
   services.inventory?.child.kill('SIGCONT');
   await group?.stopAll();
-  await s3?.stop();
-  for (const name of subgraphNames) await databases[name]?.drop();
-  await dropRedisNamespace(namespace);
-  rmSync(s3Dir, { recursive: true, force: true });
+  await fixture?.stop();
 }, 60_000);
 
 const orderUpdated = `subscription ($id: ID!) {
@@ -123,30 +100,10 @@ interface OrderEvent {
   };
 }
 
-const productIds = new Map<string, string>();
-async function productId(name: string): Promise<string> {
-  if (!productIds.has(name)) {
-    const result = await graphql<{ products: { edges: { node: { id: string; name: string } }[] } }>(
-      routerA,
-      '{ products(first: 20) { edges { node { id name } } } }',
-    );
-    for (const { node } of result.body.data!.products.edges) productIds.set(node.name, node.id);
-  }
-  return productIds.get(name)!;
-}
-
-async function placeOrder(token: string, paymentMethod: string, product = 'Resolver hoodie'): Promise<string> {
-  const result = await graphql<{ placeOrder: { id: string } }>(
-    routerA,
-    'mutation ($input: PlaceOrderInput!, $key: String!) { placeOrder(input: $input, idempotencyKey: $key) { id } }',
-    {
-      token,
-      variables: { input: { items: [{ productId: await productId(product), quantity: 1 }], paymentMethod }, key: randomUUID() },
-    },
-  );
-  expect(result.body.errors).toBeUndefined();
-  return result.body.data!.placeOrder.id;
-}
+const hoodie = demoProducts.find((p) => p.name === 'Resolver hoodie')!.id;
+/** Places an order of one Resolver hoodie through router A; returns its id. */
+const order = async (token: string, paymentMethod: string) =>
+  (await placeOrder(routerA, token, { productId: hoodie, paymentMethod })).id;
 
 /**
  * Places an order with inventory paused, so it stays PENDING; `watching` subscribes to it. Inventory
@@ -154,11 +111,10 @@ async function placeOrder(token: string, paymentMethod: string, product = 'Resol
  * PENDING order, is then on its way; its product names wait for inventory like everything else).
  */
 async function withPausedOrder(token: string, paymentMethod: string, watching: (id: string) => number) {
-  await productId('Resolver hoodie'); // asked of inventory, so before it is paused
   const before = [await subgraphSubscriptions(ports.orders), await subgraphSubscriptions(ports.ordersB)];
   services.inventory.child.kill('SIGSTOP');
   try {
-    const id = await placeOrder(token, paymentMethod);
+    const id = await order(token, paymentMethod);
     const expected = watching(id);
     await eventually(async () => {
       const now = [await subgraphSubscriptions(ports.orders), await subgraphSubscriptions(ports.ordersB)];
@@ -170,16 +126,11 @@ async function withPausedOrder(token: string, paymentMethod: string, watching: (
 }
 
 const statuses = (results: { data?: OrderEvent | null }[]) => results.map((r) => r.data?.orderUpdated.status);
-const routerFigure = async (url: string, metric: string) => {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  return Number(new RegExp(`^${metric} (\\S+)$`, 'm').exec(text)?.[1]);
-};
-const subgraphSubscriptions = async (port: number) =>
-  ((await (await fetch(health(port))).json()) as { subscriptions: number }).subscriptions;
+const routerFigure = async (metric: string) => (await metricsOf(routerA)).get(metric) ?? NaN;
+const subgraphSubscriptions = (port: number) => openSubscriptions(at(port));
 
 describe('federated subscriptions through the router (services mode)', () => {
   it('an order from PENDING to CONFIRMED, each event with the fields of four subgraphs — on either router', async () => {
-    const token = await loginAs(routerA);
     let onA!: Watch<OrderEvent>;
     let onB!: Watch<OrderEvent>;
     await withPausedOrder(token, 'tok_visa', (id) => {
@@ -207,7 +158,6 @@ describe('federated subscriptions through the router (services mode)', () => {
   });
 
   it('a declined card: PENDING, RESERVED, then CANCELLED(PAYMENT_DECLINED) with the failed payment', async () => {
-    const token = await loginAs(routerA);
     let watched!: Watch<OrderEvent>;
     await withPausedOrder(token, 'tok_decline', (id) => {
       watched = watch<OrderEvent>(live(routerB, token), orderUpdated, { id });
@@ -221,8 +171,7 @@ describe('federated subscriptions through the router (services mode)', () => {
   });
 
   it('a client subscribing after the order is final gets its state at once, then completion', async () => {
-    const token = await loginAs(routerA);
-    const id = await placeOrder(token, 'tok_visa');
+    const id = await order(token, 'tok_visa');
     await eventually(async () => {
       const result = await graphql<{ order: { status: string } }>(routerA, 'query ($id: ID!) { order(id: $id) { status } }', {
         token,
@@ -236,7 +185,6 @@ describe('federated subscriptions through the router (services mode)', () => {
   });
 
   it('a document: upload, submit, then job progress events ending COMPLETED', async () => {
-    const token = await loginAs(routerA);
     const body = 'Invoice 7\nTotal due: 12.50 EUR\n';
     const upload = await graphql<{ createDocumentUpload: { uploadUrl: string; document: { id: string } } }>(
       routerA,
@@ -299,9 +247,8 @@ describe('identity over the socket', () => {
   });
 
   it("someone else's order: FORBIDDEN", async () => {
-    const ada = await loginAs(routerA);
-    const id = await placeOrder(ada, 'tok_timeout');
-    const [stranger] = await mintAccessTokens(databases.auth.url, 1);
+    const id = await order(token, 'tok_timeout'); // Ada's
+    const [stranger] = await mintAccessTokens(fixture.databases.auth.url, 1);
     const watched = watch(live(routerA, stranger!.token), orderUpdated, { id });
     // Refused when the subgraph resolves the subscription (not at validation): one result with the
     // error and no data, then completion — as graphql-ws does for any subscription refused by its resolver.
@@ -312,8 +259,8 @@ describe('identity over the socket', () => {
   });
 
   it('a token expiring during the subscription: an UNAUTHENTICATED error, then close 4401', async () => {
-    const [buyer] = await mintAccessTokens(databases.auth.url, 1, ['CUSTOMER'], 3);
-    const id = await placeOrder(buyer!.token, 'tok_timeout'); // the charge hangs: the order stays open
+    const [buyer] = await mintAccessTokens(fixture.databases.auth.url, 1, ['CUSTOMER'], 3);
+    const id = await order(buyer!.token, 'tok_timeout'); // the charge hangs: the order stays open
     const connection = live(routerA, buyer!.token);
     const watched = watch<OrderEvent>(connection, 'subscription ($id: ID!) { orderUpdated(id: $id) { status } }', { id });
     await watched.until((r) => r.length >= 1);
@@ -325,12 +272,12 @@ describe('identity over the socket', () => {
   });
 
   it('a token refreshed in a ping keeps the subscription open past the first expiry', async () => {
-    const [buyer] = await mintAccessTokens(databases.auth.url, 1, ['CUSTOMER'], 3);
-    const id = await placeOrder(buyer!.token, 'tok_timeout');
+    const [buyer] = await mintAccessTokens(fixture.databases.auth.url, 1, ['CUSTOMER'], 3);
+    const id = await order(buyer!.token, 'tok_timeout');
     const connection = live(routerA, buyer!.token);
     const watched = watch<OrderEvent>(connection, 'subscription ($id: ID!) { orderUpdated(id: $id) { status } }', { id });
     await watched.until((r) => r.length >= 1);
-    const fresh = await mintAccessTokens(databases.auth.url, 1, ['CUSTOMER'], 3600, buyer!.userId);
+    const fresh = await mintAccessTokens(fixture.databases.auth.url, 1, ['CUSTOMER'], 3600, buyer!.userId);
     (await connection.socket()).send(JSON.stringify({ type: 'ping', payload: { authorization: `Bearer ${fresh[0]!.token}` } }));
     const outcome = await Promise.race([connection.closed, new Promise((r) => setTimeout(() => r('open'), 5_000))]);
     expect(outcome).toBe('open');
@@ -340,34 +287,32 @@ describe('identity over the socket', () => {
 
 describe('efficiency', () => {
   it('100 identical subscriptions share one upstream subscription, closed when the last client leaves', async () => {
-    const token = await loginAs(routerA);
-    const id = await placeOrder(token, 'tok_timeout');
+    const id = await order(token, 'tok_timeout');
     // (Earlier tests may still hold subscriptions: count what this one adds.)
     const before = {
-      clients: await routerFigure(routerA, 'meridian_router_subscriptions'),
-      upstreams: await routerFigure(routerA, 'meridian_router_subscription_upstreams'),
+      clients: await routerFigure('meridian_router_subscriptions'),
+      upstreams: await routerFigure('meridian_router_subscription_upstreams'),
       subgraph: await subgraphSubscriptions(ports.orders),
     };
     const clients = Array.from({ length: 100 }, () => live(routerA, token));
     const watches = clients.map((c) => watch<OrderEvent>(c, orderUpdated, { id }));
     await Promise.all(watches.map((w) => w.until((r) => r.length >= 1)));
-    expect(await routerFigure(routerA, 'meridian_router_subscriptions')).toBe(before.clients + 100);
-    expect(await routerFigure(routerA, 'meridian_router_subscription_upstreams')).toBe(before.upstreams + 1);
+    expect(await routerFigure('meridian_router_subscriptions')).toBe(before.clients + 100);
+    expect(await routerFigure('meridian_router_subscription_upstreams')).toBe(before.upstreams + 1);
     expect(await subgraphSubscriptions(ports.orders)).toBe(before.subgraph + 1);
     for (const w of watches) expect(w.results[0]!.data!.orderUpdated.buyer.displayName).toBe('Ada Lovelace');
 
     for (const w of watches) w.stop();
     await eventually(
-      async () => (await routerFigure(routerA, 'meridian_router_subscription_upstreams')) === before.upstreams,
+      async () => (await routerFigure('meridian_router_subscription_upstreams')) === before.upstreams,
       'the router closed the shared upstream',
     );
     await eventually(async () => (await subgraphSubscriptions(ports.orders)) === before.subgraph, 'orders dropped it too');
-    expect(await routerFigure(routerA, 'meridian_router_subscriptions')).toBe(before.clients);
+    expect(await routerFigure('meridian_router_subscriptions')).toBe(before.clients);
   });
 
   it('an orders replica restarting: the router subscribes again and the client misses no final state', async () => {
-    const token = await loginAs(routerA);
-    const id = await placeOrder(token, 'tok_timeout'); // stays open until cancelled
+    const id = await order(token, 'tok_timeout'); // stays open until cancelled
     const watched = watch<OrderEvent>(
       live(routerB, token),
       'subscription ($id: ID!) { orderUpdated(id: $id) { status cancelReason } }',
@@ -391,8 +336,7 @@ describe('efficiency', () => {
   });
 
   it('a subgraph of the rest of the plan down: errors on each event, the subscription goes on to its end', async () => {
-    const token = await loginAs(routerA);
-    const id = await placeOrder(token, 'tok_timeout');
+    const id = await order(token, 'tok_timeout');
     const watched = watch<OrderEvent>(live(routerA, token), orderUpdated, { id });
     await watched.until((r) => r.length >= 1);
     await services.payments.stop('SIGTERM'); // Order.payment can no longer be resolved
@@ -412,8 +356,7 @@ describe('efficiency', () => {
   });
 
   it('SIGTERM: clients get a close they can reconnect from (1001) and the upstreams are closed', async () => {
-    const token = await loginAs(routerA);
-    const id = await placeOrder(token, 'tok_timeout');
+    const id = await order(token, 'tok_timeout');
     const connection = live(routerB, token);
     const watched = watch<OrderEvent>(connection, orderUpdated, { id });
     await watched.until((r) => r.length >= 1);

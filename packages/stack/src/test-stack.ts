@@ -6,10 +6,20 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { subgraphNames, type Role, type SubgraphName } from '#kit';
-import { createTestDatabase, postGraphQL, type TestDatabase } from '#kit/testing';
+import { createLogger, subgraphNames, type Role, type SubgraphName } from '#kit';
+import {
+  createTestDatabase,
+  dropRedisNamespace,
+  postGraphQL,
+  startTestS3,
+  testRedisUrl,
+  type TestDatabase,
+  type TestS3,
+} from '#kit/testing';
 import { demoPassword, demoUsers } from './demo-data.ts';
 import { startEmbeddedStack, type EmbeddedOptions, type EmbeddedStack } from './embedded.ts';
+import { seedDemoData } from './seed.ts';
+import { servicesEnv } from './services-env.ts';
 import { createAuthDb } from '../../../subgraphs/auth/src/adapters/prisma-account-store.ts';
 import { createKeyRing } from '../../../subgraphs/auth/src/adapters/key-ring.ts';
 import { scopesOf } from '../../../subgraphs/auth/src/domain/account.ts';
@@ -57,6 +67,86 @@ export async function startTestStack(options: Partial<EmbeddedOptions> = {}): Pr
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** The services mode's ports from `basePort`: the router on it, the six subgraphs after it, then the worker's health. */
+export function servicePorts(basePort: number) {
+  return {
+    router: basePort,
+    ...(Object.fromEntries(subgraphNames.map((name, i) => [name, basePort + 1 + i])) as Record<SubgraphName, number>),
+    worker: basePort + 1 + subgraphNames.length,
+  };
+}
+
+export interface ServicesFixture {
+  ports: ReturnType<typeof servicePorts>;
+  databases: Record<SubgraphName, TestDatabase>;
+  /** The environment of every service process (as `servicesEnv` completes it): ports, databases, Redis, S3. */
+  env: Record<string, string>;
+  /** Drops the databases and the Redis namespace, stops S3 and deletes its files (stop the processes first). */
+  stop(): Promise<void>;
+}
+
+/**
+ * What tests of the services mode run on: a fresh real-PostgreSQL database per subgraph with the demo
+ * data, an embedded S3, the Redis event streams under `namespace`, and ports from `basePort`.
+ */
+export async function prepareServicesFixture(options: { namespace: string; basePort: number }): Promise<ServicesFixture> {
+  const ports = servicePorts(options.basePort);
+  const databases = {} as Record<SubgraphName, TestDatabase>;
+  let s3: TestS3 | undefined;
+  const stop = async () => {
+    await s3?.stop();
+    for (const name of subgraphNames) await databases[name]?.drop();
+    await dropRedisNamespace(options.namespace);
+  };
+  try {
+    for (const name of subgraphNames) databases[name] = await createTestDatabase(name);
+    const urls = Object.fromEntries(subgraphNames.map((n) => [n, databases[n].url])) as Record<SubgraphName, string>;
+    s3 = await startTestS3();
+    await seedDemoData(urls, s3.config, createLogger('seed', 'silent'));
+    const env = servicesEnv({
+      LOG_LEVEL: 'warn',
+      REDIS_URL: testRedisUrl,
+      EVENTS_NAMESPACE: options.namespace,
+      ROUTER_PORT: String(ports.router),
+      WORKER_HEALTH_PORT: String(ports.worker),
+      ...s3.env,
+      ...Object.fromEntries(
+        subgraphNames.flatMap((name) => [
+          [`${name.toUpperCase()}_PORT`, String(ports[name])],
+          [`${name.toUpperCase()}_DATABASE_URL`, urls[name]],
+        ]),
+      ),
+    });
+    return { ports, databases, env, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+const placeOrderMutation = `mutation ($input: PlaceOrderInput!, $key: String!) {
+  placeOrder(input: $input, idempotencyKey: $key) { id status total { amount } }
+}`;
+
+/**
+ * Places an order of `quantity` (default 1) of `productId` at `url` (the router, or the orders
+ * subgraph itself); `key` is the idempotency key (default: a new one). Throws on any GraphQL error.
+ */
+export async function placeOrder(
+  url: string,
+  token: string,
+  order: { productId: string; paymentMethod?: string; quantity?: number; key?: string },
+) {
+  const { productId, paymentMethod = 'tok_visa', quantity = 1, key = randomUUID() } = order;
+  const result = await graphql<{ placeOrder: { id: string; status: string; total: { amount: number } | null } }>(
+    url,
+    placeOrderMutation,
+    { token, variables: { input: { items: [{ productId, quantity }], paymentMethod }, key } },
+  );
+  if (result.body.errors || !result.body.data) throw new Error(`placeOrder failed: ${JSON.stringify(result.body.errors)}`);
+  return result.body.data.placeOrder;
 }
 
 /** The issue's cross-subgraph queries. */

@@ -19,7 +19,6 @@ function scriptedUpstreams() {
       opened.push(entry);
       return { end: () => (entry.stopped = true) };
     },
-    open: () => opened.filter((o) => !o.stopped).length,
     close: async () => {},
   };
   return { upstreams, opened };

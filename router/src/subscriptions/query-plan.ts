@@ -12,7 +12,6 @@ import {
   getVariableValues,
   Kind,
   print,
-  validate,
   type DocumentNode,
   type FragmentDefinitionNode,
   type SelectionSetNode,
@@ -82,10 +81,11 @@ export interface SubscriptionPlanner {
    */
   urlOf(service: string): string;
   /**
-   * Plans a subscription operation (cached per document and operation name). Throws a GraphQLError
-   * with a stable `extensions.code`: OPERATION_RESOLUTION_FAILURE (no such operation), BAD_REQUEST
-   * (a query or mutation, @skip/@include on the root field, a plan the planner refuses) or
-   * GRAPHQL_VALIDATION_FAILED (the document's first validation error; validate first to report all).
+   * Plans a subscription operation (cached per document and operation name) of a document validated
+   * against {@link schema} — the planner's own checks are no graphql-js validation (two root fields
+   * would pass them). Throws a GraphQLError with a stable `extensions.code`:
+   * OPERATION_RESOLUTION_FAILURE (no such operation) or BAD_REQUEST (a query or mutation,
+   * @skip/@include on the root field, a plan the planner refuses).
    */
   plan(document: DocumentNode, operationName?: string | null): SubscriptionPlan;
 }
@@ -159,18 +159,6 @@ export function createSubscriptionPlanner(supergraphSdl: string, services: Subsc
       throw new GraphQLError('A subscription cannot put @skip or @include on its root field', {
         extensions: { code: 'BAD_REQUEST' },
       });
-    }
-
-    // The planner's own checks are not graphql-js validation (two root fields would pass them).
-    let invalid: GraphQLError | undefined;
-    try {
-      [invalid] = validate(schema, document);
-    } catch (error) {
-      // graphql-js throws rather than reports some problems (e.g. in SingleFieldSubscriptionsRule).
-      invalid = error instanceof GraphQLError ? error : new GraphQLError(String(error));
-    }
-    if (invalid) {
-      throw new GraphQLError(invalid.message, { nodes: invalid.nodes, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } });
     }
 
     let queryPlan: QueryPlan;

@@ -89,6 +89,55 @@ describe('router graphql-ws: bad input', () => {
   });
 });
 
+/** Subscribes with an operation name (which `watch` does not send); resolves with how it ended and its results. */
+function named(connection: LiveConnection, query: string, operationName: string, variables: Record<string, unknown> = {}) {
+  const results: unknown[] = [];
+  return new Promise<{ error?: unknown; results: unknown[] }>((resolve) => {
+    connection.client.subscribe(
+      { query, operationName, variables },
+      {
+        next: (result) => results.push(result),
+        error: (error) => resolve({ error, results }),
+        complete: () => resolve({ results }),
+      },
+    );
+  });
+}
+
+describe('router graphql-ws: operations graphql-js or a cached text could mistake', () => {
+  it('a root field under @include with a variable: GRAPHQL_VALIDATION_FAILED, the socket stays open', async () => {
+    const connection = live();
+    const [error] = await refusal(
+      'subscription ($on: Boolean!, $id: ID!) { orderUpdated(id: $id) @include(if: $on) { status } }',
+      { on: true, id: randomUUID() },
+      connection,
+    );
+    expect(error!.extensions.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    expect(error!.message).toMatch(/\$on/);
+    const after = watch(connection, '{ me { displayName } }');
+    expect(await after.ended).toEqual({});
+    expect(after.results).toEqual([{ data: { me: { displayName: 'Ada Lovelace' } } }]);
+  });
+
+  it('a text validated before, sent again naming no operation of it: BAD_USER_INPUT, the socket stays open', async () => {
+    const connection = live();
+    const query = 'subscription Watch($id: ID!) { orderUpdated(id: $id) { status } }';
+    expect((await named(connection, query, 'Watch', { id: randomUUID() })).error).toBeUndefined();
+    const { error, results } = await named(connection, query, 'Nope', { id: randomUUID() });
+    expect(results).toEqual([]);
+    expect((error as Errors).map((e) => e.extensions.code)).toEqual(['BAD_USER_INPUT']);
+    const after = watch(connection, '{ me { displayName } }');
+    expect(await after.ended).toEqual({});
+  });
+
+  it('a text validated before, sent again naming its query: run as a query', async () => {
+    const connection = live();
+    const query = 'subscription Watch($id: ID!) { orderUpdated(id: $id) { status } } query Me { me { displayName } }';
+    expect((await named(connection, query, 'Watch', { id: randomUUID() })).error).toBeUndefined();
+    expect(await named(connection, query, 'Me')).toEqual({ results: [{ data: { me: { displayName: 'Ada Lovelace' } } }] });
+  });
+});
+
 describe('router graphql-ws: queries and mutations over the socket', () => {
   it('runs them through the same gateway, with the connection identity and auth directives', async () => {
     const signedIn = watch<{ me: { displayName: string } }>(live(), '{ me { displayName } }');

@@ -18,29 +18,28 @@ import type { Server } from 'node:http';
 import {
   getOperationAST,
   GraphQLError,
-  Kind,
-  parse,
   specifiedRules,
   type DocumentNode,
   type ExecutionArgs,
   type ExecutionResult,
-  type FragmentDefinitionNode,
+  type OperationDefinitionNode,
 } from 'graphql';
 import { CloseCode, type SubscribePayload } from 'graphql-ws';
 import {
   createDocumentCache,
-  createErrorFormatter,
   DomainError,
   graphQLErrorOf,
+  parseOperation,
   startGraphQLWs,
   viewerOf,
   type Logger,
   type TokenVerifier,
   type DocumentCache,
+  type GraphQLWsOptions,
   type Viewer,
   type WsExtra,
 } from '#kit';
-import { filterOperation, type AccessPolicies, type DeniedField } from '../authorization.ts';
+import { narrowOperation, remember, scopeKeyOf, type AccessPolicies, type DeniedField } from '../authorization.ts';
 import { depthLimit } from '../depth-limit.ts';
 import type { RouterContext } from '../router.ts';
 import { ClientStream } from './client-stream.ts';
@@ -51,7 +50,8 @@ import type { Upstreams } from './upstream.ts';
 export interface SubscriptionServerOptions {
   server: Server;
   logger: Logger;
-  production: boolean;
+  /** The router's error formatter (internals masked in production), as for HTTP. */
+  formatError: GraphQLWsOptions['formatError'];
   verify: TokenVerifier;
   /** The planner of the supergraph in use (replaced on every supergraph change). */
   planner: () => SubscriptionPlanner;
@@ -79,6 +79,9 @@ interface Connection {
 type OperationContext =
   | { kind: 'subscription'; connection: Connection; key: string; spec: LiveQuerySpec }
   | { kind: 'operation'; payload: SubscribePayload; context: RouterContext };
+
+/** A subscription for one scope set: its narrowed plan and the fields denied, or the errors refusing it. */
+type Decision = { plan: SubscriptionPlan; denied: DeniedField[] } | GraphQLError[];
 
 /** Who a result is computed for: results are shared only within one scope. */
 const scopeOf = (viewer: Viewer | null) =>
@@ -115,12 +118,6 @@ export function startSubscriptionServer(options: SubscriptionServerOptions) {
   const connections = new WeakMap<WsExtra, Connection>();
   let streams = 0;
 
-  const identify = (authorization: unknown) => {
-    if (authorization !== undefined && typeof authorization !== 'string') {
-      throw new DomainError('UNAUTHENTICATED', 'authorization must be "Bearer <token>"');
-    }
-    return viewerOf(verify, authorization);
-  };
   const reasonOf = (error: unknown) => `Unauthorized: ${error instanceof DomainError ? error.message : 'the token is not valid'}`;
 
   function scheduleExpiry(connection: Connection) {
@@ -164,7 +161,7 @@ export function startSubscriptionServer(options: SubscriptionServerOptions) {
     planner: SubscriptionPlanner;
     policies: AccessPolicies;
     documents: DocumentCache;
-    plans: Map<string, { plan: SubscriptionPlan; denied: DeniedField[] } | GraphQLError[]>;
+    plans: Map<string, Decision>;
   }
   let decided: Decisions | undefined;
   function decisions(): Decisions {
@@ -179,54 +176,53 @@ export function startSubscriptionServer(options: SubscriptionServerOptions) {
 
   /** Authorizes and plans a validated subscription for this caller's scopes; errors refuse it. */
   function planFor(
-    { planner, policies, plans }: Decisions,
+    state: Decisions,
     document: DocumentNode,
+    operation: OperationDefinitionNode,
     text: string,
     operationName: string | undefined,
     viewer: Viewer | null,
-  ) {
-    const key = `${operationName ?? ''}\n${viewer ? [...viewer.scopes].sort().join(' ') : '(anonymous)'}\n${text}`;
-    let decision = plans.get(key);
-    if (decision) return decision;
+  ): Decision {
+    const key = `${operationName ?? ''}\n${scopeKeyOf(viewer)}\n${text}`;
+    return state.plans.get(key) ?? remember(state.plans, key, decide(state, document, operation, operationName, viewer));
+  }
 
-    const operation = getOperationAST(document, operationName)!;
-    const fragments = new Map(
-      document.definitions
-        .filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION)
-        .map((d) => [d.name.value, d]),
-    );
-    const filtered = filterOperation(planner.schema, policies, operation, fragments, viewer);
-    const deniedRoot = filtered.denied.filter((field) => field.path.length === 1);
+  /** Narrows the operation to what the caller may read and plans it; a denied root field refuses it. */
+  function decide(
+    { planner, policies }: Decisions,
+    document: DocumentNode,
+    operation: OperationDefinitionNode,
+    operationName: string | undefined,
+    viewer: Viewer | null,
+  ): Decision {
+    const narrowed = narrowOperation(planner.schema, policies, document, operation, viewer);
+    const deniedRoot = narrowed.denied.filter((field) => field.path.length === 1);
     if (deniedRoot.length > 0) {
-      decision = deniedRoot.map(
+      return deniedRoot.map(
         (field) =>
           new GraphQLError(field.code === 'UNAUTHENTICATED' ? 'Sign in to subscribe to this' : 'You may not subscribe to this', {
             path: field.path.map((step) => step.key),
             extensions: { code: field.code },
           }),
       );
-    } else {
-      try {
-        const narrowed: DocumentNode = { kind: Kind.DOCUMENT, definitions: [filtered.operation] };
-        decision = { plan: planner.plan(narrowed, operationName), denied: filtered.denied };
-      } catch (error) {
-        if (!(error instanceof GraphQLError)) throw error;
-        decision = [error];
-      }
     }
-    if (plans.size >= 1000) plans.clear();
-    plans.set(key, decision);
-    return decision;
+    try {
+      return { plan: planner.plan(narrowed.document, operationName), denied: narrowed.denied };
+    } catch (error) {
+      if (!(error instanceof GraphQLError)) throw error;
+      return [error];
+    }
   }
 
-  /** Validates, authorizes and plans a subscription; errors are answered as an `error` message. */
+  /** Authorizes and plans a validated subscription; errors are answered as an `error` message. */
   function prepare(
     state: Decisions,
     connection: Connection,
     document: DocumentNode,
+    operation: OperationDefinitionNode,
     payload: SubscribePayload,
   ): GraphQLError[] | ExecutionArgs {
-    const decision = planFor(state, document, payload.query, payload.operationName ?? undefined, connection.viewer);
+    const decision = planFor(state, document, operation, payload.query, payload.operationName ?? undefined, connection.viewer);
     if (Array.isArray(decision)) return decision;
     const { plan, denied } = decision;
     const invalidVariables = plan.validateVariables(payload.variables ?? undefined);
@@ -250,7 +246,7 @@ export function startSubscriptionServer(options: SubscriptionServerOptions) {
   const ws = startGraphQLWs({
     server: options.server,
     logger,
-    formatError: createErrorFormatter({ exposeInternals: !options.production }),
+    formatError: options.formatError,
     maxMessageBytes: options.maxMessageBytes,
     trustedProxies: options.trustedProxies,
     keepAliveMs: options.keepAliveMs,
@@ -259,7 +255,7 @@ export function startSubscriptionServer(options: SubscriptionServerOptions) {
       async onConnect(ctx) {
         const { connectionParams, extra } = ctx;
         try {
-          const viewer = await identify(connectionParams?.authorization ?? connectionParams?.Authorization);
+          const viewer = await viewerOf(verify, connectionParams?.authorization ?? connectionParams?.Authorization);
           const connection: Connection = { viewer, streams: new Set(), extra };
           connections.set(extra, connection);
           scheduleExpiry(connection);
@@ -276,7 +272,7 @@ export function startSubscriptionServer(options: SubscriptionServerOptions) {
         if (!connection || !payload || !('authorization' in payload)) return;
         let viewer: Viewer | null;
         try {
-          viewer = await identify(payload.authorization);
+          viewer = await viewerOf(verify, payload.authorization);
         } catch (error) {
           return extra.close(CloseCode.Unauthorized, reasonOf(error));
         }
@@ -295,36 +291,27 @@ export function startSubscriptionServer(options: SubscriptionServerOptions) {
         const connection = connections.get(extra)!;
         const state = decisions();
         // A subscription validated before is known by its text; anything else is parsed to see what it is.
-        let document = state.documents.get(payload.query);
-        if (!document) {
-          let parsed: DocumentNode;
-          try {
-            parsed = parse(payload.query);
-          } catch (error) {
-            return [withCode('GRAPHQL_PARSE_FAILED')(error as GraphQLError)];
-          }
-          const operation = getOperationAST(parsed, payload.operationName);
-          if (!operation) {
-            return [graphQLErrorOf('BAD_USER_INPUT', 'Send exactly one operation, or name the one to run in operationName')];
-          }
-          if (operation.operation !== 'subscription') {
-            // Queries and mutations: Apollo Server validates and runs them, as over HTTP.
-            const context: OperationContext = { kind: 'operation', payload, context: contextOf(connection) };
-            return {
-              schema: state.planner.schema,
-              document: parsed,
-              operationName: payload.operationName,
-              contextValue: context,
-            };
-          }
-          const checked = state.documents.check(payload.query, parsed);
-          if (Array.isArray(checked)) return checked;
-          document = checked;
+        const known = state.documents.get(payload.query);
+        const document = known ?? parseOperation(payload.query);
+        if (Array.isArray(document)) return document;
+        // Resolved per request: one text may hold several operations, and a client may name none of them.
+        const operation = getOperationAST(document, payload.operationName);
+        if (!operation) {
+          return [graphQLErrorOf('BAD_USER_INPUT', 'Send exactly one operation, or name the one to run in operationName')];
+        }
+        if (operation.operation !== 'subscription') {
+          // Queries and mutations: Apollo Server validates and runs them, as over HTTP.
+          const context: OperationContext = { kind: 'operation', payload, context: contextOf(connection) };
+          return { schema: state.planner.schema, document, operationName: payload.operationName, contextValue: context };
+        }
+        if (!known) {
+          const invalid = state.documents.check(payload.query, document);
+          if (Array.isArray(invalid)) return invalid;
         }
         if (connection.streams.size >= maxPerConnection) {
           return [graphQLErrorOf('RATE_LIMITED', `At most ${maxPerConnection} subscriptions may be open on one connection`)];
         }
-        return prepare(state, connection, document, payload);
+        return prepare(state, connection, document, operation, payload);
       },
       async execute(args: ExecutionArgs) {
         const context = args.contextValue as OperationContext;

@@ -46,8 +46,6 @@ export interface UpstreamHandle {
 export interface Upstreams {
   /** Opens `request` on `service`. */
   subscribe(service: string, request: UpstreamRequest, sink: UpstreamSink): UpstreamHandle;
-  /** Subscriptions open on subgraphs. */
-  open(): number;
   close(): Promise<void>;
 }
 
@@ -95,10 +93,6 @@ class SubgraphConnection {
     private readonly url: string,
     private readonly options: UpstreamOptions,
   ) {}
-
-  get size() {
-    return this.subscriptions.size;
-  }
 
   subscribe(request: UpstreamRequest, sink: UpstreamSink): Subscription {
     const subscription = new Subscription(this, String(++this.lastId), request, sink);
@@ -230,7 +224,6 @@ export function createUpstreams(options: UpstreamOptions): Upstreams {
   };
   return {
     subscribe: (service, request, sink) => connectionOf(service).subscribe(request, sink),
-    open: () => [...connections.values()].reduce((sum, connection) => sum + connection.size, 0),
     async close() {
       for (const connection of connections.values()) connection.dispose();
       connections.clear();

@@ -4,10 +4,9 @@
  * pub/sub -> watchers.
  */
 import { randomUUID } from 'node:crypto';
-import { createClient, type Client } from 'graphql-ws';
+import type { Client } from 'graphql-ws';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import {
   createLogger,
   createRedisEventBus,
@@ -26,6 +25,7 @@ import {
   type TestDatabase,
   eventually,
 } from '#kit/testing';
+import { connectLive, openSubscriptions, type LiveConnection } from '../../../packages/stack/src/live-client.ts';
 import {
   createDocumentStore,
   createDocumentsDb,
@@ -56,17 +56,13 @@ let bus: EventBus;
 let pubsub: PubSub;
 let subgraph: RunningSubgraph;
 let aliceToken: string;
-const clients: Client[] = [];
+const connections: LiveConnection[] = [];
 
-function liveClient(authorization?: string): Client {
-  const client = createClient({
-    url: subgraph.url.replace(/^http/, 'ws'),
-    webSocketImpl: WebSocket,
-    connectionParams: authorization ? { authorization } : undefined,
-    retryAttempts: 0,
-  });
-  clients.push(client);
-  return client;
+/** A graphql-ws client of the subgraph; `token` goes in the connection_init payload. */
+function liveClient(token?: string): Client {
+  const connection = connectLive(subgraph.url, { token });
+  connections.push(connection);
+  return connection.client;
 }
 
 async function seedDocument(ownerId: string, status: DocumentStatus = 'PROCESSING'): Promise<string> {
@@ -119,10 +115,10 @@ beforeAll(async () => {
     bus,
     pubsub,
   });
-  aliceToken = `Bearer ${await issuer.sign(alice)}`;
+  aliceToken = await issuer.sign(alice);
 });
 afterAll(async () => {
-  await Promise.all(clients.map((client) => client.dispose()));
+  await Promise.all(connections.map((connection) => connection.dispose()));
   await subgraph?.stop();
   await bus?.close();
   await pubsub?.close();
@@ -207,7 +203,7 @@ describe('documentJobUpdated over graphql-ws', () => {
     expect(await codeOf(liveClient(aliceToken), randomUUID())).toBe('NOT_FOUND');
     expect(await codeOf(liveClient(aliceToken), 'job-1')).toBe('BAD_USER_INPUT');
     expect(await codeOf(liveClient(), bobsJob)).toBe('UNAUTHENTICATED');
-    const admin = liveClient(`Bearer ${await issuer.sign(randomUUID(), ['ADMIN'])}`);
+    const admin = liveClient(await issuer.sign(randomUUID(), ['ADMIN']));
     const watched = watchJob(admin, bobsJob);
     expect((await watched.next()).value?.data?.documentJobUpdated).toMatchObject({ id: bobsJob, status: 'PENDING' });
     await watched.return?.();
@@ -215,10 +211,10 @@ describe('documentJobUpdated over graphql-ws', () => {
 
   it("takes each operation's token from extensions.authorization; a bad token at connection_init closes with 4401", async () => {
     const jobId = await seedJob(await seedDocument(alice));
-    const events = watchJob(liveClient(), jobId, { authorization: aliceToken });
+    const events = watchJob(liveClient(), jobId, { authorization: `Bearer ${aliceToken}` });
     expect((await events.next()).value?.data?.documentJobUpdated).toMatchObject({ id: jobId });
     await events.return?.();
-    await expect(watchJob(liveClient('Bearer not-a-jwt'), jobId).next()).rejects.toMatchObject({ code: 4401 });
+    await expect(watchJob(liveClient('not-a-jwt'), jobId).next()).rejects.toMatchObject({ code: 4401 });
   });
 
   it('releases both pub/sub channels when the clients leave', async () => {
@@ -226,8 +222,7 @@ describe('documentJobUpdated over graphql-ws', () => {
     const jobId = await seedJob(documentId);
     const listeners = async (channel: string) =>
       Number(((await connection.pubsub('NUMSUB', `${namespace}:live:${channel}`)) as [string, number])[1]);
-    const health = async () =>
-      ((await (await fetch(`${subgraph.http.url}/health`)).json()) as { subscriptions: number }).subscriptions;
+    const health = () => openSubscriptions(subgraph.http.url);
     const before = await health();
     const client = liveClient(aliceToken);
     const job = watchJob(client, jobId);

@@ -1,26 +1,14 @@
-import { Redis } from 'ioredis';
-import { z } from 'zod';
-import { createBullJobQueue, createLogger, createObjectStore, objectStoreConfigFromEnv, runSubgraphProcess } from '#kit';
-import { documentJobsQueue, startDocumentsSubgraph } from './subgraph.ts';
+import { createLogger, createObjectStore, objectStoreConfigFromEnv, runSubgraphProcess } from '#kit';
+import { connectDocumentJobQueue, readDocumentsMaxBytes, startDocumentsSubgraph } from './subgraph.ts';
 
-const { DOCUMENTS_MAX_BYTES } = z
-  .object({ DOCUMENTS_MAX_BYTES: z.coerce.number().int().positive().optional() })
-  .parse(process.env);
-await runSubgraphProcess('documents', process.env, (config, shared) => {
-  // Jobs go to the BullMQ queue the worker process (`npm run worker`) empties.
-  const queue = config.redisUrl
-    ? createBullJobQueue(
-        documentJobsQueue,
-        new Redis(config.redisUrl, { maxRetriesPerRequest: null }),
-        createLogger('documents', config.logLevel),
-        {
-          prefix: config.events?.namespace,
-        },
-      )
-    : undefined;
-  return startDocumentsSubgraph(config, shared, {
+const maxBytes = readDocumentsMaxBytes(process.env);
+await runSubgraphProcess('documents', process.env, (config, shared) =>
+  startDocumentsSubgraph(config, shared, {
     objects: createObjectStore(objectStoreConfigFromEnv(process.env)),
-    maxBytes: DOCUMENTS_MAX_BYTES,
-    queue,
-  });
-});
+    maxBytes,
+    // Jobs go to the BullMQ queue the worker process (`npm run worker`) empties; closed with the subgraph.
+    queue: config.redisUrl
+      ? connectDocumentJobQueue(config.redisUrl, config.events?.namespace, createLogger('documents', config.logLevel))
+      : undefined,
+  }),
+);

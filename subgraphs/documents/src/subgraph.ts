@@ -2,12 +2,18 @@
  * Composition root of the documents subgraph: config + shared adapters -> running server, and the
  * bridge from job events on the bus to the live documents on pub/sub.
  */
+import { Redis } from 'ioredis';
+import { z } from 'zod';
 import {
+  createBullJobQueue,
   createLogger,
   readSchemaFile,
   startOutboxRelay,
   startSubgraph,
+  type Env,
+  type JobPolicy,
   type JobQueue,
+  type Logger,
   type ObjectStore,
   type SharedAdapters,
   type SubgraphConfig,
@@ -20,6 +26,34 @@ import { createResolvers } from './graphql/resolvers.ts';
 
 /** The BullMQ queue the documents subgraph fills and the worker empties. */
 export const documentJobsQueue = 'document-jobs';
+
+/**
+ * The document jobs' BullMQ queue on `redisUrl`, its keys under the events namespace (stacks sharing
+ * one Redis stay apart), on a connection of its own that `close` ends; `ping` asks Redis whether it
+ * answers (the worker's health check). The subgraph only enqueues; the worker passes its `policy`.
+ */
+export function connectDocumentJobQueue(
+  redisUrl: string,
+  namespace: string | undefined,
+  logger: Logger,
+  policy?: JobPolicy,
+): JobQueue & { ping(): Promise<unknown> } {
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
+  const queue = createBullJobQueue(documentJobsQueue, redis, logger, { prefix: namespace, policy });
+  return {
+    ...queue,
+    ping: () => redis.ping(),
+    async close() {
+      await queue.close();
+      redis.disconnect();
+    },
+  };
+}
+
+/** `DOCUMENTS_MAX_BYTES`, the largest accepted file: the subgraph checks uploads with it, the worker downloads. */
+export function readDocumentsMaxBytes(env: Env): number | undefined {
+  return z.object({ DOCUMENTS_MAX_BYTES: z.coerce.number().int().positive().optional() }).parse(env).DOCUMENTS_MAX_BYTES;
+}
 
 export interface DocumentsOptions {
   /** Where the files go (MinIO/S3, or the embedded S3 server); uploads fail without it. */
@@ -36,8 +70,8 @@ export interface DocumentsOptions {
 export async function startDocumentsSubgraph(config: SubgraphConfig, shared: SharedAdapters, options: DocumentsOptions = {}) {
   const logger = createLogger('documents', config.logLevel);
   const db = createDocumentsDb(config.databaseUrl, config.databasePoolMax);
-  const documents = createDocumentStore(db);
   const relay = startOutboxRelay({ db, bus: shared.bus, logger });
+  const documents = createDocumentStore(db, { onEventsWritten: relay.wake });
   // One replica takes each event (the group) and publishes it; pub/sub hands it to every replica's watchers.
   shared.bus.subscribe(liveDocumentTopics.jobUpdated, liveDocumentsGroup, (event) => publishJobUpdate(shared.pubsub, event), {
     from: 'now',

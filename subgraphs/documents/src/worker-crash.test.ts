@@ -3,14 +3,20 @@
  * queue's lock expires and completes once. Real PostgreSQL, Redis (BullMQ) and an S3-protocol server;
  * the workers are separate processes (`subgraphs/documents/src/worker.ts`).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBullJobQueue, createLogger, createObjectStore, startEmbeddedS3, type JobQueue } from '#kit';
-import { createTestDatabase, dropRedisNamespace, testRedisUrl, testViewer, type TestDatabase } from '#kit/testing';
+import { createBullJobQueue, createLogger, createObjectStore, type JobQueue } from '#kit';
+import {
+  createTestDatabase,
+  dropRedisNamespace,
+  eventually,
+  startTestS3,
+  testRedisUrl,
+  testViewer,
+  type TestDatabase,
+  type TestS3,
+} from '#kit/testing';
 import { createProcessGroup, type ServiceProcess } from '../../../packages/stack/src/process-group.ts';
 import { createDocumentStore, createDocumentsDb, type DocumentsDb } from './adapters/prisma-document-store.ts';
 import { createDocumentUpload, submitDocument, type UploadDeps } from './app/upload-document.ts';
@@ -19,10 +25,9 @@ import { textPdf } from '../test-fixtures/text-pdf.ts';
 
 const namespace = `test-worker-${randomUUID().slice(0, 8)}`;
 const healthPort = 25_000 + Math.floor(Math.random() * 4000);
-const s3Dir = mkdtempSync(join(tmpdir(), 'meridian-crash-s3-'));
 let database: TestDatabase;
 let db: DocumentsDb;
-let s3: Awaited<ReturnType<typeof startEmbeddedS3>>;
+let s3: TestS3;
 let redis: Redis;
 let queue: JobQueue;
 let deps: UploadDeps;
@@ -31,7 +36,7 @@ const group = createProcessGroup({});
 beforeAll(async () => {
   database = await createTestDatabase('documents');
   db = createDocumentsDb(database.url, 4);
-  s3 = await startEmbeddedS3({ directory: s3Dir, bucket: 'meridian-documents' });
+  s3 = await startTestS3();
   redis = new Redis(testRedisUrl, { maxRetriesPerRequest: null });
   queue = createBullJobQueue(documentJobsQueue, redis, createLogger('test', 'silent'), { prefix: namespace });
   deps = { documents: createDocumentStore(db), objects: createObjectStore(s3.config), queue };
@@ -44,7 +49,6 @@ afterAll(async () => {
   await db.$disconnect();
   await database.drop();
   await s3.stop();
-  rmSync(s3Dir, { recursive: true, force: true });
 });
 
 function startWorker(): ServiceProcess {
@@ -54,10 +58,7 @@ function startWorker(): ServiceProcess {
       DOCUMENTS_DATABASE_URL: database.url,
       REDIS_URL: testRedisUrl,
       EVENTS_NAMESPACE: namespace,
-      S3_ENDPOINT: `http://127.0.0.1:${s3.config.port}`,
-      S3_ACCESS_KEY: s3.config.accessKey,
-      S3_SECRET_KEY: s3.config.secretKey,
-      S3_BUCKET: s3.config.bucket,
+      ...s3.env,
       WORKER_HEALTH_PORT: String(healthPort),
       WORKER_LOCK_MS: '2000',
       WORKER_CONCURRENCY: '1',
@@ -82,12 +83,12 @@ describe('a worker killed in the middle of a job', () => {
     const first = startWorker();
     await first.healthy();
     const job = await submitDocument(deps, viewer, document.id);
-    for (let i = 0; i < 400 && (await jobRow(job.id)).status !== 'RUNNING'; i += 1) await new Promise((r) => setTimeout(r, 10));
+    await eventually(async () => (await jobRow(job.id)).status === 'RUNNING', 'the first worker runs the job', 10_000, 10);
     await first.stop('SIGKILL');
     expect(await jobRow(job.id)).toMatchObject({ status: 'RUNNING', attempts: 1 }); // killed mid-job
 
     await startWorker().healthy();
-    for (let i = 0; i < 600 && (await jobRow(job.id)).status === 'RUNNING'; i += 1) await new Promise((r) => setTimeout(r, 50));
+    await eventually(async () => (await jobRow(job.id)).status !== 'RUNNING', 'the new worker takes the job over', 60_000);
     const done = await jobRow(job.id);
     expect(done).toMatchObject({ status: 'COMPLETED', attempts: 2, pageCount: 400 });
     expect(done.text).toContain('Meridian page 400 of the ledger');

@@ -3,10 +3,9 @@
  * feeds it: `order.updated` on the Redis event bus -> group `orders-live` -> Redis pub/sub -> watchers.
  */
 import { randomUUID } from 'node:crypto';
-import { createClient, type Client } from 'graphql-ws';
+import type { Client } from 'graphql-ws';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import {
   createLogger,
   createRedisEventBus,
@@ -26,6 +25,7 @@ import {
   type TestDatabase,
   eventually,
 } from '#kit/testing';
+import { connectLive, openSubscriptions, type LiveConnection } from '../../../packages/stack/src/live-client.ts';
 import { createOrderStore, createOrdersDb, type OrdersDb } from './adapters/prisma-order-store.ts';
 import type { OrderUpdated } from './app/order-saga.ts';
 import type { OrderStatus } from './domain/order.ts';
@@ -53,7 +53,7 @@ let issuer: TestIssuer;
 let redis: Redis;
 let a: Instance;
 let aliceToken: string;
-const clients: Client[] = [];
+const connections: LiveConnection[] = [];
 
 /** An orders subgraph on the shared database and Redis namespace, as one replica of many. */
 async function startInstance(): Promise<Instance> {
@@ -79,16 +79,11 @@ async function startInstance(): Promise<Instance> {
   };
 }
 
-/** A graphql-ws client of `instance`; `authorization` goes in the connection_init payload. */
-function liveClient(instance: Instance, authorization?: string): Client {
-  const client = createClient({
-    url: instance.subgraph.url.replace(/^http/, 'ws'),
-    webSocketImpl: WebSocket,
-    connectionParams: authorization ? { authorization } : undefined,
-    retryAttempts: 0,
-  });
-  clients.push(client);
-  return client;
+/** A graphql-ws client of `instance`; `token` goes in the connection_init payload. */
+function liveClient(instance: Instance, token?: string): Client {
+  const connection = connectLive(instance.subgraph.url, { token });
+  connections.push(connection);
+  return connection.client;
 }
 
 async function seedOrder(buyerId: string, status: OrderStatus = 'PENDING'): Promise<string> {
@@ -123,15 +118,15 @@ function publishUpdate(orderId: string, status: OrderStatus, extra: Partial<Orde
 const watch = (client: Client, id: string, extensions?: Record<string, unknown>) =>
   client.iterate({ query: watchQuery, variables: { id }, extensions });
 
-async function statuses(events: AsyncIterable<{ data?: unknown }>): Promise<string[]> {
-  const seen: string[] = [];
-  for await (const event of events) seen.push((event.data as { orderUpdated: { status: string } }).orderUpdated.status);
+/** Every event until the subscription completes. */
+async function drain<T>(events: AsyncIterable<T>): Promise<T[]> {
+  const seen: T[] = [];
+  for await (const event of events) seen.push(event);
   return seen;
 }
 
-async function health(instance: Instance): Promise<{ subscriptions: number }> {
-  return (await fetch(`${instance.subgraph.http.url}/health`)).json() as Promise<{ subscriptions: number }>;
-}
+const statuses = async (events: AsyncIterable<{ data?: unknown }>) =>
+  (await drain(events)).map((event) => (event.data as { orderUpdated: { status: string } }).orderUpdated.status);
 
 beforeAll(async () => {
   database = await createTestDatabase('orders');
@@ -139,10 +134,10 @@ beforeAll(async () => {
   issuer = await startTestIssuer();
   redis = new Redis(testRedisUrl);
   a = await startInstance();
-  aliceToken = `Bearer ${await issuer.sign(alice)}`;
+  aliceToken = await issuer.sign(alice);
 });
 afterAll(async () => {
-  await Promise.all(clients.map((client) => client.dispose()));
+  await Promise.all(connections.map((connection) => connection.dispose()));
   await a?.stop();
   await db?.$disconnect();
   await issuer?.stop();
@@ -162,9 +157,7 @@ describe('orderUpdated over graphql-ws', () => {
     await publishUpdate(id, 'RESERVED', { total: { amount: 2400, currency: 'EUR' } });
     await publishUpdate(id, 'PAID', { total: { amount: 2400, currency: 'EUR' } });
     await publishUpdate(id, 'CONFIRMED', { total: { amount: 2400, currency: 'EUR' } });
-    const rest: unknown[] = [];
-    for await (const event of events) rest.push(event);
-    expect(rest.map((e) => (e as { data: { orderUpdated: unknown } }).data.orderUpdated)).toEqual(
+    expect((await drain(events)).map((e) => e.data!.orderUpdated)).toEqual(
       ['RESERVED', 'PAID', 'CONFIRMED'].map((status) => ({
         id,
         status,
@@ -194,9 +187,7 @@ describe('orderUpdated over graphql-ws', () => {
     await publishUpdate(id, 'PAID'); // redelivered
     await publishUpdate(id, 'RESERVED'); // late
     await publishUpdate(id, 'CANCELLED', { cancelReason: 'PAYMENT_ERROR' });
-    const rest: { data?: unknown }[] = [];
-    for await (const event of events) rest.push(event);
-    expect(rest.map((e) => e.data)).toEqual([
+    expect((await drain(events)).map((e) => e.data)).toEqual([
       { orderUpdated: expect.objectContaining({ status: 'PAID', cancelReason: null }) },
       { orderUpdated: expect.objectContaining({ status: 'CANCELLED', cancelReason: 'PAYMENT_ERROR' }) },
     ]);
@@ -220,9 +211,7 @@ describe('orderUpdated over graphql-ws', () => {
     });
     await publishUpdate(id, 'RESERVED');
     await publishUpdate(id, 'CANCELLED', { cancelReason: 'PAYMENT_DECLINED' });
-    const rest: { data?: unknown }[] = [];
-    for await (const event of events) rest.push(event);
-    expect(rest.map((e) => e.data)).toEqual([
+    expect((await drain(events)).map((e) => e.data)).toEqual([
       { orderUpdated: { status: 'RESERVED', history: [{ status: 'PENDING' }, { status: 'RESERVED' }] } },
       {
         orderUpdated: {
@@ -239,12 +228,10 @@ describe('orderUpdated over graphql-ws', () => {
     expect((await events.next()).value?.data).toMatchObject({ orderUpdated: { status: 'PENDING' } });
     const cancelled = await postGraphQL(a.subgraph.url, 'mutation ($id: ID!) { cancelOrder(id: $id) { status } }', {
       variables: { id },
-      token: aliceToken.slice('Bearer '.length),
+      token: aliceToken,
     });
     expect(cancelled.body.errors).toBeUndefined();
-    const rest: { data?: unknown }[] = [];
-    for await (const event of events) rest.push(event);
-    expect(rest.map((e) => e.data)).toEqual([
+    expect((await drain(events)).map((e) => e.data)).toEqual([
       { orderUpdated: expect.objectContaining({ status: 'CANCELLED', cancelReason: 'CANCELLED_BY_CUSTOMER' }) },
     ]);
   });
@@ -257,7 +244,7 @@ describe('orderUpdated over graphql-ws', () => {
     expect(answer.value?.data ?? null).toBeNull();
     expect((await refused.next()).done).toBe(true);
 
-    const admin = `Bearer ${await issuer.sign(randomUUID(), ['ADMIN'])}`;
+    const admin = await issuer.sign(randomUUID(), ['ADMIN']);
     const watched = watch(liveClient(a, admin), bobs);
     expect((await watched.next()).value?.data).toMatchObject({ orderUpdated: { id: bobs, status: 'PENDING' } });
     await watched.return?.();
@@ -274,7 +261,7 @@ describe('orderUpdated over graphql-ws', () => {
     const client = liveClient(a); // the connection itself is anonymous
     const mine = await seedOrder(alice);
     const bobs = await seedOrder(bob);
-    const events = watch(client, mine, { authorization: aliceToken });
+    const events = watch(client, mine, { authorization: `Bearer ${aliceToken}` });
     expect((await events.next()).value?.data).toMatchObject({ orderUpdated: { id: mine } });
     const bobToken = `Bearer ${await issuer.sign(bob)}`;
     const other = watch(client, bobs, { authorization: bobToken });
@@ -286,7 +273,7 @@ describe('orderUpdated over graphql-ws', () => {
   });
 
   it('closes the connection with 4401 when connection_init carries a bad token', async () => {
-    const events = watch(liveClient(a, 'Bearer not-a-jwt'), await seedOrder(alice));
+    const events = watch(liveClient(a, 'not-a-jwt'), await seedOrder(alice));
     await expect(events.next()).rejects.toMatchObject({ code: 4401 });
   });
 
@@ -294,16 +281,14 @@ describe('orderUpdated over graphql-ws', () => {
     const id = await seedOrder(alice);
     const channel = `${namespace}:live:order:${id}`;
     const listeners = async () => Number(((await redis.pubsub('NUMSUB', channel)) as [string, number])[1]);
-    const before = (await health(a)).subscriptions;
+    const open = () => openSubscriptions(a.subgraph.http.url);
+    const before = await open();
     const events = watch(liveClient(a, aliceToken), id);
     await events.next();
     expect(await listeners()).toBe(1);
-    expect((await health(a)).subscriptions).toBe(before + 1);
+    expect(await open()).toBe(before + 1);
     await events.return?.();
-    await eventually(
-      async () => (await health(a)).subscriptions === before && (await listeners()) === 0,
-      'the subscription is gone',
-    );
+    await eventually(async () => (await open()) === before && (await listeners()) === 0, 'the subscription is gone');
   });
 });
 

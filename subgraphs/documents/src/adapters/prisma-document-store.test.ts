@@ -87,6 +87,58 @@ describe('prisma document store (real PostgreSQL)', () => {
     expect(jobs.filter((j) => j.documentId === b.id).map((j) => j.id)).toEqual([other]);
   });
 
+  it("reads a document's newest job, and where each of its jobs is without their text", async () => {
+    const store = createDocumentStore(db);
+    const doc = seed(uuid(), at(0));
+    await store.saveDocument(doc);
+    expect(await store.latestJobOf(doc.id)).toBeNull();
+    const [older, newer] = [uuid(), uuid()];
+    await store.saveJob({ id: older, documentId: doc.id, status: 'FAILED', progress: 10, attempts: 2, createdAt: at(1) });
+    await store.saveJob({
+      id: newer,
+      documentId: doc.id,
+      status: 'COMPLETED',
+      progress: 100,
+      attempts: 1,
+      text: 'hi',
+      createdAt: at(2),
+    });
+
+    expect(await store.latestJobOf(doc.id)).toMatchObject({ id: newer, status: 'COMPLETED', text: 'hi' });
+    const points = await store.jobPointsOf(doc.id);
+    expect(points.sort((x, y) => x.attempts - y.attempts)).toEqual([
+      { id: newer, status: 'COMPLETED', progress: 100, attempts: 1 },
+      { id: older, status: 'FAILED', progress: 10, attempts: 2 },
+    ]);
+  });
+
+  it('claims a job in one write (job RUNNING with one more attempt, document PROCESSING), and says so once committed', async () => {
+    let wakes = 0;
+    const store = createDocumentStore(db, { onEventsWritten: () => (wakes += 1) });
+    const doc = seed(uuid(), at(0), { status: 'UPLOADED' });
+    await store.saveDocument(doc);
+    const jobId = uuid();
+    await store.saveJob({ id: jobId, documentId: doc.id, status: 'PENDING', progress: 0, attempts: 0 });
+
+    expect(await store.claimJob(jobId)).toEqual({
+      id: jobId,
+      documentId: doc.id,
+      attempts: 1,
+      ownerId: doc.ownerId,
+      objectKey: doc.objectKey,
+      contentType: doc.contentType,
+    });
+    expect(await db.documentJob.findUniqueOrThrow({ where: { id: jobId } })).toMatchObject({ status: 'RUNNING', progress: 0 });
+    expect((await store.byIds([doc.id]))[0]?.status).toBe('PROCESSING');
+    const [event] = await db.outboxEvent.findMany({ where: { payload: { path: ['jobId'], equals: jobId } } });
+    expect(event?.payload).toMatchObject({ status: 'RUNNING', progress: 0, attempts: 1, ownerId: doc.ownerId });
+    expect(wakes).toBe(1);
+
+    await store.saveJob({ id: jobId, documentId: doc.id, status: 'COMPLETED', progress: 100, attempts: 1 });
+    expect(await store.claimJob(jobId)).toBeNull(); // finished: nothing to do, no event, no wake
+    expect(wakes).toBe(1);
+  });
+
   it('takes at most the given number of most recent documents per owner, in one query for many owners', async () => {
     const store = createDocumentStore(db);
     const owners = [uuid(), uuid(), uuid()];

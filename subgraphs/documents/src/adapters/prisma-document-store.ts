@@ -1,7 +1,7 @@
 /** Documents and their processing jobs in the documents database (Prisma). */
 import { afterCursor, newestFirst, outboxEvent, pgAdapter, writeOutbox, type Cursor, type OutboxEvent } from '#kit';
-import { PrismaClient } from '../__generated__/prisma/client.ts';
-import type { Document, DocumentJob } from '../domain/document.ts';
+import { PrismaClient, type Prisma } from '../__generated__/prisma/client.ts';
+import type { Document, DocumentJob, JobPoint } from '../domain/document.ts';
 
 /** The client type admits `$on('query')`; events only arrive when created with `log`. */
 export type DocumentsDb = PrismaClient<'query'>;
@@ -48,6 +48,17 @@ const jobColumns = {
 /** A job as the worker holds it while processing: enough to record and announce its progress. */
 export type JobRef = Pick<DocumentJob, 'id' | 'documentId' | 'attempts'> & { ownerId: string };
 
+/** A job just claimed: its reference, and where and what its file is. */
+export type ClaimedJob = JobRef & Pick<Document, 'objectKey' | 'contentType'>;
+
+/** A job's id and where it is in its life: what a document's watcher compares moves with. */
+export type JobPointRow = JobPoint & Pick<DocumentJob, 'id'>;
+
+export interface DocumentStoreOptions {
+  /** Called after a transaction that wrote outbox events committed (wakes the outbox relay). */
+  onEventsWritten?: () => void;
+}
+
 /**
  * `document.job.updated`: what a subscriber needs to show a job's progress. `attempts` orders the
  * moves of a retried job, whose progress starts again from 0.
@@ -68,7 +79,17 @@ function jobUpdated(
   });
 }
 
-export function createDocumentStore(db: DocumentsDb) {
+export function createDocumentStore(db: DocumentsDb, options: DocumentStoreOptions = {}) {
+  /**
+   * Runs `write` in one transaction; once it committed, wakes the relay unless `write` returned null
+   * or false (it wrote no event), so the events leave now rather than at the next poll.
+   */
+  async function writing<R>(write: (tx: Prisma.TransactionClient) => Promise<R>): Promise<R> {
+    const result = await db.$transaction(write);
+    if (result !== null && result !== false) options.onEventsWritten?.();
+    return result;
+  }
+
   return {
     async byIds(ids: readonly string[]): Promise<Document[]> {
       return db.document.findMany({ where: { id: { in: [...ids] } }, select: documentColumns });
@@ -111,6 +132,19 @@ export function createDocumentStore(db: DocumentsDb) {
       });
     },
 
+    /** Where each job of a document is (id, status, progress, attempts): no text, for watchers. */
+    async jobPointsOf(documentId: string): Promise<JobPointRow[]> {
+      return db.documentJob.findMany({
+        where: { documentId },
+        select: { id: true, status: true, progress: true, attempts: true },
+      });
+    },
+
+    /** The newest job of a document, or null when it has none. */
+    async latestJobOf(documentId: string): Promise<DocumentJob | null> {
+      return db.documentJob.findFirst({ where: { documentId }, orderBy: newestFirst, select: jobColumns });
+    },
+
     /** Records a new document waiting for its upload. */
     async createDocument(document: Document): Promise<void> {
       const { createdAt, ...fields } = document;
@@ -139,11 +173,12 @@ export function createDocumentStore(db: DocumentsDb) {
 
     /** Deletes a document and its jobs, and announces it (`document.deleted`: their watchers stop). */
     async deleteDocument(documentId: string): Promise<void> {
-      await db.$transaction(async (tx) => {
+      await writing(async (tx) => {
         const jobs = await tx.documentJob.findMany({ where: { documentId }, select: { id: true } });
         const deleted = await tx.document.deleteMany({ where: { id: documentId } });
-        if (deleted.count === 0) return;
+        if (deleted.count === 0) return false;
         await writeOutbox(tx, [outboxEvent('document.deleted', { documentId, jobIds: jobs.map((job) => job.id) })]);
+        return true;
       });
     },
 
@@ -151,31 +186,31 @@ export function createDocumentStore(db: DocumentsDb) {
      * Takes a job for processing: PENDING (or RUNNING, when its worker died) becomes RUNNING with one
      * more attempt, and its document PROCESSING. Null when the job is finished or gone: nothing to do.
      */
-    async claimJob(jobId: string): Promise<(DocumentJob & { document: Document }) | null> {
-      return db.$transaction(async (tx) => {
-        const [job] = await tx.$queryRawUnsafe<{ id: string }[]>(
-          `UPDATE document_jobs SET status = 'RUNNING', attempts = attempts + 1, progress = 0, started_at = now()
-            WHERE id = $1::uuid AND status IN ('PENDING', 'RUNNING') RETURNING id::text AS id`,
+    async claimJob(jobId: string): Promise<ClaimedJob | null> {
+      return writing(async (tx) => {
+        // One statement moves the job and its document, and returns what the worker needs of both.
+        const [claimed] = await tx.$queryRawUnsafe<ClaimedJob[]>(
+          `WITH job AS (
+             UPDATE document_jobs SET status = 'RUNNING', attempts = attempts + 1, progress = 0, started_at = now()
+              WHERE id = $1::uuid AND status IN ('PENDING', 'RUNNING') RETURNING id, document_id, attempts)
+           UPDATE documents d SET status = 'PROCESSING', updated_at = now() FROM job WHERE d.id = job.document_id
+           RETURNING job.id::text AS id, job.document_id::text AS "documentId", job.attempts, d.owner_id::text AS "ownerId",
+                     d.object_key AS "objectKey", d.content_type AS "contentType"`,
           jobId,
         );
-        if (!job) return null;
-        const claimed = await tx.documentJob.findUniqueOrThrow({
-          where: { id: jobId },
-          select: { ...jobColumns, document: { select: documentColumns } },
-        });
-        await tx.document.update({ where: { id: claimed.documentId }, data: { status: 'PROCESSING' } });
-        await writeOutbox(tx, [jobUpdated(claimed, claimed.document.ownerId)]);
+        if (!claimed) return null;
+        await writeOutbox(tx, [jobUpdated({ ...claimed, status: 'RUNNING', progress: 0, failureReason: null }, claimed.ownerId)]);
         return claimed;
       });
     },
 
     /** Records the progress (0..100) of a RUNNING job. */
     async setProgress(job: JobRef, progress: number): Promise<void> {
-      await db.$transaction(async (tx) => {
+      await writing(async (tx) => {
         const changed = await tx.documentJob.updateMany({ where: { id: job.id, status: 'RUNNING' }, data: { progress } });
-        if (changed.count === 1) {
-          await writeOutbox(tx, [jobUpdated({ ...job, status: 'RUNNING', progress, failureReason: null }, job.ownerId)]);
-        }
+        if (changed.count === 0) return false;
+        await writeOutbox(tx, [jobUpdated({ ...job, status: 'RUNNING', progress, failureReason: null }, job.ownerId)]);
+        return true;
       });
     },
 
@@ -184,7 +219,7 @@ export function createDocumentStore(db: DocumentsDb) {
      * RUNNING (finished by another worker meanwhile): a job completes once.
      */
     async completeJob(job: JobRef, text: string, pageCount: number | null): Promise<boolean> {
-      return db.$transaction(async (tx) => {
+      return writing(async (tx) => {
         const done = await tx.documentJob.updateMany({
           where: { id: job.id, status: 'RUNNING' },
           data: { status: 'COMPLETED', progress: 100, text, pageCount, failureReason: null, finishedAt: new Date() },
@@ -198,7 +233,7 @@ export function createDocumentStore(db: DocumentsDb) {
 
     /** Ends an unfinished job FAILED with `reason`, and its document FAILED. False when it had finished. */
     async failJob(jobId: string, reason: string): Promise<boolean> {
-      return db.$transaction(async (tx) => {
+      return writing(async (tx) => {
         const job = await tx.documentJob.findUnique({
           where: { id: jobId },
           select: { ...jobColumns, document: { select: { ownerId: true } } },

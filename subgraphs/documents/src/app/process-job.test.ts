@@ -2,13 +2,11 @@
  * Documents end to end below the API: upload to a real S3-protocol server, submit, and the worker
  * (in-process queue, same contract as BullMQ) extracts the text into the real PostgreSQL database.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createInProcessJobQueue, createLogger, createObjectStore, startEmbeddedS3, type JobQueue } from '#kit';
-import { createTestDatabase, testViewer, type TestDatabase } from '#kit/testing';
+import { createInProcessJobQueue, createLogger, createObjectStore, type JobQueue } from '#kit';
+import { createTestDatabase, eventually, startTestS3, testViewer, type TestDatabase, type TestS3 } from '#kit/testing';
 import { createDocumentStore, createDocumentsDb, type DocumentsDb } from '../adapters/prisma-document-store.ts';
 import { startDocumentWorker } from './process-job.ts';
 import { createDocumentUpload, submitDocument, type UploadDeps } from './upload-document.ts';
@@ -17,16 +15,15 @@ const fixture = (name: string) => readFileSync(new URL(`../../test-fixtures/${na
 const logger = createLogger('test', 'silent');
 let database: TestDatabase;
 let db: DocumentsDb;
-let s3: Awaited<ReturnType<typeof startEmbeddedS3>>;
+let s3: TestS3;
 let queue: JobQueue;
 let deps: UploadDeps;
 let worker: { stop(): void };
-const s3Dir = mkdtempSync(join(tmpdir(), 'meridian-worker-s3-'));
 
 beforeAll(async () => {
   database = await createTestDatabase('documents');
   db = createDocumentsDb(database.url, 4);
-  s3 = await startEmbeddedS3({ directory: s3Dir, bucket: 'meridian-documents' });
+  s3 = await startTestS3();
   queue = createInProcessJobQueue(logger, { attempts: 3, backoffMs: 50, concurrency: 2, lockMs: 30_000 });
   const objects = createObjectStore(s3.config);
   deps = { documents: createDocumentStore(db), objects, queue };
@@ -41,7 +38,6 @@ afterAll(async () => {
   await db.$disconnect();
   await database.drop();
   await s3.stop();
-  rmSync(s3Dir, { recursive: true, force: true });
 });
 
 async function process(file: string, contentType: string) {
@@ -51,11 +47,15 @@ async function process(file: string, contentType: string) {
   expect((await fetch(uploadUrl, { method: 'PUT', body })).status).toBe(200);
   const job = await submitDocument(deps, viewer, document.id);
   let finished: Awaited<ReturnType<typeof deps.documents.jobsByIds>>[number] | undefined;
-  for (let i = 0; i < 200 && !finished; i += 1) {
-    const [current] = await deps.documents.jobsByIds([job.id]);
-    if (current?.status === 'COMPLETED' || current?.status === 'FAILED') finished = current;
-    else await new Promise((r) => setTimeout(r, 50));
-  }
+  await eventually(
+    async () => {
+      const [current] = await deps.documents.jobsByIds([job.id]);
+      if (current?.status === 'COMPLETED' || current?.status === 'FAILED') finished = current;
+      return finished !== undefined;
+    },
+    `the job of ${file} is COMPLETED or FAILED`,
+    15_000,
+  );
   const [after] = await deps.documents.byIds([document.id]);
   return { job: finished!, document: after! };
 }

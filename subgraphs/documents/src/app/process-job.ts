@@ -37,15 +37,14 @@ function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
 export async function processJob(deps: ProcessDeps, jobId: string): Promise<void> {
   const job = await deps.documents.claimJob(jobId);
   if (!job) return; // finished already (a duplicate delivery) or deleted with its document
-  const ref = { id: job.id, documentId: job.documentId, attempts: job.attempts, ownerId: job.document.ownerId };
-  const bytes = await deps.objects.getBuffer(job.document.objectKey, deps.maxBytes ?? defaultMaxDocumentBytes);
-  await deps.documents.setProgress(ref, 30);
+  const bytes = await deps.objects.getBuffer(job.objectKey, deps.maxBytes ?? defaultMaxDocumentBytes);
+  await deps.documents.setProgress(job, 30);
   const extracted = await withTimeout(
-    extractText(documentContentType(job.document.contentType), bytes, deps.limits ?? defaultExtractionLimits),
+    extractText(documentContentType(job.contentType), bytes, deps.limits ?? defaultExtractionLimits),
     deps.timeoutMs ?? 120_000,
   );
-  await deps.documents.setProgress(ref, 90);
-  const completed = await deps.documents.completeJob(ref, extracted.text, extracted.pageCount);
+  await deps.documents.setProgress(job, 90);
+  const completed = await deps.documents.completeJob(job, extracted.text, extracted.pageCount);
   deps.logger.info({ jobId, completed, chars: extracted.text.length }, 'document job processed');
 }
 

@@ -1,11 +1,8 @@
 /** Uploads on the real PostgreSQL and an S3-protocol server (s3rver): the bytes go straight to storage. */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createObjectStore, startEmbeddedS3, type ObjectStore } from '#kit';
-import { createTestDatabase, testViewer, type TestDatabase } from '#kit/testing';
+import { createObjectStore, type ObjectStore } from '#kit';
+import { createTestDatabase, startTestS3, testViewer, type TestDatabase, type TestS3 } from '#kit/testing';
 import { createDocumentStore, createDocumentsDb, type DocumentsDb } from '../adapters/prisma-document-store.ts';
 import {
   createDocumentUpload,
@@ -18,15 +15,14 @@ import {
 
 let database: TestDatabase;
 let db: DocumentsDb;
-let s3: Awaited<ReturnType<typeof startEmbeddedS3>>;
+let s3: TestS3;
 let objects: ObjectStore;
 let deps: UploadDeps;
-const s3Dir = mkdtempSync(join(tmpdir(), 'meridian-docs-s3-'));
 
 beforeAll(async () => {
   database = await createTestDatabase('documents');
   db = createDocumentsDb(database.url, 4);
-  s3 = await startEmbeddedS3({ directory: s3Dir, bucket: 'meridian-documents' });
+  s3 = await startTestS3();
   objects = createObjectStore(s3.config);
   deps = { documents: createDocumentStore(db), objects, maxBytes: 64 * 1024 };
 });
@@ -34,7 +30,6 @@ afterAll(async () => {
   await db.$disconnect();
   await database.drop();
   await s3.stop();
-  rmSync(s3Dir, { recursive: true, force: true });
 });
 
 const owner = () => testViewer(randomUUID());

@@ -103,7 +103,7 @@ export async function submitDocument(deps: UploadDeps, viewer: Viewer | null, id
 }
 
 async function latestJob(deps: UploadDeps, document: Document): Promise<DocumentJob> {
-  const [latest] = await deps.documents.jobsOf([document.id]);
+  const latest = await deps.documents.latestJobOf(document.id);
   if (!latest) throw new DomainError('CONFLICT', 'The document has no job yet; submit it', { documentId: document.id });
   return latest;
 }

@@ -125,7 +125,7 @@ export async function watchDocument(deps: Deps, viewer: Viewer | null, id: strin
   return liveFeed<Document>(deps.pubsub, documentChannel(id), async () => {
     const document = await watchableDocument(deps, viewer, id, 'The document');
     // Where each job is, as read: a move older than that is skipped, job by job.
-    const jobs = new Map<string, JobPoint>((await deps.documents.jobsOf([id])).map((job) => [job.id, job]));
+    const jobs = new Map<string, JobPoint>((await deps.documents.jobPointsOf(id)).map((job) => [job.id, job]));
     return {
       current: document,
       next(state, message) {

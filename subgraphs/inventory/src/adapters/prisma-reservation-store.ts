@@ -4,7 +4,18 @@
  * condition make oversell impossible under any concurrency, and the table's CHECK constraints back
  * that up. Each state change writes its outbox event in the same transaction.
  */
-import { badInput, notFound, sqlState, type DomainEvent, type OutboxEvent, type SqlClient, type SqlRunner, isUuid } from '#kit';
+import {
+  badInput,
+  isUniqueViolation,
+  isUuid,
+  notFound,
+  outboxParams,
+  sqlState,
+  type DomainEvent,
+  type OutboxEvent,
+  type SqlClient,
+  type SqlRunner,
+} from '#kit';
 import type { InventoryDb } from './prisma-inventory-store.ts';
 
 export interface ReservationLine {
@@ -37,9 +48,6 @@ class OutOfStock extends Error {
   }
 }
 
-const isUniqueViolation = (error: unknown, of?: string) =>
-  sqlState(error) === '23505' && (!of || String((error as Error).message).includes(of));
-
 type ReservationRow = { id: string; status: ReservationStatus; expiresAt: Date; items: ReservedItem[] };
 
 function outcomeOf(row: Omit<ReservationRow, 'id'>): ReserveOutcome {
@@ -59,8 +67,8 @@ const reservationSql = (lock: boolean) =>
 
 /** Parameters of the statement part that records `handled` as processed (nothing when absent). */
 const processedParams = (handled?: DomainEvent) => [handled?.id ?? null, handled?.topic ?? null];
-const outboxParams = (event: OutboxEvent | null | undefined) =>
-  event ? [[event.id], [event.topic], [JSON.stringify(event.payload)]] : [[], [], []];
+/** Parameters of the statement part that writes `event` to the outbox (nothing when absent). */
+const outboxOf = (event: OutboxEvent | null | undefined) => outboxParams(event ? [event] : []);
 
 /**
  * Reservations and stock movements. `sql` runs the saga's statements (the kit's `sqlClient` in the
@@ -116,7 +124,7 @@ export function createReservationStore(db: InventoryDb, sql: SqlClient = db) {
           items.map((i) => i.warehouseId),
           items.map((i) => (from === 'HELD' ? i.quantity : 0)),
           items.map((i) => (from === 'COMMITTED' ? i.quantity : to === 'COMMITTED' ? -i.quantity : 0)),
-          ...outboxParams(answer),
+          ...outboxOf(answer),
         );
         return { changed, outcome };
       });
@@ -201,7 +209,7 @@ export function createReservationStore(db: InventoryDb, sql: SqlClient = db) {
             items.map((i) => i.quantity),
             items.map((i) => i.unitPriceAmount),
             items.map((i) => i.currency),
-            ...outboxParams(outbox?.(outcome)),
+            ...outboxOf(outbox?.(outcome)),
           );
           return outcome;
         });
@@ -224,7 +232,7 @@ export function createReservationStore(db: InventoryDb, sql: SqlClient = db) {
              SELECT count(*)::int AS recorded FROM r`,
             ...processedParams(handled),
             orderId,
-            ...outboxParams(outbox?.(outcome)),
+            ...outboxOf(outbox?.(outcome)),
           )) as [{ recorded: number }];
           // Not recorded: a delivery of the same order got there first; its outcome stands.
           return recorded === 1 ? outcome : (await current(orderId))!;

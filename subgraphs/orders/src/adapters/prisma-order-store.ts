@@ -7,8 +7,9 @@ import {
   afterCursor,
   notFound,
   newestFirst,
+  outboxParams,
   pgAdapter,
-  sqlState,
+  isUniqueViolation,
   type Cursor,
   type DomainEvent,
   type OutboxEvent,
@@ -171,9 +172,7 @@ export function createOrderStore(db: OrdersDb, options: OrderStoreOptions = {}) 
         history.map((c) => c.status),
         history.map((c) => c.reason),
         history.map((c) => c.at),
-        events.map((e) => e.id),
-        events.map((e) => e.topic),
-        events.map((e) => JSON.stringify(e.payload)),
+        ...outboxParams(events),
       )) as [{ created: number }];
       if (created === 1) {
         eventsWritten();
@@ -241,15 +240,13 @@ export function createOrderStore(db: OrdersDb, options: OrderStoreOptions = {}) 
             decided.moves.map((m) => m.status),
             decided.moves.map((m) => m.reason),
             decided.moves.map((m) => m.at),
-            written.map((e) => e.id),
-            written.map((e) => e.topic),
-            written.map((e) => JSON.stringify(e.payload)),
+            ...outboxParams(written),
           );
           return decided;
         });
       } catch (error) {
         // The processed-event record exists: this event was applied before (a redelivery).
-        if (handled && sqlState(error) === '23505' && /processed_events/.test(String((error as Error).message))) return null;
+        if (handled && isUniqueViolation(error, 'processed_events')) return null;
         throw error;
       }
       if (step.moves.length > 0 || step.commands.length > 0) eventsWritten();

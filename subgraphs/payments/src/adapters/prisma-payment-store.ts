@@ -4,8 +4,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import {
+  isUniqueViolation,
   markProcessed,
   notFound,
+  outboxParams,
   pgAdapter,
   writeOutbox,
   type DomainEvent,
@@ -140,8 +142,6 @@ async function applyEffects<T>(tx: RawSqlTransaction, effects: ChangeEffects<T> 
   if (effects.announce) await writeOutbox(tx, effects.announce(changed));
 }
 
-const isUniqueViolation = (error: unknown) => (error as { code?: string }).code === 'P2002';
-
 /** The parameters of a new attempt row: id, payment, succeeded, outcome, provider_ref, failure_reason. */
 const attemptParams = (paymentId: string, attempt: AttemptRecord) => [
   randomUUID(),
@@ -216,6 +216,17 @@ export function createPaymentStore(db: PaymentsDb, options: PaymentStoreOptions 
   const lockPayment = async (tx: Pick<PaymentsDb, '$queryRaw'>, id: string): Promise<boolean> => {
     const rows = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM payments WHERE id = ${id}::uuid FOR UPDATE`;
     return rows.length > 0;
+  };
+
+  /** The refunds of many payments, each payment's oldest first: one SQL statement. */
+  const refundsOfPayments = async (paymentIds: readonly string[]): Promise<Refund[]> => {
+    const wanted = uuids(paymentIds);
+    if (wanted.length === 0) return [];
+    const rows = await db.refund.findMany({
+      where: { paymentId: { in: wanted } },
+      orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+    });
+    return rows.map(toRefund);
   };
 
   return {
@@ -393,9 +404,7 @@ export function createPaymentStore(db: PaymentsDb, options: PaymentStoreOptions 
         ended.failureReason,
         effects?.handled?.id ?? null,
         effects?.handled?.topic ?? null,
-        events.map((e) => e.id),
-        events.map((e) => e.topic),
-        events.map((e) => JSON.stringify(e.payload)),
+        ...outboxParams(events),
       );
       if (row) return { payment: toPayment(row), settled: true };
       // Read after the statement, not in it: its snapshot may predate the other caller's settlement.
@@ -495,22 +504,9 @@ export function createPaymentStore(db: PaymentsDb, options: PaymentStoreOptions 
     },
 
     /** The refunds of a payment, oldest first. */
-    async refundsOf(paymentId: string): Promise<Refund[]> {
-      if (!isUuid(paymentId)) return [];
-      const rows = await db.refund.findMany({ where: { paymentId }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
-      return rows.map(toRefund);
-    },
+    refundsOf: (paymentId: string): Promise<Refund[]> => refundsOfPayments([paymentId]),
 
-    /** The refunds of many payments, each payment's oldest first: one SQL statement. */
-    async refundsOfPayments(paymentIds: readonly string[]): Promise<Refund[]> {
-      const wanted = uuids(paymentIds);
-      if (wanted.length === 0) return [];
-      const rows = await db.refund.findMany({
-        where: { paymentId: { in: wanted } },
-        orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
-      });
-      return rows.map(toRefund);
-    },
+    refundsOfPayments,
   };
 }
 

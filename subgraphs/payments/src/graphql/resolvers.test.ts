@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger, readSchemaFile } from '#kit';
 import { createTestDatabase, inProcessSubgraph, testViewer, type TestDatabase } from '#kit/testing';
 import { createPaymentsDb, createPaymentStore, type PaymentsDb, type PaymentStore } from '../adapters/prisma-payment-store.ts';
+import { createSimulatedProvider } from '../adapters/simulated-provider.ts';
 import { createLoaders, type Context } from './context.ts';
 import { createResolvers } from './resolvers.ts';
 
@@ -22,7 +23,7 @@ beforeAll(async () => {
   // and can act as any viewer without minting tokens.
   subgraph = await inProcessSubgraph<Context>({
     typeDefs: readSchemaFile(import.meta.url, 2),
-    resolvers: createResolvers(),
+    resolvers: createResolvers({ payments: store, provider: createSimulatedProvider() }),
     contextFor: (viewer) => ({ viewer, correlationId: 'test', logger, loaders: createLoaders(store) }),
   });
 });
