@@ -23,7 +23,15 @@ export const sqlEvents = new EventEmitter<{ query: [{ database: string; sql: str
 
 /** A connection pool on `connectionString`, instrumented for {@link sqlEvents}. */
 export function pgPool(connectionString: string, poolMax = 10): pg.Pool {
-  const pool = new pg.Pool({ connectionString, max: poolMax, idleTimeoutMillis: 30_000 });
+  // A database that does not answer a connection attempt within 5 s is treated as down (the caller's
+  // retry policy takes over) rather than left to the operating system's minutes-long timeout.
+  const pool = new pg.Pool({
+    connectionString,
+    max: poolMax,
+    idleTimeoutMillis: 30_000,
+    connectionTimeoutMillis: 5_000,
+    keepAlive: true,
+  });
   // A connection the server closed (restart, failover, dropped test database) must not crash the
   // process. Idle ones reach the pool's 'error'; a checked-out one between queries has no listener of
   // pg's own, so each gets a permanent one: its query (if any) still fails, and the pool discards the

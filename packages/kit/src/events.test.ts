@@ -1,19 +1,26 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { createInProcessEventBus, createRedisEventBus, domainEvent, type DomainEvent, type EventBus } from './events.js';
+import { TransientFailure } from './failures.js';
+import { startRedisServer, type RedisServer } from './fault-injection.js';
 import { createLogger } from './logger.js';
+import { connectRedis } from './process.js';
 import { testRedisUrl } from './testing.js';
 
 const logger = createLogger('test', 'silent');
 const connections: Redis[] = [];
 const buses: EventBus[] = [];
-const policy = { maxDeliveries: 3, backoffMs: 20 };
+const policy = { maxDeliveries: 3, backoffMs: 20, maxBackoffMs: 100 };
 
-function redisBus(consumer?: string) {
-  const redis = new Redis(testRedisUrl, { maxRetriesPerRequest: null });
+function redisBus(
+  consumer?: string,
+  options: { url?: string; claimIdleMs?: number; maxLen?: number; trimIntervalMs?: number } = {},
+) {
+  const redis = connectRedis(options.url ?? testRedisUrl, logger);
   connections.push(redis);
-  const bus = createRedisEventBus(redis, logger, { ...policy, consumer, claimIdleMs: 50 });
+  const bus = createRedisEventBus(redis, logger, { ...policy, consumer, claimIdleMs: 50, ...options });
   buses.push(bus);
   return bus;
 }
@@ -26,7 +33,7 @@ function inProcessBus() {
 
 afterAll(async () => {
   await Promise.all(buses.map((b) => b.close()));
-  await Promise.all(connections.map((c) => c.quit()));
+  await Promise.all(connections.map((c) => c.quit().catch(() => c.disconnect())));
 });
 
 const until = async (check: () => boolean, timeoutMs = 5000) => {
@@ -80,7 +87,59 @@ describe.each([
       if (letters.length === 0) await new Promise((r) => setTimeout(r, 20));
     }
     expect(letters).toHaveLength(1);
-    expect(letters[0]).toMatchObject({ group: 'g', error: 'poison', deliveries: 3 });
+    expect(letters[0]).toMatchObject({ group: 'g', error: 'poison', deliveries: 3, reason: 'retries_exhausted' });
+  });
+
+  it('retries a transient failure past the delivery limit until it succeeds, and dead-letters bad content at once', async () => {
+    const bus = makeBus();
+    const topic = `test.${randomUUID()}`;
+    let outageCalls = 0;
+    let badCalls = 0;
+    bus.subscribe(topic, 'g', async (event: DomainEvent) => {
+      const { kind } = z.object({ kind: z.enum(['outage', 'ok']) }).parse((event.payload as { kind?: unknown }) ?? {});
+      if (kind === 'outage' && ++outageCalls < 8) throw new TransientFailure('the database is down');
+    });
+    bus.subscribe(`${topic}.bad`, 'g', async (event) => {
+      badCalls += 1;
+      z.object({ orderId: z.string().uuid() }).parse(event.payload);
+    });
+    await new Promise((r) => setTimeout(r, 100));
+    const outage = domainEvent(topic, { kind: 'outage' });
+    const bad = domainEvent(`${topic}.bad`, { orderId: 'not-a-uuid' });
+    await bus.publish(outage);
+    await bus.publish(bad);
+    await until(() => outageCalls === 8, 10_000);
+    await expect.poll(async () => (await bus.deadLetters()).filter((l) => l.event.id === bad.id).length).toBe(1);
+    const letters = await bus.deadLetters();
+    expect(letters.find((l) => l.event.id === bad.id)).toMatchObject({ reason: 'content', deliveries: 1, group: 'g' });
+    expect(letters.some((l) => l.event.id === outage.id)).toBe(false); // 8 deliveries > 3, and not given up on
+    expect(badCalls).toBe(1);
+  });
+
+  it('replays a dead letter: its group gets the event again, with its id, and the letter leaves the list', async () => {
+    const bus = makeBus();
+    const topic = `test.${randomUUID()}`;
+    let fixed = false;
+    const handled: string[] = [];
+    bus.subscribe(topic, 'g', async (event) => {
+      if (!fixed) throw new TypeError('a bug in the handler');
+      handled.push(event.id);
+    });
+    await new Promise((r) => setTimeout(r, 100));
+    const event = domainEvent(topic, { n: 1 });
+    await bus.publish(event);
+    let letter: Awaited<ReturnType<EventBus['deadLetters']>>[number] | undefined;
+    for (let i = 0; i < 400 && !letter; i += 1) {
+      letter = (await bus.deadLetters()).find((l) => l.event.id === event.id);
+      if (!letter) await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(letter).toMatchObject({ reason: 'retries_exhausted', group: 'g' });
+    fixed = true; // the bug fixed and deployed: the operator replays the letter
+    expect(await bus.replayDeadLetter(letter!.id)).toMatchObject({ id: letter!.id, event: { id: event.id } });
+    await until(() => handled.length === 1);
+    expect(handled).toEqual([event.id]);
+    expect((await bus.deadLetters()).some((l) => l.id === letter!.id)).toBe(false);
+    expect(await bus.replayDeadLetter(letter!.id)).toBeNull(); // once
   });
 });
 
@@ -121,5 +180,104 @@ describe('Redis Streams: where a new group starts', () => {
     await until(() => history.length === 2 && live.length === 1);
     expect(history).toEqual([1, 2]);
     expect(live).toEqual([2]);
+  });
+});
+
+describe('Redis Streams: Redis failing under the bus', () => {
+  let server: RedisServer;
+  afterAll(() => server?.stop());
+
+  it('a stream and group that disappear (FLUSHALL, a restart without persistence) are created again and delivery goes on', async () => {
+    server = await startRedisServer();
+    const bus = redisBus(undefined, { url: server.url });
+    const topic = `test.${randomUUID()}`;
+    const seen: number[] = [];
+    bus.subscribe(topic, 'g', async (e) => void seen.push((e.payload as { n: number }).n));
+    await new Promise((r) => setTimeout(r, 100));
+    await bus.publish(domainEvent(topic, { n: 1 }));
+    await until(() => seen.length === 1);
+
+    await server.flush();
+    await publishWhenUp(bus, domainEvent(topic, { n: 2 }));
+    await until(() => seen.length === 2, 10_000);
+
+    await server.restart();
+    await publishWhenUp(bus, domainEvent(topic, { n: 3 }));
+    await until(() => seen.length === 3, 10_000);
+    expect(seen).toEqual([1, 2, 3]);
+  });
+
+  it('publishing to a Redis that is down fails within a bounded time', async () => {
+    server ??= await startRedisServer();
+    const bus = redisBus(undefined, { url: server.url });
+    await server.kill();
+    const started = Date.now();
+    await expect(bus.publish(domainEvent(`test.${randomUUID()}`, {}))).rejects.toThrow();
+    expect(Date.now() - started).toBeLessThan(3_000);
+    await server.start();
+  });
+});
+
+/** Publishes once Redis accepts it (right after a restart, the client may still be reconnecting). */
+async function publishWhenUp(bus: EventBus, event: DomainEvent) {
+  for (let tries = 0; ; tries++) {
+    try {
+      return await bus.publish(event);
+    } catch (error) {
+      if (tries > 50) throw error;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+describe('Redis Streams: holding and trimming', () => {
+  it('an event whose handler retries longer than the visibility timeout stays with its consumer', async () => {
+    const topic = `test.${randomUUID()}`;
+    const calls: string[] = [];
+    let failUntil = Date.now() + 1_500;
+    for (const name of ['first', 'second']) {
+      redisBus(name, { claimIdleMs: 300 }).subscribe(topic, 'g', async () => {
+        calls.push(name);
+        if (Date.now() < failUntil) throw new TransientFailure('the database is down');
+      });
+    }
+    await new Promise((r) => setTimeout(r, 100));
+    failUntil = Date.now() + 1_500; // five visibility timeouts
+    await redisBus().publish(domainEvent(topic, {}));
+    await until(() => calls.length > 0 && Date.now() > failUntil + 300, 5_000);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(new Set(calls).size).toBe(1); // never handed to the other consumer while it was retrying
+  });
+
+  it('trims what every group acknowledged, never what a group has not read, and reports a stream past its limit', async () => {
+    const topic = `test.${randomUUID()}`;
+    const errors: unknown[] = [];
+    const watched = createLogger('test', 'error');
+    const redis = connectRedis(testRedisUrl, logger);
+    connections.push(redis);
+    const bus = createRedisEventBus(
+      redis,
+      Object.assign(Object.create(watched) as typeof watched, { error: (...args: unknown[]) => void errors.push(args) }),
+      { ...policy, maxLen: 5, trimIntervalMs: 100 },
+    );
+    buses.push(bus);
+    const fast: number[] = [];
+    bus.subscribe(topic, 'fast', async (e) => void fast.push((e.payload as { n: number }).n));
+    let slowGoes = false;
+    const slow: number[] = [];
+    bus.subscribe(topic, 'slow', async (e) => {
+      await until(() => slowGoes, 20_000);
+      slow.push((e.payload as { n: number }).n);
+    });
+    await new Promise((r) => setTimeout(r, 100));
+    for (let n = 1; n <= 200; n += 1) await bus.publish(domainEvent(topic, { n }));
+    await until(() => fast.length === 200);
+    await new Promise((r) => setTimeout(r, 400)); // a few trim passes while 'slow' holds everything
+    expect(await redis.xlen(`meridian:events:${topic}`)).toBe(200);
+    expect(errors.length).toBeGreaterThan(0); // past maxLen 5 with a group behind: said so
+    slowGoes = true;
+    await until(() => slow.length === 200, 10_000);
+    await expect.poll(() => redis.xlen(`meridian:events:${topic}`), { timeout: 5_000 }).toBeLessThan(200);
+    expect(slow.sort((a, b) => a - b)).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
   });
 });

@@ -47,6 +47,7 @@ export async function startRedisServer(): Promise<RedisServer> {
       { stdio: 'ignore' },
     );
     const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    probe.on('error', () => undefined);
     try {
       for (let tries = 0; ; tries++) {
         try {
@@ -104,6 +105,12 @@ export interface TcpProxy {
   urlFor(url: string): string;
   /** Destroys every open connection and refuses new ones until `restore()`. */
   cut(): void;
+  /**
+   * A network partition: connections stay open (new ones are accepted) but nothing passes either way
+   * until `restore()`, which delivers what was held, in order.
+   */
+  stall(): void;
+  /** Ends a cut or a stall. */
   restore(): void;
   /** Connections open now. */
   open(): number;
@@ -114,6 +121,12 @@ export interface TcpProxy {
 export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
   const sockets = new Set<Socket>();
   let down = false;
+  let held: [Socket, Buffer][] | null = null; // set while stalled
+  const forward = (from: Socket, to: Socket) =>
+    from.on('data', (chunk: Buffer) => {
+      if (held) held.push([to, chunk]);
+      else to.write(chunk);
+    });
   const server: Server = createServer((client) => {
     if (down) {
       client.destroy();
@@ -127,8 +140,8 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     }
     client.on('close', () => upstream.destroy());
     upstream.on('close', () => client.destroy());
-    client.pipe(upstream);
-    upstream.pipe(client);
+    forward(client, upstream);
+    forward(upstream, client);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
@@ -145,8 +158,14 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
       down = true;
       for (const socket of sockets) socket.destroy();
     },
+    stall() {
+      held ??= [];
+    },
     restore() {
       down = false;
+      const release = held ?? [];
+      held = null;
+      for (const [to, chunk] of release) if (!to.destroyed) to.write(chunk);
     },
     open: () => sockets.size / 2,
     async stop() {

@@ -106,7 +106,7 @@ export {
   type SubgraphOptions,
 } from './subgraph-server.js';
 export { DateTimeScalar } from './scalars.js';
-export { connectSharedAdapters, runSubgraphProcess, type SharedAdapters } from './process.js';
+export { connectRedis, connectSharedAdapters, redisClientOptions, runSubgraphProcess, type SharedAdapters } from './process.js';
 export {
   createObjectStore,
   objectStoreConfigFromEnv,

@@ -1,9 +1,11 @@
 /** The transactional outbox on a real PostgreSQL database (the orders schema has the tables). */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pgPool, sqlClient, type SqlClient } from './database.js';
-import { createInProcessEventBus, domainEvent, type DomainEvent } from './events.js';
+import { createInProcessEventBus, createRedisEventBus, domainEvent, type DomainEvent } from './events.js';
+import { startRedisServer, startTcpProxy } from './fault-injection.js';
 import { createLogger } from './logger.js';
 import { markProcessed, outboxEvent, startOutboxRelay, writeOutbox } from './outbox.js';
+import { connectRedis } from './process.js';
 import { createTestDatabase, type TestDatabase } from './testing.js';
 
 const logger = createLogger('test', 'silent');
@@ -108,6 +110,71 @@ describe('the outbox relay', () => {
     } finally {
       await relay.stop();
       await bus.close();
+    }
+  });
+});
+
+describe('the outbox relay when Redis fails', () => {
+  it('holds no lock and no open transaction while Redis does not answer, and publishes once it does', async () => {
+    const redis = await startRedisServer();
+    const proxy = await startTcpProxy({ host: '127.0.0.1', port: redis.port });
+    const connection = connectRedis(proxy.urlFor(redis.url), logger);
+    const bus = createRedisEventBus(connection, logger, { namespace: 'outbox-test' });
+    const relay = startOutboxRelay({ db: sql, bus, logger, intervalMs: 100 });
+    try {
+      await relay.flush(); // the broker's epoch recorded
+      proxy.stall(); // Redis stops answering: a partition, not a refusal
+      const event = outboxEvent('test.stalled', { n: 1 });
+      await sql.$transaction((tx) => writeOutbox(tx, [event]));
+      const pass = relay.flush().catch((error: Error) => error);
+      await new Promise((r) => setTimeout(r, 500)); // the pass is waiting on Redis
+      // The row is free for anyone (NOWAIT fails at once on a locked row), and no session sits in a transaction.
+      const locked = await sql.$transaction((tx) =>
+        tx.$queryRawUnsafe<{ id: string }[]>(
+          `SELECT id::text AS id FROM outbox_events WHERE id = $1 FOR UPDATE NOWAIT`,
+          event.id,
+        ),
+      );
+      expect(locked).toEqual([{ id: event.id }]);
+      const idle = await sql.$queryRawUnsafe<{ n: number }[]>(
+        `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND state LIKE 'idle in transaction%'`,
+      );
+      expect(idle[0]!.n).toBe(0);
+      expect(await pass).toBeInstanceOf(Error); // gave up within the command timeout
+      proxy.restore();
+      const reader = connectRedis(redis.url, logger);
+      await expect
+        .poll(async () => (await reader.xrange('outbox-test:events:test.stalled', '-', '+')).length, { timeout: 10_000 })
+        .toBeGreaterThanOrEqual(1);
+      await reader.quit();
+    } finally {
+      await relay.stop();
+      await bus.close();
+      connection.disconnect();
+      await proxy.stop();
+      await redis.stop();
+    }
+  });
+
+  it('publishes the recent events again after Redis lost its data (restarted without persistence)', async () => {
+    const redis = await startRedisServer();
+    const connection = connectRedis(redis.url, logger);
+    const bus = createRedisEventBus(connection, logger, { namespace: 'outbox-loss', backoffMs: 20, maxBackoffMs: 100 });
+    const relay = startOutboxRelay({ db: sql, bus, logger, intervalMs: 50, epochCheckMs: 50 });
+    try {
+      const events = [1, 2, 3].map((n) => outboxEvent('test.lost', { n }));
+      await sql.$transaction((tx) => writeOutbox(tx, events));
+      await relay.flush();
+      await redis.restart(); // the three events were only in Redis's memory, and nobody had read them
+      const seen: string[] = [];
+      bus.subscribe('test.lost', 'late-reader', async (event) => void seen.push(event.id));
+      await expect.poll(() => seen.length, { timeout: 10_000 }).toBe(3);
+      expect(seen).toEqual(events.map((e) => e.id));
+    } finally {
+      await relay.stop();
+      await bus.close();
+      connection.disconnect();
+      await redis.stop();
     }
   });
 });

@@ -5,7 +5,7 @@
  * Every subgraph that emits events has the same `outbox_events` table (see its Prisma schema).
  */
 import { randomUUID } from 'node:crypto';
-import type { SqlRunner } from './database.js';
+import type { SqlClient, SqlRunner } from './database.js';
 import type { DomainEvent, EventBus } from './events.js';
 import type { Logger } from './logger.js';
 
@@ -15,10 +15,8 @@ export type OutboxEvent<T = unknown> = Omit<DomainEvent<T>, 'occurredAt'>;
 /** A new outbox event with a fresh id. */
 export const outboxEvent = <T>(topic: string, payload: T): OutboxEvent<T> => ({ id: randomUUID(), topic, payload });
 
-/** What the relay needs of a database: transactions of raw SQL (the kit's `sqlClient` or a generated Prisma client). */
-export interface RawSqlClient {
-  $transaction<R>(fn: (tx: RawSqlTransaction) => Promise<R>): Promise<R>;
-}
+/** What the relay needs of a database: raw SQL, and transactions of it (the kit's `sqlClient` or a generated Prisma client). */
+export type RawSqlClient = SqlClient;
 export type RawSqlTransaction = SqlRunner;
 
 /**
@@ -77,9 +75,10 @@ interface OutboxRow {
   topic: string;
   payload: unknown;
   created_at: Date;
+  seq: string;
 }
 
-export function startOutboxRelay(options: {
+export interface OutboxRelayOptions {
   db: RawSqlClient;
   bus: EventBus;
   logger: Logger;
@@ -89,36 +88,113 @@ export function startOutboxRelay(options: {
   coalesceMs?: number;
   /** Published rows (and processed-event records) are deleted after this long. Default 7 days. */
   retentionMs?: number;
-}): OutboxRelay {
+  /**
+   * How long a relay may take to publish what it claimed before another relay (a replica, or this
+   * one after a crash) may claim it again. Default 30 s; publishing gives up long before (Redis
+   * commands time out in seconds).
+   */
+  claimMs?: number;
+  /**
+   * When the broker lost what it held (see {@link EventBus.epoch}), events published this long
+   * before are published again (consumers skip those they handled). Default 10 minutes.
+   */
+  replayWindowMs?: number;
+  /** How often the broker's epoch is compared with the one recorded. Default 1 s. */
+  epochCheckMs?: number;
+}
+
+export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const { db, bus, logger } = options;
+  const claimMs = options.claimMs ?? 30_000;
   let running: Promise<number> | null = null;
   let again = false;
   let stopped = false;
 
+  /**
+   * Publishes one batch: claims rows with one committed statement, publishes them, then marks them
+   * published. No transaction or row lock is held while the bus is waited on, so a slow or absent
+   * Redis never blocks the writers of the table; a relay that dies after claiming leaves rows that
+   * another claims once the claim runs out.
+   */
   async function publishBatch(): Promise<number> {
-    return db.$transaction(async (tx) => {
-      // SKIP LOCKED lets several relay replicas share the table without publishing a row twice.
-      const rows = await tx.$queryRawUnsafe<OutboxRow[]>(
-        `SELECT id::text AS id, topic, payload, created_at FROM outbox_events
-          WHERE published_at IS NULL ORDER BY created_at LIMIT $1 FOR UPDATE SKIP LOCKED`,
-        options.batchSize ?? 100,
-      );
+    // SKIP LOCKED: several relay replicas claim disjoint batches.
+    const rows = await db.$queryRawUnsafe<OutboxRow[]>(
+      `UPDATE outbox_events o SET claimed_until = now() + $2::double precision * interval '1 millisecond'
+         FROM (SELECT id FROM outbox_events
+                WHERE published_at IS NULL AND (claimed_until IS NULL OR claimed_until < now())
+                ORDER BY created_at, seq LIMIT $1 FOR UPDATE SKIP LOCKED) c
+        WHERE o.id = c.id
+        RETURNING o.id::text AS id, o.topic, o.payload, o.created_at, o.seq::text AS seq`,
+      options.batchSize ?? 100,
+      claimMs,
+    );
+    if (rows.length === 0) return 0;
+    rows.sort((a, b) => Number(a.seq) - Number(b.seq));
+    const ids = rows.map((row) => row.id);
+    try {
       await bus.publishAll(
         rows.map((row) => ({ id: row.id, topic: row.topic, payload: row.payload, occurredAt: row.created_at.toISOString() })),
       );
-      if (rows.length > 0) {
-        await tx.$executeRawUnsafe(
-          `UPDATE outbox_events SET published_at = now() WHERE id = ANY($1::uuid[])`,
-          rows.map((r) => r.id),
-        );
-      }
-      return rows.length;
+    } catch (error) {
+      // Hand the claim back, so the next pass (this relay or another) tries at once, not after the claim runs out.
+      await db
+        .$executeRawUnsafe(`UPDATE outbox_events SET claimed_until = NULL WHERE id = ANY($1::uuid[])`, ids)
+        .catch(() => undefined);
+      throw error;
+    }
+    // Published but not marked (the database went away meanwhile): published again later; consumers skip duplicates.
+    await db.$executeRawUnsafe(
+      `UPDATE outbox_events SET published_at = now(), claimed_until = NULL WHERE id = ANY($1::uuid[])`,
+      ids,
+    );
+    return rows.length;
+  }
+
+  const replayWindowMs = options.replayWindowMs ?? 10 * 60_000;
+  const epochCheckMs = options.epochCheckMs ?? 1000;
+  /** The broker epoch recorded in this database (undefined: not read yet). */
+  let recordedEpoch: string | null | undefined;
+  let lastEpochCheck = 0;
+
+  /**
+   * Compares the broker's epoch with the one this database recorded. A different one means the
+   * broker lost its data (restarted without persistence, flushed, failed over) since this service
+   * last published — maybe while it was down too: events published within `replayWindowMs` go out
+   * again, in the same pass.
+   */
+  async function checkEpoch(): Promise<void> {
+    if (Date.now() - lastEpochCheck < epochCheckMs) return;
+    lastEpochCheck = Date.now();
+    const epoch = await bus.epoch();
+    if (epoch === null) return;
+    if (recordedEpoch === undefined) {
+      const [row] = await db.$queryRawUnsafe<{ broker_epoch: string }[]>(`SELECT broker_epoch FROM outbox_relay_state`);
+      recordedEpoch = row?.broker_epoch ?? null;
+    }
+    if (epoch === recordedEpoch) return;
+    const republished = await db.$transaction(async (tx) => {
+      const count = await tx.$executeRawUnsafe(
+        `UPDATE outbox_events SET published_at = NULL, claimed_until = NULL
+          WHERE published_at > now() - $1::double precision * interval '1 millisecond'`,
+        replayWindowMs,
+      );
+      await tx.$executeRawUnsafe(
+        `INSERT INTO outbox_relay_state (id, broker_epoch) VALUES (true, $1)
+         ON CONFLICT (id) DO UPDATE SET broker_epoch = EXCLUDED.broker_epoch, updated_at = now()`,
+        epoch,
+      );
+      return count;
     });
+    if (recordedEpoch !== null || republished > 0) {
+      logger.warn({ republished }, 'the event broker lost what it held; publishing the recent events again');
+    }
+    recordedEpoch = epoch;
   }
 
   async function flush(): Promise<number> {
     if (running) return running;
     running = (async () => {
+      await checkEpoch();
       let total = 0;
       for (let n = await publishBatch(); n > 0; n = await publishBatch()) total += n;
       return total;
@@ -133,6 +209,7 @@ export function startOutboxRelay(options: {
   }
 
   let scheduled = false;
+  let failures = 0;
   const coalesceMs = options.coalesceMs ?? 5;
   function wake() {
     if (stopped) return;
@@ -141,15 +218,25 @@ export function startOutboxRelay(options: {
       return;
     }
     // Coalesce the wakes of a few milliseconds (handlers commit one after another under load) into
-    // one pass: a pass costs four statements whatever it carries.
+    // one pass: a pass costs two statements whatever it carries.
     if (scheduled) return;
     scheduled = true;
     setTimeout(() => {
       scheduled = false;
-      flush().catch((error: unknown) => logger.warn({ err: error }, 'outbox relay pass failed; will retry'));
+      flush().then(
+        () => {
+          if (failures > 0) logger.info({ failures }, 'outbox relay publishing again');
+          failures = 0;
+        },
+        (error: unknown) => {
+          // An outage fails every poll: say so once, then every 10 s or so, not four times a second.
+          failures += 1;
+          if (failures === 1 || failures % 40 === 0)
+            logger.warn({ err: error, failures }, 'outbox relay pass failed; will retry');
+        },
+      );
     }, coalesceMs);
   }
-
   // The poll catches what no one woke the relay for (rows left by a crash, another replica's writes).
   const timer = setInterval(wake, options.intervalMs ?? 250);
   const retentionMs = options.retentionMs ?? 7 * 86_400_000;

@@ -2,7 +2,7 @@
  * Running one service as its own process (services mode): read config from the environment,
  * connect the Redis event bus, start, and stop cleanly on SIGINT/SIGTERM.
  */
-import { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
 import {
   readSubgraphConfig,
   stopOnSignals,
@@ -27,6 +27,35 @@ export interface SharedAdapters {
 }
 
 /**
+ * How every Redis client of a service behaves when Redis is slow or gone: a command fails within a
+ * bounded time (2 s to connect, 2 s per command, one retry across a reconnection) instead of
+ * waiting in a queue until Redis returns. Callers decide what a failure means: the event bus and
+ * the relay retry, a rate-limit check answers SERVICE_UNAVAILABLE. Reconnection goes on in the
+ * background. (BullMQ builds its own clients: its workers need blocking commands without a limit.)
+ */
+export const redisClientOptions: RedisOptions = { maxRetriesPerRequest: 1, connectTimeout: 2_000, commandTimeout: 2_000 };
+
+/**
+ * A Redis client with {@link redisClientOptions} that says once when Redis becomes unreachable and
+ * once when it is back (ioredis would print every failed reconnection attempt otherwise).
+ */
+export function connectRedis(url: string, logger: Logger): Redis {
+  const redis = new Redis(url, redisClientOptions);
+  let down = false;
+  redis.on('error', (error: Error) => {
+    if (down) return;
+    down = true;
+    logger.error({ err: error }, 'Redis is unreachable; commands fail until it is back');
+  });
+  redis.on('ready', () => {
+    if (!down) return;
+    down = false;
+    logger.info('Redis is reachable again');
+  });
+  return redis;
+}
+
+/**
  * The Redis-backed bus, pub/sub and rate limiter when `redisUrl` is set; otherwise in-process ones
  * (single-process use only: events, live messages and counters stay inside this process).
  */
@@ -39,7 +68,7 @@ export function connectSharedAdapters(
     const bus = createInProcessEventBus(logger);
     return { bus, pubsub: createInProcessPubSub(), rateLimiter: createInProcessRateLimiter(), close: () => bus.close() };
   }
-  const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
+  const redis = connectRedis(redisUrl, logger);
   const bus = createRedisEventBus(redis, logger, events ?? {});
   const pubsub = createRedisPubSub(redis, logger, { namespace: events?.namespace });
   return {

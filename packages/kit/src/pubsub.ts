@@ -74,6 +74,7 @@ export interface RedisPubSubOptions {
 export function createRedisPubSub(connection: Redis, logger: Logger, options: RedisPubSubOptions = {}): PubSub {
   const prefix = `${options.namespace ?? 'meridian'}:live:`;
   const subscriber = connection.duplicate();
+  subscriber.on('error', () => undefined); // the shared connection reports Redis being down; this one resubscribes when it is back
   const registry = listenerRegistry({
     open: async (channel) => void (await subscriber.subscribe(prefix + channel)),
     shut: async (channel) => void (await subscriber.unsubscribe(prefix + channel)),

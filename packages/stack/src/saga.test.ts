@@ -266,7 +266,7 @@ describe('the order saga (real PostgreSQL and Redis Streams)', () => {
     expect(rest.body.data?.refundPayment).toMatchObject({ amount: { amount: 1500 }, payment: { status: 'REFUNDED' } });
   }, 30_000);
 
-  it('a poison message is retried with backoff, dead-lettered, and shown to admins only', async () => {
+  it('a malformed message is dead-lettered at once (retrying cannot fix its content) and shown to admins only', async () => {
     const redis = new Redis(testRedisUrl, { maxRetriesPerRequest: null });
     const bus = createRedisEventBus(redis, createLogger('test', 'silent'), { namespace });
     const poison = domainEvent('payment.succeeded', { orderId: 'not-an-order' });
@@ -285,7 +285,7 @@ describe('the order saga (real PostgreSQL and Redis Streams)', () => {
     const letter = (await graphql<Letters>(stack.url, query, { token: admin })).body.data!.deadLetters.find(
       (l) => l.eventId === poison.id,
     );
-    expect(letter).toMatchObject({ topic: 'payment.succeeded', group: 'orders', deliveries: 5 });
+    expect(letter).toMatchObject({ topic: 'payment.succeeded', group: 'orders', deliveries: 1 });
     expect(JSON.parse(letter!.payload)).toEqual({ orderId: 'not-an-order' });
     const { token } = await customer();
     const refused = await graphql(stack.url, query, { token });
