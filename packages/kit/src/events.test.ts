@@ -166,9 +166,12 @@ describe('Redis Streams bus', () => {
   });
 });
 
-describe('Redis Streams: where a new group starts', () => {
+describe.each([
+  ['in-process', inProcessBus],
+  ['Redis Streams', () => redisBus()],
+])('where a new group starts: %s', (_, makeBus) => {
   it("from the stream's start by default, from the next event with { from: 'now' } (live feeds)", async () => {
-    const bus = redisBus();
+    const bus = makeBus();
     const topic = `test.${randomUUID()}`;
     await bus.publish(domainEvent(topic, { n: 1 }));
     const history: number[] = [];

@@ -169,10 +169,18 @@ async function settle(d: Delivery): Promise<Settled> {
   }
 }
 
-/** In-process bus for the embedded mode: same delivery contract, no persistence beyond the outbox. */
+/** How many recent events of a topic the in-process bus keeps for a group that subscribes later. */
+const inProcessHistory = 1000;
+
+/**
+ * In-process bus for the embedded mode: same delivery contract, no persistence beyond the outbox.
+ * Like a stream, a topic keeps its recent events (the last 1,000): a group subscribing later (a
+ * subgraph started after another published) starts from them, unless it asks for `from: 'now'`.
+ */
 export function createInProcessEventBus(logger: Logger, options: Partial<DeliveryPolicy> = {}): EventBus {
   const policy = { ...defaultDeliveryPolicy, ...options };
   const groups = new Map<string, Map<string, EventHandler>>(); // topic -> group -> handler
+  const history = new Map<string, DomainEvent[]>(); // topic -> its recent events
   const dead: DeadLetter[] = [];
   const waits = sleeper();
   let closed = false;
@@ -189,6 +197,10 @@ export function createInProcessEventBus(logger: Logger, options: Partial<Deliver
 
   const publish = async (event: DomainEvent) => {
     if (closed) return;
+    const recent = history.get(event.topic) ?? [];
+    recent.push(event);
+    if (recent.length > inProcessHistory) recent.shift();
+    history.set(event.topic, recent);
     for (const [group, handler] of groups.get(event.topic) ?? []) queueMicrotask(() => deliver(event, group, handler));
   };
   return {
@@ -196,10 +208,14 @@ export function createInProcessEventBus(logger: Logger, options: Partial<Deliver
     async publishAll(events) {
       for (const event of events) await publish(event);
     },
-    subscribe(topic, group, handler) {
+    subscribe(topic, group, handler, subscribeOptions) {
       const byGroup = groups.get(topic) ?? new Map<string, EventHandler>();
+      const created = !byGroup.has(group);
       byGroup.set(group, handler);
       groups.set(topic, byGroup);
+      if (created && subscribeOptions?.from !== 'now') {
+        for (const event of history.get(topic) ?? []) queueMicrotask(() => deliver(event, group, handler));
+      }
     },
     async deadLetters(limit = maxDeadLetters) {
       return dead.slice(-limit);
@@ -208,7 +224,8 @@ export function createInProcessEventBus(logger: Logger, options: Partial<Deliver
       const index = dead.findIndex((letter) => letter.id === id);
       if (index === -1) return null;
       const [letter] = dead.splice(index, 1) as [DeadLetter];
-      await publish(letter.event);
+      const handler = groups.get(letter.event.topic)?.get(letter.group);
+      if (handler) queueMicrotask(() => deliver(letter.event, letter.group, handler)); // to the group that gave up
       return letter;
     },
     async epoch() {

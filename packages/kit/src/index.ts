@@ -115,6 +115,7 @@ export {
   type ObjectStoreConfig,
 } from './object-store.js';
 export { isUuid } from './ids.js';
+export { backoffDelay, failureKindOf, InvalidMessage, TransientFailure, type FailureKind } from './failures.js';
 export { createDocumentCache, parseOperation, type DocumentCache } from './document-cache.js';
 export { StateStream } from './state-stream.js';
 export {

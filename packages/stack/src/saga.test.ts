@@ -40,14 +40,14 @@ afterAll(async () => {
 });
 
 /** A new product with `units` in stock (admin mutations through the router). */
-async function productWithStock(units: number, priceAmount = 1500): Promise<string> {
+async function productWithStock(units: number, priceAmount = 1500, currency = 'EUR'): Promise<string> {
   const created = await graphql<{ createProduct: { id: string } }>(
     stack.url,
     'mutation ($input: ProductInput!) { createProduct(input: $input) { id } }',
     {
       token: admin,
       variables: {
-        input: { sku: `SAGA-${randomUUID().slice(0, 8)}`, name: 'Saga lamp', price: { amount: priceAmount, currency: 'EUR' } },
+        input: { sku: `SAGA-${randomUUID().slice(0, 8)}`, name: 'Saga lamp', price: { amount: priceAmount, currency } },
       },
     },
   );
@@ -266,13 +266,123 @@ describe('the order saga (real PostgreSQL and Redis Streams)', () => {
     expect(rest.body.data?.refundPayment).toMatchObject({ amount: { amount: 1500 }, payment: { status: 'REFUNDED' } });
   }, 30_000);
 
+  it.each([
+    ['a zero-priced product', [{ price: 0, currency: 'EUR', quantity: 1 }], 'ZERO_TOTAL'],
+    [
+      'products priced in two currencies',
+      [
+        { price: 1000, currency: 'EUR', quantity: 1 },
+        { price: 1000, currency: 'USD', quantity: 1 },
+      ],
+      'MIXED_CURRENCIES',
+    ],
+    ['a total past what one charge can be', [{ price: 2_000_000_000, currency: 'EUR', quantity: 2 }], 'TOTAL_TOO_LARGE'],
+  ])(
+    'an order of %s is cancelled at once with the reason, its stock back, nothing charged or dead-lettered',
+    async (_, lines, reason) => {
+      const products: string[] = [];
+      for (const line of lines) products.push(await productWithStock(5, line.price, line.currency));
+      const { token } = await customer();
+      const placed = await graphql<{ placeOrder: { id: string } }>(
+        stack.url,
+        'mutation ($input: PlaceOrderInput!, $key: String!) { placeOrder(input: $input, idempotencyKey: $key) { id } }',
+        {
+          token,
+          variables: {
+            input: {
+              items: lines.map((line, i) => ({ productId: products[i], quantity: line.quantity })),
+              paymentMethod: 'tok_visa',
+            },
+            key: randomUUID(),
+          },
+        },
+      );
+      const id = placed.body.data!.placeOrder.id;
+      const started = Date.now();
+      const states = await finalStates([id], 10_000);
+      expect(Date.now() - started).toBeLessThan(5_000); // at once: not after retries, not at the reservation's expiry
+      expect(states.get(id)).toMatchObject({ status: 'CANCELLED', cancelReason: reason });
+      for (const productId of products) await expect.poll(() => stockOf(productId)).toEqual([{ onHand: 5, reserved: 0 }]);
+      expect(await paymentsDb.payment.count({ where: { orderId: id } })).toBe(0);
+      const seen = await graphql<{ order: { cancelReason: string } }>(
+        stack.url,
+        'query ($id: ID!) { order(id: $id) { cancelReason } }',
+        {
+          token,
+          variables: { id },
+        },
+      );
+      expect(seen.body.data?.order.cancelReason).toBe(reason);
+      const letters = await graphql<{ deadLetters: { payload: string }[] }>(stack.url, '{ deadLetters(last: 500) { payload } }', {
+        token: admin,
+      });
+      expect(letters.body.data!.deadLetters.filter((l) => l.payload.includes(id))).toEqual([]);
+    },
+    30_000,
+  );
+
+  it("a shipping address must be one of the buyer's own", async () => {
+    const productId = await productWithStock(5);
+    const [ada, bob] = await customers(2);
+    const addAddress = 'mutation ($input: AddressInput!) { addAddress(input: $input) { id isDefault } }';
+    const address = { label: 'Home', line1: 'Rua Augusta 1', city: 'Lisboa', postalCode: '1100-048', country: 'pt' };
+    const added = await graphql<{ addAddress: { id: string; isDefault: boolean } }>(stack.url, addAddress, {
+      token: ada!.token,
+      variables: { input: address },
+    });
+    expect(added.body.data?.addAddress.isDefault).toBe(true);
+    const adaAddress = added.body.data!.addAddress.id;
+    const place = (token: string, shippingAddressId: string) =>
+      graphql<{ placeOrder: { id: string } }>(
+        stack.url,
+        'mutation ($input: PlaceOrderInput!, $key: String!) { placeOrder(input: $input, idempotencyKey: $key) { id } }',
+        {
+          token,
+          variables: {
+            input: { items: [{ productId, quantity: 1 }], paymentMethod: 'tok_visa', shippingAddressId },
+            key: randomUUID(),
+          },
+        },
+      );
+    // Orders hears of the new address over the bus: a moment later, Ada can ship to it.
+    await expect
+      .poll(async () => (await place(ada!.token, adaAddress)).body.data?.placeOrder.id, { timeout: 10_000 })
+      .toBeTruthy();
+    for (const [token, id] of [
+      [bob!.token, adaAddress],
+      [ada!.token, randomUUID()],
+    ] as const) {
+      const refused = await place(token, id);
+      expect(refused.body.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: 'shippingAddressId' } });
+    }
+    // Removed from her profile: no longer a place to ship to.
+    const removed = await graphql(stack.url, 'mutation ($id: ID!) { removeAddress(id: $id) }', {
+      token: ada!.token,
+      variables: { id: adaAddress },
+    });
+    expect(removed.body.data).toEqual({ removeAddress: true });
+    await expect
+      .poll(async () => (await place(ada!.token, adaAddress)).body.errors?.[0]?.extensions?.code, { timeout: 10_000 })
+      .toBe('BAD_USER_INPUT');
+  }, 30_000);
+
   it('a malformed message is dead-lettered at once (retrying cannot fix its content) and shown to admins only', async () => {
     const redis = new Redis(testRedisUrl, { maxRetriesPerRequest: null });
     const bus = createRedisEventBus(redis, createLogger('test', 'silent'), { namespace });
     const poison = domainEvent('payment.succeeded', { orderId: 'not-an-order' });
     await bus.publish(poison);
-    const query = '{ deadLetters(last: 20) { eventId topic group error deliveries payload } }';
-    type Letters = { deadLetters: { eventId: string; topic: string; group: string; deliveries: number; payload: string }[] };
+    const query = '{ deadLetters(last: 20) { id eventId topic group error reason deliveries payload } }';
+    type Letters = {
+      deadLetters: {
+        id: string;
+        eventId: string;
+        topic: string;
+        group: string;
+        reason: string;
+        deliveries: number;
+        payload: string;
+      }[];
+    };
     await expect
       .poll(
         async () => (await graphql<Letters>(stack.url, query, { token: admin })).body.data?.deadLetters.map((l) => l.eventId),
@@ -285,11 +395,32 @@ describe('the order saga (real PostgreSQL and Redis Streams)', () => {
     const letter = (await graphql<Letters>(stack.url, query, { token: admin })).body.data!.deadLetters.find(
       (l) => l.eventId === poison.id,
     );
-    expect(letter).toMatchObject({ topic: 'payment.succeeded', group: 'orders', deliveries: 1 });
+    expect(letter).toMatchObject({ topic: 'payment.succeeded', group: 'orders', reason: 'CONTENT', deliveries: 1 });
     expect(JSON.parse(letter!.payload)).toEqual({ orderId: 'not-an-order' });
-    const { token } = await customer();
+    const { token, userId } = await customer();
     const refused = await graphql(stack.url, query, { token });
     expect(refused.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+
+    // An admin replays it: delivered again (and, its content still bad, dead-lettered again), recorded.
+    const replay = 'mutation ($id: ID!) { replayDeadLetter(id: $id) { id eventId } }';
+    const byCustomer = await graphql(stack.url, replay, { token, variables: { id: letter!.id } });
+    expect(byCustomer.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    const replayed = await graphql<{ replayDeadLetter: { id: string; eventId: string } }>(stack.url, replay, {
+      token: admin,
+      variables: { id: letter!.id },
+    });
+    expect(replayed.body.data?.replayDeadLetter).toEqual({ id: letter!.id, eventId: poison.id });
+    const again = await graphql(stack.url, replay, { token: admin, variables: { id: letter!.id } });
+    expect(again.body.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+    await expect
+      .poll(async () => {
+        const letters = (await graphql<Letters>(stack.url, query, { token: admin })).body.data!.deadLetters;
+        return letters.filter((l) => l.eventId === poison.id).map((l) => l.id);
+      })
+      .toEqual([expect.not.stringMatching(letter!.id)]);
+    const audit = await ordersDb.deadLetterReplay.findMany({ where: { eventId: poison.id } });
+    expect(audit).toMatchObject([{ deadLetterId: letter!.id, topic: 'payment.succeeded', group: 'orders' }]);
+    expect(audit[0]!.actorId).not.toBe(userId);
     await bus.close();
     await redis.quit();
   }, 30_000);

@@ -1,4 +1,5 @@
 import { runSubgraphProcess } from '#kit';
-import { startOrdersSubgraph } from './subgraph.ts';
+import { ordersOptionsFromEnv, startOrdersSubgraph } from './subgraph.ts';
 
-await runSubgraphProcess('orders', process.env, startOrdersSubgraph);
+const options = ordersOptionsFromEnv(process.env);
+await runSubgraphProcess('orders', process.env, (config, shared) => startOrdersSubgraph(config, shared, options));

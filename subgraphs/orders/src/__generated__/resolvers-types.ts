@@ -19,12 +19,20 @@ export type Scalars = {
 
 export type CancelReason =
   | 'CANCELLED_BY_CUSTOMER'
+  /** The products are priced in different currencies: order them separately. */
+  | 'MIXED_CURRENCIES'
   | 'OUT_OF_STOCK'
   | 'PAYMENT_DECLINED'
   | 'PAYMENT_ERROR'
-  | 'RESERVATION_EXPIRED';
+  | 'RESERVATION_EXPIRED'
+  /** A step of the order never completed within its deadline; anything charged was refunded. */
+  | 'TIMED_OUT'
+  /** The total is larger than one payment can be: order fewer units. */
+  | 'TOTAL_TOO_LARGE'
+  /** Every product in the order is priced at zero: there is nothing to charge. */
+  | 'ZERO_TOTAL';
 
-/** An event every delivery attempt of one consumer group failed on. */
+/** An event one consumer group gave up on. */
 export type DeadLetter = {
   __typename?: 'DeadLetter';
   deadAt: Scalars['DateTime']['output'];
@@ -34,11 +42,20 @@ export type DeadLetter = {
   eventId: Scalars['ID']['output'];
   /** The consumer group (service) that gave up. */
   group: Scalars['String']['output'];
+  /** The letter's id: what `replayDeadLetter` takes. */
+  id: Scalars['ID']['output'];
   occurredAt: Scalars['DateTime']['output'];
   /** The event's payload as JSON. */
   payload: Scalars['String']['output'];
+  reason: DeadLetterReason;
   topic: Scalars['String']['output'];
 };
+
+export type DeadLetterReason =
+  /** The event cannot succeed as it is (it does not validate, or it breaks a rule): fix what sent it. */
+  | 'CONTENT'
+  /** The handler failed with an unexpected error on every delivery: most likely a bug to fix before a replay. */
+  | 'RETRIES_EXHAUSTED';
 
 export type Money = {
   __typename?: 'Money';
@@ -59,6 +76,12 @@ export type Mutation = {
    * again returns the order it placed first, so a retry after a lost answer never orders twice.
    */
   placeOrder: Order;
+  /**
+   * Publishes a dead letter's event again, once its cause is fixed: the service that gave up on it
+   * gets it once more (services that handled it already skip it). Takes the letter off the list and
+   * records who replayed it. Admin only. `NOT_FOUND` when there is no such letter (replayed already).
+   */
+  replayDeadLetter: DeadLetter;
 };
 
 
@@ -70,6 +93,11 @@ export type MutationCancelOrderArgs = {
 export type MutationPlaceOrderArgs = {
   idempotencyKey: Scalars['String']['input'];
   input: PlaceOrderInput;
+};
+
+
+export type MutationReplayDeadLetterArgs = {
+  id: Scalars['ID']['input'];
 };
 
 /** A purchase by one user. Owned by the orders subgraph. */
@@ -144,6 +172,7 @@ export type PlaceOrderInput = {
   items: Array<OrderLineInput>;
   /** A payment method token from the payment form, e.g. `tok_visa` in test mode. Never a card number. */
   paymentMethod: Scalars['String']['input'];
+  /** One of your addresses (`me { addresses { id } }`); `BAD_USER_INPUT` for anyone else's. */
   shippingAddressId?: InputMaybe<Scalars['ID']['input']>;
 };
 
@@ -155,8 +184,10 @@ export type Product = {
 export type Query = {
   __typename?: 'Query';
   /**
-   * Events the platform gave up on after bounded retries (the dead-letter stream), oldest first: an
-   * operator's to-do list. Admin only.
+   * Events the platform gave up on (the dead-letter stream), oldest first: an operator's to-do list.
+   * An event lands here when its content cannot succeed (it does not validate, it breaks a rule) or
+   * when an unexpected error repeated on every delivery — never for an outage: a database or Redis
+   * that is down is waited for. Admin only; `replayDeadLetter` sends one again.
    */
   deadLetters: Array<DeadLetter>;
   /** Your orders, newest first. */
@@ -319,6 +350,7 @@ export type ResolversTypes = ResolversObject<{
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  DeadLetterReason: DeadLetterReason;
   Money: ResolverTypeWrapper<Money>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Order: ResolverTypeWrapper<OrderModel>;
@@ -371,8 +403,10 @@ export type DeadLetterResolvers<ContextType = Context, ParentType extends Resolv
   error?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   eventId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   group?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   occurredAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   payload?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  reason?: Resolver<ResolversTypes['DeadLetterReason'], ParentType, ContextType>;
   topic?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 }>;
 
@@ -384,6 +418,7 @@ export type MoneyResolvers<ContextType = Context, ParentType extends ResolversPa
 export type MutationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
   cancelOrder?: Resolver<ResolversTypes['Order'], ParentType, ContextType, RequireFields<MutationCancelOrderArgs, 'id'>>;
   placeOrder?: Resolver<ResolversTypes['Order'], ParentType, ContextType, RequireFields<MutationPlaceOrderArgs, 'idempotencyKey' | 'input'>>;
+  replayDeadLetter?: Resolver<ResolversTypes['DeadLetter'], ParentType, ContextType, RequireFields<MutationReplayDeadLetterArgs, 'id'>>;
 }>;
 
 export type OrderResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Order'] = ResolversParentTypes['Order'], FederationReferenceType extends FederationReferenceTypes['Order'] = FederationReferenceTypes['Order']> = ResolversObject<{

@@ -120,16 +120,25 @@ export function createOrderStore(db: OrdersDb, options: OrderStoreOptions = {}) 
   const eventsWritten = () => options.onEventsWritten?.();
   const sql: SqlClient = options.sql ?? db;
 
-  /** The order with its items, in one statement; `lock` takes its row lock for the transaction. */
-  async function orderWithItems(tx: Tx, id: string, lock: boolean): Promise<{ order: Order; items: OrderItem[] } | null> {
+  /**
+   * The order with its items, in one statement; `lock` takes its row lock for the transaction. With
+   * `unchangedSince`, only an order not updated since then (null otherwise).
+   */
+  async function orderWithItems(
+    tx: Tx,
+    id: string,
+    lock: boolean,
+    unchangedSince?: Date,
+  ): Promise<{ order: Order; items: OrderItem[] } | null> {
     if (!isUuid(id)) return null;
     const [row] = await tx.$queryRawUnsafe<(OrderRow & { items: Omit<ItemRow, 'orderId' | 'currency'>[] })[]>(
       `SELECT ${orderSql},
               (SELECT coalesce(json_agg(json_build_object('position', i.position, 'productId', i.product_id, 'quantity', i.quantity,
                         'unitPriceAmount', i.unit_price_amount) ORDER BY i.position), '[]')
                  FROM order_items i WHERE i.order_id = o.id) AS items
-         FROM orders o WHERE o.id = $1::uuid ${lock ? 'FOR UPDATE OF o' : ''}`,
+         FROM orders o WHERE o.id = $1::uuid AND ($2::timestamptz IS NULL OR o.updated_at < $2) ${lock ? 'FOR UPDATE OF o' : ''}`,
       id,
+      unchangedSince ?? null,
     );
     if (!row) return null;
     return { order: toOrder(row), items: row.items.map((i) => toItem({ ...i, orderId: row.id, currency: row.currency })) };
@@ -193,19 +202,24 @@ export function createOrderStore(db: OrdersDb, options: OrderStoreOptions = {}) 
      * `decide` sees the order as it is now and returns the step; its moves, prices, `events(step)`
      * and (with `handled`) the processed-event record are written together by one statement. A
      * redelivered event fails that record's primary key, rolls the transaction back and returns
-     * null. NOT_FOUND when the order does not exist.
+     * null. NOT_FOUND when the order does not exist. With `unchangedSince` (the watchdog), an order
+     * updated since then is left alone: null.
      */
     async applyStep(
       orderId: string,
       handled: DomainEvent | null,
       decide: (order: Order, items: OrderItem[]) => SagaStep,
       events: (step: SagaStep) => OutboxEvent[],
+      options: { unchangedSince?: Date } = {},
     ): Promise<SagaStep | null> {
       let step: SagaStep | null;
       try {
         step = await sql.$transaction(async (tx) => {
-          const current = await orderWithItems(tx, orderId, true);
-          if (!current) throw notFound('The order');
+          const current = await orderWithItems(tx, orderId, true, options.unchangedSince);
+          if (!current) {
+            if (options.unchangedSince) return null;
+            throw notFound('The order');
+          }
           const decided = decide(current.order, current.items);
           const changed = decided.moves.length > 0 || decided.pricedItems !== undefined;
           const { order } = decided;
@@ -249,8 +263,58 @@ export function createOrderStore(db: OrdersDb, options: OrderStoreOptions = {}) 
         if (handled && isUniqueViolation(error, 'processed_events')) return null;
         throw error;
       }
-      if (step.moves.length > 0 || step.commands.length > 0) eventsWritten();
+      if (step && (step.moves.length > 0 || step.commands.length > 0)) eventsWritten();
       return step;
+    },
+
+    /** Ids of orders in a status the saga has not finished (PENDING, RESERVED, PAID) and unchanged since `before`, oldest first. */
+    async unfinishedSince(before: Date, limit: number): Promise<string[]> {
+      const rows = await sql.$queryRawUnsafe<{ id: string }[]>(
+        `SELECT id::text AS id FROM orders
+          WHERE status IN ('PENDING', 'RESERVED', 'PAID') AND updated_at < $1
+          ORDER BY updated_at LIMIT $2`,
+        before,
+        limit,
+      );
+      return rows.map((row) => row.id);
+    },
+
+    /** True when `addressId` is in `userId`'s address book (as the users subgraph last announced it). */
+    async isAddressOf(userId: string, addressId: string): Promise<boolean> {
+      const rows = await sql.$queryRawUnsafe<unknown[]>(
+        `SELECT 1 FROM address_book_entries WHERE user_id = $1::uuid AND address_id = $2::uuid`,
+        userId,
+        addressId,
+      );
+      return rows.length > 0;
+    },
+
+    /**
+     * Replaces `userId`'s address book with `addressIds` at `version`, unless the book already is at
+     * that version or a newer one (a redelivered or late event): false then.
+     */
+    async replaceAddressBook(userId: string, addressIds: readonly string[], version: number): Promise<boolean> {
+      return sql.$transaction(async (tx) => {
+        const newer = await tx.$executeRawUnsafe(
+          `INSERT INTO address_books (user_id, version) VALUES ($1::uuid, $2)
+           ON CONFLICT (user_id) DO UPDATE SET version = EXCLUDED.version WHERE address_books.version < EXCLUDED.version`,
+          userId,
+          version,
+        );
+        if (newer === 0) return false;
+        await tx.$executeRawUnsafe(`DELETE FROM address_book_entries WHERE user_id = $1::uuid`, userId);
+        await tx.$executeRawUnsafe(
+          `INSERT INTO address_book_entries (user_id, address_id) SELECT $1::uuid, unnest($2::uuid[])`,
+          userId,
+          [...addressIds],
+        );
+        return true;
+      });
+    },
+
+    /** Records that `actorId` replayed a dead letter (the audit trail of replays). */
+    async recordReplay(replay: { deadLetterId: string; eventId: string; topic: string; group: string; actorId: string }) {
+      await db.deadLetterReplay.create({ data: replay });
     },
 
     async byIds(ids: readonly string[]): Promise<Order[]> {

@@ -1,5 +1,6 @@
-/** Use case: an admin reads the events the platform gave up on (the bus's dead letters). */
-import { badInput, requireAdmin, type DeadLetter, type EventBus, type Viewer } from '#kit';
+/** Use cases: an admin reads the events the platform gave up on (the bus's dead letters) and replays them. */
+import { badInput, notFound, requireAdmin, type DeadLetter, type EventBus, type Logger, type Viewer } from '#kit';
+import type { OrderStore } from '../adapters/prisma-order-store.ts';
 
 export const maxDeadLettersPage = 500;
 
@@ -11,3 +12,31 @@ export async function listDeadLetters(bus: EventBus, viewer: Viewer | null, last
   }
   return bus.deadLetters(last);
 }
+
+/**
+ * Publishes a dead letter's event again (after its cause was fixed): the group that gave up gets it
+ * once more; groups that handled it skip it. Recorded with who replayed which event (the audit
+ * trail, `dead_letter_replays`). FORBIDDEN unless the viewer is an admin; NOT_FOUND when no letter
+ * has that id (replayed already, or never there).
+ */
+export async function replayDeadLetter(
+  deps: { bus: EventBus; orders: OrderStore; logger: Logger },
+  viewer: Viewer | null,
+  id: string,
+): Promise<DeadLetter> {
+  const admin = requireAdmin(viewer, 'Only an admin may replay dead letters');
+  if (!deadLetterId.test(id)) throw badInput('That is not a dead letter id', { argument: 'id' });
+  const letter = await deps.bus.replayDeadLetter(id);
+  if (!letter) throw notFound('The dead letter');
+  const { event, group } = letter;
+  const audit = { deadLetterId: id, eventId: event.id, topic: event.topic, group, actorId: admin.id };
+  deps.logger.info(audit, 'dead letter replayed');
+  // The replay happened: a failure to record it is the operator's to hear about, not the caller's.
+  await deps.orders
+    .recordReplay(audit)
+    .catch((error: unknown) => deps.logger.error({ err: error, ...audit }, 'recording a replay failed'));
+  return letter;
+}
+
+/** A Redis stream entry id (`1700000000000-0`) or an in-process letter's UUID. */
+const deadLetterId = /^\d{1,20}-\d{1,20}$|^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

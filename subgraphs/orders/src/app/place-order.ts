@@ -20,7 +20,7 @@ const idempotencyKeyPattern = /^[\x21-\x7e]{1,200}$/;
  * returns at once; inventory, payments and the saga take it from there. The same
  * `idempotencyKey` again (a retry after a lost answer) returns the order placed first; reusing a
  * key for a different order is a CONFLICT. UNAUTHENTICATED when anonymous, BAD_USER_INPUT for an
- * invalid order or key.
+ * invalid order or key, or a shipping address that is not in the buyer's address book.
  */
 export async function placeOrder(
   deps: PlaceOrderDeps,
@@ -33,12 +33,16 @@ export async function placeOrder(
     throw badInput('idempotencyKey must be 1 to 200 visible ASCII characters, e.g. a UUID', { field: 'idempotencyKey' });
   }
   const { order, items, history } = newOrder({ ...input, id: randomUUID(), buyerId: buyer.id }, deps.now?.() ?? new Date());
+  const shippingAddressId = input.shippingAddressId ?? null;
+  if (shippingAddressId !== null && !(await deps.orders.isAddressOf(buyer.id, shippingAddressId))) {
+    throw badInput('The shipping address is not one of yours; add it to your profile first', { field: 'shippingAddressId' });
+  }
   const placed = await deps.orders.place({
     order,
     items,
     history,
     idempotencyKey,
-    shippingAddressId: input.shippingAddressId ?? null,
+    shippingAddressId,
     events: [
       outboxEvent(orderTopics.placed, {
         orderId: order.id,

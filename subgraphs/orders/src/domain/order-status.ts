@@ -13,6 +13,10 @@ export const cancelReasons = [
   'PAYMENT_ERROR',
   'RESERVATION_EXPIRED',
   'CANCELLED_BY_CUSTOMER',
+  'ZERO_TOTAL',
+  'MIXED_CURRENCIES',
+  'TOTAL_TOO_LARGE',
+  'TIMED_OUT',
 ] as const;
 export type CancelReason = (typeof cancelReasons)[number];
 

@@ -1,5 +1,5 @@
 /** Orders, their items and status history: the orders subgraph's own view of a purchase. Pure: no I/O. */
-import { badInput, isUuid } from '#kit';
+import { badInput, InvalidMessage, isUuid } from '#kit';
 import { transition, type CancelReason, type OrderStatus } from './order-status.ts';
 
 export type { CancelReason, OrderStatus };
@@ -152,31 +152,52 @@ export interface PricedLine {
 }
 
 /**
+ * Why a reservation, though well formed, prices an order that cannot be paid — the buyer's answer,
+ * not an operator's: it totals nothing (zero-priced products), it mixes currencies (one charge has
+ * one currency), or its total is past what a charge (and the 32-bit amount column) can carry.
+ * Null when it can be paid.
+ */
+export function unpayableReason(reserved: readonly PricedLine[]): CancelReason | null {
+  const currencies = new Set(reserved.map((line) => line.currency));
+  if (currencies.size > 1) return 'MIXED_CURRENCIES';
+  const total = reserved.reduce((sum, line) => sum + line.quantity * line.unitPriceAmount, 0);
+  if (total > maxAmount) return 'TOTAL_TOO_LARGE';
+  if (total === 0) return 'ZERO_TOTAL';
+  return null;
+}
+
+/**
  * The order's items priced from what inventory reserved, and the total. Inventory reserves every
- * line at one price in one currency; anything else — a line missing or short, two prices or
- * currencies, a total beyond what is stored — is a broken contract and throws (the event is retried,
- * then dead-lettered for an operator), never silently mispriced.
+ * line at one price in one currency; anything else — a line missing or short, two prices, a
+ * malformed currency or price — is a broken contract and throws {@link InvalidMessage} (the event is
+ * dead-lettered for an operator at once), never silently mispriced. What the buyer must hear about
+ * is {@link unpayableReason}'s, checked first.
  */
 export function priceItems(items: readonly OrderItem[], reserved: readonly PricedLine[]): { items: OrderItem[]; total: Money } {
   const currency = reserved[0]?.currency ?? '';
-  if (!currencyCode.test(currency)) throw new Error(`reservation priced in "${currency}", not an ISO 4217 code`);
+  if (!currencyCode.test(currency)) throw new InvalidMessage(`reservation priced in "${currency}", not an ISO 4217 code`);
   const byProduct = new Map<string, { quantity: number; unitPriceAmount: number }>();
   for (const line of reserved) {
-    if (line.currency !== currency) throw new Error('reservation priced in two currencies');
-    if (!Number.isInteger(line.unitPriceAmount) || line.unitPriceAmount < 0) throw new Error('reservation has an invalid price');
+    if (line.currency !== currency) throw new InvalidMessage('reservation priced in two currencies');
+    if (!Number.isInteger(line.unitPriceAmount) || line.unitPriceAmount < 0) {
+      throw new InvalidMessage('reservation has an invalid price');
+    }
     const seen = byProduct.get(line.productId);
-    if (seen && seen.unitPriceAmount !== line.unitPriceAmount)
-      throw new Error(`product ${line.productId} reserved at two prices`);
+    if (seen && seen.unitPriceAmount !== line.unitPriceAmount) {
+      throw new InvalidMessage(`product ${line.productId} reserved at two prices`);
+    }
     byProduct.set(line.productId, { quantity: (seen?.quantity ?? 0) + line.quantity, unitPriceAmount: line.unitPriceAmount });
   }
   let total = 0;
   const priced = items.map((item) => {
     const line = byProduct.get(item.productId);
-    if (!line || line.quantity !== item.quantity) throw new Error(`product ${item.productId} was not reserved as ordered`);
+    if (!line || line.quantity !== item.quantity) {
+      throw new InvalidMessage(`product ${item.productId} was not reserved as ordered`);
+    }
     total += item.quantity * line.unitPriceAmount;
     return { ...item, unitPrice: { amount: line.unitPriceAmount, currency } };
   });
-  if (total > maxAmount) throw new Error(`order total ${total} exceeds what can be stored`);
+  if (total > maxAmount) throw new InvalidMessage(`order total ${total} exceeds what can be stored`);
   return { items: priced, total: { amount: total, currency } };
 }
 

@@ -67,11 +67,21 @@ describe('the order saga, when something fails', () => {
       'PAYMENT_ERROR',
       ['release'],
     ],
-    ['a reservation expired before payment', 'RESERVED', { type: 'reservation_expired' }, 'RESERVATION_EXPIRED', []],
+    // The charge's answer may be late or lost: a refund of nothing is nothing.
+    ['a reservation expired before payment', 'RESERVED', { type: 'reservation_expired' }, 'RESERVATION_EXPIRED', ['refund']],
     ['a reservation expired while pending', 'PENDING', { type: 'reservation_expired' }, 'RESERVATION_EXPIRED', []],
     ['a reservation gone when committing a paid order', 'PAID', { type: 'commit_failed' }, 'RESERVATION_EXPIRED', ['refund']],
     ['the buyer cancelling a pending order', 'PENDING', { type: 'cancel_requested' }, 'CANCELLED_BY_CUSTOMER', ['release']],
-    ['the buyer cancelling a reserved order', 'RESERVED', { type: 'cancel_requested' }, 'CANCELLED_BY_CUSTOMER', ['release']],
+    [
+      'the buyer cancelling a reserved order (its charge may be in flight)',
+      'RESERVED',
+      { type: 'cancel_requested' },
+      'CANCELLED_BY_CUSTOMER',
+      ['release', 'refund'],
+    ],
+    ['the watchdog, for a pending order', 'PENDING', { type: 'deadline_passed' }, 'TIMED_OUT', ['release']],
+    ['the watchdog, for a reserved order', 'RESERVED', { type: 'deadline_passed' }, 'TIMED_OUT', ['release', 'refund']],
+    ['the watchdog, for a paid order', 'PAID', { type: 'deadline_passed' }, 'TIMED_OUT', ['release', 'refund']],
     ['the buyer cancelling a paid order', 'PAID', { type: 'cancel_requested' }, 'CANCELLED_BY_CUSTOMER', ['release', 'refund']],
   ])('cancels on %s, with the reason, undoing what was done', (_name, from, input, reason, commands) => {
     expect(step(orderIn(from), input)).toEqual({ status: 'CANCELLED', reason, moves: ['CANCELLED'], commands });
@@ -102,9 +112,55 @@ describe('the order saga, when something fails', () => {
     ['PAID', { type: 'reservation_expired' }],
     ['CANCELLED', { type: 'committed' }],
     ['CONFIRMED', { type: 'commit_failed' }],
+    ['CONFIRMED', { type: 'deadline_passed' }],
+    ['CANCELLED', { type: 'deadline_passed' }],
   ])('absorbs a late answer to a %s order (%o): nothing moves, nothing is sent', (status, input) => {
     const order = orderIn(status, status === 'CANCELLED' ? 'PAYMENT_DECLINED' : null);
     expect(step(order, input)).toMatchObject({ status, moves: [], commands: [] });
+  });
+
+  it.each<[string, { currency: string; unitPriceAmount: number; quantity: number }[], CancelReason]>([
+    ['a zero-priced product', [{ currency: 'EUR', unitPriceAmount: 0, quantity: 2 }], 'ZERO_TOTAL'],
+    [
+      'prices in two currencies',
+      [
+        { currency: 'EUR', unitPriceAmount: 100, quantity: 1 },
+        { currency: 'USD', unitPriceAmount: 100, quantity: 1 },
+      ],
+      'MIXED_CURRENCIES',
+    ],
+    ['a total past what can be charged', [{ currency: 'EUR', unitPriceAmount: 2_000_000_000, quantity: 2 }], 'TOTAL_TOO_LARGE'],
+  ])('cancels at once an order reserved at %s, releasing the stock, and never asks for a charge', (_name, lines, reason) => {
+    const products = lines.map(() => randomUUID());
+    const order = newOrder(
+      {
+        id: randomUUID(),
+        buyerId: randomUUID(),
+        items: lines.map((line, i) => ({ productId: products[i]!, quantity: line.quantity })),
+        paymentMethod: 'tok_visa',
+      },
+      at,
+    );
+    const s = decide(
+      order.order,
+      order.items,
+      {
+        type: 'reserved',
+        lines: lines.map((line, i) => ({ ...line, productId: products[i]! })),
+      },
+      at,
+    );
+    expect(s.order).toMatchObject({ status: 'CANCELLED', cancelReason: reason });
+    expect(s.commands).toEqual([{ type: 'release', reason }]);
+  });
+
+  it('a reservation that breaks the contract (a line missing) is refused as bad content, for an operator', () => {
+    expect(() =>
+      step(orderIn('PENDING'), {
+        type: 'reserved',
+        lines: [{ productId: randomUUID(), quantity: 2, unitPriceAmount: 250, currency: 'EUR' }],
+      }),
+    ).toThrowError(expect.objectContaining({ name: 'InvalidMessage' }) as Error);
   });
 
   it.each<OrderStatus>(['CONFIRMED', 'CANCELLED'])('refuses to cancel a %s order (CONFLICT)', (status) => {

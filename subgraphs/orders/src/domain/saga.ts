@@ -9,12 +9,16 @@
  * and every failure on the way ends in CANCELLED with its reason, releasing what inventory holds and
  * refunding what payments took. Answers that arrive late (after the order moved on) are absorbed:
  * a reservation made for a cancelled order is released, a charge that succeeds for a cancelled
- * order is refunded, and anything else late changes nothing.
+ * order is refunded, and anything else late changes nothing. Once a charge was asked for (RESERVED
+ * on), every cancellation also asks for a refund: the charge's answer may be late or lost, and a
+ * refund of nothing is nothing. An order the saga left in one status past its deadline (a lost
+ * answer) is cancelled by the watchdog (TIMED_OUT) the same way.
  */
-import { DomainError, assertNever } from '#kit';
+import { DomainError, InvalidMessage, assertNever } from '#kit';
 import {
   changeStatus,
   priceItems,
+  unpayableReason,
   type CancelReason,
   type Money,
   type Order,
@@ -32,7 +36,8 @@ export type SagaInput =
   | { type: 'committed' }
   | { type: 'commit_failed' }
   | { type: 'reservation_expired' }
-  | { type: 'cancel_requested' };
+  | { type: 'cancel_requested' }
+  | { type: 'deadline_passed' };
 
 /** What orders asks another service to do (each becomes an outbox event; see `commandTopics`). */
 export type SagaCommand =
@@ -61,6 +66,16 @@ function move(order: Order, to: OrderStatus, reason: CancelReason | null, at: Da
 const cancel = (order: Order, reason: CancelReason, at: Date, commands: SagaCommand[]) =>
   move(order, 'CANCELLED', reason, at, commands);
 
+/**
+ * What undoing an order in `status` takes: its held stock goes back, and from RESERVED on (a charge
+ * was asked for) what payments took — or may yet take — is refunded.
+ */
+function undo(status: OrderStatus, reason: CancelReason): SagaCommand[] {
+  const commands: SagaCommand[] = [{ type: 'release', reason }];
+  if (status === 'RESERVED' || status === 'PAID') commands.push({ type: 'refund', reason });
+  return commands;
+}
+
 /** The step the saga takes for `input` on `order` (whose lines are `items`) at `at`. */
 export function decide(order: Order, items: readonly OrderItem[], input: SagaInput, at: Date): SagaStep {
   const { status } = order;
@@ -68,9 +83,12 @@ export function decide(order: Order, items: readonly OrderItem[], input: SagaInp
     case 'reserved': {
       if (status === 'CANCELLED') return { ...nothing(order), commands: [{ type: 'release', reason: order.cancelReason! }] };
       if (status !== 'PENDING') return nothing(order);
+      // Priced so that it cannot be paid: the buyer hears why at once, and the stock goes back.
+      const unpayable = unpayableReason(input.lines);
+      if (unpayable) return cancel(order, unpayable, at, [{ type: 'release', reason: unpayable }]);
       const priced = priceItems(items, input.lines);
       const step = move({ ...order, total: priced.total }, 'RESERVED', null, at, []);
-      if (order.paymentMethod === null) throw new Error(`order ${order.id} has no payment method`);
+      if (order.paymentMethod === null) throw new InvalidMessage(`order ${order.id} has no payment method`);
       return {
         ...step,
         pricedItems: priced.items,
@@ -96,17 +114,23 @@ export function decide(order: Order, items: readonly OrderItem[], input: SagaInp
         ? cancel(order, 'RESERVATION_EXPIRED', at, [{ type: 'refund', reason: 'RESERVATION_EXPIRED' }])
         : nothing(order);
     case 'reservation_expired':
-      // A PAID order's commit fails on the expired reservation and cancels it then.
-      return status === 'PENDING' || status === 'RESERVED' ? cancel(order, 'RESERVATION_EXPIRED', at, []) : nothing(order);
+      // The stock is gone already. A RESERVED order's charge may have succeeded with its answer late
+      // or lost: refund. A PAID order's commit fails on the expired reservation and cancels it then.
+      if (status === 'PENDING') return cancel(order, 'RESERVATION_EXPIRED', at, []);
+      if (status === 'RESERVED')
+        return cancel(order, 'RESERVATION_EXPIRED', at, [{ type: 'refund', reason: 'RESERVATION_EXPIRED' }]);
+      return nothing(order);
     case 'cancel_requested': {
       if (status === 'CONFIRMED' || status === 'CANCELLED') {
         throw new DomainError('CONFLICT', `The order is ${status.toLowerCase()} and can no longer be cancelled`, { status });
       }
-      const reason = 'CANCELLED_BY_CUSTOMER';
-      const commands: SagaCommand[] = [{ type: 'release', reason }];
-      if (status === 'PAID') commands.push({ type: 'refund', reason });
-      return cancel(order, reason, at, commands);
+      return cancel(order, 'CANCELLED_BY_CUSTOMER', at, undo(status, 'CANCELLED_BY_CUSTOMER'));
     }
+    case 'deadline_passed':
+      // An answer never came (lost, or dead-lettered): end the order safely rather than leave it hanging.
+      return status === 'PENDING' || status === 'RESERVED' || status === 'PAID'
+        ? cancel(order, 'TIMED_OUT', at, undo(status, 'TIMED_OUT'))
+        : nothing(order);
     default:
       return assertNever(input);
   }

@@ -27,7 +27,7 @@ beforeAll(async () => {
   // In-process Apollo Server on the real schema and error formatter: no HTTP, so tests can pick the viewer.
   subgraph = await inProcessSubgraph<Context>({
     typeDefs: readSchemaFile(import.meta.url, 2),
-    resolvers: createResolvers({ orders: store, bus: createInProcessEventBus(logger), pubsub: createInProcessPubSub() }),
+    resolvers: createResolvers({ orders: store, bus: createInProcessEventBus(logger), pubsub: createInProcessPubSub(), logger }),
     contextFor: (viewer) => ({ viewer, correlationId: 'test', logger, loaders: createLoaders(store) }),
   });
 

@@ -1,8 +1,17 @@
 /** GraphQL <-> orders use cases. A customer sees only their own orders; an admin sees all. */
-import { canSee, DateTimeScalar, requireViewer, type EventBus, type PubSub, type Viewer } from '#kit';
+import {
+  canSee,
+  DateTimeScalar,
+  requireViewer,
+  type DeadLetter,
+  type EventBus,
+  type Logger,
+  type PubSub,
+  type Viewer,
+} from '#kit';
 import type { Resolvers } from '../__generated__/resolvers-types.ts';
 import type { OrderStore } from '../adapters/prisma-order-store.ts';
-import { listDeadLetters } from '../app/dead-letters.ts';
+import { listDeadLetters, replayDeadLetter } from '../app/dead-letters.ts';
 import { listOrders } from '../app/list-orders.ts';
 import { cancelOrder, placeOrder } from '../app/place-order.ts';
 import { watchOrder } from '../app/watch-order.ts';
@@ -15,27 +24,32 @@ async function visibleOrder(id: string, viewer: Viewer | null, { loaders }: Cont
   return order && canSee(viewer, order.buyerId) ? order : null;
 }
 
-export function createResolvers(deps: { orders: OrderStore; bus: EventBus; pubsub: PubSub }): Resolvers {
+/** A dead letter as the schema shows it. */
+const deadLetterOf = (letter: DeadLetter) => ({
+  id: letter.id,
+  eventId: letter.event.id,
+  topic: letter.event.topic,
+  group: letter.group,
+  error: letter.error,
+  reason: letter.reason === 'content' ? ('CONTENT' as const) : ('RETRIES_EXHAUSTED' as const),
+  deliveries: letter.deliveries,
+  payload: JSON.stringify(letter.event.payload ?? null),
+  occurredAt: new Date(letter.event.occurredAt),
+  deadAt: new Date(letter.at),
+});
+
+export function createResolvers(deps: { orders: OrderStore; bus: EventBus; pubsub: PubSub; logger: Logger }): Resolvers {
   return {
     DateTime: DateTimeScalar,
     Query: {
       order: (_, { id }, ctx) => visibleOrder(id, ctx.viewer, ctx),
       myOrders: (_, args, { viewer }) => listOrders(deps, viewer, requireViewer(viewer).id, args),
-      deadLetters: async (_, { last }, { viewer }) =>
-        (await listDeadLetters(deps.bus, viewer, last ?? 50)).map((letter) => ({
-          eventId: letter.event.id,
-          topic: letter.event.topic,
-          group: letter.group,
-          error: letter.error,
-          deliveries: letter.deliveries,
-          payload: JSON.stringify(letter.event.payload ?? null),
-          occurredAt: new Date(letter.event.occurredAt),
-          deadAt: new Date(letter.at),
-        })),
+      deadLetters: async (_, { last }, { viewer }) => (await listDeadLetters(deps.bus, viewer, last ?? 50)).map(deadLetterOf),
     },
     Mutation: {
       placeOrder: (_, { input, idempotencyKey }, { viewer }) => placeOrder(deps, viewer, input, idempotencyKey),
       cancelOrder: (_, { id }, { viewer }) => cancelOrder(deps, viewer, id),
+      replayDeadLetter: async (_, { id }, { viewer }) => deadLetterOf(await replayDeadLetter(deps, viewer, id)),
     },
     Subscription: {
       orderUpdated: {

@@ -6,7 +6,7 @@
  * (or the refund made) and neither calls the provider nor writes anything again.
  */
 import { z } from 'zod';
-import { outboxEvent, type DomainEvent, type Logger, type OutboxEvent } from '#kit';
+import { outboxEvent, TransientFailure, type DomainEvent, type Logger, type OutboxEvent } from '#kit';
 import type { PaymentStore } from '../adapters/prisma-payment-store.ts';
 import type { Clock, PaymentProvider } from '../ports.ts';
 import { chargeOrder, type ChargeOutcome } from './charge-order.ts';
@@ -47,9 +47,9 @@ export interface PaymentEventDeps {
 
 /**
  * The event could not be handled yet but will be later (a charge still in flight, a provider that did
- * not answer): thrown so the bus delivers it again after its backoff.
+ * not answer): a transient failure, so the bus delivers it again, without limit, until it is handled.
  */
-export class NotYetHandled extends Error {
+export class NotYetHandled extends TransientFailure {
   override readonly name = 'NotYetHandled';
 }
 

@@ -30,6 +30,39 @@ export type Address = {
   postalCode: Scalars['String']['output'];
 };
 
+export type AddressInput = {
+  city: Scalars['String']['input'];
+  /** ISO 3166-1 alpha-2 country code, e.g. `PT`. */
+  country: Scalars['String']['input'];
+  isDefault?: InputMaybe<Scalars['Boolean']['input']>;
+  /** A short name, e.g. "Home" (1 to 40 characters). */
+  label: Scalars['String']['input'];
+  line1: Scalars['String']['input'];
+  line2?: InputMaybe<Scalars['String']['input']>;
+  postalCode: Scalars['String']['input'];
+};
+
+export type Mutation = {
+  __typename?: 'Mutation';
+  /**
+   * Adds a postal address to your profile (at most 20). The first address, or one added with
+   * `isDefault: true`, becomes the default. Orders can ship to it right after.
+   */
+  addAddress: Address;
+  /** Removes one of your addresses (`NOT_FOUND` for any other id); another becomes the default if needed. */
+  removeAddress: Scalars['Boolean']['output'];
+};
+
+
+export type MutationAddAddressArgs = {
+  input: AddressInput;
+};
+
+
+export type MutationRemoveAddressArgs = {
+  id: Scalars['ID']['input'];
+};
+
 export type Preferences = {
   __typename?: 'Preferences';
   /** ISO 4217 code the user prefers prices in. */
@@ -165,7 +198,9 @@ export type ResolversTypes = ResolversObject<{
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  AddressInput: AddressInput;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Preferences: ResolverTypeWrapper<Preferences>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   User: ResolverTypeWrapper<UserProfileModel>;
@@ -177,7 +212,9 @@ export type ResolversParentTypes = ResolversObject<{
   String: Scalars['String']['output'];
   ID: Scalars['ID']['output'];
   Boolean: Scalars['Boolean']['output'];
+  AddressInput: AddressInput;
   DateTime: Scalars['DateTime']['output'];
+  Mutation: Record<PropertyKey, never>;
   Preferences: Preferences;
   Query: Record<PropertyKey, never>;
   User: UserProfileModel;
@@ -197,6 +234,11 @@ export type AddressResolvers<ContextType = Context, ParentType extends Resolvers
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
   name: 'DateTime';
 }
+
+export type MutationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
+  addAddress?: Resolver<ResolversTypes['Address'], ParentType, ContextType, RequireFields<MutationAddAddressArgs, 'input'>>;
+  removeAddress?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationRemoveAddressArgs, 'id'>>;
+}>;
 
 export type PreferencesResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Preferences'] = ResolversParentTypes['Preferences']> = ResolversObject<{
   currency?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -222,6 +264,7 @@ export type UserResolvers<ContextType = Context, ParentType extends ResolversPar
 export type Resolvers<ContextType = Context> = ResolversObject<{
   Address?: AddressResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
+  Mutation?: MutationResolvers<ContextType>;
   Preferences?: PreferencesResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   User?: UserResolvers<ContextType>;

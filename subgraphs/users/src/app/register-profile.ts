@@ -1,5 +1,6 @@
 /** Use case: an account was registered in auth -> create its profile (idempotent per event). */
 import type { DomainEvent, Logger } from '#kit';
+import { z } from 'zod';
 import { newProfile } from '../domain/user.ts';
 import type { UserStore } from '../adapters/prisma-user-store.ts';
 
@@ -11,8 +12,16 @@ export interface UserRegistered {
   registeredAt: string;
 }
 
+const UserRegistered = z.object({
+  userId: z.string().uuid(),
+  email: z.string().min(1),
+  displayName: z.string().min(1),
+  registeredAt: z.string().datetime({ offset: true }),
+});
+
+/** A malformed event throws (a content failure: dead-lettered at once). */
 export async function registerProfile(deps: { users: UserStore; logger: Logger }, event: DomainEvent) {
-  const payload = event.payload as UserRegistered;
+  const payload: UserRegistered = UserRegistered.parse(event.payload);
   const created = await deps.users.createFromEvent(
     event.id,
     newProfile({ id: payload.userId, email: payload.email, displayName: payload.displayName }, new Date(payload.registeredAt)),

@@ -1,5 +1,5 @@
 /** A user's profile: the users subgraph's own view of a person. Pure: no I/O. */
-import { visibleText } from '#kit';
+import { badInput, visibleText } from '#kit';
 
 export interface Preferences {
   locale: string;
@@ -65,5 +65,45 @@ export function provisionalProfile(identity: { id: string; email?: string; name?
     displayName: identity.name || identity.email?.split('@')[0] || 'New user',
     preferences: defaultPreferences,
     createdAt: now,
+  };
+}
+
+/** What a user types to add an address. */
+export interface AddressInput {
+  label: string;
+  line1: string;
+  line2?: string | null;
+  city: string;
+  postalCode: string;
+  country: string;
+  isDefault?: boolean | null;
+}
+
+/** The most addresses one profile keeps. */
+export const maxAddresses = 20;
+
+/**
+ * A new address from what the user typed: each text trimmed and bounded, the country an ISO 3166-1
+ * alpha-2 code (upper-cased), the postal code letters, digits, spaces and dashes. BAD_USER_INPUT
+ * naming the field otherwise.
+ */
+export function newAddress(input: AddressInput, id: string): Omit<Address, 'userId'> {
+  const country = input.country.trim().toUpperCase();
+  if (!/^[A-Z]{2}$/.test(country))
+    throw badInput('country must be a two-letter ISO 3166-1 code such as PT', { field: 'country' });
+  const postalCode = visibleText(input.postalCode, { field: 'postalCode', max: 16 }).toUpperCase();
+  if (!/^[A-Z0-9][A-Z0-9 -]*$/.test(postalCode)) {
+    throw badInput('postalCode may hold letters, digits, spaces and dashes', { field: 'postalCode' });
+  }
+  const line2 = input.line2?.trim() ? visibleText(input.line2, { field: 'line2', max: 120 }) : null;
+  return {
+    id,
+    label: visibleText(input.label, { field: 'label', max: 40 }),
+    line1: visibleText(input.line1, { field: 'line1', max: 120 }),
+    line2,
+    city: visibleText(input.city, { field: 'city', max: 80 }),
+    postalCode,
+    country,
+    isDefault: input.isDefault === true,
   };
 }

@@ -1,6 +1,8 @@
 /** GraphQL <-> users use cases. Private fields are the owner's (or an admin's) only. */
 import { canSee, DateTimeScalar, forbidden, requireViewer } from '#kit';
 import type { Resolvers } from '../__generated__/resolvers-types.ts';
+import type { UserStore } from '../adapters/prisma-user-store.ts';
+import { addAddress, removeAddress } from '../app/manage-addresses.ts';
 import { provisionalProfile, type UserProfile } from '../domain/user.ts';
 import type { Context } from './context.ts';
 
@@ -11,7 +13,7 @@ function ownOnly<T>(read: (user: UserProfile, ctx: Context) => T) {
   };
 }
 
-export function createResolvers(): Resolvers {
+export function createResolvers(deps: { users: UserStore }): Resolvers {
   return {
     DateTime: DateTimeScalar,
     Query: {
@@ -23,6 +25,10 @@ export function createResolvers(): Resolvers {
         if (!canSee(who, id)) throw forbidden('You can only read your own profile');
         return loaders.user.load(id);
       },
+    },
+    Mutation: {
+      addAddress: (_, { input }, { viewer }) => addAddress(deps, viewer, input),
+      removeAddress: (_, { id }, { viewer }) => removeAddress(deps, viewer, id),
     },
     User: {
       __resolveReference: (ref, { loaders }) => loaders.user.load(ref.id),
