@@ -65,7 +65,20 @@ const passThroughCodes = new Set<string>([
   'PERSISTED_QUERY_NOT_SUPPORTED',
   'OPERATION_RESOLUTION_FAILURE',
   'QUERY_TOO_DEEP',
+  'QUERY_TOO_COMPLEX',
 ]);
+
+/**
+ * The code of a formatted error. Apollo Server files every validation error under
+ * GRAPHQL_VALIDATION_FAILED, over the code a rule gave it (QUERY_TOO_DEEP, QUERY_TOO_COMPLEX): the
+ * rule's code is the one clients can act on, and the one graphql-ws (validated without Apollo) keeps.
+ */
+function codeOf(formatted: GraphQLFormattedError, error: unknown): unknown {
+  const code = formatted.extensions?.code;
+  if (code !== 'GRAPHQL_VALIDATION_FAILED' || !(error instanceof GraphQLError)) return code;
+  const ruleCode = error.originalError instanceof GraphQLError ? error.originalError.extensions.code : undefined;
+  return typeof ruleCode === 'string' && passThroughCodes.has(ruleCode) ? ruleCode : code;
+}
 
 /**
  * Builds Apollo Server's `formatError`. Domain errors keep their code and message; errors with a
@@ -83,12 +96,12 @@ export function createErrorFormatter(options: { exposeInternals: boolean }) {
         extensions: { ...original.details, code: original.code },
       };
     }
-    const code = formatted.extensions?.code;
+    const code = codeOf(formatted, error);
     if (typeof code === 'string' && passThroughCodes.has(code) && code !== 'INTERNAL_SERVER_ERROR') {
-      if (options.exposeInternals) return formatted;
+      if (options.exposeInternals) return { ...formatted, extensions: { ...formatted.extensions, code } };
       // Keep the code and the hints clients act on; drop the rest (a subgraph's response, URLs, traces).
       const extensions = Object.fromEntries(
-        Object.entries(formatted.extensions ?? {}).filter(([key]) => safeExtensionKeys.has(key)),
+        Object.entries({ ...formatted.extensions, code }).filter(([key]) => safeExtensionKeys.has(key)),
       );
       return { ...formatted, extensions };
     }

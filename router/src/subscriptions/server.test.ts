@@ -60,6 +60,25 @@ describe('router graphql-ws: bad input', () => {
     expect(error!.extensions.code).toBe('QUERY_TOO_DEEP');
   });
 
+  it('a fragment bomb (2^26 selections from 2 KB): QUERY_TOO_COMPLEX within milliseconds, the socket stays open', async () => {
+    const connection = live();
+    const fragments = Array.from({ length: 26 }, (_, i) => `fragment F${i} on Subscription { ...F${i + 1} ...F${i + 1} }`);
+    const bomb = `subscription ($id: ID!) { ...F0 } ${fragments.join(' ')}
+      fragment F26 on Subscription { orderUpdated(id: $id) { status } }`;
+    await refusal(bomb, { id: randomUUID() }, connection); // connected, and the time measured is not the first run of the code
+    const started = performance.now();
+    const [error] = await refusal(bomb, { id: randomUUID() }, connection);
+    expect(performance.now() - started).toBeLessThan(50);
+    expect(error!.extensions.code).toBe('QUERY_TOO_COMPLEX');
+    expect(await watch(connection, '{ __typename }').ended).toEqual({});
+  });
+
+  it('a document over the token limit: GRAPHQL_PARSE_FAILED from the parser', async () => {
+    const [error] = await refusal(`subscription ($id: ID!) { orderUpdated(id: $id) { ${'status '.repeat(5_001)} } }`);
+    expect(error!.extensions.code).toBe('GRAPHQL_PARSE_FAILED');
+    expect(error!.message).toMatch(/more th\w+ 5000 tokens/);
+  });
+
   it('an id that is not a UUID: BAD_USER_INPUT from the orders subgraph, then completion', async () => {
     const watched = watch(live(), 'subscription { orderUpdated(id: "42") { status } }');
     expect(await watched.ended).toEqual({});

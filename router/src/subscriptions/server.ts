@@ -40,7 +40,7 @@ import {
   type WsExtra,
 } from '#kit';
 import { narrowOperation, remember, scopeKeyOf, type AccessPolicies, type DeniedField } from '../authorization.ts';
-import { depthLimit } from '../depth-limit.ts';
+import { documentLimits, type DocumentLimits } from '../document-limits.ts';
 import type { RouterContext } from '../router.ts';
 import { ClientStream } from './client-stream.ts';
 import { createSubscriptionHub, type HubCounters, type LiveQuerySpec } from './hub.ts';
@@ -59,7 +59,8 @@ export interface SubscriptionServerOptions {
   upstreams: Upstreams;
   /** Runs a query or mutation sent over the socket (through Apollo Server). */
   executeOperation: (payload: SubscribePayload, context: RouterContext) => Promise<ExecutionResult>;
-  maxDepth: number;
+  /** The router's hostile-input limits, as for HTTP. */
+  limits: DocumentLimits;
   maxMessageBytes: number;
   trustedProxies: string[];
   maxSubscriptionsPerConnection?: number;
@@ -168,7 +169,7 @@ export function startSubscriptionServer(options: SubscriptionServerOptions) {
     const planner = options.planner();
     const policies = options.policies();
     if (decided?.planner !== planner || decided.policies !== policies) {
-      const documents = createDocumentCache(planner.schema, [...specifiedRules, depthLimit(options.maxDepth)]);
+      const documents = createDocumentCache(planner.schema, [...specifiedRules, documentLimits(options.limits)]);
       decided = { planner, policies, documents, plans: new Map() };
     }
     return decided;
@@ -292,7 +293,7 @@ export function startSubscriptionServer(options: SubscriptionServerOptions) {
         const state = decisions();
         // A subscription validated before is known by its text; anything else is parsed to see what it is.
         const known = state.documents.get(payload.query);
-        const document = known ?? parseOperation(payload.query);
+        const document = known ?? parseOperation(payload.query, { maxTokens: options.limits.maxTokens });
         if (Array.isArray(document)) return document;
         // Resolved per request: one text may hold several operations, and a client may name none of them.
         const operation = getOperationAST(document, payload.operationName);
