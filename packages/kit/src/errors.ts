@@ -80,11 +80,15 @@ function codeOf(formatted: GraphQLFormattedError, error: unknown): unknown {
   return typeof ruleCode === 'string' && passThroughCodes.has(ruleCode) ? ruleCode : code;
 }
 
+/** graphql-js's hints in validation and input errors: ` Did you mean "email"?`, `… the enum value "PAID"?`. */
+const suggestions = / Did you mean [^?]*\?/g;
+
 /**
  * Builds Apollo Server's `formatError`. Domain errors keep their code and message; errors with a
  * known code pass through; anything else becomes `INTERNAL_SERVER_ERROR` with a generic message
- * unless `exposeInternals` (development) is set. Stack traces never leave in production because
- * servers also set `includeStacktraceInErrorResponses: exposeInternals`.
+ * unless `exposeInternals` (development) is set. Outside development, graphql-js's "Did you mean …?"
+ * hints are cut: with introspection off they would still spell out the schema's names. Stack traces
+ * never leave in production because servers also set `includeStacktraceInErrorResponses: exposeInternals`.
  */
 export function createErrorFormatter(options: { exposeInternals: boolean }) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
@@ -103,7 +107,7 @@ export function createErrorFormatter(options: { exposeInternals: boolean }) {
       const extensions = Object.fromEntries(
         Object.entries({ ...formatted.extensions, code }).filter(([key]) => safeExtensionKeys.has(key)),
       );
-      return { ...formatted, extensions };
+      return { ...formatted, message: formatted.message.replace(suggestions, ''), extensions };
     }
     if (options.exposeInternals) return { ...formatted, extensions: { ...formatted.extensions, code: 'INTERNAL_SERVER_ERROR' } };
     return {
