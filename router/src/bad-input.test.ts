@@ -281,7 +281,7 @@ const badOrders: [string, string, Record<string, unknown>, string][] = [
     {},
     'NOT_FOUND',
   ],
-  ['cancelOrder: an id that is not a UUID', 'mutation { cancelOrder(id: "1 OR 1=1") { id } }', {}, 'NOT_FOUND'],
+  ['cancelOrder: an id that is not a UUID', 'mutation { cancelOrder(id: "1 OR 1=1") { id } }', {}, 'BAD_USER_INPUT'],
   ['deadLetters: as a customer', '{ deadLetters { eventId } }', {}, 'FORBIDDEN'],
 ];
 
