@@ -126,7 +126,8 @@ function stepOf(key: string, type: GraphQLOutputType): PathStep {
 
 /**
  * Removes the fields `viewer` may not read from `operation` (fragments are inlined), and lists them.
- * A selection set left empty keeps `__typename`, so the document stays valid.
+ * A selection set left empty keeps `__typename`, so the document stays valid. Inlining costs the
+ * operation's expanded size, which the document limits bound before this runs (document-limits.ts).
  */
 export function filterOperation(
   schema: GraphQLSchema,

@@ -7,6 +7,7 @@ import { exportJWK, generateKeyPair, importJWK, SignJWT, type JWK } from 'jose';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoPassword, demoUsers } from '../../packages/stack/src/demo-data.ts';
+import { connectLive, watch, type LiveConnection } from '../../packages/stack/src/live-client.ts';
 import { graphql, loginAs, startTestStack, type TestStack } from '../../packages/stack/src/test-stack.ts';
 
 let stack: TestStack;
@@ -26,7 +27,9 @@ beforeAll(async () => {
   await client.end();
   realKey = { kid: rows[0].kid, privateJwk: rows[0].private_jwk, publicJwk: rows[0].public_jwk };
 });
+const connections: LiveConnection[] = [];
 afterAll(async () => {
+  await Promise.all(connections.map((c) => c.dispose()));
   await stack?.stop();
 });
 
@@ -278,7 +281,7 @@ const badOrders: [string, string, Record<string, unknown>, string][] = [
     {},
     'NOT_FOUND',
   ],
-  ['cancelOrder: an id that is not a UUID', 'mutation { cancelOrder(id: "1 OR 1=1") { id } }', {}, 'NOT_FOUND'],
+  ['cancelOrder: an id that is not a UUID', 'mutation { cancelOrder(id: "1 OR 1=1") { id } }', {}, 'BAD_USER_INPUT'],
   ['deadLetters: as a customer', '{ deadLetters { eventId } }', {}, 'FORBIDDEN'],
 ];
 
@@ -309,5 +312,52 @@ describe('bad orders through the router (signed in as a customer)', () => {
 
   it('after all of that, no order was placed', async () => {
     expect(await myOrderCount()).toBe(before);
+  });
+});
+
+/** Schema names a production error may mention only when the request named them itself. */
+const suggestion = /did you mean/i;
+
+describe('no schema hints in production (introspection is off)', () => {
+  const unknown: [string, string, Record<string, unknown>, RegExp][] = [
+    ['an unknown field', '{ me { displayNam } }', {}, /Cannot query field "displayNam" on type "User"/],
+    ['an unknown argument', '{ products(frist: 1) { edges { cursor } } }', {}, /Unknown argument "frist"/],
+    [
+      'an unknown input field written in the operation',
+      'mutation { login(input: { emial: "a@b.dev", password: "whatever123" }) { accessToken } }',
+      {},
+      /Field "emial" is not defined by type "LoginInput"/,
+    ],
+    ['an unknown input field in the variables', login, { input: { emial: 'a@b.dev', password: 'whatever123' } }, /"emial"/],
+    ['an unknown type', 'query ($first: Nt) { products(first: $first) { edges { cursor } } }', {}, /Unknown type "Nt"/],
+  ];
+
+  it.each(unknown)('%s: the router names what was sent and suggests nothing', async (_, query, variables, names) => {
+    const result = await graphql(stack.url, query, { variables });
+    const messages = result.body.errors?.map((e) => e.message) ?? [];
+    expect(messages.join('\n')).toMatch(names);
+    expect(messages.join('\n')).not.toMatch(suggestion);
+  });
+
+  const watchErrors = async (url: string, query: string) => {
+    const connection = connectLive(url);
+    connections.push(connection);
+    const { error } = await watch(connection, query, { id: randomUUID() }).ended;
+    return (error as { message: string }[]).map((e) => e.message).join('\n');
+  };
+
+  it('over graphql-ws at the router, an unknown field of a subscription suggests nothing', async () => {
+    const messages = await watchErrors(stack.url, 'subscription ($id: ID!) { orderUpdated(id: $id) { statu } }');
+    expect(messages).toMatch(/Cannot query field "statu" on type "Order"/);
+    expect(messages).not.toMatch(suggestion);
+  });
+
+  it('a subgraph asked directly suggests nothing either, over HTTP and graphql-ws', async () => {
+    const overHttp = await graphql(stack.subgraphs.orders.url, '{ myOrder { id } }');
+    expect(overHttp.body.errors?.[0]?.message).toMatch(/Cannot query field "myOrder" on type "Query"/);
+    expect(JSON.stringify(overHttp.body)).not.toMatch(suggestion);
+    const overWs = await watchErrors(stack.subgraphs.orders.url, 'subscription ($id: ID!) { orderUpdate(id: $id) { status } }');
+    expect(overWs).toMatch(/Cannot query field "orderUpdate" on type "Subscription"/);
+    expect(overWs).not.toMatch(suggestion);
   });
 });

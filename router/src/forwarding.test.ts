@@ -53,7 +53,6 @@ beforeAll(async () => {
     supergraphPath,
     port: 0,
     production: false,
-    maxDepth: 15,
     maxBodyBytes: 64 * 1024,
     tokens: { jwksUrl: 'http://127.0.0.1:9/.well-known/jwks.json', issuer: 'i', audience: 'a' },
     logger: createLogger('router', 'silent'),

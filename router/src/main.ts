@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { createLogger, defaultPorts, readCommonConfig, stopOnSignals, subgraphNames } from '#kit';
 import { defaultSupergraphFile } from './compose.ts';
+import { defaultDocumentLimits as limits } from './document-limits.ts';
 import { startRouter } from './router.ts';
 
 const { values: flags } = parseArgs({
@@ -17,7 +18,11 @@ const env = z
     ROUTER_PORT: z.coerce.number().int().nonnegative().default(defaultPorts.router),
     ROUTER_HOST: z.string().default('127.0.0.1'),
     ROUTER_INTROSPECTION: z.enum(['true', 'false']).optional(),
-    ROUTER_MAX_DEPTH: z.coerce.number().int().positive().default(15),
+    ROUTER_MAX_TOKENS: z.coerce.number().int().positive().default(limits.maxTokens),
+    ROUTER_MAX_DEPTH: z.coerce.number().int().positive().default(limits.maxDepth),
+    ROUTER_MAX_SELECTIONS: z.coerce.number().int().positive().default(limits.maxSelections),
+    ROUTER_MAX_ALIASES: z.coerce.number().int().nonnegative().default(limits.maxAliases),
+    ROUTER_MAX_FRAGMENT_SPREADS: z.coerce.number().int().nonnegative().default(limits.maxFragmentSpreads),
     ROUTER_MAX_BODY_BYTES: z.coerce
       .number()
       .int()
@@ -50,7 +55,13 @@ const router = await startRouter({
   host: flags.host ?? env.ROUTER_HOST,
   production: common.production,
   introspection: env.ROUTER_INTROSPECTION ? env.ROUTER_INTROSPECTION === 'true' : undefined,
-  maxDepth: env.ROUTER_MAX_DEPTH,
+  limits: {
+    maxTokens: env.ROUTER_MAX_TOKENS,
+    maxDepth: env.ROUTER_MAX_DEPTH,
+    maxSelections: env.ROUTER_MAX_SELECTIONS,
+    maxAliases: env.ROUTER_MAX_ALIASES,
+    maxFragmentSpreads: env.ROUTER_MAX_FRAGMENT_SPREADS,
+  },
   maxBodyBytes: env.ROUTER_MAX_BODY_BYTES,
   tokens: common.tokens,
   subgraphUrls,

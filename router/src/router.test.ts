@@ -4,6 +4,7 @@
  */
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { getIntrospectionQuery } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '#kit';
 import { demoOrders, demoUsers } from '../../packages/stack/src/demo-data.ts';
@@ -27,7 +28,6 @@ async function anotherRouter(options: Partial<RouterOptions>): Promise<RunningRo
     supergraphPath: join(stack.dataDir, 'supergraph.graphql'),
     port: 0,
     production: false,
-    maxDepth: 15,
     maxBodyBytes: 256 * 1024,
     tokens: { jwksUrl: `${stack.subgraphs.auth.http.url}/.well-known/jwks.json`, issuer: 'meridian-auth', audience: 'meridian' },
     logger: createLogger('router', 'silent'),
@@ -205,6 +205,73 @@ describe('router: plumbing', () => {
   });
 });
 
+/** `query { ...F0 }` where each fragment spreads the next twice: 1 KB of text, 2^26 selections expanded. */
+const fragmentBomb = `query { ...F0 } ${Array.from({ length: 26 }, (_, i) => `fragment F${i} on Query { ...F${i + 1} ...F${i + 1} }`).join(' ')}
+  fragment F26 on Query { __typename }`;
+
+describe('router: hostile documents', () => {
+  it('a 1 KB fragment bomb is refused in milliseconds with QUERY_TOO_COMPLEX while /health answers', async () => {
+    const timed = async <T>(request: () => Promise<T>) => {
+      const started = performance.now();
+      return { answer: await request(), ms: performance.now() - started };
+    };
+    const sendBomb = () =>
+      fetch(`${stack.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: fragmentBomb }),
+        signal: AbortSignal.timeout(5_000),
+      }).then(async (r) => ({ status: r.status, body: (await r.json()) as { errors: { extensions: { code: string } }[] } }));
+    await sendBomb(); // the time measured is the router's, not the first run of its code
+    // The best of three rounds: the time of the router's work, not of the shared machine's other work.
+    const rounds = [];
+    for (let round = 0; round < 3; round++) {
+      const [bomb, health] = await Promise.all([
+        timed(sendBomb),
+        timed(() => fetch(`${stack.url}/health`, { signal: AbortSignal.timeout(5_000) })),
+      ]);
+      expect(bomb.answer.status).toBe(400);
+      expect(bomb.answer.body.errors.map((e) => e.extensions.code)).toContain('QUERY_TOO_COMPLEX');
+      expect(health.answer.status).toBe(200);
+      rounds.push({ bomb: bomb.ms, health: health.ms });
+    }
+    expect(Math.min(...rounds.map((r) => r.bomb))).toBeLessThan(50);
+    expect(Math.min(...rounds.map((r) => r.health))).toBeLessThan(50);
+  });
+
+  it('a document over the token limit is refused by the parser: GRAPHQL_PARSE_FAILED', async () => {
+    const result = await graphql(stack.url, `{ ${'__typename '.repeat(5_001)} }`);
+    expect(result.status).toBe(400);
+    expect(result.body.errors?.[0]?.extensions?.code).toBe('GRAPHQL_PARSE_FAILED');
+    expect(result.body.errors?.[0]?.message).toMatch(/more th\w+ 5000 tokens/);
+  });
+
+  it('too many aliases once fragments are expanded: QUERY_TOO_COMPLEX, with the limit in the message', async () => {
+    const aliases = Array.from({ length: 8 }, (_, i) => `a${i}: __typename`).join(' ');
+    const result = await graphql(stack.url, `{ ...A ...A ...A ...A } fragment A on Query { ${aliases} }`);
+    expect(result.status).toBe(400);
+    expect(result.body.errors?.map((e) => [e.extensions?.code, e.message])).toEqual([
+      [
+        'QUERY_TOO_COMPLEX',
+        'The operation has more than 30 aliases once its fragments are expanded; the limit is 30. Ask for less, or split it.',
+      ],
+    ]);
+  });
+
+  it("Sandbox's introspection query passes with the default limits", async () => {
+    const query = getIntrospectionQuery({
+      descriptions: true,
+      specifiedByUrl: true,
+      directiveIsRepeatable: true,
+      schemaDescription: true,
+      inputValueDeprecation: true,
+    });
+    const result = await graphql<{ __schema: { types: unknown[] } }>(stack.url, query);
+    expect(result.body.errors).toBeUndefined();
+    expect(result.body.data?.__schema.types.length).toBeGreaterThan(20);
+  });
+});
+
 describe('router: production mode', () => {
   let prod: RunningRouter;
   beforeAll(async () => {
@@ -231,6 +298,8 @@ describe('router: production mode', () => {
     const result = await graphql(prod.url, deepQuery, { token });
     expect(result.status).toBe(400);
     expect(result.body.errors?.[0]?.message).toMatch(/levels deep; the limit is 15/);
+    // The same code as over graphql-ws: Apollo Server's generic GRAPHQL_VALIDATION_FAILED does not replace it.
+    expect(result.body.errors?.[0]?.extensions?.code).toBe('QUERY_TOO_DEEP');
   });
 
   it('refuses an over-large body with 413 PAYLOAD_TOO_LARGE', async () => {

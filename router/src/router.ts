@@ -1,8 +1,8 @@
 /**
  * The Meridian router: Apollo Server + `@apollo/gateway` over a composed supergraph file, behind the
  * shared HTTP front door. It verifies the caller's JWT against the auth subgraph's JWKS, forwards the
- * token and the correlation id to subgraphs, bounds body size and query depth, masks internal errors
- * in production, and reports nothing to Apollo's cloud.
+ * token and the correlation id to subgraphs, bounds the body and the document (document-limits.ts),
+ * masks internal errors in production, and reports nothing to Apollo's cloud.
  */
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
@@ -31,7 +31,7 @@ import {
 import type { GatewayExecutor, GatewayInterface } from '@apollo/server-gateway-interface';
 import type { ExecutionResult } from 'graphql';
 import { accessPoliciesOf, authorizingExecutor, type AccessPolicies } from './authorization.ts';
-import { depthLimit } from './depth-limit.ts';
+import { defaultDocumentLimits, documentLimits, type DocumentLimits } from './document-limits.ts';
 import { supergraphFromFile } from './supergraph-file.ts';
 import { createRouterMetrics, type LiveFigures } from './metrics.ts';
 import { createSubscriptionPlanner, type SubscriptionPlanner } from './subscriptions/query-plan.ts';
@@ -45,7 +45,8 @@ export interface RouterOptions {
   production: boolean;
   /** Serve introspection even in production. */
   introspection?: boolean;
-  maxDepth: number;
+  /** Hostile-input limits on operation documents (HTTP and graphql-ws); unset ones keep their defaults. */
+  limits?: Partial<DocumentLimits>;
   maxBodyBytes: number;
   tokens: TokenSettings & { jwksUrl: string };
   /** Per-subgraph URL overrides (e.g. container host names), by subgraph name. */
@@ -94,6 +95,7 @@ class ForwardingDataSource extends RemoteGraphQLDataSource<RouterContext> {
 
 export async function startRouter(options: RouterOptions): Promise<RunningRouter> {
   const { logger, production } = options;
+  const limits: DocumentLimits = { ...defaultDocumentLimits, ...options.limits };
   const verify = options.verifyToken ?? createJwksVerifier(options.tokens);
   // One formatter for HTTP and graphql-ws: internals masked in production.
   const formatError = createErrorFormatter({ exposeInternals: !production });
@@ -143,7 +145,8 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
     gateway: authorizingGateway,
     introspection: options.introspection ?? !production,
     includeStacktraceInErrorResponses: !production,
-    validationRules: [depthLimit(options.maxDepth)],
+    parseOptions: { maxTokens: limits.maxTokens },
+    validationRules: [documentLimits(limits)],
     formatError,
     plugins: [
       errorLoggingPlugin(logger),
@@ -194,7 +197,7 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
       );
       return (response.body.kind === 'single' ? response.body.singleResult : response.body.initialResult) as ExecutionResult;
     },
-    maxDepth: options.maxDepth,
+    limits,
     maxMessageBytes: options.maxBodyBytes,
     trustedProxies: options.trustedProxies ?? [],
     counters: metrics.counters,

@@ -10,6 +10,7 @@ import {
   validate,
   type DocumentNode,
   type GraphQLSchema,
+  type ParseOptions,
   type ValidationRule,
 } from 'graphql';
 
@@ -23,10 +24,10 @@ export interface DocumentCache {
   check(text: string, parsed?: DocumentNode): DocumentNode | GraphQLError[];
 }
 
-/** The document of an operation text, or its syntax error (GRAPHQL_PARSE_FAILED). */
-export function parseOperation(text: string): DocumentNode | GraphQLError[] {
+/** The document of an operation text, or its syntax error (GRAPHQL_PARSE_FAILED; also past `options.maxTokens`). */
+export function parseOperation(text: string, options?: ParseOptions): DocumentNode | GraphQLError[] {
   try {
-    return parse(text);
+    return parse(text, options);
   } catch (error) {
     return [new GraphQLError((error as Error).message, { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })];
   }

@@ -65,13 +65,30 @@ const passThroughCodes = new Set<string>([
   'PERSISTED_QUERY_NOT_SUPPORTED',
   'OPERATION_RESOLUTION_FAILURE',
   'QUERY_TOO_DEEP',
+  'QUERY_TOO_COMPLEX',
 ]);
+
+/**
+ * The code of a formatted error. Apollo Server files every validation error under
+ * GRAPHQL_VALIDATION_FAILED, over the code a rule gave it (QUERY_TOO_DEEP, QUERY_TOO_COMPLEX): the
+ * rule's code is the one clients can act on, and the one graphql-ws (validated without Apollo) keeps.
+ */
+function codeOf(formatted: GraphQLFormattedError, error: unknown): unknown {
+  const code = formatted.extensions?.code;
+  if (code !== 'GRAPHQL_VALIDATION_FAILED' || !(error instanceof GraphQLError)) return code;
+  const ruleCode = error.originalError instanceof GraphQLError ? error.originalError.extensions.code : undefined;
+  return typeof ruleCode === 'string' && passThroughCodes.has(ruleCode) ? ruleCode : code;
+}
+
+/** graphql-js's hints in validation and input errors: ` Did you mean "email"?`, `… the enum value "PAID"?`. */
+const suggestions = / Did you mean [^?]*\?/g;
 
 /**
  * Builds Apollo Server's `formatError`. Domain errors keep their code and message; errors with a
  * known code pass through; anything else becomes `INTERNAL_SERVER_ERROR` with a generic message
- * unless `exposeInternals` (development) is set. Stack traces never leave in production because
- * servers also set `includeStacktraceInErrorResponses: exposeInternals`.
+ * unless `exposeInternals` (development) is set. Outside development, graphql-js's "Did you mean …?"
+ * hints are cut: with introspection off they would still spell out the schema's names. Stack traces
+ * never leave in production because servers also set `includeStacktraceInErrorResponses: exposeInternals`.
  */
 export function createErrorFormatter(options: { exposeInternals: boolean }) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
@@ -83,14 +100,14 @@ export function createErrorFormatter(options: { exposeInternals: boolean }) {
         extensions: { ...original.details, code: original.code },
       };
     }
-    const code = formatted.extensions?.code;
+    const code = codeOf(formatted, error);
     if (typeof code === 'string' && passThroughCodes.has(code) && code !== 'INTERNAL_SERVER_ERROR') {
-      if (options.exposeInternals) return formatted;
+      if (options.exposeInternals) return { ...formatted, extensions: { ...formatted.extensions, code } };
       // Keep the code and the hints clients act on; drop the rest (a subgraph's response, URLs, traces).
       const extensions = Object.fromEntries(
-        Object.entries(formatted.extensions ?? {}).filter(([key]) => safeExtensionKeys.has(key)),
+        Object.entries({ ...formatted.extensions, code }).filter(([key]) => safeExtensionKeys.has(key)),
       );
-      return { ...formatted, extensions };
+      return { ...formatted, message: formatted.message.replace(suggestions, ''), extensions };
     }
     if (options.exposeInternals) return { ...formatted, extensions: { ...formatted.extensions, code: 'INTERNAL_SERVER_ERROR' } };
     return {

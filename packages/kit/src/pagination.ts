@@ -3,6 +3,7 @@
  * Cursors are opaque to clients: base64url of `<iso-date>|<id>`.
  */
 import { badInput } from './errors.js';
+import { isUuid } from './ids.js';
 
 export interface Cursor {
   createdAt: Date;
@@ -25,10 +26,21 @@ export function encodeCursor(row: Cursor): string {
   return Buffer.from(`${row.createdAt.toISOString()}|${row.id}`).toString('base64url');
 }
 
+/** A date as `toISOString` writes it for years 0000-9999, which PostgreSQL's timestamps hold. */
+const isoDatePattern = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+/**
+ * The position a cursor of {@link encodeCursor} names. Anything else is BAD_USER_INPUT: a forged id
+ * or date would otherwise reach PostgreSQL as a cast or range error.
+ */
 export function decodeCursor(cursor: string): Cursor {
-  const [iso, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  const createdAt = new Date(iso ?? '');
-  if (!id || Number.isNaN(createdAt.getTime())) throw badInput('`after` is not a cursor returned by this API');
+  const [iso = '', id, ...rest] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
+  const createdAt = new Date(iso);
+  // Written back, a real date reads the same: this rules out days that do not exist (02-30).
+  const issuedDate = isoDatePattern.test(iso) && !Number.isNaN(createdAt.getTime()) && createdAt.toISOString() === iso;
+  if (rest.length > 0 || !isUuid(id) || !issuedDate) {
+    throw badInput('`after` is not a cursor returned by this API', { argument: 'after' });
+  }
   return { createdAt, id };
 }
 

@@ -21,6 +21,7 @@ import { createDocumentCache } from './document-cache.js';
 import { createErrorFormatter, DomainError, errorLoggingPlugin, graphQLErrorOf } from './errors.js';
 import { mapAsyncIterable, startGraphQLWs, type GraphQLWsServer, type WsExtra } from './graphql-ws-server.js';
 import { clientAddressOf, correlationIdOf, startHttpServer, type Route, type RunningHttpServer } from './http-server.js';
+import { refuseMalformedIds } from './ids.js';
 import type { Logger } from './logger.js';
 
 /** What every subgraph resolver gets in its context. */
@@ -61,6 +62,13 @@ export function readSchemaFile(srcFileUrl: string, depth = 1): string {
   return readFileSync(new URL(`${'../'.repeat(depth)}schema.graphql`, srcFileUrl), 'utf8');
 }
 
+/** A subgraph's executable schema: its SDL and resolvers, refusing malformed ids before any resolver (see ids.ts). */
+export function subgraphSchema(typeDefs: string, resolvers: object): GraphQLSchema {
+  return refuseMalformedIds(
+    buildSubgraphSchema({ typeDefs: parse(typeDefs), resolvers: resolvers as GraphQLSchemaModule['resolvers'] }),
+  );
+}
+
 /** Starts a subgraph server; resolves once it listens. */
 export async function startSubgraph<TContext extends SubgraphContext>(
   options: SubgraphOptions<TContext>,
@@ -68,10 +76,7 @@ export async function startSubgraph<TContext extends SubgraphContext>(
   const { logger, config } = options;
   const { production } = config;
   const verifyToken = options.verifyToken ?? createJwksVerifier(config.tokens);
-  const schema = buildSubgraphSchema({
-    typeDefs: parse(options.typeDefs),
-    resolvers: options.resolvers as GraphQLSchemaModule['resolvers'],
-  });
+  const schema = subgraphSchema(options.typeDefs, options.resolvers);
   const formatError = createErrorFormatter({ exposeInternals: !production });
   const apollo = new ApolloServer<TContext>({
     schema,

@@ -8,17 +8,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
-import { buildSubgraphSchema } from '@apollo/subgraph';
-import type { GraphQLSchemaModule } from '@apollo/subgraph/dist/schema-helper/index.js';
-import { parse } from 'graphql';
 import { Redis } from 'ioredis';
 import type { Role, Viewer } from './auth.js';
 import type { SubgraphConfig, SubgraphName } from './config.js';
 import { dropDatabase, ensureDatabase, migrate, migrationsDir } from './database.js';
 import { createErrorFormatter } from './errors.js';
-import { createLogger } from './logger.js';
+import { createLogger, setLogDestination } from './logger.js';
 import { startEmbeddedS3, type ObjectStoreConfig } from './object-store.js';
-import type { SubgraphContext } from './subgraph-server.js';
+import { subgraphSchema, type SubgraphContext } from './subgraph-server.js';
 
 export const testServerUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 export const testRedisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -138,10 +135,7 @@ export async function inProcessSubgraph<TContext extends SubgraphContext>(option
 }) {
   const logger = createLogger('test', 'silent');
   const apollo = new ApolloServer<TContext>({
-    schema: buildSubgraphSchema({
-      typeDefs: parse(options.typeDefs),
-      resolvers: options.resolvers as GraphQLSchemaModule['resolvers'],
-    }),
+    schema: subgraphSchema(options.typeDefs, options.resolvers),
     formatError: createErrorFormatter({ exposeInternals: true }),
     plugins: [ApolloServerPluginInlineTraceDisabled()],
   });
@@ -165,6 +159,16 @@ export async function inProcessSubgraph<TContext extends SubgraphContext>(option
     },
     stop: () => apollo.stop(),
   };
+}
+
+/**
+ * Records what every logger created from now on writes (start it before the services), one parsed
+ * line each, until `stop()`; nothing reaches stdout meanwhile.
+ */
+export function recordLogs(): { lines: Record<string, unknown>[]; stop(): void } {
+  const lines: Record<string, unknown>[] = [];
+  setLogDestination({ write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) });
+  return { lines, stop: () => setLogDestination(undefined) };
 }
 
 /** A viewer for resolver tests (no token: in-process tests skip verification). */

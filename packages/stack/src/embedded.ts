@@ -134,7 +134,6 @@ export async function startEmbeddedStack(options: EmbeddedOptions): Promise<Embe
       supergraphPath,
       port: options.routerPort,
       production: options.production ?? false,
-      maxDepth: 15,
       maxBodyBytes: 256 * 1024,
       tokens,
       websocket: options.websocket,

@@ -3,9 +3,12 @@
  * sends something wrong gets back, and queries/mutations over the socket.
  */
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { eventually } from '#kit/testing';
 import { connectLive, watch, type LiveConnection } from '../../../packages/stack/src/live-client.ts';
-import { loginAs, startTestStack, type TestStack } from '../../../packages/stack/src/test-stack.ts';
+import { graphql, loginAs, startTestStack, type TestStack } from '../../../packages/stack/src/test-stack.ts';
 
 let stack: TestStack;
 let token: string;
@@ -58,6 +61,25 @@ describe('router graphql-ws: bad input', () => {
     const deep = nest(4); // 1 + 4 × 4 + 1 = 18 levels, above the limit of 15;
     const [error] = await refusal(`subscription ($id: ID!) { orderUpdated(id: $id) { ${deep} } }`, { id: randomUUID() });
     expect(error!.extensions.code).toBe('QUERY_TOO_DEEP');
+  });
+
+  it('a fragment bomb (2^26 selections from 2 KB): QUERY_TOO_COMPLEX within milliseconds, the socket stays open', async () => {
+    const connection = live();
+    const fragments = Array.from({ length: 26 }, (_, i) => `fragment F${i} on Subscription { ...F${i + 1} ...F${i + 1} }`);
+    const bomb = `subscription ($id: ID!) { ...F0 } ${fragments.join(' ')}
+      fragment F26 on Subscription { orderUpdated(id: $id) { status } }`;
+    await refusal(bomb, { id: randomUUID() }, connection); // connected, and the time measured is not the first run of the code
+    const started = performance.now();
+    const [error] = await refusal(bomb, { id: randomUUID() }, connection);
+    expect(performance.now() - started).toBeLessThan(50);
+    expect(error!.extensions.code).toBe('QUERY_TOO_COMPLEX');
+    expect(await watch(connection, '{ __typename }').ended).toEqual({});
+  });
+
+  it('a document over the token limit: GRAPHQL_PARSE_FAILED from the parser', async () => {
+    const [error] = await refusal(`subscription ($id: ID!) { orderUpdated(id: $id) { ${'status '.repeat(5_001)} } }`);
+    expect(error!.extensions.code).toBe('GRAPHQL_PARSE_FAILED');
+    expect(error!.message).toMatch(/more th\w+ 5000 tokens/);
   });
 
   it('an id that is not a UUID: BAD_USER_INPUT from the orders subgraph, then completion', async () => {
@@ -147,5 +169,79 @@ describe('router graphql-ws: queries and mutations over the socket', () => {
     const anonymous = watch<{ myOrders: unknown }>(live(false), '{ myOrders { edges { node { id } } } }');
     await anonymous.ended;
     expect(anonymous.results[0]!.errors!.map((e) => e.extensions?.code)).toEqual(['UNAUTHENTICATED']);
+  });
+});
+
+/** A graphql-ws connection spoken by hand, to send frames in one burst; what came back, by operation id. */
+async function rawConnection(url: string, token: string) {
+  const socket = new WebSocket(`${url.replace(/^http/, 'ws')}/graphql`, 'graphql-transport-ws');
+  const received = new Map<string, { type: string; payload?: Errors }[]>();
+  let acknowledged = false;
+  socket.on('message', (data) => {
+    const message = JSON.parse(String(data)) as { id?: string; type: string; payload?: Errors };
+    if (message.type === 'connection_ack') acknowledged = true;
+    if (message.id) received.set(message.id, [...(received.get(message.id) ?? []), message]);
+  });
+  await once(socket, 'open');
+  socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${token}` } }));
+  await eventually(() => acknowledged, 'the connection is acknowledged');
+  const send = (message: Record<string, unknown>) => socket.send(JSON.stringify(message));
+  return {
+    subscribe: (id: string, query: string, variables: Record<string, unknown>) =>
+      send({ id, type: 'subscribe', payload: { query, variables } }),
+    complete: (id: string) => send({ id, type: 'complete' }),
+    /** Resolves once the server completed `id`. */
+    ended: (id: string) => eventually(() => !!received.get(id)?.some((m) => m.type === 'complete'), `the server completed ${id}`),
+    /** How each operation began: `next` (opened) or `error` (refused), once all of `ids` have begun. */
+    async outcomes(ids: string[]) {
+      await eventually(() => ids.every((id) => received.has(id)), `${ids.length} operations answered`);
+      return ids.map((id) => {
+        const first = received.get(id)![0]!;
+        return first.type === 'error' ? first.payload![0]!.extensions.code : first.type;
+      });
+    },
+    close: () => socket.close(),
+  };
+}
+
+describe('router graphql-ws: the subscription limit per connection', () => {
+  const query = 'subscription ($id: ID!) { documentUpdated(id: $id) { status } }';
+  const myDocuments = async () =>
+    (
+      await graphql<{ me: { documents: { id: string }[] } }>(stack.url, '{ me { documents { id } } }', { token })
+    ).body.data!.me.documents.map((d) => d.id);
+  const count = (outcomes: string[]) =>
+    outcomes.reduce<Record<string, number>>((counts, outcome) => ({ ...counts, [outcome]: (counts[outcome] ?? 0) + 1 }), {});
+
+  it('40 subscribe frames in one burst open exactly 3 (the limit) and refuse 37 with RATE_LIMITED', async () => {
+    const documents = await myDocuments();
+    const connection = await rawConnection(stack.url, token);
+    const ids = Array.from({ length: 40 }, (_, i) => `burst-${i}`);
+    ids.forEach((id, i) => connection.subscribe(id, query, { id: documents[i % documents.length] }));
+    expect(count(await connection.outcomes(ids))).toEqual({ next: 3, RATE_LIMITED: 37 });
+    connection.close();
+  });
+
+  it('a slot comes back when a subscription is refused, completed by the client or ended by the server', async () => {
+    const documents = await myDocuments();
+    const connection = await rawConnection(stack.url, token);
+    ['a', 'b'].forEach((id) => connection.subscribe(id, query, { id: documents[0] }));
+    expect(await connection.outcomes(['a', 'b'])).toEqual(['next', 'next']);
+    // Refused after its frame was counted (its variables are checked once planned): the slot is free again.
+    connection.subscribe('no-variables', query, {});
+    expect(await connection.outcomes(['no-variables'])).toEqual(['BAD_USER_INPUT']);
+    connection.subscribe('c', query, { id: documents[1] });
+    connection.subscribe('d', query, { id: documents[1] });
+    expect(await connection.outcomes(['c', 'd'])).toEqual(['next', 'RATE_LIMITED']);
+
+    // Completed by the client: the slot is free for the very next frame.
+    connection.complete('a');
+    connection.subscribe('e', query, { id: randomUUID() }); // no such document: NOT_FOUND, then the server completes it
+    expect(await connection.outcomes(['e'])).toEqual(['next']);
+    await connection.ended('e');
+    // Ended by the server: that slot is back too, and no other.
+    ['f', 'g'].forEach((id) => connection.subscribe(id, query, { id: documents[0] }));
+    expect(await connection.outcomes(['f', 'g'])).toEqual(['next', 'RATE_LIMITED']);
+    connection.close();
   });
 });

@@ -40,7 +40,7 @@ import {
   type WsExtra,
 } from '#kit';
 import { narrowOperation, remember, scopeKeyOf, type AccessPolicies, type DeniedField } from '../authorization.ts';
-import { depthLimit } from '../depth-limit.ts';
+import { documentLimits, type DocumentLimits } from '../document-limits.ts';
 import type { RouterContext } from '../router.ts';
 import { ClientStream } from './client-stream.ts';
 import { createSubscriptionHub, type HubCounters, type LiveQuerySpec } from './hub.ts';
@@ -59,7 +59,8 @@ export interface SubscriptionServerOptions {
   upstreams: Upstreams;
   /** Runs a query or mutation sent over the socket (through Apollo Server). */
   executeOperation: (payload: SubscribePayload, context: RouterContext) => Promise<ExecutionResult>;
-  maxDepth: number;
+  /** The router's hostile-input limits, as for HTTP. */
+  limits: DocumentLimits;
   maxMessageBytes: number;
   trustedProxies: string[];
   maxSubscriptionsPerConnection?: number;
@@ -72,6 +73,11 @@ export interface SubscriptionServerOptions {
 interface Connection {
   viewer: Viewer | null;
   streams: Set<ClientStream>;
+  /**
+   * Subscriptions held against the per-connection limit: counted when the subscribe frame is
+   * handled, released when it is refused or its stream finishes (completed, failed, disconnected).
+   */
+  subscriptions: number;
   expiry?: NodeJS.Timeout;
   extra: WsExtra;
 }
@@ -148,7 +154,9 @@ export function startSubscriptionServer(options: SubscriptionServerOptions) {
   /** A client subscription is over (completed, ended, or its socket closed): leave its live query. */
   function finished(stream: ClientStream) {
     streams--;
-    (stream.owner as Connection).streams.delete(stream);
+    const connection = stream.owner as Connection;
+    connection.subscriptions--;
+    connection.streams.delete(stream);
     stream.live?.leave(stream);
   }
 
@@ -168,7 +176,7 @@ export function startSubscriptionServer(options: SubscriptionServerOptions) {
     const planner = options.planner();
     const policies = options.policies();
     if (decided?.planner !== planner || decided.policies !== policies) {
-      const documents = createDocumentCache(planner.schema, [...specifiedRules, depthLimit(options.maxDepth)]);
+      const documents = createDocumentCache(planner.schema, [...specifiedRules, documentLimits(options.limits)]);
       decided = { planner, policies, documents, plans: new Map() };
     }
     return decided;
@@ -256,7 +264,7 @@ export function startSubscriptionServer(options: SubscriptionServerOptions) {
         const { connectionParams, extra } = ctx;
         try {
           const viewer = await viewerOf(verify, connectionParams?.authorization ?? connectionParams?.Authorization);
-          const connection: Connection = { viewer, streams: new Set(), extra };
+          const connection: Connection = { viewer, streams: new Set(), subscriptions: 0, extra };
           connections.set(extra, connection);
           scheduleExpiry(connection);
           // Read once: graphql-ws would keep the raw token for the connection's life.
@@ -292,7 +300,7 @@ export function startSubscriptionServer(options: SubscriptionServerOptions) {
         const state = decisions();
         // A subscription validated before is known by its text; anything else is parsed to see what it is.
         const known = state.documents.get(payload.query);
-        const document = known ?? parseOperation(payload.query);
+        const document = known ?? parseOperation(payload.query, { maxTokens: options.limits.maxTokens });
         if (Array.isArray(document)) return document;
         // Resolved per request: one text may hold several operations, and a client may name none of them.
         const operation = getOperationAST(document, payload.operationName);
@@ -308,10 +316,15 @@ export function startSubscriptionServer(options: SubscriptionServerOptions) {
           const invalid = state.documents.check(payload.query, document);
           if (Array.isArray(invalid)) return invalid;
         }
-        if (connection.streams.size >= maxPerConnection) {
+        if (connection.subscriptions >= maxPerConnection) {
           return [graphQLErrorOf('RATE_LIMITED', `At most ${maxPerConnection} subscriptions may be open on one connection`)];
         }
-        return prepare(state, connection, document, operation, payload);
+        // Counted in the same turn as the check: graphql-ws handles the frames of a burst in between
+        // each other's awaits, and the stream that will hold the slot only exists after some of them.
+        connection.subscriptions++;
+        const prepared = prepare(state, connection, document, operation, payload);
+        if (Array.isArray(prepared)) connection.subscriptions--; // refused: the slot is free again
+        return prepared;
       },
       async execute(args: ExecutionArgs) {
         const context = args.contextValue as OperationContext;
