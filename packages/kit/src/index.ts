@@ -51,6 +51,7 @@ export {
   forbidden,
   graphQLErrorOf,
   notFound,
+  serviceUnavailable,
   unauthenticated,
   type ErrorCode,
 } from './errors.js';

@@ -11,6 +11,7 @@ import {
 } from '#kit';
 import { createAccountStore, createAuthDb } from './adapters/prisma-account-store.ts';
 import { createKeyRing } from './adapters/key-ring.ts';
+import { createPasswordHasher } from './adapters/password-hasher.ts';
 import { createLoaders } from './graphql/context.ts';
 import { createResolvers } from './graphql/resolvers.ts';
 
@@ -23,7 +24,12 @@ export async function startAuthSubgraph(config: SubgraphConfig, shared: SharedAd
   const running = await startSubgraph({
     config,
     typeDefs: readSchemaFile(import.meta.url),
-    resolvers: createResolvers({ accounts, keys, limiter: shared.rateLimiter ?? createInProcessRateLimiter() }),
+    resolvers: createResolvers({
+      accounts,
+      keys,
+      limiter: shared.rateLimiter ?? createInProcessRateLimiter(),
+      passwords: createPasswordHasher(),
+    }),
     // The auth subgraph checks tokens against its own key ring rather than over HTTP.
     verifyToken: createVerifier(keys.getKey, config.tokens),
     logger,

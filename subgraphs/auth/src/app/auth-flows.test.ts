@@ -1,48 +1,30 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLocalJWKSet, decodeProtectedHeader } from 'jose';
-import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
-import { createRedisRateLimiter, createVerifier, DomainError } from '#kit';
-import { createTestDatabase, testRedisUrl, type TestDatabase } from '#kit/testing';
-import { createAccountStore, createAuthDb, type AuthDb } from '../adapters/prisma-account-store.ts';
-import { createKeyRing, type KeyRing } from '../adapters/key-ring.ts';
+import { createVerifier, DomainError } from '#kit';
+import type { AuthDb } from '../adapters/prisma-account-store.ts';
+import type { KeyRing } from '../adapters/key-ring.ts';
 import { login, type Login } from './login.ts';
 import { logout, refreshSession } from './refresh-session.ts';
 import { changePassword, logoutAll } from './change-password.ts';
 import { signUp, type SignUp } from './sign-up.ts';
 import type { AuthDeps } from './issue-session.ts';
+import { codeOf, startAuthDeps, tokenSettings as settings } from './testing.ts';
 
-const settings = { issuer: 'meridian-auth', audience: 'meridian' };
-let database: TestDatabase;
 let db: AuthDb;
 let keys: KeyRing;
 let deps: AuthDeps;
+let stop: () => Promise<void>;
 
-const codeOf = (promise: Promise<unknown>) =>
-  promise.then(
-    () => 'OK',
-    (error: unknown) => (error instanceof DomainError ? error.code : String(error)),
-  );
-
-let redis: Redis;
 let address = 0;
 // Each call comes from a new client address unless one is given, so only the tests about limits meet them.
 const signUpFrom = (input: SignUp, from = `10.0.${(address += 1)}.1`) => signUp(deps, input, from);
 const loginFrom = (input: Login, from = `10.1.${(address += 1)}.1`) => login(deps, input, from);
 
 beforeAll(async () => {
-  database = await createTestDatabase('auth');
-  db = createAuthDb(database.url, 4);
-  keys = await createKeyRing(db, settings);
-  redis = new Redis(testRedisUrl);
-  // Real Redis counters, under a prefix of this run's own.
-  deps = { accounts: createAccountStore(db), keys, limiter: createRedisRateLimiter(redis, `meridian:test:${randomUUID()}:`) };
+  ({ deps, db, stop } = await startAuthDeps());
+  keys = deps.keys;
 });
-afterAll(async () => {
-  await redis.quit();
-  await db.$disconnect();
-  await database.drop();
-});
+afterAll(() => stop());
 
 describe('auth flows (real PostgreSQL)', () => {
   it('sign-up stores a scrypt hash, writes user.registered to the outbox, and returns a verifiable token', async () => {
@@ -129,15 +111,19 @@ describe('auth flows (real PostgreSQL)', () => {
     const first = await signUpFrom({ email: 'pw@example.com', password: 'correct horse battery', displayName: 'Pw' });
     const viewer = await createVerifier(createLocalJWKSet(keys.jwks()), settings)(first.accessToken);
     expect(
-      await codeOf(changePassword(deps, viewer, { currentPassword: 'not my password', newPassword: 'a brand new passphrase' })),
+      await codeOf(
+        changePassword(deps, viewer, { currentPassword: 'not my password', newPassword: 'a brand new passphrase' }, '10.2.0.1'),
+      ),
     ).toBe('UNAUTHENTICATED');
-    expect(await codeOf(changePassword(deps, viewer, { currentPassword: 'correct horse battery', newPassword: 'short' }))).toBe(
-      'BAD_USER_INPUT',
+    expect(
+      await codeOf(changePassword(deps, viewer, { currentPassword: 'correct horse battery', newPassword: 'short' }, '10.2.0.1')),
+    ).toBe('BAD_USER_INPUT');
+    const fresh = await changePassword(
+      deps,
+      viewer,
+      { currentPassword: 'correct horse battery', newPassword: 'a brand new passphrase' },
+      '10.2.0.1',
     );
-    const fresh = await changePassword(deps, viewer, {
-      currentPassword: 'correct horse battery',
-      newPassword: 'a brand new passphrase',
-    });
     expect(await codeOf(refreshSession(deps, first.refreshToken))).toBe('UNAUTHENTICATED');
     expect(await codeOf(refreshSession(deps, fresh.refreshToken))).toBe('OK');
     expect(await codeOf(loginFrom({ email: 'pw@example.com', password: 'correct horse battery' }))).toBe('UNAUTHENTICATED');
