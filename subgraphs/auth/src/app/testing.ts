@@ -29,7 +29,7 @@ export const codeOf = (promise: Promise<unknown>) =>
  */
 export async function startAuthDeps(
   options: { redis?: Redis } = {},
-): Promise<{ deps: AuthDeps; db: AuthDb; stop(): Promise<void> }> {
+): Promise<{ deps: AuthDeps; db: AuthDb; databaseUrl: string; stop(): Promise<void> }> {
   const database = await createTestDatabase('auth');
   const db = createAuthDb(database.url, 4);
   const redis = options.redis ?? new Redis(testRedisUrl);
@@ -42,6 +42,7 @@ export async function startAuthDeps(
   return {
     deps,
     db,
+    databaseUrl: database.url,
     async stop() {
       if (!options.redis) await redis.quit();
       await db.$disconnect();
