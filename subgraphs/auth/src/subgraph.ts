@@ -35,10 +35,11 @@ export async function startAuthSubgraph(config: SubgraphConfig, shared: SharedAd
     logger,
     extendContext: (base) => ({ ...base, loaders: createLoaders(accounts) }),
     routes: {
-      '/.well-known/jwks.json': async () => {
-        await keys.reload();
-        return { status: 200, body: keys.jwks(), headers: { 'cache-control': 'public, max-age=60' } };
-      },
+      '/.well-known/jwks.json': async () => ({
+        status: 200,
+        body: await keys.jwks(),
+        headers: { 'cache-control': 'public, max-age=60' },
+      }),
     },
     onStop: async () => {
       await relay.stop();

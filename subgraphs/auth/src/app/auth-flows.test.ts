@@ -8,7 +8,7 @@ import { logout, refreshSession } from './refresh-session.ts';
 import { changePassword, logoutAll } from './change-password.ts';
 import { signUp, type SignUp } from './sign-up.ts';
 import type { AuthDeps } from './issue-session.ts';
-import { codeOf, startAuthDeps, tokenSettings as settings } from './testing.ts';
+import { codeOf, startAuthDeps, tokenSettings as settings, viewerOfToken } from './testing.ts';
 
 let db: AuthDb;
 let keys: KeyRing;
@@ -39,7 +39,7 @@ describe('auth flows (real PostgreSQL)', () => {
       payload: { userId: account.id, email: 'ada@example.com', displayName: 'Ada' },
     });
 
-    const viewer = await createVerifier(createLocalJWKSet(keys.jwks()), settings)(session.accessToken);
+    const viewer = await viewerOfToken(deps, session.accessToken);
     expect(viewer).toMatchObject({ id: account.id, roles: ['CUSTOMER'], scopes: ['customer'], isAdmin: false });
   });
 
@@ -90,7 +90,7 @@ describe('auth flows (real PostgreSQL)', () => {
     expect(decodeProtectedHeader(after.accessToken).kid).toBe(rotated.kid);
     expect(rotated.kid).not.toBe(oldKid);
 
-    const verify = createVerifier(createLocalJWKSet(keys.jwks()), settings);
+    const verify = createVerifier(createLocalJWKSet(await keys.jwks()), settings);
     await expect(verify(before.accessToken)).resolves.toMatchObject({ scopes: ['customer'] });
     await expect(verify(after.accessToken)).resolves.toMatchObject({ scopes: ['customer'] });
   });
@@ -99,7 +99,7 @@ describe('auth flows (real PostgreSQL)', () => {
     const phone = await signUpFrom({ email: 'many@example.com', password: 'correct horse battery', displayName: 'Many' });
     const laptop = await loginFrom({ email: 'many@example.com', password: 'correct horse battery' });
     const other = await loginFrom({ email: 'rota@example.com', password: 'correct horse battery' });
-    const viewer = await createVerifier(createLocalJWKSet(keys.jwks()), settings)(laptop.accessToken);
+    const viewer = await viewerOfToken(deps, laptop.accessToken);
     expect(await logoutAll(deps, viewer)).toBe(true);
     expect(await codeOf(refreshSession(deps, phone.refreshToken))).toBe('UNAUTHENTICATED');
     expect(await codeOf(refreshSession(deps, laptop.refreshToken))).toBe('UNAUTHENTICATED');
@@ -109,7 +109,7 @@ describe('auth flows (real PostgreSQL)', () => {
 
   it('changePassword needs the current password, applies the policy, and revokes the other sessions', async () => {
     const first = await signUpFrom({ email: 'pw@example.com', password: 'correct horse battery', displayName: 'Pw' });
-    const viewer = await createVerifier(createLocalJWKSet(keys.jwks()), settings)(first.accessToken);
+    const viewer = await viewerOfToken(deps, first.accessToken);
     expect(
       await codeOf(
         changePassword(deps, viewer, { currentPassword: 'not my password', newPassword: 'a brand new passphrase' }, '10.2.0.1'),
@@ -132,7 +132,7 @@ describe('auth flows (real PostgreSQL)', () => {
 
   it('access tokens carry email and name, so `me` can answer before the profile exists', async () => {
     const session = await signUpFrom({ email: 'Claims@Example.com', password: 'correct horse battery', displayName: 'Claire' });
-    const viewer = await createVerifier(createLocalJWKSet(keys.jwks()), settings)(session.accessToken);
+    const viewer = await viewerOfToken(deps, session.accessToken);
     expect(viewer).toMatchObject({ email: 'claims@example.com', name: 'Claire' });
     expect(viewer.expiresAt! - Math.floor(Date.now() / 1000)).toBeGreaterThan(14 * 60);
     expect(viewer.expiresAt! - Math.floor(Date.now() / 1000)).toBeLessThanOrEqual(15 * 60);

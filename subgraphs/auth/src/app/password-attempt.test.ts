@@ -1,14 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLocalJWKSet } from 'jose';
 import { Redis } from 'ioredis';
-import { createVerifier } from '#kit';
 import { startRedisServer, type RedisServer } from '#kit/fault-injection';
 import { eventually } from '#kit/testing';
 import { changePassword } from './change-password.ts';
 import type { AuthDeps } from './issue-session.ts';
 import { login } from './login.ts';
 import { signUp } from './sign-up.ts';
-import { codeOf, startAuthDeps, tokenSettings } from './testing.ts';
+import { codeOf, startAuthDeps, viewerOfToken } from './testing.ts';
 
 const password = 'correct horse battery';
 let counter = 0;
@@ -72,7 +70,7 @@ describe('password attempts under the abuse limits (real PostgreSQL and Redis)',
 
   it('wrong current passwords in changePassword count against the same account limit as logins', async () => {
     const session = await signUp(deps, { email: 'changer@example.com', password, displayName: 'C' }, someAddress());
-    const viewer = await createVerifier(createLocalJWKSet(deps.keys.jwks()), tokenSettings)(session.accessToken);
+    const viewer = await viewerOfToken(deps, session.accessToken);
     const codes = await Promise.all(
       Array.from({ length: 8 }, (_, i) =>
         codeOf(
@@ -105,7 +103,7 @@ describe('password attempts when Redis is down', () => {
 
   it('login, signUp and changePassword answer SERVICE_UNAVAILABLE within 2 s, check no password, and work again once Redis is back', async () => {
     const session = await signUp(deps, { email: 'outage@example.com', password, displayName: 'O' }, '203.0.113.1');
-    const viewer = await createVerifier(createLocalJWKSet(deps.keys.jwks()), tokenSettings)(session.accessToken);
+    const viewer = await viewerOfToken(deps, session.accessToken);
     await redis.kill();
 
     const started = Date.now();

@@ -1,7 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLocalJWKSet } from 'jose';
 import pg from 'pg';
-import { createVerifier } from '#kit';
 import { eventually } from '#kit/testing';
 import type { AuthDb } from '../adapters/prisma-account-store.ts';
 import type { Session } from '../domain/account.ts';
@@ -9,7 +7,7 @@ import { logoutAll } from './change-password.ts';
 import type { AuthDeps } from './issue-session.ts';
 import { logout, refreshSession } from './refresh-session.ts';
 import { signUp } from './sign-up.ts';
-import { codeOf, startAuthDeps, tokenSettings } from './testing.ts';
+import { codeOf, startAuthDeps, viewerOfToken } from './testing.ts';
 
 let deps: AuthDeps;
 let db: AuthDb;
@@ -22,11 +20,7 @@ afterAll(() => stop());
 
 const revocations: [string, (session: Session) => Promise<unknown>][] = [
   ['logout', (session) => logout(deps, session.refreshToken)],
-  [
-    'logoutAll',
-    async (session) =>
-      logoutAll(deps, await createVerifier(createLocalJWKSet(deps.keys.jwks()), tokenSettings)(session.accessToken)),
-  ],
+  ['logoutAll', async (session) => logoutAll(deps, await viewerOfToken(deps, session.accessToken))],
 ];
 
 describe('refresh-token rotation against revocation (real PostgreSQL, concurrent transactions)', () => {

@@ -1,7 +1,8 @@
 /** What the auth use-case tests share: real PostgreSQL and Redis, fresh per test file. */
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { createRedisRateLimiter, DomainError } from '#kit';
+import { createLocalJWKSet } from 'jose';
+import { createRedisRateLimiter, createVerifier, DomainError, type Viewer } from '#kit';
 import { createTestDatabase, testRedisUrl } from '#kit/testing';
 import { createAccountStore, createAuthDb, type AuthDb } from '../adapters/prisma-account-store.ts';
 import { createKeyRing } from '../adapters/key-ring.ts';
@@ -15,6 +16,10 @@ export const tokenSettings = { issuer: 'meridian-auth', audience: 'meridian' };
  * password-hasher.test.ts checks the production cost.
  */
 export const fastHashing = createPasswordHasher({ N: 2 ** 10, r: 8, p: 1 });
+
+/** The viewer an access token stands for, verified against the published keys (the JWKS). */
+export const viewerOfToken = async (deps: AuthDeps, token: string): Promise<Viewer> =>
+  createVerifier(createLocalJWKSet(await deps.keys.jwks()), tokenSettings)(token);
 
 /** The code of a DomainError the promise rejects with, 'OK' when it resolves. */
 export const codeOf = (promise: Promise<unknown>) =>
