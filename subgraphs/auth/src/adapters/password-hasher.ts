@@ -12,8 +12,11 @@ export interface ScryptCost {
   p: number;
 }
 
-/** The production cost: 2^15 * 8 * 128 B = 32 MiB and about 0.1 s of one core per hash. */
-export const defaultScryptCost: ScryptCost = { N: 2 ** 15, r: 8, p: 1 };
+/**
+ * The production cost: 2^17 * 8 * 128 B = 128 MiB and about 0.4 s of one core per hash. Hashes run on
+ * libuv's thread pool (4 threads by default), so a busy auth process holds up to 512 MiB for them.
+ */
+export const defaultScryptCost: ScryptCost = { N: 2 ** 17, r: 8, p: 1 };
 
 const scrypt = (password: string, salt: Buffer, keylen: number, cost: ScryptCost) =>
   new Promise<Buffer>((resolve, reject) =>

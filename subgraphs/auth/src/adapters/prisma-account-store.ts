@@ -113,6 +113,14 @@ export function createAccountStore(db: AuthDb) {
 
     byId: (id: string): Promise<StoredAccount | null> => db.account.findUnique({ where: { id } }),
 
+    /**
+     * Replaces a hash by a stronger one of the same password (sessions untouched) — unless the
+     * password changed meanwhile, which keeps the newer hash.
+     */
+    async upgradePasswordHash(accountId: string, from: string, to: string): Promise<void> {
+      await db.account.updateMany({ where: { id: accountId, passwordHash: from }, data: { passwordHash: to } });
+    },
+
     /** Replaces the password hash and revokes every refresh token, in one transaction. */
     async changePasswordHash(accountId: string, passwordHash: string): Promise<void> {
       await db.$transaction([

@@ -1,7 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLocalJWKSet, decodeProtectedHeader } from 'jose';
 import { createVerifier, DomainError } from '#kit';
 import type { AuthDb } from '../adapters/prisma-account-store.ts';
+import { createPasswordHasher, defaultScryptCost } from '../adapters/password-hasher.ts';
 import type { KeyRing } from '../adapters/key-ring.ts';
 import { login, type Login } from './login.ts';
 import { logout, refreshSession } from './refresh-session.ts';
@@ -179,5 +181,31 @@ describe('auth flows (real PostgreSQL)', () => {
     expect(
       await codeOf(signUpFrom({ email: 'burst10@example.com', password: 'correct horse battery', displayName: 'B' }, from)),
     ).toBe('RATE_LIMITED');
+  });
+
+  it('a successful login replaces a hash made at an older, lower cost with one at the production cost', async () => {
+    const oldHash = await createPasswordHasher({ ...defaultScryptCost, N: 2 ** 15 }).hash('correct horse battery');
+    await deps.accounts.save({
+      id: randomUUID(),
+      email: 'old@example.com',
+      displayName: 'Old',
+      passwordHash: oldHash,
+      roles: ['CUSTOMER'],
+    });
+    const production = { ...deps, passwords: createPasswordHasher() };
+
+    expect(await codeOf(login(production, { email: 'old@example.com', password: 'wrong password here' }, '10.4.0.1'))).toBe(
+      'UNAUTHENTICATED',
+    );
+    expect((await db.account.findUniqueOrThrow({ where: { email: 'old@example.com' } })).passwordHash).toBe(oldHash);
+
+    expect(await codeOf(login(production, { email: 'old@example.com', password: 'correct horse battery' }, '10.4.0.1'))).toBe(
+      'OK',
+    );
+    const { passwordHash } = await db.account.findUniqueOrThrow({ where: { email: 'old@example.com' } });
+    expect(passwordHash).toMatch(/^scrypt\$131072\$8\$1\$/);
+    expect(await codeOf(login(production, { email: 'old@example.com', password: 'correct horse battery' }, '10.4.0.1'))).toBe(
+      'OK',
+    );
   });
 });

@@ -1,7 +1,8 @@
 /**
  * Use case: email + password -> session. Unknown email and wrong password look and take the same.
  * Each attempt is counted per account and per client address before the password is checked; past
- * a limit it is not checked at all, so guessing stops paying (see password-attempt.ts).
+ * a limit it is not checked at all, so guessing stops paying (see password-attempt.ts). A hash made
+ * at a lower cost than today's is replaced on a successful login.
  */
 import { DomainError, unauthenticated } from '#kit';
 import { normaliseEmail, type Session } from '../domain/account.ts';
@@ -31,5 +32,9 @@ export async function login(deps: AuthDeps, input: Login, clientAddress: string)
     return (await deps.passwords.verify(password, found.passwordHash)) ? found : null;
   });
   if (!account) throw unauthenticated('The email or password is wrong');
+  // A raised cost reaches older hashes here, the one moment the password is known.
+  if (deps.passwords.needsRehash(account.passwordHash)) {
+    await deps.accounts.upgradePasswordHash(account.id, account.passwordHash, await deps.passwords.hash(password));
+  }
   return issueSession(deps, account);
 }
