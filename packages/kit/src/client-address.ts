@@ -42,12 +42,16 @@ export function trustedProxies(entries: readonly string[]): TrustedProxies {
 /** Loopback only: the router on the same machine (the subgraphs' default). */
 export const loopbackProxies = trustedProxies(['127.0.0.0/8', '::1/128']);
 
+/** `::ffff:a.b.c.d` as `a.b.c.d`: one client, one counter, whichever socket saw it. */
+const unmapped = (address: string) =>
+  address.startsWith('::ffff:') && isIP(address.slice(7)) === 4 ? address.slice(7) : address;
+
 /**
  * The address of the client a request is for. A peer in `trusted` (the router, a load balancer) may
  * say who sent it the request, through the last `x-forwarded-for` entry; while that one is a trusted
  * proxy too, the entry before it is read, and so on. The first address not trusted is the client.
  * Anyone else is the client themselves, whatever their header says. An entry that is not an IP
- * address stops the walk at the proxy that wrote it.
+ * address stops the walk at the proxy that wrote it. IPv4-mapped addresses come back as IPv4.
  */
 export function clientAddressOf(req: IncomingMessage, trusted: TrustedProxies = loopbackProxies): string {
   let address = req.socket.remoteAddress ?? 'unknown';
@@ -59,5 +63,5 @@ export function clientAddressOf(req: IncomingMessage, trusted: TrustedProxies = 
     if (isIP(named) === 0) break;
     address = named;
   }
-  return address;
+  return unmapped(address);
 }
