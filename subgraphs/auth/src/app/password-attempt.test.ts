@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { startRedisServer, type RedisServer } from '#kit/fault-injection';
@@ -58,6 +59,17 @@ describe('password attempts under the abuse limits (real PostgreSQL and Redis)',
       ),
     );
     expect(tally(codes)).toEqual({ RATE_LIMITED: 10, UNAUTHENTICATED: 30 });
+  });
+
+  it('a crowd behind one address overshooting its limit is refused for the moment only: refused attempts are given back', async () => {
+    const passwordHash = await deps.passwords.hash(password);
+    const emails = Array.from({ length: 40 }, (_, i) => `crowd${i}@example.com`);
+    for (const email of emails)
+      await deps.accounts.save({ id: randomUUID(), email, displayName: 'C', passwordHash, roles: ['CUSTOMER'] });
+    for (let round = 0; round < 3; round += 1) {
+      const codes = await Promise.all(emails.map((email) => codeOf(login(deps, { email, password }, '198.51.100.77'))));
+      expect(tally(codes)).toEqual({ OK: 30, RATE_LIMITED: 10 });
+    }
   });
 
   it('a right password gives its attempt back: 40 sign-ins in a row from one address to one account all succeed', async () => {

@@ -5,10 +5,14 @@
  * are checked; the rest are refused unchecked, as RATE_LIMITED. When the counters cannot be reached
  * the guess is refused as SERVICE_UNAVAILABLE (the limiter fails closed), never checked uncounted.
  *
- * A right password is no failure: it takes its own attempt back from the address, and clears the
- * account's attempts counted up to it (the owner is back; their typos are forgiven). Attempts counted
- * after it stay counted, so when it arrives inside a burst of guesses the rest of the burst stays
- * refused: no guess beyond the limit is ever checked.
+ * What is taken back afterwards differs by counter:
+ * - the address counts failures: a right password gives its attempt back, and so does a refused one
+ *   (it was not checked). A crowd behind one address (an office, a NAT) that overshoots the limit
+ *   for a moment is not locked out for the rest of the window.
+ * - the account counts every attempt but those a right password forgives: the ones counted up to it
+ *   (the owner is back; their typos are forgiven). Attempts counted after it stay counted, so when it
+ *   arrives inside a burst of guesses the rest of the burst stays refused — no guess beyond the limit
+ *   is ever checked — and refused attempts keep the account locked until the window ends.
  */
 import { assertWithinLimit, type RateLimit, type RateLimiter } from '#kit';
 import { abuseLimits } from '../domain/account.ts';
@@ -18,6 +22,8 @@ interface Counter {
   rule: RateLimit;
   /** What a right password takes back: its own attempt, or every attempt up to it. */
   onSuccess: 'refund' | 'forgive';
+  /** Whether a refused attempt gives its count back. */
+  refundRefused: boolean;
 }
 
 /**
@@ -31,12 +37,26 @@ export async function passwordAttempt<T>(
   check: () => Promise<T | null>,
 ): Promise<T | null> {
   const counters: Counter[] = [
-    { key: `login:address:${who.clientAddress}`, rule: abuseLimits.loginFailuresPerAddress, onSuccess: 'refund' },
+    {
+      key: `login:address:${who.clientAddress}`,
+      rule: abuseLimits.loginFailuresPerAddress,
+      onSuccess: 'refund',
+      refundRefused: true,
+    },
   ];
-  if (who.email)
-    counters.push({ key: `login:account:${who.email}`, rule: abuseLimits.loginFailuresPerAccount, onSuccess: 'forgive' });
+  if (who.email) {
+    counters.push({
+      key: `login:account:${who.email}`,
+      rule: abuseLimits.loginFailuresPerAccount,
+      onSuccess: 'forgive',
+      refundRefused: false,
+    });
+  }
   const counted = await Promise.all(counters.map(({ key, rule }) => limiter.hit(key, rule)));
-  counters.forEach(({ rule }, i) => assertWithinLimit(counted[i]!, rule, 'failed sign-in attempts'));
+  if (counters.some(({ rule }, i) => counted[i]!.count > rule.limit)) {
+    await Promise.all(counters.map(({ key, refundRefused }, i) => (refundRefused ? limiter.refund(key, counted[i]!) : null)));
+    counters.forEach(({ rule }, i) => assertWithinLimit(counted[i]!, rule, 'failed sign-in attempts'));
+  }
 
   const unlocked = await check();
   if (unlocked === null) return null;
