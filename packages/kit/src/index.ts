@@ -134,6 +134,7 @@ export {
   assertWithinLimit,
   createInProcessRateLimiter,
   createRedisRateLimiter,
+  defaultRateLimitPrefix,
   type RateLimit,
   type RateLimiter,
   type RateLimitState,

@@ -112,8 +112,11 @@ if tonumber(ARGV[2]) <= (tonumber(redis.call('HGET', KEYS[1], 'f')) or 0) then r
 redis.call('HSET', KEYS[1], 'f', ARGV[2], 'r', 0)
 return 1`;
 
+/** Where the services' counters live in Redis: `<prefix><key>`. */
+export const defaultRateLimitPrefix = 'meridian:rate-limit:';
+
 export interface RedisRateLimiterOptions {
-  /** Prefix of the counters' keys (tests and stacks sharing one Redis keep apart). */
+  /** Prefix of the counters' keys (tests and stacks sharing one Redis keep apart); default {@link defaultRateLimitPrefix}. */
   prefix?: string;
   /**
    * Longest wait for Redis per call (default 1000 ms), whatever the client's own retry and queue
@@ -132,7 +135,7 @@ const unavailableRetrySeconds = 5;
  * the safe side.
  */
 export function createRedisRateLimiter(redis: Redis, options: RedisRateLimiterOptions = {}): RateLimiter {
-  const { prefix = 'meridian:rate-limit:', timeoutMs = 1000 } = options;
+  const { prefix = defaultRateLimitPrefix, timeoutMs = 1000 } = options;
   const unavailable = () => serviceUnavailable('Abuse limits cannot be checked right now', unavailableRetrySeconds);
 
   async function bounded<T>(command: () => Promise<T>): Promise<T> {
