@@ -33,6 +33,7 @@ import { Redis } from 'ioredis';
 import {
   createJwksVerifier,
   createLogger,
+  defaultRateLimitPrefix,
   ensureDatabase,
   dropDatabase,
   migrate,
@@ -42,6 +43,8 @@ import {
 } from '#kit';
 import { createBullJobQueue, createObjectStore } from '#kit';
 import { dropRedisNamespace, eventually, postGraphQL, startTestS3 } from '#kit/testing';
+import { createAccountStore, createAuthDb } from '../subgraphs/auth/src/adapters/prisma-account-store.ts';
+import { createPasswordHasher } from '../subgraphs/auth/src/adapters/password-hasher.ts';
 import { createDocumentStore, createDocumentsDb } from '../subgraphs/documents/src/adapters/prisma-document-store.ts';
 import { createDocumentUpload, submitDocument } from '../subgraphs/documents/src/app/upload-document.ts';
 import { documentJobsQueue } from '../subgraphs/documents/src/subgraph.ts';
@@ -234,19 +237,73 @@ async function routerScenario() {
   );
 }
 
+/** `count` customer accounts with the demo password (one hash, as the seed does); their emails. */
+async function loginAccounts(authDatabaseUrl: string, count: number): Promise<string[]> {
+  const db = createAuthDb(authDatabaseUrl, 1);
+  try {
+    const accounts = createAccountStore(db);
+    const passwordHash = await createPasswordHasher().hash(demoPassword);
+    const emails = Array.from({ length: count }, (_, i) => `login${i}@bench.test`);
+    for (const email of emails) {
+      await accounts.save({ id: randomUUID(), email, displayName: email, passwordHash, roles: ['CUSTOMER'] });
+    }
+    return emails;
+  } finally {
+    await db.$disconnect();
+  }
+}
+
+/** Logins through the router for `duration` s, the accounts taken in turn; every answer must be a session. */
+async function loginLoad(url: string, emails: string[], duration: number) {
+  let next = 0;
+  let refused = 0;
+  const result = await autocannon({
+    url: `${url}/graphql`,
+    method: 'POST',
+    connections,
+    duration,
+    headers: { 'content-type': 'application/json' },
+    requests: [
+      {
+        setupRequest: (request) => ({
+          ...request,
+          body: JSON.stringify({
+            query: 'mutation ($input: LoginInput!) { login(input: $input) { accessToken } }',
+            variables: { input: { email: emails[(next += 1) % emails.length], password: demoPassword } },
+          }),
+        }),
+        onResponse: (_status, body) => {
+          if (body.includes('"accessToken"')) return;
+          refused += 1;
+          if (refused === 1) console.error(`a login without a session: ${body}`);
+        },
+      },
+    ],
+  });
+  if (result.non2xx > 0 || result.errors > 0 || refused > 0) {
+    throw new Error(`logins: ${result.non2xx} non-2xx, ${result.errors} errors, ${refused} answers without a session`);
+  }
+  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99 };
+}
+
 /**
  * auth: login/s through the router (scrypt dominates by design), and what verifying a bearer token
  * costs the router per request: the same anonymous-capable query with and without a token.
  */
 async function authScenario() {
-  const { routerUrl, router } = await startServices();
-  const login = JSON.stringify({
-    query: 'mutation ($input: LoginInput!) { login(input: $input) { accessToken } }',
-    variables: { input: { email: 'ada@meridian.dev', password: demoPassword } },
-  });
+  const { routerUrl, router, urls } = await startServices();
   console.log(`scenario auth: ${connections} connections, ${seconds} s per run`);
-  await load(routerUrl, login, undefined, 3);
-  const logins = await load(routerUrl, login, undefined, seconds);
+  // One account per two connections' worth of requests, taken in turn: at most 5 attempts on one
+  // account are checked at a time (the rest are refused as RATE_LIMITED, cheaply), so logins that
+  // all named Ada would measure refusals.
+  const emails = await loginAccounts(urls.auth, connections * 2);
+  cleanups.push(async () => {
+    const redis = new Redis(redisUrl);
+    await redis.del(...emails.map((email) => `${defaultRateLimitPrefix}login:account:${email}`));
+    await redis.quit();
+  });
+  await loginLoad(routerUrl, emails, 3);
+  const logins = await loginLoad(routerUrl, emails, seconds);
   console.log(
     `login through the router    ${logins.rps.toFixed(1).padStart(7)} logins/s   p50 ${logins.p50} ms   p99 ${logins.p99} ms`,
   );

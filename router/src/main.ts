@@ -4,7 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { createLogger, defaultPorts, readCommonConfig, stopOnSignals, subgraphNames } from '#kit';
+import { createLogger, defaultPorts, proxyListSetting, readCommonConfig, stopOnSignals, subgraphNames } from '#kit';
 import { defaultSupergraphFile } from './compose.ts';
 import { defaultDocumentLimits as limits } from './document-limits.ts';
 import { startRouter } from './router.ts';
@@ -28,7 +28,7 @@ const env = z
       .int()
       .positive()
       .default(256 * 1024),
-    ROUTER_TRUSTED_PROXIES: z.string().default(''),
+    ROUTER_TRUSTED_PROXIES: proxyListSetting(''),
     ROUTER_WS_KEEPALIVE_MS: z.coerce.number().int().positive().default(30_000),
     ROUTER_WS_MAX_BUFFERED_BYTES: z.coerce
       .number()
@@ -65,9 +65,7 @@ const router = await startRouter({
   maxBodyBytes: env.ROUTER_MAX_BODY_BYTES,
   tokens: common.tokens,
   subgraphUrls,
-  trustedProxies: env.ROUTER_TRUSTED_PROXIES.split(',')
-    .map((a) => a.trim())
-    .filter(Boolean),
+  trustedProxies: env.ROUTER_TRUSTED_PROXIES,
   websocket: {
     keepAliveMs: env.ROUTER_WS_KEEPALIVE_MS,
     maxBufferedBytes: env.ROUTER_WS_MAX_BUFFERED_BYTES,

@@ -21,6 +21,7 @@ import {
   DomainError,
   graphQLErrorOf,
   startHttpServer,
+  trustedProxies,
   viewerOf,
   type Logger,
   type RunningHttpServer,
@@ -55,7 +56,10 @@ export interface RouterOptions {
   /** Supergraph file poll interval (ms). */
   pollIntervalMs?: number;
   onReload?: (hash: string) => void;
-  /** Load balancers in front of the router allowed to name the client in `x-forwarded-for` (default: none). */
+  /**
+   * Load balancers in front of the router allowed to name the client in `x-forwarded-for`: addresses
+   * and CIDR ranges (default: none).
+   */
   trustedProxies?: string[];
   /** Replaces JWKS verification (tests, benchmarks of the bare gateway path). */
   verifyToken?: TokenVerifier;
@@ -99,6 +103,7 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
   const verify = options.verifyToken ?? createJwksVerifier(options.tokens);
   // One formatter for HTTP and graphql-ws: internals masked in production.
   const formatError = createErrorFormatter({ exposeInternals: !production });
+  const proxies = trustedProxies(options.trustedProxies ?? []);
   const metrics = createRouterMetrics();
   const urlOf = (name: string, url?: string) => options.subgraphUrls?.[name] ?? url ?? '';
   // Node's built-in fetch (undici, keep-alive) instead of the gateway's default make-fetch-happen:
@@ -174,7 +179,7 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
         return {
           viewer: await viewerOf(verify, req.headers.authorization),
           correlationId,
-          clientAddress: clientAddressOf(req, options.trustedProxies ?? []),
+          clientAddress: clientAddressOf(req, proxies),
         };
       } catch (error) {
         if (error instanceof DomainError) throw graphQLErrorOf(error.code, error.message);

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import type { TokenSettings } from './auth.js';
+import { trustedProxies } from './client-address.js';
 
 export const subgraphNames = ['users', 'auth', 'inventory', 'orders', 'payments', 'documents'] as const;
 export type SubgraphName = (typeof subgraphNames)[number];
@@ -23,6 +24,28 @@ export const defaultPorts: Record<SubgraphName | 'router' | 'worker', number> = 
 export type Env = Record<string, string | undefined>;
 
 const int = (fallback: number) => z.coerce.number().int().nonnegative().default(fallback);
+
+/**
+ * A comma-separated list of proxy addresses and CIDR ranges (see `trustedProxies`), as a list. It is
+ * checked here, at start: a bad entry stops the process with the variable and the entry named.
+ */
+export const proxyListSetting = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((value, ctx) => {
+      const entries = value
+        .split(',')
+        .map((entry) => entry.trim())
+        .filter(Boolean);
+      try {
+        trustedProxies(entries);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+        return z.NEVER;
+      }
+      return entries;
+    });
 
 /** Settings every process shares. */
 export interface CommonConfig {
@@ -48,7 +71,10 @@ export interface SubgraphConfig extends CommonConfig {
   databaseUrl: string;
   databasePoolMax: number;
   maxBodyBytes: number;
-  /** Peers allowed to name the client in `x-forwarded-for` (the router's address). Default: loopback. */
+  /**
+   * Peers allowed to name the client in `x-forwarded-for` (the routers' addresses or CIDR ranges).
+   * Default: loopback.
+   */
   trustedProxies?: string[];
 }
 
@@ -87,7 +113,7 @@ export function readSubgraphConfig(name: SubgraphName, env: Env): SubgraphConfig
       HOST: z.string().default('127.0.0.1'),
       DATABASE_POOL_MAX: int(10),
       MAX_BODY_BYTES: int(1_000_000),
-      TRUSTED_PROXIES: z.string().default('127.0.0.1,::1,::ffff:127.0.0.1'),
+      TRUSTED_PROXIES: proxyListSetting('127.0.0.1,::1,::ffff:127.0.0.1'),
     })
     .parse(env) as Record<string, unknown>;
   return {
@@ -98,10 +124,7 @@ export function readSubgraphConfig(name: SubgraphName, env: Env): SubgraphConfig
     databaseUrl: parsed[`${prefix}_DATABASE_URL`] as string,
     databasePoolMax: parsed.DATABASE_POOL_MAX as number,
     maxBodyBytes: parsed.MAX_BODY_BYTES as number,
-    trustedProxies: (parsed.TRUSTED_PROXIES as string)
-      .split(',')
-      .map((a) => a.trim())
-      .filter(Boolean),
+    trustedProxies: parsed.TRUSTED_PROXIES as string[],
   };
 }
 

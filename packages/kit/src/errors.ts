@@ -16,6 +16,7 @@ export const errorCodes = [
   'CONFLICT',
   'RATE_LIMITED',
   'PAYLOAD_TOO_LARGE',
+  'SERVICE_UNAVAILABLE',
   'INTERNAL_SERVER_ERROR',
 ] as const;
 export type ErrorCode = (typeof errorCodes)[number];
@@ -24,6 +25,7 @@ const httpStatusOf: Partial<Record<ErrorCode, number>> = {
   UNAUTHENTICATED: 401,
   PAYLOAD_TOO_LARGE: 413,
   RATE_LIMITED: 429,
+  SERVICE_UNAVAILABLE: 503,
 };
 
 /** A failure the caller can act on; its message is shown to clients as-is. */
@@ -43,6 +45,12 @@ export const badInput = (message: string, details?: Record<string, unknown>) =>
 export const notFound = (what: string) => new DomainError('NOT_FOUND', `${what} was not found`);
 export const forbidden = (message = 'You may not do this') => new DomainError('FORBIDDEN', message);
 export const unauthenticated = (message = 'Sign in to do this') => new DomainError('UNAUTHENTICATED', message);
+/**
+ * A dependency the operation cannot go without (e.g. the abuse-limit counters) is out of reach: the
+ * request is refused rather than served unchecked, and the client may retry after `retryAfterSeconds`.
+ */
+export const serviceUnavailable = (message: string, retryAfterSeconds: number) =>
+  new DomainError('SERVICE_UNAVAILABLE', `${message}; try again in ${retryAfterSeconds} s`, { retryAfterSeconds });
 
 /** A GraphQLError carrying a stable code (and an HTTP status for the codes that have one). */
 export function graphQLErrorOf(code: ErrorCode, message: string, details: Record<string, unknown> = {}) {

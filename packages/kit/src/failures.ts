@@ -74,7 +74,7 @@ function kindOfOne(error: unknown): FailureKind | null {
   if (error instanceof InvalidMessage) return 'content';
   if (error instanceof DomainError) {
     // A rate limit or an unavailable dependency is the world, not the message.
-    return error.code === 'RATE_LIMITED' || (error.code as string) === 'SERVICE_UNAVAILABLE' ? 'transient' : 'content';
+    return error.code === 'RATE_LIMITED' || error.code === 'SERVICE_UNAVAILABLE' ? 'transient' : 'content';
   }
   const e = error as { name?: string; code?: unknown; message?: unknown; kind?: unknown; originalCode?: unknown };
   if (e.name === 'ZodError' || error instanceof SyntaxError) return 'content';

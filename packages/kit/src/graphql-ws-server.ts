@@ -16,7 +16,8 @@ import type { Duplex } from 'node:stream';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { CloseCode, handleProtocols, makeServer, type ServerOptions } from 'graphql-ws';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
-import { clientAddressOf, correlationHeader, correlationIdOf } from './http-server.js';
+import { clientAddressOf, loopbackProxies, trustedProxies } from './client-address.js';
+import { correlationHeader, correlationIdOf } from './http-server.js';
 import type { Logger } from './logger.js';
 
 /** What each connection's graphql-ws context carries in `extra`. */
@@ -46,7 +47,7 @@ export interface GraphQLWsOptions {
   keepAliveMs?: number;
   /** Bytes allowed to wait for a slow client before it is closed; default 1 MiB. */
   maxBufferedBytes?: number;
-  /** Peers allowed to name the client in `x-forwarded-for` (see `clientAddressOf`). */
+  /** Peers allowed to name the client in `x-forwarded-for`: addresses and CIDR ranges (see `trustedProxies`). Default: loopback. */
   trustedProxies?: string[];
 }
 
@@ -163,6 +164,7 @@ export function startGraphQLWs(options: GraphQLWsOptions): GraphQLWsServer {
   const path = options.path ?? '/graphql';
   const keepAliveMs = options.keepAliveMs ?? 12_000;
   const maxBufferedBytes = options.maxBufferedBytes ?? 1024 * 1024;
+  const proxies = options.trustedProxies ? trustedProxies(options.trustedProxies) : loopbackProxies;
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: options.maxMessageBytes ?? 256 * 1024,
@@ -195,7 +197,7 @@ export function startGraphQLWs(options: GraphQLWsOptions): GraphQLWsServer {
     wss.handleUpgrade(request, socket, head, (ws: TrackedSocket) => {
       const connection = new Connection(
         ws,
-        clientAddressOf(request, options.trustedProxies),
+        clientAddressOf(request, proxies),
         correlationIdOf(request.headers[correlationHeader]),
         shared,
       );

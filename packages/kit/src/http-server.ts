@@ -185,17 +185,3 @@ export async function startHttpServer<TContext extends BaseContext>(
     },
   };
 }
-
-const loopback = ['127.0.0.1', '::1', '::ffff:127.0.0.1'];
-
-/**
- * The address of the client a request is for. Only a peer in `trustedProxies` (the router; loopback
- * by default) may say who the client is, through the last `x-forwarded-for` entry; anyone else is
- * the client themselves.
- */
-export function clientAddressOf(req: IncomingMessage, trustedProxies: string[] = loopback): string {
-  const peer = req.socket.remoteAddress ?? 'unknown';
-  const forwarded = req.headers['x-forwarded-for'];
-  if (!trustedProxies.includes(peer) || typeof forwarded !== 'string') return peer;
-  return forwarded.split(',').at(-1)?.trim() || peer;
-}

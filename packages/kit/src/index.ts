@@ -15,6 +15,7 @@ export {
 } from './auth.js';
 export {
   defaultPorts,
+  proxyListSetting,
   readCommonConfig,
   readSubgraphConfig,
   stopOnSignals,
@@ -51,6 +52,7 @@ export {
   forbidden,
   graphQLErrorOf,
   notFound,
+  serviceUnavailable,
   unauthenticated,
   type ErrorCode,
 } from './errors.js';
@@ -65,14 +67,8 @@ export {
   type EventBus,
   type EventHandler,
 } from './events.js';
-export {
-  clientAddressOf,
-  correlationHeader,
-  startHttpServer,
-  type HttpServerOptions,
-  type Route,
-  type RunningHttpServer,
-} from './http-server.js';
+export { clientAddressOf, loopbackProxies, trustedProxies, type TrustedProxies } from './client-address.js';
+export { correlationHeader, startHttpServer, type HttpServerOptions, type Route, type RunningHttpServer } from './http-server.js';
 export { groupLoader, rowLoader, DataLoader } from './loaders.js';
 export { createLogger, type Logger } from './logger.js';
 export {
@@ -139,6 +135,7 @@ export {
   assertWithinLimit,
   createInProcessRateLimiter,
   createRedisRateLimiter,
+  defaultRateLimitPrefix,
   type RateLimit,
   type RateLimiter,
   type RateLimitState,

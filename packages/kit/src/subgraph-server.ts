@@ -20,7 +20,8 @@ import type { SubgraphConfig } from './config.js';
 import { createDocumentCache } from './document-cache.js';
 import { createErrorFormatter, DomainError, errorLoggingPlugin, graphQLErrorOf } from './errors.js';
 import { mapAsyncIterable, startGraphQLWs, type GraphQLWsServer, type WsExtra } from './graphql-ws-server.js';
-import { clientAddressOf, correlationIdOf, startHttpServer, type Route, type RunningHttpServer } from './http-server.js';
+import { clientAddressOf, loopbackProxies, trustedProxies } from './client-address.js';
+import { correlationIdOf, startHttpServer, type Route, type RunningHttpServer } from './http-server.js';
 import { refuseMalformedIds } from './ids.js';
 import type { Logger } from './logger.js';
 
@@ -78,6 +79,7 @@ export async function startSubgraph<TContext extends SubgraphContext>(
   const verifyToken = options.verifyToken ?? createJwksVerifier(config.tokens);
   const schema = subgraphSchema(options.typeDefs, options.resolvers);
   const formatError = createErrorFormatter({ exposeInternals: !production });
+  const proxies = config.trustedProxies ? trustedProxies(config.trustedProxies) : loopbackProxies;
   const apollo = new ApolloServer<TContext>({
     schema,
     introspection: !production,
@@ -113,7 +115,7 @@ export async function startSubgraph<TContext extends SubgraphContext>(
         viewer,
         correlationId,
         logger: logger.child({ correlationId }),
-        clientAddress: clientAddressOf(req, config.trustedProxies),
+        clientAddress: clientAddressOf(req, proxies),
       });
     },
   });

@@ -5,10 +5,11 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { defaultPorts, subgraphNames } from '#kit';
+import { defaultPorts, proxyListSetting, subgraphNames, trustedProxies } from '#kit';
 
 const root = new URL('../../../', import.meta.url);
 const compose = parse(readFileSync(new URL('docker-compose.yml', root), 'utf8'), { merge: true }) as {
+  networks?: Record<string, { ipam?: { config?: { subnet?: string; ip_range?: string; gateway?: string }[] } }>;
   services: Record<
     string,
     {
@@ -17,6 +18,7 @@ const compose = parse(readFileSync(new URL('docker-compose.yml', root), 'utf8'),
       depends_on?: Record<string, { condition: string }>;
       command?: string[];
       ports?: string[];
+      networks?: unknown;
     }
   >;
 };
@@ -29,6 +31,16 @@ const envExample = new Map(
       return [key, rest.replace(/\s+#.*$/, '').trim()];
     }),
 );
+/** `${NAME:-default}` as compose resolves it with NAME unset. */
+const unsetValue = (value: string) => value.replace(/\$\{[A-Z0-9_]+:-([^}]*)\}/g, '$1');
+/** The `n`th address of an IPv4 range (`a.b.c.d/len`); negative counts from its end. */
+function addressIn(range: string, n: number): string {
+  const [base = '', length = '32'] = range.split('/');
+  const start = base.split('.').reduce((sum, octet) => sum * 256 + Number(octet), 0);
+  const size = 2 ** (32 - Number(length));
+  const value = start + (n >= 0 ? n : size + n);
+  return [24, 16, 8, 0].map((shift) => Math.floor(value / 2 ** shift) % 256).join('.');
+}
 const initSql = readFileSync(new URL('docker/postgres/init.sql', root), 'utf8');
 const services = compose.services;
 
@@ -79,5 +91,25 @@ describe('docker-compose.yml', () => {
     expect(services.worker!.depends_on!['minio-init']?.condition).toBe('service_completed_successfully');
     for (const name of subgraphNames) expect(services.router!.depends_on![name]?.condition).toBe('service_healthy');
     expect(services.router!.ports).toEqual([`${defaultPorts.router}:${defaultPorts.router}`]);
+  });
+
+  it("every subgraph trusts the addresses of the stack's containers (the router's), and not the host side of the network", () => {
+    const network = compose.networks?.default?.ipam?.config?.[0];
+    expect(network?.subnet).toBeDefined();
+    const { subnet = '', ip_range: containers = '', gateway = '' } = network ?? {};
+    const withinSubnet = trustedProxies([subnet]);
+    expect([addressIn(containers, 0), addressIn(containers, -1), gateway].every((a) => withinSubnet.has(a))).toBe(true);
+    // Every Node service is on that network (none names another one).
+    for (const name of ['migrate', ...subgraphNames, 'worker', 'router']) expect(services[name]!.networks, name).toBeUndefined();
+    for (const name of subgraphNames) {
+      const trusted = trustedProxies(proxyListSetting('').parse(unsetValue(services[name]!.environment!.TRUSTED_PROXIES ?? '')));
+      for (const router of [addressIn(containers, 1), addressIn(containers, 130), addressIn(containers, -2)]) {
+        expect(trusted.has(router), `${name} trusts ${router}`).toBe(true);
+      }
+      expect(trusted.has(gateway), `${name} does not trust the gateway ${gateway}`).toBe(false);
+      expect(trusted.has(addressIn(subnet, -2)), `${name} trusts nothing outside ${containers}`).toBe(false);
+    }
+    // The router trusts no one by default (no load balancer in front of it here), and whatever .env sets is checked at start.
+    expect(proxyListSetting('').parse(unsetValue(services.router!.environment!.ROUTER_TRUSTED_PROXIES!))).toEqual([]);
   });
 });

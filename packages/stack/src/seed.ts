@@ -4,7 +4,7 @@
  */
 import { createObjectStore, type Logger, type ObjectStoreConfig, type SubgraphName } from '#kit';
 import { createAccountStore, createAuthDb } from '../../../subgraphs/auth/src/adapters/prisma-account-store.ts';
-import { hashPassword } from '../../../subgraphs/auth/src/adapters/password-hasher.ts';
+import { createPasswordHasher } from '../../../subgraphs/auth/src/adapters/password-hasher.ts';
 import { createDocumentsDb, createDocumentStore } from '../../../subgraphs/documents/src/adapters/prisma-document-store.ts';
 import { createInventoryDb, createInventoryStore } from '../../../subgraphs/inventory/src/adapters/prisma-inventory-store.ts';
 import { createOrdersDb, createOrderStore } from '../../../subgraphs/orders/src/adapters/prisma-order-store.ts';
@@ -30,7 +30,7 @@ export async function seedDemoData(
 
     const users = createUserStore(usersDb);
     const accounts = createAccountStore(authDb);
-    const passwordHash = await hashPassword(demoPassword);
+    const passwordHash = await createPasswordHasher().hash(demoPassword);
     for (const user of demoUsers) {
       await accounts.save({
         id: user.id,

@@ -1,7 +1,7 @@
 /**
  * `npm run auth:rotate-key`: adds a new ES256 signing key to the auth database and makes it current.
- * Tokens signed by the previous keys stay valid until they expire; every auth replica picks the new
- * key up on its next JWKS read. Reads AUTH_DATABASE_URL, JWT_ISSUER, JWT_AUDIENCE.
+ * Tokens signed by the previous keys stay valid until they expire; every auth replica signs its next
+ * token with the new key and publishes it in its JWKS. Reads AUTH_DATABASE_URL, JWT_ISSUER, JWT_AUDIENCE.
  */
 import { readCommonConfig } from '#kit';
 import { createAuthDb } from './adapters/prisma-account-store.ts';
@@ -15,5 +15,5 @@ if (!url) {
 const db = createAuthDb(url, 1);
 const keys = await createKeyRing(db, readCommonConfig(process.env).tokens);
 const key = await keys.rotate();
-console.log(`new signing key ${key.kid} is current; ${keys.publicKeys().length} keys published`);
+console.log(`new signing key ${key.kid} is current; ${(await keys.publicKeys()).length} keys published`);
 await db.$disconnect();

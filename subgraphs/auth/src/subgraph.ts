@@ -11,6 +11,7 @@ import {
 } from '#kit';
 import { createAccountStore, createAuthDb } from './adapters/prisma-account-store.ts';
 import { createKeyRing } from './adapters/key-ring.ts';
+import { createPasswordHasher } from './adapters/password-hasher.ts';
 import { createLoaders } from './graphql/context.ts';
 import { createResolvers } from './graphql/resolvers.ts';
 
@@ -23,16 +24,22 @@ export async function startAuthSubgraph(config: SubgraphConfig, shared: SharedAd
   const running = await startSubgraph({
     config,
     typeDefs: readSchemaFile(import.meta.url),
-    resolvers: createResolvers({ accounts, keys, limiter: shared.rateLimiter ?? createInProcessRateLimiter() }),
+    resolvers: createResolvers({
+      accounts,
+      keys,
+      limiter: shared.rateLimiter ?? createInProcessRateLimiter(),
+      passwords: createPasswordHasher(),
+    }),
     // The auth subgraph checks tokens against its own key ring rather than over HTTP.
     verifyToken: createVerifier(keys.getKey, config.tokens),
     logger,
     extendContext: (base) => ({ ...base, loaders: createLoaders(accounts) }),
     routes: {
-      '/.well-known/jwks.json': async () => {
-        await keys.reload();
-        return { status: 200, body: keys.jwks(), headers: { 'cache-control': 'public, max-age=60' } };
-      },
+      '/.well-known/jwks.json': async () => ({
+        status: 200,
+        body: await keys.jwks(),
+        headers: { 'cache-control': 'public, max-age=60' },
+      }),
     },
     onStop: async () => {
       await relay.stop();

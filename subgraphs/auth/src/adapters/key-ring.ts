@@ -2,6 +2,11 @@
  * The JWT signing keys (ES256). Generated on first start and kept in the auth database — never in
  * the repository. The newest unretired key signs; every unretired key is published in the JWKS, so
  * tokens signed by a previous key stay valid until they expire.
+ *
+ * The database is the key set of every auth replica: before each signature, each JWKS answer and
+ * each unknown `kid`, the ring compares the unretired kids there with its own (one small query) and
+ * reloads when they differ. A key rotated through any replica (or `auth:rotate-key`) signs the next
+ * token of every replica at once.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { exportJWK, generateKeyPair, importJWK, SignJWT, type JWK, type JWTVerifyGetKey, type CryptoKey } from 'jose';
@@ -42,6 +47,16 @@ export async function createKeyRing(db: AuthDb, settings: { issuer: string; audi
     );
   }
 
+  /** Reloads when the database's unretired keys are not the ones loaded (another replica rotated). */
+  async function refresh(): Promise<void> {
+    const rows = await db.signingKey.findMany({
+      where: { retiredAt: null },
+      orderBy: { createdAt: 'desc' },
+      select: { kid: true },
+    });
+    if (rows.map((r) => r.kid).join(' ') !== keys.map((k) => k.kid).join(' ')) await load();
+  }
+
   /** Adds a new key and makes it the signing key; older keys keep verifying. */
   async function rotate(): Promise<PublicSigningKey> {
     const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true });
@@ -65,18 +80,27 @@ export async function createKeyRing(db: AuthDb, settings: { issuer: string; audi
 
   return {
     rotate,
-    reload: load,
-    /** The public keys, newest first. */
-    publicKeys: (): PublicSigningKey[] => keys.map(({ kid, alg, createdAt }) => ({ kid, alg, createdAt })),
-    /** The JWKS document served at `/.well-known/jwks.json`. */
-    jwks: () => ({ keys: keys.map((k) => k.publicJwk) }),
-    /** Key lookup for verifying tokens inside the auth subgraph itself. */
+    /** The public keys in the database now, newest first. */
+    async publicKeys(): Promise<PublicSigningKey[]> {
+      await refresh();
+      return keys.map(({ kid, alg, createdAt }) => ({ kid, alg, createdAt }));
+    },
+    /** The JWKS document served at `/.well-known/jwks.json`: every unretired key in the database now. */
+    async jwks(): Promise<{ keys: JWK[] }> {
+      await refresh();
+      return { keys: keys.map((k) => k.publicJwk) };
+    },
+    /** Key lookup for verifying tokens inside the auth subgraph itself; an unknown kid checks the database first. */
     getKey: (async (header) => {
-      const key = keys.find((k) => k.kid === header.kid);
+      const find = () => keys.find((k) => k.kid === header.kid);
+      if (!find()) await refresh();
+      const key = find();
       if (!key) throw unauthenticated('The access token is not valid');
       return key.publicKey;
     }) as JWTVerifyGetKey,
+    /** Signs with the current key of the database (a key rotated elsewhere signs from now on). */
     async sign(claims: AccessTokenClaims, ttlSeconds: number): Promise<{ token: string; expiresAt: Date }> {
+      await refresh();
       const key = current();
       const issuedAt = Math.floor(Date.now() / 1000);
       const token = await new SignJWT({ roles: claims.roles, scope: claims.scope, email: claims.email, name: claims.name })

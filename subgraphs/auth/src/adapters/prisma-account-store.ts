@@ -19,6 +19,7 @@ export interface StoredRefreshToken {
   familyId: string;
   expiresAt: Date;
   rotatedAt: Date | null;
+  /** When the token's family was revoked. */
   revokedAt: Date | null;
 }
 
@@ -58,37 +59,52 @@ export function createAccountStore(db: AuthDb) {
       await db.account.upsert({ where: { id: account.id }, create: account, update: account });
     },
 
-    issueRefreshToken: (token: { accountId: string; familyId: string; tokenHash: string; expiresAt: Date }) =>
-      db.refreshToken.create({ data: token }),
+    /** Starts a refresh-token family (one login) with its first token. */
+    async issueRefreshToken(token: { accountId: string; familyId: string; tokenHash: string; expiresAt: Date }): Promise<void> {
+      const { familyId, ...first } = token;
+      await db.refreshTokenFamily.create({ data: { id: familyId, accountId: token.accountId, tokens: { create: first } } });
+    },
 
-    refreshTokenByHash: (tokenHash: string): Promise<StoredRefreshToken | null> =>
-      db.refreshToken.findUnique({ where: { tokenHash } }),
+    /** The token with its family's revocation (a token is revoked when its family is). */
+    async refreshTokenByHash(tokenHash: string): Promise<StoredRefreshToken | null> {
+      const row = await db.refreshToken.findUnique({
+        where: { tokenHash },
+        include: { family: { select: { revokedAt: true } } },
+      });
+      if (!row) return null;
+      const { family, ...token } = row;
+      return { ...token, revokedAt: family.revokedAt };
+    },
 
     /**
-     * Marks `id` rotated and issues its successor, atomically. Returns false when another request
-     * rotated it first (the caller then treats the token as reused).
+     * Marks `id` rotated and issues its successor, atomically, holding the family row's lock: a
+     * revocation of the family waits for it (and then covers the successor too), or went first (and
+     * then this finds the family revoked). `reused` means another request rotated `id` first.
      */
     async rotateRefreshToken(
       id: string,
       next: { accountId: string; familyId: string; tokenHash: string; expiresAt: Date },
-    ): Promise<boolean> {
+    ): Promise<'rotated' | 'revoked' | 'reused'> {
       return db.$transaction(async (tx) => {
-        const marked = await tx.refreshToken.updateMany({
-          where: { id, rotatedAt: null, revokedAt: null },
-          data: { rotatedAt: new Date() },
-        });
-        if (marked.count === 0) return false;
+        const [family] = await tx.$queryRawUnsafe<{ revoked: boolean }[]>(
+          'SELECT revoked_at IS NOT NULL AS revoked FROM refresh_token_families WHERE id = $1::uuid FOR UPDATE',
+          next.familyId,
+        );
+        if (!family || family.revoked) return 'revoked';
+        const marked = await tx.refreshToken.updateMany({ where: { id, rotatedAt: null }, data: { rotatedAt: new Date() } });
+        if (marked.count === 0) return 'reused';
         await tx.refreshToken.create({ data: next });
-        return true;
+        return 'rotated';
       });
     },
 
+    /** Revokes a family: every token of it stops working, including one a rotation in flight issues. */
     revokeFamily: (familyId: string) =>
-      db.refreshToken.updateMany({ where: { familyId, revokedAt: null }, data: { revokedAt: new Date() } }),
+      db.refreshTokenFamily.updateMany({ where: { id: familyId, revokedAt: null }, data: { revokedAt: new Date() } }),
 
-    /** Revokes every refresh token of an account (log out everywhere). Returns how many were live. */
+    /** Revokes every refresh-token family of an account (log out everywhere). Returns how many were live. */
     async revokeAll(accountId: string): Promise<number> {
-      const revoked = await db.refreshToken.updateMany({
+      const revoked = await db.refreshTokenFamily.updateMany({
         where: { accountId, revokedAt: null },
         data: { revokedAt: new Date() },
       });
@@ -97,11 +113,19 @@ export function createAccountStore(db: AuthDb) {
 
     byId: (id: string): Promise<StoredAccount | null> => db.account.findUnique({ where: { id } }),
 
+    /**
+     * Replaces a hash by a stronger one of the same password (sessions untouched) — unless the
+     * password changed meanwhile, which keeps the newer hash.
+     */
+    async upgradePasswordHash(accountId: string, from: string, to: string): Promise<void> {
+      await db.account.updateMany({ where: { id: accountId, passwordHash: from }, data: { passwordHash: to } });
+    },
+
     /** Replaces the password hash and revokes every refresh token, in one transaction. */
     async changePasswordHash(accountId: string, passwordHash: string): Promise<void> {
       await db.$transaction([
         db.account.update({ where: { id: accountId }, data: { passwordHash } }),
-        db.refreshToken.updateMany({ where: { accountId, revokedAt: null }, data: { revokedAt: new Date() } }),
+        db.refreshTokenFamily.updateMany({ where: { accountId, revokedAt: null }, data: { revokedAt: new Date() } }),
       ]);
     },
   };

@@ -1,48 +1,32 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLocalJWKSet, decodeProtectedHeader } from 'jose';
-import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
-import { createRedisRateLimiter, createVerifier, DomainError } from '#kit';
-import { createTestDatabase, testRedisUrl, type TestDatabase } from '#kit/testing';
-import { createAccountStore, createAuthDb, type AuthDb } from '../adapters/prisma-account-store.ts';
-import { createKeyRing, type KeyRing } from '../adapters/key-ring.ts';
+import { createVerifier, DomainError } from '#kit';
+import type { AuthDb } from '../adapters/prisma-account-store.ts';
+import { createPasswordHasher, defaultScryptCost } from '../adapters/password-hasher.ts';
+import type { KeyRing } from '../adapters/key-ring.ts';
 import { login, type Login } from './login.ts';
 import { logout, refreshSession } from './refresh-session.ts';
 import { changePassword, logoutAll } from './change-password.ts';
 import { signUp, type SignUp } from './sign-up.ts';
 import type { AuthDeps } from './issue-session.ts';
+import { codeOf, startAuthDeps, tokenSettings as settings, viewerOfToken } from './testing.ts';
 
-const settings = { issuer: 'meridian-auth', audience: 'meridian' };
-let database: TestDatabase;
 let db: AuthDb;
 let keys: KeyRing;
 let deps: AuthDeps;
+let stop: () => Promise<void>;
 
-const codeOf = (promise: Promise<unknown>) =>
-  promise.then(
-    () => 'OK',
-    (error: unknown) => (error instanceof DomainError ? error.code : String(error)),
-  );
-
-let redis: Redis;
 let address = 0;
 // Each call comes from a new client address unless one is given, so only the tests about limits meet them.
 const signUpFrom = (input: SignUp, from = `10.0.${(address += 1)}.1`) => signUp(deps, input, from);
 const loginFrom = (input: Login, from = `10.1.${(address += 1)}.1`) => login(deps, input, from);
 
 beforeAll(async () => {
-  database = await createTestDatabase('auth');
-  db = createAuthDb(database.url, 4);
-  keys = await createKeyRing(db, settings);
-  redis = new Redis(testRedisUrl);
-  // Real Redis counters, under a prefix of this run's own.
-  deps = { accounts: createAccountStore(db), keys, limiter: createRedisRateLimiter(redis, `meridian:test:${randomUUID()}:`) };
+  ({ deps, db, stop } = await startAuthDeps());
+  keys = deps.keys;
 });
-afterAll(async () => {
-  await redis.quit();
-  await db.$disconnect();
-  await database.drop();
-});
+afterAll(() => stop());
 
 describe('auth flows (real PostgreSQL)', () => {
   it('sign-up stores a scrypt hash, writes user.registered to the outbox, and returns a verifiable token', async () => {
@@ -57,7 +41,7 @@ describe('auth flows (real PostgreSQL)', () => {
       payload: { userId: account.id, email: 'ada@example.com', displayName: 'Ada' },
     });
 
-    const viewer = await createVerifier(createLocalJWKSet(keys.jwks()), settings)(session.accessToken);
+    const viewer = await viewerOfToken(deps, session.accessToken);
     expect(viewer).toMatchObject({ id: account.id, roles: ['CUSTOMER'], scopes: ['customer'], isAdmin: false });
   });
 
@@ -108,7 +92,7 @@ describe('auth flows (real PostgreSQL)', () => {
     expect(decodeProtectedHeader(after.accessToken).kid).toBe(rotated.kid);
     expect(rotated.kid).not.toBe(oldKid);
 
-    const verify = createVerifier(createLocalJWKSet(keys.jwks()), settings);
+    const verify = createVerifier(createLocalJWKSet(await keys.jwks()), settings);
     await expect(verify(before.accessToken)).resolves.toMatchObject({ scopes: ['customer'] });
     await expect(verify(after.accessToken)).resolves.toMatchObject({ scopes: ['customer'] });
   });
@@ -117,7 +101,7 @@ describe('auth flows (real PostgreSQL)', () => {
     const phone = await signUpFrom({ email: 'many@example.com', password: 'correct horse battery', displayName: 'Many' });
     const laptop = await loginFrom({ email: 'many@example.com', password: 'correct horse battery' });
     const other = await loginFrom({ email: 'rota@example.com', password: 'correct horse battery' });
-    const viewer = await createVerifier(createLocalJWKSet(keys.jwks()), settings)(laptop.accessToken);
+    const viewer = await viewerOfToken(deps, laptop.accessToken);
     expect(await logoutAll(deps, viewer)).toBe(true);
     expect(await codeOf(refreshSession(deps, phone.refreshToken))).toBe('UNAUTHENTICATED');
     expect(await codeOf(refreshSession(deps, laptop.refreshToken))).toBe('UNAUTHENTICATED');
@@ -127,17 +111,21 @@ describe('auth flows (real PostgreSQL)', () => {
 
   it('changePassword needs the current password, applies the policy, and revokes the other sessions', async () => {
     const first = await signUpFrom({ email: 'pw@example.com', password: 'correct horse battery', displayName: 'Pw' });
-    const viewer = await createVerifier(createLocalJWKSet(keys.jwks()), settings)(first.accessToken);
+    const viewer = await viewerOfToken(deps, first.accessToken);
     expect(
-      await codeOf(changePassword(deps, viewer, { currentPassword: 'not my password', newPassword: 'a brand new passphrase' })),
+      await codeOf(
+        changePassword(deps, viewer, { currentPassword: 'not my password', newPassword: 'a brand new passphrase' }, '10.2.0.1'),
+      ),
     ).toBe('UNAUTHENTICATED');
-    expect(await codeOf(changePassword(deps, viewer, { currentPassword: 'correct horse battery', newPassword: 'short' }))).toBe(
-      'BAD_USER_INPUT',
+    expect(
+      await codeOf(changePassword(deps, viewer, { currentPassword: 'correct horse battery', newPassword: 'short' }, '10.2.0.1')),
+    ).toBe('BAD_USER_INPUT');
+    const fresh = await changePassword(
+      deps,
+      viewer,
+      { currentPassword: 'correct horse battery', newPassword: 'a brand new passphrase' },
+      '10.2.0.1',
     );
-    const fresh = await changePassword(deps, viewer, {
-      currentPassword: 'correct horse battery',
-      newPassword: 'a brand new passphrase',
-    });
     expect(await codeOf(refreshSession(deps, first.refreshToken))).toBe('UNAUTHENTICATED');
     expect(await codeOf(refreshSession(deps, fresh.refreshToken))).toBe('OK');
     expect(await codeOf(loginFrom({ email: 'pw@example.com', password: 'correct horse battery' }))).toBe('UNAUTHENTICATED');
@@ -146,7 +134,7 @@ describe('auth flows (real PostgreSQL)', () => {
 
   it('access tokens carry email and name, so `me` can answer before the profile exists', async () => {
     const session = await signUpFrom({ email: 'Claims@Example.com', password: 'correct horse battery', displayName: 'Claire' });
-    const viewer = await createVerifier(createLocalJWKSet(keys.jwks()), settings)(session.accessToken);
+    const viewer = await viewerOfToken(deps, session.accessToken);
     expect(viewer).toMatchObject({ email: 'claims@example.com', name: 'Claire' });
     expect(viewer.expiresAt! - Math.floor(Date.now() / 1000)).toBeGreaterThan(14 * 60);
     expect(viewer.expiresAt! - Math.floor(Date.now() / 1000)).toBeLessThanOrEqual(15 * 60);
@@ -193,5 +181,31 @@ describe('auth flows (real PostgreSQL)', () => {
     expect(
       await codeOf(signUpFrom({ email: 'burst10@example.com', password: 'correct horse battery', displayName: 'B' }, from)),
     ).toBe('RATE_LIMITED');
+  });
+
+  it('a successful login replaces a hash made at an older, lower cost with one at the production cost', async () => {
+    const oldHash = await createPasswordHasher({ ...defaultScryptCost, N: 2 ** 15 }).hash('correct horse battery');
+    await deps.accounts.save({
+      id: randomUUID(),
+      email: 'old@example.com',
+      displayName: 'Old',
+      passwordHash: oldHash,
+      roles: ['CUSTOMER'],
+    });
+    const production = { ...deps, passwords: createPasswordHasher() };
+
+    expect(await codeOf(login(production, { email: 'old@example.com', password: 'wrong password here' }, '10.4.0.1'))).toBe(
+      'UNAUTHENTICATED',
+    );
+    expect((await db.account.findUniqueOrThrow({ where: { email: 'old@example.com' } })).passwordHash).toBe(oldHash);
+
+    expect(await codeOf(login(production, { email: 'old@example.com', password: 'correct horse battery' }, '10.4.0.1'))).toBe(
+      'OK',
+    );
+    const { passwordHash } = await db.account.findUniqueOrThrow({ where: { email: 'old@example.com' } });
+    expect(passwordHash).toMatch(/^scrypt\$131072\$8\$1\$/);
+    expect(await codeOf(login(production, { email: 'old@example.com', password: 'correct horse battery' }, '10.4.0.1'))).toBe(
+      'OK',
+    );
   });
 });

@@ -4,11 +4,13 @@ import type { RateLimiter } from '#kit';
 import { accessTokenTtlSeconds, refreshTokenTtlDays, scopesOf, type AccountIdentity, type Session } from '../domain/account.ts';
 import type { AccountStore } from '../adapters/prisma-account-store.ts';
 import type { KeyRing } from '../adapters/key-ring.ts';
+import type { PasswordHasher } from '../adapters/password-hasher.ts';
 
 export interface AuthDeps {
   accounts: AccountStore;
   keys: KeyRing;
   limiter: RateLimiter;
+  passwords: PasswordHasher;
 }
 
 /** Refresh tokens are 256 random bits; only their SHA-256 is stored. */

@@ -1,12 +1,13 @@
 /**
  * Use case: email + password -> session. Unknown email and wrong password look and take the same.
- * Failed attempts are counted per account and per client address; past the limit the password is
- * not even checked, so guessing stops paying.
+ * Each attempt is counted per account and per client address before the password is checked; past
+ * a limit it is not checked at all, so guessing stops paying (see password-attempt.ts). A hash made
+ * at a lower cost than today's is replaced on a successful login.
  */
-import { assertWithinLimit, DomainError, unauthenticated, type RateLimit } from '#kit';
-import { abuseLimits, normaliseEmail, type Session } from '../domain/account.ts';
-import { decoyHash, verifyPassword } from '../adapters/password-hasher.ts';
+import { DomainError, unauthenticated } from '#kit';
+import { normaliseEmail, type Session } from '../domain/account.ts';
 import { issueSession, type AuthDeps } from './issue-session.ts';
+import { passwordAttempt } from './password-attempt.ts';
 
 export interface Login {
   email: string;
@@ -14,28 +15,26 @@ export interface Login {
 }
 
 export async function login(deps: AuthDeps, input: Login, clientAddress: string): Promise<Session> {
-  const byAddress = `login:address:${clientAddress}`;
   let email: string | null = null;
   try {
     email = normaliseEmail(input.email);
   } catch (error) {
     if (!(error instanceof DomainError)) throw error;
   }
-  const byAccount = email ? `login:account:${email}` : null;
-  const checks: [string, RateLimit][] = [[byAddress, abuseLimits.loginFailuresPerAddress]];
-  if (byAccount) checks.push([byAccount, abuseLimits.loginFailuresPerAccount]);
-  for (const [key, rule] of checks) {
-    const state = await deps.limiter.peek(key, rule);
-    assertWithinLimit({ ...state, count: state.count + 1 }, rule, 'failed sign-in attempts');
+  const password = input.password.slice(0, 1024);
+  const account = await passwordAttempt(deps.limiter, { email, clientAddress }, async () => {
+    const found = email ? await deps.accounts.byEmail(email) : null;
+    if (!found) {
+      // Unknown emails are checked against a decoy hash, so the response time does not reveal them.
+      await deps.passwords.verifyDecoy(password);
+      return null;
+    }
+    return (await deps.passwords.verify(password, found.passwordHash)) ? found : null;
+  });
+  if (!account) throw unauthenticated('The email or password is wrong');
+  // A raised cost reaches older hashes here, the one moment the password is known.
+  if (deps.passwords.needsRehash(account.passwordHash)) {
+    await deps.accounts.upgradePasswordHash(account.id, account.passwordHash, await deps.passwords.hash(password));
   }
-
-  const account = email ? await deps.accounts.byEmail(email) : null;
-  // Verify against a decoy hash for unknown emails so the response time does not reveal them.
-  const valid = await verifyPassword(input.password.slice(0, 1024), account?.passwordHash ?? (await decoyHash));
-  if (!account || !valid) {
-    await Promise.all(checks.map(([key, rule]) => deps.limiter.hit(key, rule)));
-    throw unauthenticated('The email or password is wrong');
-  }
-  if (byAccount) await deps.limiter.reset(byAccount);
   return issueSession(deps, account);
 }

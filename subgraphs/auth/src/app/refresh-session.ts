@@ -18,13 +18,15 @@ export async function refreshSession(deps: AuthDeps, presented: string, now = ne
   const account = await deps.accounts.identity(stored.accountId);
   if (!account) throw unauthenticated('The refresh token is not valid; log in again');
   const refreshToken = newRefreshToken();
-  const rotated = await deps.accounts.rotateRefreshToken(stored.id, {
+  const outcome = await deps.accounts.rotateRefreshToken(stored.id, {
     accountId: stored.accountId,
     familyId: stored.familyId,
     tokenHash: hashRefreshToken(refreshToken),
     expiresAt: refreshExpiry(now),
   });
-  if (!rotated) {
+  // Revoked (logout, reuse elsewhere, logoutAll) between our read and our rotation.
+  if (outcome === 'revoked') throw unauthenticated('The refresh token is not valid; log in again');
+  if (outcome === 'reused') {
     // Another request rotated it between our read and our write: same as reuse.
     await deps.accounts.revokeFamily(stored.familyId);
     throw unauthenticated('The refresh token was already used; every session of this login is revoked');

@@ -2,7 +2,6 @@
 import { randomUUID } from 'node:crypto';
 import { assertWithinLimit, domainEvent, DomainError, visibleText } from '#kit';
 import { abuseLimits, checkPassword, normaliseEmail, type Session } from '../domain/account.ts';
-import { hashPassword } from '../adapters/password-hasher.ts';
 import { issueSession, type AuthDeps } from './issue-session.ts';
 
 export interface SignUp {
@@ -20,7 +19,7 @@ export async function signUp(deps: AuthDeps, input: SignUp, clientAddress: strin
   assertWithinLimit(await deps.limiter.hit(`signup:address:${clientAddress}`, rule), rule, 'sign-ups from this address');
   const id = randomUUID();
   const account = await deps.accounts.create(
-    { id, email, displayName, passwordHash: await hashPassword(input.password), roles: ['CUSTOMER'] },
+    { id, email, displayName, passwordHash: await deps.passwords.hash(input.password), roles: ['CUSTOMER'] },
     domainEvent('user.registered', { userId: id, email, displayName, registeredAt: new Date().toISOString() }),
   );
   if (!account)

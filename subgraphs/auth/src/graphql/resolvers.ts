@@ -19,7 +19,7 @@ export function createResolvers(deps: AuthDeps): Resolvers {
       refreshToken: (_, { refreshToken }) => refreshSession(deps, refreshToken),
       logout: (_, { refreshToken }) => logout(deps, refreshToken),
       logoutAll: (_, __, { viewer }) => logoutAll(deps, viewer),
-      changePassword: (_, { input }, { viewer }) => changePassword(deps, viewer, input),
+      changePassword: (_, { input }, { viewer, clientAddress }) => changePassword(deps, viewer, input, clientAddress),
       rotateSigningKey: (_, __, { viewer }) => {
         if (!requireViewer(viewer).isAdmin) throw forbidden('Only admins can rotate signing keys');
         return deps.keys.rotate();
