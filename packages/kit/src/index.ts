@@ -147,7 +147,7 @@ export {
   createInProcessJobQueue,
   defaultJobPolicy,
   PermanentJobFailure,
-  type FailedJob,
+  type JobAttempt,
   type JobHandler,
   type JobPolicy,
   type JobQueue,

@@ -54,6 +54,13 @@ export type ClaimedJob = JobRef & Pick<Document, 'objectKey' | 'contentType'>;
 /** A job's id and where it is in its life: what a document's watcher compares moves with. */
 export type JobPointRow = JobPoint & Pick<DocumentJob, 'id'>;
 
+/**
+ * The fence of a worker's writes: the job is RUNNING and `job.attempts` is still its attempt. Each
+ * claim counts one more attempt, so a worker whose queue lock expired while it was slow — its job
+ * since taken over by another — writes nothing, however late its progress, result or failure come.
+ */
+const currentAttempt = (job: JobRef) => ({ id: job.id, status: 'RUNNING' as const, attempts: job.attempts });
+
 export interface DocumentStoreOptions {
   /** Called after a transaction that wrote outbox events committed (wakes the outbox relay). */
   onEventsWritten?: () => void;
@@ -204,10 +211,13 @@ export function createDocumentStore(db: DocumentsDb, options: DocumentStoreOptio
       });
     },
 
-    /** Records the progress (0..100) of a RUNNING job. */
+    /**
+     * Records the progress (0..100) of a RUNNING job. Like every write of an attempt, it is fenced:
+     * nothing changes unless `job.attempts` is still the job's current attempt (see {@link currentAttempt}).
+     */
     async setProgress(job: JobRef, progress: number): Promise<void> {
       await writing(async (tx) => {
-        const changed = await tx.documentJob.updateMany({ where: { id: job.id, status: 'RUNNING' }, data: { progress } });
+        const changed = await tx.documentJob.updateMany({ where: currentAttempt(job), data: { progress } });
         if (changed.count === 0) return false;
         await writeOutbox(tx, [jobUpdated({ ...job, status: 'RUNNING', progress, failureReason: null }, job.ownerId)]);
         return true;
@@ -215,13 +225,14 @@ export function createDocumentStore(db: DocumentsDb, options: DocumentStoreOptio
     },
 
     /**
-     * Ends a RUNNING job COMPLETED with its text, and its document PROCESSED. False when the job was not
-     * RUNNING (finished by another worker meanwhile): a job completes once.
+     * Ends the job's current attempt COMPLETED with its text, and its document PROCESSED. False when
+     * `job` is not the current attempt (finished, or taken over by another worker meanwhile): a job
+     * completes once, by the attempt that holds it.
      */
     async completeJob(job: JobRef, text: string, pageCount: number | null): Promise<boolean> {
       return writing(async (tx) => {
         const done = await tx.documentJob.updateMany({
-          where: { id: job.id, status: 'RUNNING' },
+          where: currentAttempt(job),
           data: { status: 'COMPLETED', progress: 100, text, pageCount, failureReason: null, finishedAt: new Date() },
         });
         if (done.count === 0) return false;
@@ -231,21 +242,17 @@ export function createDocumentStore(db: DocumentsDb, options: DocumentStoreOptio
       });
     },
 
-    /** Ends an unfinished job FAILED with `reason`, and its document FAILED. False when it had finished. */
-    async failJob(jobId: string, reason: string): Promise<boolean> {
+    /** Ends the job's current attempt FAILED with `reason`, and its document FAILED. False when `job` is not the current attempt. */
+    async failJob(job: JobRef, reason: string): Promise<boolean> {
       return writing(async (tx) => {
-        const job = await tx.documentJob.findUnique({
-          where: { id: jobId },
-          select: { ...jobColumns, document: { select: { ownerId: true } } },
-        });
-        if (!job) return false;
         const failed = await tx.documentJob.updateMany({
-          where: { id: jobId, status: { in: ['PENDING', 'RUNNING'] } },
+          where: currentAttempt(job),
           data: { status: 'FAILED', failureReason: reason, finishedAt: new Date() },
         });
         if (failed.count === 0) return false;
         await tx.document.update({ where: { id: job.documentId }, data: { status: 'FAILED' } });
-        await writeOutbox(tx, [jobUpdated({ ...job, status: 'FAILED', failureReason: reason }, job.document.ownerId)]);
+        const { progress } = await tx.documentJob.findUniqueOrThrow({ where: { id: job.id }, select: { progress: true } });
+        await writeOutbox(tx, [jobUpdated({ ...job, status: 'FAILED', progress, failureReason: reason }, job.ownerId)]);
         return true;
       });
     },
