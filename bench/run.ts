@@ -41,7 +41,7 @@ import {
   type SubgraphName,
 } from '#kit';
 import { createBullJobQueue, createObjectStore } from '#kit';
-import { dropRedisNamespace, eventually, postGraphQL, startTestS3 } from '#kit/testing';
+import { dropRedisNamespace, eventually, postGraphQL, putUpload, startTestS3 } from '#kit/testing';
 import { createDocumentStore, createDocumentsDb } from '../subgraphs/documents/src/adapters/prisma-document-store.ts';
 import { createDocumentUpload, submitDocument } from '../subgraphs/documents/src/app/upload-document.ts';
 import { documentJobsQueue } from '../subgraphs/documents/src/subgraph.ts';
@@ -453,8 +453,9 @@ async function documentsScenario() {
     const uploads = await Promise.all(
       Array.from({ length: count }, async () => {
         const viewer = { id: randomUUID(), roles: ['CUSTOMER' as const], scopes: ['customer'], isAdmin: false, token: '' };
-        const { document, uploadUrl } = await createDocumentUpload(deps, viewer, { filename, contentType, size: body.length });
-        const put = await fetch(uploadUrl, { method: 'PUT', body });
+        const upload = await createDocumentUpload(deps, viewer, { filename, contentType, size: body.length });
+        const { document } = upload;
+        const put = await putUpload(upload, body);
         if (!put.ok) throw new Error(`upload failed: ${put.status}`);
         return { viewer, document };
       }),

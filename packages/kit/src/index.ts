@@ -111,8 +111,10 @@ export {
   createObjectStore,
   objectStoreConfigFromEnv,
   startEmbeddedS3,
+  type ObjectInfo,
   type ObjectStore,
   type ObjectStoreConfig,
+  type PresignedUpload,
 } from './object-store.js';
 export { isUuid } from './ids.js';
 export { createDocumentCache, parseOperation, type DocumentCache } from './document-cache.js';

@@ -13,6 +13,7 @@ import {
   createTestDatabase,
   dropRedisNamespace,
   eventually,
+  putUpload,
   startTestS3,
   testRedisUrl,
   testViewer,
@@ -72,9 +73,9 @@ function gate() {
 /** The object store, with every download waiting until `until` is fulfilled: a slow worker. */
 const heldBack = (until: Promise<void>): ObjectStore => ({
   ...objects,
-  getBuffer: async (key, maxBytes) => {
+  download: async (key, maxBytes) => {
     await until;
-    return objects.getBuffer(key, maxBytes);
+    return objects.download(key, maxBytes);
   },
 });
 
@@ -84,12 +85,13 @@ describe('a worker that lost its job to another', () => {
   it('writes nothing after the takeover, however late its progress and result come; the new attempt’s result stands', async () => {
     const viewer = testViewer(randomUUID());
     const body = Buffer.from('Meridian delivery note 17\n');
-    const { document, uploadUrl } = await createDocumentUpload({ documents, objects }, viewer, {
+    const upload = await createDocumentUpload({ documents, objects }, viewer, {
       filename: 'note.txt',
       contentType: 'text/plain',
       size: body.length,
     });
-    expect((await fetch(uploadUrl, { method: 'PUT', body })).status).toBe(200);
+    expect((await putUpload(upload, body)).status).toBe(200);
+    const { document } = upload;
     const job = await submitDocument({ documents, objects, queue: producer }, viewer, document.id);
 
     const slow = gate();

@@ -16,14 +16,16 @@ afterAll(async () => {
 });
 
 const uuid = () => crypto.randomUUID();
-const seed = (ownerId: string, createdAt: Date, overrides: Partial<DocumentSeed> = {}): DocumentSeed => ({
+const seed = (ownerId: string, createdAt: Date, overrides: Partial<DocumentSeed> = {}) => ({
   id: uuid(),
   ownerId,
   filename: 'scan.pdf',
   contentType: 'application/pdf',
   sizeBytes: 2048,
-  objectKey: `documents/${ownerId}/${uuid()}`,
-  status: 'PROCESSED',
+  objectKey: `uploads/${ownerId}/${uuid()}`,
+  fileKey: overrides.status === 'UPLOADING' ? null : `documents/${ownerId}/${uuid()}`,
+  fileEtag: overrides.status === 'UPLOADING' ? null : 'etag-at-submit',
+  status: 'PROCESSED' as const,
   createdAt,
   ...overrides,
 });
@@ -49,7 +51,10 @@ describe('prisma document store (real PostgreSQL)', () => {
       finishedAt,
     });
 
-    expect(await store.byIds([doc.id])).toEqual([{ ...doc, status: 'PROCESSED', filename: 'renamed.pdf' }]);
+    // Seeded submitted without a file key: its file is where it was uploaded.
+    expect(await store.byIds([doc.id])).toEqual([
+      { ...doc, status: 'PROCESSED', filename: 'renamed.pdf', fileKey: doc.objectKey },
+    ]);
     const [job] = await store.jobsByIds([jobId]);
     expect(job).toMatchObject({
       status: 'COMPLETED',
@@ -125,8 +130,10 @@ describe('prisma document store (real PostgreSQL)', () => {
       documentId: doc.id,
       attempts: 1,
       ownerId: doc.ownerId,
-      objectKey: doc.objectKey,
+      fileKey: doc.fileKey,
+      fileEtag: doc.fileEtag,
       contentType: doc.contentType,
+      sizeBytes: doc.sizeBytes,
     });
     expect(await db.documentJob.findUniqueOrThrow({ where: { id: jobId } })).toMatchObject({ status: 'RUNNING', progress: 0 });
     expect((await store.byIds([doc.id]))[0]?.status).toBe('PROCESSING');

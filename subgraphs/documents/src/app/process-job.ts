@@ -6,9 +6,10 @@
  * and a job completes once.
  */
 import { PermanentJobFailure, type JobAttempt, type JobQueue, type Logger, type ObjectStore } from '#kit';
-import type { DocumentStore } from '../adapters/prisma-document-store.ts';
+import type { ClaimedJob, DocumentStore } from '../adapters/prisma-document-store.ts';
+import { removeStaleObjects } from './upload-document.ts';
 import { defaultExtractionLimits, extractText, stopOcr, type ExtractionLimits } from '../adapters/text-extractors.ts';
-import { defaultMaxDocumentBytes, documentContentType } from '../domain/document.ts';
+import { defaultMaxDocumentBytes, documentContentType, sniffBytes, sniffContentType } from '../domain/document.ts';
 
 export interface ProcessDeps {
   documents: DocumentStore;
@@ -33,6 +34,20 @@ function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
 }
 
 /**
+ * The file's bytes when they are still the ones submitted — same ETag, size and real type — or
+ * {@link PermanentJobFailure}. No upload URL can write the submitted copy; this holds the worker to
+ * what was checked even if something else with access to the bucket changed it.
+ */
+function assertAsSubmitted(job: ClaimedJob, file: { bytes: Buffer; etag: string }): Buffer {
+  const unchanged =
+    (job.fileEtag === null || file.etag === job.fileEtag) &&
+    file.bytes.length === job.sizeBytes &&
+    sniffContentType(file.bytes.subarray(0, sniffBytes)) === documentContentType(job.contentType);
+  if (!unchanged) throw new PermanentJobFailure('The file changed after it was submitted; upload it again as a new document');
+  return file.bytes;
+}
+
+/**
  * Processes job `jobId` in the queue's `attempt`. Storage and database errors propagate (the queue
  * retries with backoff); an unreadable file throws {@link PermanentJobFailure} (no retry). A failure
  * for good — permanent, or in the last attempt — is recorded (FAILED with a reason a person can act
@@ -42,7 +57,7 @@ export async function processJob(deps: ProcessDeps, jobId: string, attempt: JobA
   const job = await deps.documents.claimJob(jobId);
   if (!job) return; // finished already (a duplicate delivery) or deleted with its document
   try {
-    const bytes = await deps.objects.getBuffer(job.objectKey, deps.maxBytes ?? defaultMaxDocumentBytes);
+    const bytes = assertAsSubmitted(job, await deps.objects.download(job.fileKey, deps.maxBytes ?? defaultMaxDocumentBytes));
     await deps.documents.setProgress(job, 30);
     const extracted = await withTimeout(
       extractText(documentContentType(job.contentType), bytes, deps.limits ?? defaultExtractionLimits),
@@ -61,19 +76,25 @@ export async function processJob(deps: ProcessDeps, jobId: string, attempt: JobA
   }
 }
 
-/** Starts a worker on `queue`, and queues again every minute the PENDING jobs a crash may have kept from the queue. */
-export function startDocumentWorker(deps: ProcessDeps, queue: JobQueue, requeueEveryMs = 60_000) {
+/**
+ * Starts a worker on `queue`, and every minute queues again the PENDING jobs a crash may have kept
+ * from the queue and removes the stale objects that are due ({@link removeStaleObjects}).
+ */
+export function startDocumentWorker(deps: ProcessDeps, queue: JobQueue, everyMs = 60_000) {
   queue.work((id, attempt) => processJob(deps, id, attempt));
-  const requeue = setInterval(() => {
+  const housekeeping = setInterval(() => {
     deps.documents
-      .pendingJobIds(new Date(Date.now() - requeueEveryMs))
+      .pendingJobIds(new Date(Date.now() - everyMs))
       .then((ids) => Promise.all(ids.map((id) => queue.enqueue(id))))
       .catch((error: unknown) => deps.logger.warn({ err: error }, 'requeueing pending jobs failed; will retry'));
-  }, requeueEveryMs);
-  requeue.unref();
+    removeStaleObjects(deps).catch((error: unknown) =>
+      deps.logger.warn({ err: error }, 'removing stale objects failed; will retry'),
+    );
+  }, everyMs);
+  housekeeping.unref();
   return {
     stop: () => {
-      clearInterval(requeue);
+      clearInterval(housekeeping);
       void stopOcr();
     },
   };
