@@ -42,7 +42,7 @@ import {
   type SubgraphName,
 } from '#kit';
 import { createBullJobQueue, createObjectStore } from '#kit';
-import { dropRedisNamespace, eventually, postGraphQL, startTestS3 } from '#kit/testing';
+import { dropRedisNamespace, eventually, postGraphQL, putUpload, startTestS3 } from '#kit/testing';
 import { createAccountStore, createAuthDb } from '../subgraphs/auth/src/adapters/prisma-account-store.ts';
 import { createPasswordHasher } from '../subgraphs/auth/src/adapters/password-hasher.ts';
 import { createDocumentStore, createDocumentsDb } from '../subgraphs/documents/src/adapters/prisma-document-store.ts';
@@ -510,8 +510,9 @@ async function documentsScenario() {
     const uploads = await Promise.all(
       Array.from({ length: count }, async () => {
         const viewer = { id: randomUUID(), roles: ['CUSTOMER' as const], scopes: ['customer'], isAdmin: false, token: '' };
-        const { document, uploadUrl } = await createDocumentUpload(deps, viewer, { filename, contentType, size: body.length });
-        const put = await fetch(uploadUrl, { method: 'PUT', body });
+        const upload = await createDocumentUpload(deps, viewer, { filename, contentType, size: body.length });
+        const { document } = upload;
+        const put = await putUpload(upload, body);
         if (!put.ok) throw new Error(`upload failed: ${put.status}`);
         return { viewer, document };
       }),

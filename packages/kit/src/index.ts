@@ -107,8 +107,10 @@ export {
   createObjectStore,
   objectStoreConfigFromEnv,
   startEmbeddedS3,
+  type ObjectInfo,
   type ObjectStore,
   type ObjectStoreConfig,
+  type PresignedUpload,
 } from './object-store.js';
 export { isUuid } from './ids.js';
 export { backoffDelay, failureKindOf, InvalidMessage, TransientFailure, type FailureKind } from './failures.js';
@@ -145,7 +147,7 @@ export {
   createInProcessJobQueue,
   defaultJobPolicy,
   PermanentJobFailure,
-  type FailedJob,
+  type JobAttempt,
   type JobHandler,
   type JobPolicy,
   type JobQueue,

@@ -6,8 +6,11 @@
  * - `enqueue(id)` is idempotent while the job is waiting or running (BullMQ dedups by job id);
  * - a handler that throws is retried with exponential backoff up to `attempts`; one that throws
  *   {@link PermanentJobFailure} is not retried;
- * - a job whose worker died (no lock renewal for `lockMs`) is handed to another worker;
- * - `onFailed` hears of every job that ran out of attempts or failed permanently.
+ * - a job whose worker died (no lock renewal for `lockMs`) is handed to another worker — while a
+ *   worker that was only slow may still be running it: the handler fences its own writes (a queue
+ *   cannot stop a late write to the database);
+ * - the handler is told whether its run is the last the queue will make, so it can record a failure
+ *   for good itself, fenced like its other writes.
  */
 import { Queue, UnrecoverableError, Worker, type ConnectionOptions } from 'bullmq';
 import type { Logger } from './logger.js';
@@ -30,18 +33,20 @@ export interface JobPolicy {
 
 export const defaultJobPolicy: JobPolicy = { attempts: 4, backoffMs: 1000, concurrency: 2, lockMs: 30_000 };
 
-export type JobHandler = (id: string, attempt: number) => Promise<void>;
-export interface FailedJob {
-  id: string;
-  attempts: number;
-  reason: string;
-  permanent: boolean;
+/** Which run of a job a handler is in. */
+export interface JobAttempt {
+  /** 1 for the first run, one more for each retry after a failure. */
+  number: number;
+  /** True when a failure of this run is final: the queue will not run the job again. */
+  last: boolean;
 }
+
+export type JobHandler = (id: string, attempt: JobAttempt) => Promise<void>;
 
 export interface JobQueue {
   enqueue(id: string): Promise<void>;
-  /** Starts working: `handler` runs for each job; `onFailed` when one fails for good. */
-  work(handler: JobHandler, onFailed: (failed: FailedJob) => Promise<void>): void;
+  /** Starts working: `handler` runs for each job. */
+  work(handler: JobHandler): void;
   close(): Promise<void>;
 }
 
@@ -70,24 +75,27 @@ export function createBullJobQueue(
         },
       );
     },
-    work(handler, onFailed) {
-      worker = new Worker(name, async (job) => handler((job.data as { id: string }).id, job.attemptsMade + 1), {
-        connection,
-        prefix,
-        concurrency: policy.concurrency,
-        lockDuration: policy.lockMs,
-        stalledInterval: Math.max(1000, Math.floor(policy.lockMs / 2)),
-      });
+    work(handler) {
+      const attempts = policy.attempts;
+      worker = new Worker(
+        name,
+        async (job) =>
+          handler((job.data as { id: string }).id, { number: job.attemptsMade + 1, last: job.attemptsMade + 1 >= attempts }),
+        {
+          connection,
+          prefix,
+          concurrency: policy.concurrency,
+          lockDuration: policy.lockMs,
+          stalledInterval: Math.max(1000, Math.floor(policy.lockMs / 2)),
+        },
+      );
       worker.on('failed', (job, error) => {
         if (!job) return;
         const permanent = error instanceof UnrecoverableError || error.name === 'PermanentJobFailure';
-        const exhausted = job.attemptsMade >= (job.opts.attempts ?? 1);
-        if (!permanent && !exhausted) {
-          logger.warn({ err: error, jobId: job.id, attempt: job.attemptsMade }, 'job failed, will retry');
-          return;
-        }
-        onFailed({ id: (job.data as { id: string }).id, attempts: job.attemptsMade, reason: error.message, permanent }).catch(
-          (recordError: unknown) => logger.error({ err: recordError, jobId: job.id }, 'recording a failed job failed'),
+        const retry = !permanent && job.attemptsMade < (job.opts.attempts ?? 1);
+        logger.warn(
+          { err: error, jobId: job.id, attempt: job.attemptsMade },
+          retry ? 'job failed, will retry' : 'job failed for good',
         );
       });
       worker.on('error', (error) => logger.error({ err: error }, 'job worker error'));
@@ -106,7 +114,6 @@ export function createInProcessJobQueue(logger: Logger, policy: JobPolicy = defa
   const timers = new Set<NodeJS.Timeout>();
   let running = 0;
   let handler: JobHandler | undefined;
-  let onFailed: ((failed: FailedJob) => Promise<void>) | undefined;
   let closed = false;
 
   function pump() {
@@ -119,7 +126,7 @@ export function createInProcessJobQueue(logger: Logger, policy: JobPolicy = defa
 
   async function run(id: string, attempt: number): Promise<void> {
     try {
-      await handler!(id, attempt);
+      await handler!(id, { number: attempt, last: attempt >= policy.attempts });
       queued.delete(id);
     } catch (error) {
       const permanent = error instanceof UnrecoverableError;
@@ -136,9 +143,7 @@ export function createInProcessJobQueue(logger: Logger, policy: JobPolicy = defa
         return; // keeps its running slot while it waits, as a BullMQ job keeps its place
       }
       queued.delete(id);
-      await onFailed?.({ id, attempts: attempt, reason: (error as Error).message, permanent }).catch((recordError: unknown) =>
-        logger.error({ err: recordError, jobId: id }, 'recording a failed job failed'),
-      );
+      logger.warn({ err: error, jobId: id, attempt }, 'job failed for good');
     }
     running -= 1;
     pump();
@@ -151,9 +156,8 @@ export function createInProcessJobQueue(logger: Logger, policy: JobPolicy = defa
       waiting.push(id);
       pump();
     },
-    work(h, failed) {
+    work(h) {
       handler = h;
-      onFailed = failed;
       pump();
     },
     async close() {

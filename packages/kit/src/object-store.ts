@@ -3,8 +3,26 @@
  * embedded S3 server in embedded mode — one adapter for both.
  */
 import { mkdirSync } from 'node:fs';
-import { Client } from 'minio';
+import type { IncomingMessage } from 'node:http';
+import { Client, CopyDestinationOptions, CopySourceOptions } from 'minio';
 import S3rver from 's3rver';
+import { presignUrl, signatureProblem } from './s3-signature.js';
+
+/** What an object is: its size, type (when stored with one) and ETag (changes whenever its bytes do). */
+export interface ObjectInfo {
+  size: number;
+  contentType: string | undefined;
+  etag: string;
+}
+
+/** A presigned upload: send the bytes to `url` with `PUT` and exactly `headers`. */
+export interface PresignedUpload {
+  url: string;
+  /** Signed into the URL: the storage refuses the upload without them, or with other values. */
+  headers: Record<string, string>;
+}
+
+const unquote = (etag: string | undefined) => etag?.replace(/^"|"$/g, '') ?? '';
 
 export interface ObjectStoreConfig {
   endPoint: string;
@@ -36,11 +54,11 @@ export function createObjectStore(config: ObjectStoreConfig) {
     },
     put: (key: string, body: Buffer, contentType: string) =>
       client.putObject(bucket, key, body, body.length, { 'Content-Type': contentType }),
-    /** Size and type of an object, or null when it does not exist. */
-    async stat(key: string): Promise<{ size: number; contentType: string | undefined } | null> {
+    /** Size, type and ETag of an object, or null when it does not exist. */
+    async stat(key: string): Promise<ObjectInfo | null> {
       try {
         const stat = await client.statObject(bucket, key);
-        return { size: stat.size, contentType: stat.metaData['content-type'] as string | undefined };
+        return { size: stat.size, contentType: stat.metaData['content-type'] as string | undefined, etag: unquote(stat.etag) };
       } catch (error) {
         if ((error as { code?: string }).code === 'NotFound' || (error as { code?: string }).code === 'NoSuchKey') return null;
         throw error;
@@ -53,8 +71,8 @@ export function createObjectStore(config: ObjectStoreConfig) {
       for await (const chunk of stream) chunks.push(chunk as Buffer);
       return Buffer.concat(chunks).subarray(0, bytes);
     },
-    /** A whole object in memory; refuses (throws) beyond `maxBytes`. */
-    async getBuffer(key: string, maxBytes: number): Promise<Buffer> {
+    /** A whole object in memory with the ETag of the bytes served; refuses (throws) beyond `maxBytes`. */
+    async download(key: string, maxBytes: number): Promise<{ bytes: Buffer; etag: string }> {
       const stream = await client.getObject(bucket, key);
       const chunks: Buffer[] = [];
       let size = 0;
@@ -66,12 +84,48 @@ export function createObjectStore(config: ObjectStoreConfig) {
         }
         chunks.push(chunk as Buffer);
       }
-      return Buffer.concat(chunks);
+      return { bytes: Buffer.concat(chunks), etag: unquote((stream as IncomingMessage).headers.etag) };
     },
-    presignedGet: (key: string, seconds: number) => client.presignedGetObject(bucket, key, seconds),
-    presignedPut: (key: string, seconds: number) => client.presignedPutObject(bucket, key, seconds),
+    /** Copies an object inside the bucket, on the storage server (the bytes do not pass through here). */
+    async copy(from: string, to: string): Promise<void> {
+      await client.copyObject(
+        new CopySourceOptions({ Bucket: bucket, Object: from }),
+        new CopyDestinationOptions({ Bucket: bucket, Object: to }),
+      );
+    },
+    /**
+     * A presigned GET, valid `seconds`, that the storage answers as a download: `Content-Disposition:
+     * attachment` with `filename`, and `contentType` whatever the object was stored with — a browser
+     * never renders an uploaded file as a page of ours.
+     */
+    presignedDownload: (key: string, seconds: number, file: { filename: string; contentType: string }) =>
+      client.presignedGetObject(bucket, key, seconds, {
+        'response-content-type': file.contentType,
+        'response-content-disposition': attachment(file.filename),
+      }),
+    /**
+     * A presigned PUT, valid `seconds`, that accepts exactly `contentLength` bytes of `contentType`:
+     * both are signed (SigV4 signed headers), so MinIO and S3 refuse any other type or size.
+     */
+    presignedUpload(key: string, seconds: number, file: { contentType: string; contentLength: number }): PresignedUpload {
+      const path = [bucket, ...key.split('/')].map(encodeURIComponent).join('/');
+      const headers = { 'content-type': file.contentType };
+      const url = presignUrl(config, {
+        method: 'PUT',
+        url: new URL(`${config.useSSL ? 'https' : 'http'}://${config.endPoint}:${config.port}/${path}`),
+        headers: { ...headers, 'content-length': String(file.contentLength) },
+        expiresSeconds: seconds,
+      });
+      return { url, headers: { 'Content-Type': file.contentType } };
+    },
     remove: (key: string) => client.removeObject(bucket, key),
   };
+}
+
+/** `attachment; filename="..."` with an ASCII fallback and the exact name in RFC 5987 form. */
+function attachment(filename: string): string {
+  const ascii = filename.replace(/[^\x20-\x7e]|["\\]/g, '_');
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(filename)}`;
 }
 
 export type ObjectStore = ReturnType<typeof createObjectStore>;
@@ -92,7 +146,10 @@ export function objectStoreConfigFromEnv(env: Record<string, string | undefined>
 
 /**
  * An S3-protocol server on the local disk (s3rver) for the embedded mode and tests.
- * It accepts the access key pair `S3RVER` / `S3RVER`.
+ * It accepts the access key pair `S3RVER` / `S3RVER`, and only requests signed with it: s3rver
+ * itself checks no SigV4 signature (and lets anonymous requests through), so a gate in front of it
+ * checks each one as MinIO and S3 do — signature, expiry, and every signed header, which is what
+ * holds a presigned upload to its type and size.
  */
 export async function startEmbeddedS3(options: { directory: string; port?: number; bucket: string }) {
   mkdirSync(options.directory, { recursive: true });
@@ -103,15 +160,22 @@ export async function startEmbeddedS3(options: { directory: string; port?: numbe
     silent: true,
     configureBuckets: [{ name: options.bucket }],
   });
+  const credentials = { accessKey: 'S3RVER', secretKey: 'S3RVER', region: 'us-east-1' };
+  server.middleware.unshift(async (ctx, next) => {
+    if (ctx.method === 'OPTIONS') return next(); // a CORS preflight carries no signature
+    const problem = signatureProblem(credentials, ctx);
+    if (!problem) return next();
+    ctx.status = 403;
+    ctx.type = 'application/xml';
+    ctx.body = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>${problem}</Message></Error>`;
+  });
   const address = await server.run();
   const config: ObjectStoreConfig = {
     endPoint: '127.0.0.1',
     port: address.port,
     useSSL: false,
-    accessKey: 'S3RVER',
-    secretKey: 'S3RVER',
+    ...credentials,
     bucket: options.bucket,
-    region: 'us-east-1',
   };
   return { config, stop: () => server.close() };
 }

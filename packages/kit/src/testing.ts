@@ -196,3 +196,18 @@ export async function eventually(
     await new Promise((r) => setTimeout(r, intervalMs));
   }
 }
+
+/** What `createDocumentUpload` answers that a client needs to upload. */
+export interface PresignedUploadAnswer {
+  uploadUrl: string;
+  uploadHeaders: { name: string; value: string }[];
+}
+
+/** Uploads `body` as a client does: `PUT` to the presigned `uploadUrl` with its `uploadHeaders`. */
+export function putUpload(upload: PresignedUploadAnswer, body: Buffer): Promise<Response> {
+  return fetch(upload.uploadUrl, {
+    method: 'PUT',
+    body,
+    headers: upload.uploadHeaders.map((h): [string, string] => [h.name, h.value]),
+  });
+}

@@ -9,8 +9,19 @@ declare module 's3rver' {
     allowMismatchedSignatures?: boolean;
     configureBuckets?: { name: string; configs?: (string | Buffer)[] }[];
   }
+  /** The Koa context, as much of it as a middleware in front of s3rver's own uses. */
+  interface S3rverContext {
+    method: string;
+    url: string;
+    headers: Record<string, string | string[] | undefined>;
+    status: number;
+    type: string;
+    body: unknown;
+  }
   export default class S3rver {
     constructor(options: S3rverOptions);
+    /** Koa's middleware stack, run in order; composed when `run` starts listening. */
+    middleware: ((ctx: S3rverContext, next: () => Promise<void>) => Promise<void> | void)[];
     run(): Promise<AddressInfo>;
     close(): Promise<void>;
   }

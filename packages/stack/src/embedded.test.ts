@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { putUpload, type PresignedUploadAnswer } from '#kit/testing';
 import { demoDocuments, demoProducts } from './demo-data.ts';
 import { startEmbeddedStack, type EmbeddedStack } from './embedded.ts';
 import { graphql, loginAs, meQuery, placeOrder, productsQuery, signUpAndAwaitProfile } from './test-stack.ts';
@@ -73,14 +74,14 @@ describe('embedded mode', () => {
     const url = stack!.router.url;
     const token = await loginAs(url);
     const body = Buffer.from('Embedded receipt 7\nTotal: 3.50 EUR\n');
-    const started = await graphql<{ createDocumentUpload: { uploadUrl: string; document: { id: string; status: string } } }>(
+    const started = await graphql<{ createDocumentUpload: PresignedUploadAnswer & { document: { id: string; status: string } } }>(
       url,
-      'mutation ($input: DocumentUploadInput!) { createDocumentUpload(input: $input) { uploadUrl document { id status } } }',
+      'mutation ($input: DocumentUploadInput!) { createDocumentUpload(input: $input) { uploadUrl uploadHeaders { name value } document { id status } } }',
       { token, variables: { input: { filename: 'receipt.txt', contentType: 'text/plain', size: body.length } } },
     );
-    const { uploadUrl, document } = started.body.data!.createDocumentUpload;
+    const { document } = started.body.data!.createDocumentUpload;
     expect(document.status).toBe('UPLOADING');
-    expect((await fetch(uploadUrl, { method: 'PUT', body })).status).toBe(200);
+    expect((await putUpload(started.body.data!.createDocumentUpload, body)).status).toBe(200);
     const submitted = await graphql<{ submitDocument: { id: string } }>(
       url,
       'mutation ($id: ID!) { submitDocument(id: $id) { id } }',
@@ -113,7 +114,11 @@ describe('embedded mode', () => {
     ).toBe('Newcomer');
     expect((await graphql<{ products: { edges: unknown[] } }>(url, productsQuery)).body.data?.products.edges).toHaveLength(3);
     const file = await fetch(
-      await stack.objects.presignedGet(`documents/${demoDocuments[0]!.ownerId}/${demoDocuments[0]!.id}`, 60),
+      await stack.objects.presignedDownload(
+        `documents/${demoDocuments[0]!.ownerId}/${demoDocuments[0]!.id}`,
+        60,
+        demoDocuments[0]!,
+      ),
     );
     expect(await file.text()).toBe(demoDocuments[0]!.body);
   }, 90_000);

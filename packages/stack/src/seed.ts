@@ -91,7 +91,7 @@ export async function seedDemoData(
     for (const doc of demoDocuments) {
       const body = Buffer.from(doc.body);
       const objectKey = `documents/${doc.ownerId}/${doc.id}`;
-      await store.put(objectKey, body, doc.contentType);
+      const { etag } = await store.put(objectKey, body, doc.contentType);
       const done = doc.job.status === 'COMPLETED';
       await documents.saveDocument({
         id: doc.id,
@@ -100,6 +100,9 @@ export async function seedDemoData(
         contentType: doc.contentType,
         sizeBytes: body.length,
         objectKey,
+        // Never behind an upload URL: the seeded file is its own submitted copy.
+        fileKey: objectKey,
+        fileEtag: etag,
         status: done ? 'PROCESSED' : 'UPLOADED',
         createdAt: doc.createdAt,
       });

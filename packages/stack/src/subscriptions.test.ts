@@ -9,7 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { subgraphNames } from '#kit';
-import { eventually } from '#kit/testing';
+import { eventually, putUpload, type PresignedUploadAnswer } from '#kit/testing';
 import { demoProducts } from './demo-data.ts';
 import { connectLive, metricsOf, openSubscriptions, watch, type LiveConnection, type Watch } from './live-client.ts';
 import { createProcessGroup, type ServiceProcess } from './process-group.ts';
@@ -186,13 +186,13 @@ describe('federated subscriptions through the router (services mode)', () => {
 
   it('a document: upload, submit, then job progress events ending COMPLETED', async () => {
     const body = 'Invoice 7\nTotal due: 12.50 EUR\n';
-    const upload = await graphql<{ createDocumentUpload: { uploadUrl: string; document: { id: string } } }>(
+    const upload = await graphql<{ createDocumentUpload: PresignedUploadAnswer & { document: { id: string } } }>(
       routerA,
-      'mutation ($input: DocumentUploadInput!) { createDocumentUpload(input: $input) { uploadUrl document { id } } }',
+      'mutation ($input: DocumentUploadInput!) { createDocumentUpload(input: $input) { uploadUrl uploadHeaders { name value } document { id } } }',
       { token, variables: { input: { filename: 'invoice-7.txt', contentType: 'text/plain', size: Buffer.byteLength(body) } } },
     );
-    const { uploadUrl, document } = upload.body.data!.createDocumentUpload;
-    expect((await fetch(uploadUrl, { method: 'PUT', body })).status).toBe(200);
+    const { document } = upload.body.data!.createDocumentUpload;
+    expect((await putUpload(upload.body.data!.createDocumentUpload, Buffer.from(body))).status).toBe(200);
 
     services.worker.child.kill('SIGSTOP');
     let jobId: string;

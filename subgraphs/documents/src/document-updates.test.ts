@@ -266,7 +266,7 @@ describe('documentUpdated over graphql-ws', () => {
     expect(seen).toEqual(['PROCESSING', 'PROCESSING', 'PROCESSED']);
 
     // It goes on (another reprocess may come) until the document is deleted, which the outbox announces.
-    await store.deleteDocument(documentId);
+    await store.deleteDocument((await store.byIds([documentId]))[0]!, new Date());
     expect((await events.next()).done).toBe(true);
   });
 
@@ -283,7 +283,7 @@ describe('documentUpdated over graphql-ws', () => {
     const jobId = await seedJob(documentId, { status: 'RUNNING', progress: 30, attempts: 1 });
     const events = watchJob(liveClient(aliceToken), jobId);
     await events.next();
-    await store.deleteDocument(documentId);
+    await store.deleteDocument((await store.byIds([documentId]))[0]!, new Date());
     expect((await events.next()).done).toBe(true);
   });
 });

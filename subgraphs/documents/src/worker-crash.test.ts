@@ -11,6 +11,7 @@ import {
   createTestDatabase,
   dropRedisNamespace,
   eventually,
+  putUpload,
   startTestS3,
   testRedisUrl,
   testViewer,
@@ -73,12 +74,13 @@ describe('a worker killed in the middle of a job', () => {
   it('SIGKILL while RUNNING, then a new worker: the job completes once', async () => {
     const viewer = testViewer(randomUUID());
     const body = textPdf(Array.from({ length: 400 }, (_, i) => [`Meridian page ${i + 1} of the ledger`])); // seconds to extract
-    const { document, uploadUrl } = await createDocumentUpload(deps, viewer, {
+    const upload = await createDocumentUpload(deps, viewer, {
       filename: 'ledger.pdf',
       contentType: 'application/pdf',
       size: body.length,
     });
-    expect((await fetch(uploadUrl, { method: 'PUT', body })).status).toBe(200);
+    expect((await putUpload(upload, body)).status).toBe(200);
+    const { document } = upload;
 
     const first = startWorker();
     await first.healthy();

@@ -22,7 +22,11 @@ export type Document = {
   __typename?: 'Document';
   contentType: Scalars['String']['output'];
   createdAt: Scalars['DateTime']['output'];
-  /** A short-lived (5 min) link to the file; null until it is submitted. */
+  /**
+   * A short-lived (5 min) link that downloads the submitted file — as an attachment
+   * (`Content-Disposition: attachment` with `filename`) of type `contentType`, never to be shown as a
+   * page; null until it is submitted.
+   */
   downloadUrl: Maybe<Scalars['String']['output']>;
   /** The name the file was uploaded with; never used as a storage path. */
   filename: Scalars['String']['output'];
@@ -77,7 +81,14 @@ export type DocumentUpload = {
   __typename?: 'DocumentUpload';
   document: Document;
   expiresAt: Scalars['DateTime']['output'];
-  /** Send the file's bytes here with `PUT` (no other headers needed). */
+  /** The headers the `PUT` must carry, exactly: `Content-Type`, the document's `contentType`. */
+  uploadHeaders: Array<UploadHeader>;
+  /**
+   * Send the file's bytes here with `PUT`, with the headers of `uploadHeaders`, before `expiresAt`. The
+   * type and the size are signed into the URL: the storage refuses (403) a `Content-Type` other than
+   * the document's `contentType` and a body of other than `size` bytes (HTTP clients set
+   * `Content-Length` from the body). Until the document is submitted, a new `PUT` replaces the file.
+   */
   uploadUrl: Scalars['String']['output'];
 };
 
@@ -100,16 +111,22 @@ export type Mutation = {
   /**
    * Starts an upload: validates the file's name, type (plain text, PDF, PNG, JPEG, DOCX) and size
    * (25 MB at most by default) and returns the document (`UPLOADING`) with a presigned URL to `PUT`
-   * the bytes to, before `expiresAt`. Then call `submitDocument`.
+   * exactly those bytes to, with `uploadHeaders`, before `expiresAt`. Then call `submitDocument`.
    */
   createDocumentUpload: DocumentUpload;
-  /** Deletes the file and the document with its jobs. */
+  /**
+   * Deletes the file and the document with its jobs. Anything still `PUT` to its upload URL before the
+   * URL expires belongs to no document (it is never processed nor served) and is removed after.
+   */
   deleteDocument: Scalars['Boolean']['output'];
   /** Queues a new text extraction of a submitted document. */
   reprocessDocument: DocumentJob;
   /**
-   * Checks the uploaded file (present, of the declared size, really of the declared type) and queues
-   * its text extraction. Submitting again returns the latest job.
+   * Takes the uploaded file as it is now, checks it (present, of the declared size, really of the
+   * declared type) and queues its text extraction. From then on the document keeps that file: a later
+   * `PUT` to the upload URL changes nothing that is processed or downloaded. Submitting again returns
+   * the latest job. `BAD_USER_INPUT` when the file is missing, of another size or another type (upload
+   * it again to the same URL while it is valid, then submit again).
    */
   submitDocument: DocumentJob;
 };
@@ -203,6 +220,13 @@ export type SubscriptionDocumentJobUpdatedArgs = {
 
 export type SubscriptionDocumentUpdatedArgs = {
   id: Scalars['ID']['input'];
+};
+
+/** An HTTP header a request must carry. */
+export type UploadHeader = {
+  __typename?: 'UploadHeader';
+  name: Scalars['String']['output'];
+  value: Scalars['String']['output'];
 };
 
 export type User = {
@@ -337,6 +361,7 @@ export type ResolversTypes = ResolversObject<{
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  UploadHeader: ResolverTypeWrapper<UploadHeader>;
   User: ResolverTypeWrapper<UserRefModel>;
 }>;
 
@@ -357,6 +382,7 @@ export type ResolversParentTypes = ResolversObject<{
   PageInfo: PageInfo;
   Query: Record<PropertyKey, never>;
   Subscription: Record<PropertyKey, never>;
+  UploadHeader: UploadHeader;
   User: UserRefModel;
 }>;
 
@@ -404,6 +430,7 @@ export type DocumentJobResolvers<ContextType = Context, ParentType extends Resol
 export type DocumentUploadResolvers<ContextType = Context, ParentType extends ResolversParentTypes['DocumentUpload'] = ResolversParentTypes['DocumentUpload']> = ResolversObject<{
   document?: Resolver<ResolversTypes['Document'], ParentType, ContextType>;
   expiresAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  uploadHeaders?: Resolver<Array<ResolversTypes['UploadHeader']>, ParentType, ContextType>;
   uploadUrl?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 }>;
 
@@ -430,6 +457,11 @@ export type SubscriptionResolvers<ContextType = Context, ParentType extends Reso
   documentUpdated?: SubscriptionResolver<ResolversTypes['Document'], "documentUpdated", ParentType, ContextType, RequireFields<SubscriptionDocumentUpdatedArgs, 'id'>>;
 }>;
 
+export type UploadHeaderResolvers<ContextType = Context, ParentType extends ResolversParentTypes['UploadHeader'] = ResolversParentTypes['UploadHeader']> = ResolversObject<{
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  value?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
 export type UserResolvers<ContextType = Context, ParentType extends ResolversParentTypes['User'] = ResolversParentTypes['User'], FederationReferenceType extends FederationReferenceTypes['User'] = FederationReferenceTypes['User']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['User']> | FederationReferenceType, FederationReferenceType, ContextType>;
   documents?: Resolver<Array<ResolversTypes['Document']>, ParentType, ContextType, RequireFields<UserDocumentsArgs, 'first'>>;
@@ -447,6 +479,7 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   PageInfo?: PageInfoResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   Subscription?: SubscriptionResolvers<ContextType>;
+  UploadHeader?: UploadHeaderResolvers<ContextType>;
   User?: UserResolvers<ContextType>;
 }>;
 

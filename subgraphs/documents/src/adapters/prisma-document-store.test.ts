@@ -16,14 +16,16 @@ afterAll(async () => {
 });
 
 const uuid = () => crypto.randomUUID();
-const seed = (ownerId: string, createdAt: Date, overrides: Partial<DocumentSeed> = {}): DocumentSeed => ({
+const seed = (ownerId: string, createdAt: Date, overrides: Partial<DocumentSeed> = {}) => ({
   id: uuid(),
   ownerId,
   filename: 'scan.pdf',
   contentType: 'application/pdf',
   sizeBytes: 2048,
-  objectKey: `documents/${ownerId}/${uuid()}`,
-  status: 'PROCESSED',
+  objectKey: `uploads/${ownerId}/${uuid()}`,
+  fileKey: overrides.status === 'UPLOADING' ? null : `documents/${ownerId}/${uuid()}`,
+  fileEtag: overrides.status === 'UPLOADING' ? null : 'etag-at-submit',
+  status: 'PROCESSED' as const,
   createdAt,
   ...overrides,
 });
@@ -49,7 +51,10 @@ describe('prisma document store (real PostgreSQL)', () => {
       finishedAt,
     });
 
-    expect(await store.byIds([doc.id])).toEqual([{ ...doc, status: 'PROCESSED', filename: 'renamed.pdf' }]);
+    // Seeded submitted without a file key: its file is where it was uploaded.
+    expect(await store.byIds([doc.id])).toEqual([
+      { ...doc, status: 'PROCESSED', filename: 'renamed.pdf', fileKey: doc.objectKey },
+    ]);
     const [job] = await store.jobsByIds([jobId]);
     expect(job).toMatchObject({
       status: 'COMPLETED',
@@ -125,8 +130,10 @@ describe('prisma document store (real PostgreSQL)', () => {
       documentId: doc.id,
       attempts: 1,
       ownerId: doc.ownerId,
-      objectKey: doc.objectKey,
+      fileKey: doc.fileKey,
+      fileEtag: doc.fileEtag,
       contentType: doc.contentType,
+      sizeBytes: doc.sizeBytes,
     });
     expect(await db.documentJob.findUniqueOrThrow({ where: { id: jobId } })).toMatchObject({ status: 'RUNNING', progress: 0 });
     expect((await store.byIds([doc.id]))[0]?.status).toBe('PROCESSING');
@@ -139,6 +146,37 @@ describe('prisma document store (real PostgreSQL)', () => {
     expect(wakes).toBe(1);
   });
 
+  it('refuses the progress, result and failure of an attempt that is no longer the current one', async () => {
+    const store = createDocumentStore(db);
+    const doc = seed(uuid(), at(0), { status: 'UPLOADED' });
+    await store.saveDocument(doc);
+    const jobId = uuid();
+    await store.saveJob({ id: jobId, documentId: doc.id, status: 'PENDING', progress: 0, attempts: 0 });
+    const stale = (await store.claimJob(jobId))!; // attempt 1, whose worker then lost the job
+    const current = (await store.claimJob(jobId))!; // attempt 2 took it over
+    await store.setProgress(current, 30);
+
+    await store.setProgress(stale, 90);
+    expect(await store.completeJob(stale, 'stale text', 1)).toBe(false);
+    expect(await store.failJob(stale, 'stale failure')).toBe(false);
+    expect(await db.documentJob.findUniqueOrThrow({ where: { id: jobId } })).toMatchObject({
+      status: 'RUNNING',
+      attempts: 2,
+      progress: 30,
+      text: null,
+      failureReason: null,
+    });
+    expect((await store.byIds([doc.id]))[0]?.status).toBe('PROCESSING');
+    const events = await db.outboxEvent.findMany({ where: { payload: { path: ['jobId'], equals: jobId } } });
+    expect(events.map((e) => (e.payload as { attempts: number }).attempts)).toEqual([1, 2, 2]); // two claims, one progress
+
+    expect(await store.completeJob(current, 'the text', 1)).toBe(true);
+    expect(await db.documentJob.findUniqueOrThrow({ where: { id: jobId } })).toMatchObject({
+      status: 'COMPLETED',
+      attempts: 2,
+      text: 'the text',
+    });
+  });
   it('takes at most the given number of most recent documents per owner, in one query for many owners', async () => {
     const store = createDocumentStore(db);
     const owners = [uuid(), uuid(), uuid()];

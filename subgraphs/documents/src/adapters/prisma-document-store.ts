@@ -14,8 +14,12 @@ export function createDocumentsDb(databaseUrl: string, poolMax?: number, log = f
   });
 }
 
-/** A document as seeded (demo data, admin tooling); `createdAt` defaults to now. */
-export type DocumentSeed = Omit<Document, 'createdAt'> & { createdAt?: Date };
+/**
+ * A document as seeded (demo data, admin tooling); `createdAt` defaults to now. A submitted one seeded
+ * without `fileKey` has its file at `objectKey` (as the documents submitted before files were copied).
+ */
+export type DocumentSeed = Omit<Document, 'createdAt' | 'fileKey' | 'fileEtag'> &
+  Partial<Pick<Document, 'createdAt' | 'fileKey' | 'fileEtag'>>;
 
 /** A job as seeded (demo data, admin tooling); what is left out is stored as null (`createdAt`: now). */
 export type JobSeed = Pick<DocumentJob, 'id' | 'documentId' | 'status' | 'progress' | 'attempts'> &
@@ -28,6 +32,8 @@ const documentColumns = {
   contentType: true,
   sizeBytes: true,
   objectKey: true,
+  fileKey: true,
+  fileEtag: true,
   status: true,
   createdAt: true,
 } as const;
@@ -48,11 +54,18 @@ const jobColumns = {
 /** A job as the worker holds it while processing: enough to record and announce its progress. */
 export type JobRef = Pick<DocumentJob, 'id' | 'documentId' | 'attempts'> & { ownerId: string };
 
-/** A job just claimed: its reference, and where and what its file is. */
-export type ClaimedJob = JobRef & Pick<Document, 'objectKey' | 'contentType'>;
+/** A job just claimed: its reference, and where and what its file is (as submitted: the worker checks it still is). */
+export type ClaimedJob = JobRef & { fileKey: string; fileEtag: string | null } & Pick<Document, 'contentType' | 'sizeBytes'>;
 
 /** A job's id and where it is in its life: what a document's watcher compares moves with. */
 export type JobPointRow = JobPoint & Pick<DocumentJob, 'id'>;
+
+/**
+ * The fence of a worker's writes: the job is RUNNING and `job.attempts` is still its attempt. Each
+ * claim counts one more attempt, so a worker whose queue lock expired while it was slow — its job
+ * since taken over by another — writes nothing, however late its progress, result or failure come.
+ */
+const currentAttempt = (job: JobRef) => ({ id: job.id, status: 'RUNNING' as const, attempts: job.attempts });
 
 export interface DocumentStoreOptions {
   /** Called after a transaction that wrote outbox events committed (wakes the outbox relay). */
@@ -77,6 +90,13 @@ function jobUpdated(
     failureReason: job.failureReason,
     at: new Date().toISOString(),
   });
+}
+
+/** Marks objects to remove from storage once `removeAfter` has passed; a later mark of the same object wins. */
+async function markStale(tx: Prisma.TransactionClient, objects: { objectKey: string; removeAfter: Date }[]): Promise<void> {
+  for (const { objectKey, removeAfter } of objects) {
+    await tx.staleObject.upsert({ where: { objectKey }, create: { objectKey, removeAfter }, update: { removeAfter } });
+  }
 }
 
 export function createDocumentStore(db: DocumentsDb, options: DocumentStoreOptions = {}) {
@@ -112,7 +132,8 @@ export function createDocumentStore(db: DocumentsDb, options: DocumentStoreOptio
     async recentOfOwners(ownerIds: readonly string[], limit: number): Promise<Document[]> {
       return db.$queryRaw<Document[]>`
         SELECT id::text AS id, owner_id::text AS "ownerId", filename, content_type AS "contentType",
-               size_bytes AS "sizeBytes", object_key AS "objectKey", status::text AS status, created_at AS "createdAt"
+               size_bytes AS "sizeBytes", object_key AS "objectKey", file_key AS "fileKey", file_etag AS "fileEtag",
+               status::text AS status, created_at AS "createdAt"
           FROM (SELECT *, row_number() OVER (PARTITION BY owner_id ORDER BY created_at DESC, id DESC) AS rank
                   FROM documents WHERE owner_id = ANY(${[...ownerIds]}::uuid[])) ranked
          WHERE rank <= ${limit}
@@ -152,16 +173,22 @@ export function createDocumentStore(db: DocumentsDb, options: DocumentStoreOptio
     },
 
     /**
-     * Marks an UPLOADING document UPLOADED and creates its first PENDING job, in one transaction.
+     * Marks an UPLOADING document UPLOADED with its submitted file, creates its first PENDING job, and
+     * marks the upload's object stale after `uploadStaleAfter` (its URL expired) — in one transaction.
      * Null when the document was no longer UPLOADING (submitted meanwhile).
      */
-    async submit(documentId: string): Promise<DocumentJob | null> {
+    async submit(
+      documentId: string,
+      file: { fileKey: string; fileEtag: string },
+      upload: { objectKey: string; staleAfter: Date },
+    ): Promise<DocumentJob | null> {
       return db.$transaction(async (tx) => {
         const moved = await tx.document.updateMany({
           where: { id: documentId, status: 'UPLOADING' },
-          data: { status: 'UPLOADED' },
+          data: { status: 'UPLOADED', ...file },
         });
         if (moved.count === 0) return null;
+        await markStale(tx, [{ objectKey: upload.objectKey, removeAfter: upload.staleAfter }]);
         return tx.documentJob.create({ data: { documentId }, select: jobColumns });
       });
     },
@@ -171,15 +198,38 @@ export function createDocumentStore(db: DocumentsDb, options: DocumentStoreOptio
       return db.documentJob.create({ data: { documentId }, select: jobColumns });
     },
 
-    /** Deletes a document and its jobs, and announces it (`document.deleted`: their watchers stop). */
-    async deleteDocument(documentId: string): Promise<void> {
+    /**
+     * Deletes a document and its jobs, and announces it (`document.deleted`: their watchers stop). Its
+     * objects are marked stale in the same transaction: the file at once, the upload's object after
+     * `uploadStaleAfter` — a PUT to the upload URL until it expires must not leave a file behind.
+     */
+    async deleteDocument(document: Pick<Document, 'id' | 'objectKey' | 'fileKey'>, uploadStaleAfter: Date): Promise<void> {
       await writing(async (tx) => {
-        const jobs = await tx.documentJob.findMany({ where: { documentId }, select: { id: true } });
-        const deleted = await tx.document.deleteMany({ where: { id: documentId } });
+        const jobs = await tx.documentJob.findMany({ where: { documentId: document.id }, select: { id: true } });
+        const deleted = await tx.document.deleteMany({ where: { id: document.id } });
         if (deleted.count === 0) return false;
-        await writeOutbox(tx, [outboxEvent('document.deleted', { documentId, jobIds: jobs.map((job) => job.id) })]);
+        await markStale(tx, [
+          { objectKey: document.objectKey, removeAfter: uploadStaleAfter },
+          ...(document.fileKey ? [{ objectKey: document.fileKey, removeAfter: new Date() }] : []),
+        ]);
+        await writeOutbox(tx, [outboxEvent('document.deleted', { documentId: document.id, jobIds: jobs.map((job) => job.id) })]);
         return true;
       });
+    },
+
+    /** Up to `limit` stale objects due for removal at `now`. */
+    async staleObjectsDue(now: Date, limit = 500): Promise<string[]> {
+      const rows = await db.staleObject.findMany({
+        where: { removeAfter: { lte: now } },
+        select: { objectKey: true },
+        take: limit,
+      });
+      return rows.map((row) => row.objectKey);
+    },
+
+    /** Forgets stale objects once they are removed from storage. */
+    async forgetStaleObjects(objectKeys: readonly string[]): Promise<void> {
+      await db.staleObject.deleteMany({ where: { objectKey: { in: [...objectKeys] } } });
     },
 
     /**
@@ -195,7 +245,7 @@ export function createDocumentStore(db: DocumentsDb, options: DocumentStoreOptio
               WHERE id = $1::uuid AND status IN ('PENDING', 'RUNNING') RETURNING id, document_id, attempts)
            UPDATE documents d SET status = 'PROCESSING', updated_at = now() FROM job WHERE d.id = job.document_id
            RETURNING job.id::text AS id, job.document_id::text AS "documentId", job.attempts, d.owner_id::text AS "ownerId",
-                     d.object_key AS "objectKey", d.content_type AS "contentType"`,
+                     d.file_key AS "fileKey", d.file_etag AS "fileEtag", d.content_type AS "contentType", d.size_bytes AS "sizeBytes"`,
           jobId,
         );
         if (!claimed) return null;
@@ -204,10 +254,13 @@ export function createDocumentStore(db: DocumentsDb, options: DocumentStoreOptio
       });
     },
 
-    /** Records the progress (0..100) of a RUNNING job. */
+    /**
+     * Records the progress (0..100) of a RUNNING job. Like every write of an attempt, it is fenced:
+     * nothing changes unless `job.attempts` is still the job's current attempt (see {@link currentAttempt}).
+     */
     async setProgress(job: JobRef, progress: number): Promise<void> {
       await writing(async (tx) => {
-        const changed = await tx.documentJob.updateMany({ where: { id: job.id, status: 'RUNNING' }, data: { progress } });
+        const changed = await tx.documentJob.updateMany({ where: currentAttempt(job), data: { progress } });
         if (changed.count === 0) return false;
         await writeOutbox(tx, [jobUpdated({ ...job, status: 'RUNNING', progress, failureReason: null }, job.ownerId)]);
         return true;
@@ -215,13 +268,14 @@ export function createDocumentStore(db: DocumentsDb, options: DocumentStoreOptio
     },
 
     /**
-     * Ends a RUNNING job COMPLETED with its text, and its document PROCESSED. False when the job was not
-     * RUNNING (finished by another worker meanwhile): a job completes once.
+     * Ends the job's current attempt COMPLETED with its text, and its document PROCESSED. False when
+     * `job` is not the current attempt (finished, or taken over by another worker meanwhile): a job
+     * completes once, by the attempt that holds it.
      */
     async completeJob(job: JobRef, text: string, pageCount: number | null): Promise<boolean> {
       return writing(async (tx) => {
         const done = await tx.documentJob.updateMany({
-          where: { id: job.id, status: 'RUNNING' },
+          where: currentAttempt(job),
           data: { status: 'COMPLETED', progress: 100, text, pageCount, failureReason: null, finishedAt: new Date() },
         });
         if (done.count === 0) return false;
@@ -231,21 +285,17 @@ export function createDocumentStore(db: DocumentsDb, options: DocumentStoreOptio
       });
     },
 
-    /** Ends an unfinished job FAILED with `reason`, and its document FAILED. False when it had finished. */
-    async failJob(jobId: string, reason: string): Promise<boolean> {
+    /** Ends the job's current attempt FAILED with `reason`, and its document FAILED. False when `job` is not the current attempt. */
+    async failJob(job: JobRef, reason: string): Promise<boolean> {
       return writing(async (tx) => {
-        const job = await tx.documentJob.findUnique({
-          where: { id: jobId },
-          select: { ...jobColumns, document: { select: { ownerId: true } } },
-        });
-        if (!job) return false;
         const failed = await tx.documentJob.updateMany({
-          where: { id: jobId, status: { in: ['PENDING', 'RUNNING'] } },
+          where: currentAttempt(job),
           data: { status: 'FAILED', failureReason: reason, finishedAt: new Date() },
         });
         if (failed.count === 0) return false;
         await tx.document.update({ where: { id: job.documentId }, data: { status: 'FAILED' } });
-        await writeOutbox(tx, [jobUpdated({ ...job, status: 'FAILED', failureReason: reason }, job.document.ownerId)]);
+        const { progress } = await tx.documentJob.findUniqueOrThrow({ where: { id: job.id }, select: { progress: true } });
+        await writeOutbox(tx, [jobUpdated({ ...job, status: 'FAILED', progress, failureReason: reason }, job.ownerId)]);
         return true;
       });
     },
@@ -272,7 +322,12 @@ export function createDocumentStore(db: DocumentsDb, options: DocumentStoreOptio
 
     /** Inserts or replaces a document by id (its jobs stay). */
     async saveDocument(seed: DocumentSeed): Promise<void> {
-      const { id, createdAt, ...fields } = seed;
+      const { id, createdAt, ...rest } = seed;
+      const fields = {
+        ...rest,
+        fileKey: rest.fileKey ?? (rest.status === 'UPLOADING' ? null : rest.objectKey),
+        fileEtag: rest.fileEtag ?? null,
+      };
       const when = createdAt ? { createdAt } : {};
       await db.document.upsert({ where: { id }, create: { id, ...fields, ...when }, update: { ...fields, ...when } });
     },

@@ -5,6 +5,7 @@
  * limits keep a hostile file from exhausting the worker.
  */
 import eng from '@tesseract.js-data/eng';
+import { createInflateRaw } from 'node:zlib';
 import chardet from 'chardet';
 import { createWorker, type Worker as OcrWorker } from 'tesseract.js';
 import mammoth from 'mammoth';
@@ -19,11 +20,20 @@ export interface ExtractionLimits {
   maxTextChars: number;
   /** Images with more pixels are refused before decoding (a tiny PNG can declare a huge canvas). */
   maxPixels: number;
-  /** A DOCX whose parts declare more bytes once inflated is refused before inflating (a zip bomb). */
-  maxInflatedBytes?: number;
+  /**
+   * A DOCX whose parts inflate to more bytes in all is refused (a zip bomb). Counted while inflating,
+   * whatever the archive declares; the parser then reads at most this much.
+   */
+  maxInflatedBytes: number;
 }
 
-export const defaultExtractionLimits: ExtractionLimits = { maxPages: 500, maxTextChars: 5_000_000, maxPixels: 40_000_000 };
+export const defaultExtractionLimits: ExtractionLimits = {
+  maxPages: 500,
+  maxTextChars: 5_000_000,
+  maxPixels: 40_000_000,
+  // Word's XML for 5 million characters of heavily formatted text stays well below this.
+  maxInflatedBytes: 100 * 1024 * 1024,
+};
 
 export interface Extracted {
   text: string;
@@ -62,42 +72,85 @@ async function pdf(bytes: Buffer, limits: ExtractionLimits): Promise<Extracted> 
   return { text: boundedText(text, limits), pageCount: totalPages };
 }
 
+const damagedDocx = () => new PermanentJobFailure('The Word document cannot be read; it may be damaged');
+
 /**
- * The total size a ZIP's entries declare once inflated, from its central directory; null when the
- * archive's end record cannot be found.
+ * Where each entry's data starts in a ZIP, and how it is stored, from the central directory and each
+ * entry's local header — the same places the DOCX parser (JSZip) reads. Sizes are not taken from
+ * either: they can lie. Throws {@link PermanentJobFailure} when the archive's structure is broken.
  */
-export function zipInflatedSize(bytes: Buffer): number | null {
+function zipEntries(bytes: Buffer): { method: number; dataStart: number; storedSize: number }[] {
   // The end-of-central-directory record sits in the last 22 + 65535 (comment) bytes.
   for (let end = bytes.length - 22; end >= Math.max(0, bytes.length - 22 - 65_535); end -= 1) {
     if (bytes.readUInt32LE(end) !== 0x06054b50) continue;
-    const entries = bytes.readUInt16LE(end + 10);
+    const entries: { method: number; dataStart: number; storedSize: number }[] = [];
     let at = bytes.readUInt32LE(end + 16);
-    let total = 0;
-    for (let i = 0; i < entries; i += 1) {
-      if (at + 46 > bytes.length || bytes.readUInt32LE(at) !== 0x02014b50) return null;
-      total += bytes.readUInt32LE(at + 24);
+    for (let i = 0; i < bytes.readUInt16LE(end + 10); i += 1) {
+      if (at + 46 > bytes.length || bytes.readUInt32LE(at) !== 0x02014b50) throw damagedDocx();
+      const local = bytes.readUInt32LE(at + 42);
+      if (local + 30 > bytes.length || bytes.readUInt32LE(local) !== 0x04034b50) throw damagedDocx();
+      entries.push({
+        method: bytes.readUInt16LE(at + 10),
+        dataStart: local + 30 + bytes.readUInt16LE(local + 26) + bytes.readUInt16LE(local + 28),
+        storedSize: bytes.readUInt32LE(at + 20),
+      });
       at += 46 + bytes.readUInt16LE(at + 28) + bytes.readUInt16LE(at + 30) + bytes.readUInt16LE(at + 32);
     }
-    return total;
+    return entries;
   }
-  return null;
+  throw damagedDocx();
+}
+
+/**
+ * Inflates a raw deflate stream, counting its output and keeping none of it: the count, or the first
+ * count past `budget` (inflating stops there). The stream ends itself, so the bytes after it are ignored.
+ */
+function inflatedLength(data: Buffer, budget: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const inflater = createInflateRaw({ chunkSize: 64 * 1024 });
+    let length = 0;
+    inflater.on('data', (chunk: Buffer) => {
+      length += chunk.length;
+      if (length > budget) {
+        inflater.destroy();
+        resolve(length);
+      }
+    });
+    inflater.on('end', () => resolve(length));
+    inflater.on('error', () => reject(damagedDocx()));
+    inflater.end(data);
+  });
+}
+
+/**
+ * Refuses a DOCX whose entries inflate to more than `maxBytes` in all, by inflating them with a running
+ * cap: memory stays at zlib's buffers whatever the archive declares. An entry is inflated from where
+ * its data starts to the end of the file — at least what the parser inflates from there — and entries
+ * that share their data (overlapping entries, another kind of bomb) count once each.
+ */
+export async function assertDocxInflatesWithin(bytes: Buffer, maxBytes: number): Promise<void> {
+  let total = 0;
+  for (const entry of zipEntries(bytes)) {
+    if (entry.dataStart > bytes.length) throw damagedDocx();
+    const budget = maxBytes - total;
+    if (entry.method === 0) total += Math.min(entry.storedSize, bytes.length - entry.dataStart);
+    else if (entry.method === 8) total += await inflatedLength(bytes.subarray(entry.dataStart), budget);
+    else throw damagedDocx(); // a compression Word does not use, nor the parser read
+    if (total > maxBytes) {
+      const mb = Math.round(maxBytes / 1024 / 1024);
+      throw new PermanentJobFailure(`The Word document inflates to more than ${mb} MB; at most ${mb} MB can be read`);
+    }
+  }
 }
 
 async function docx(bytes: Buffer, limits: ExtractionLimits): Promise<Extracted> {
-  const inflated = zipInflatedSize(bytes);
-  const maxInflated = limits.maxInflatedBytes ?? 200 * 1024 * 1024;
-  if (inflated === null) throw new PermanentJobFailure('The Word document cannot be read; it may be damaged');
-  if (inflated > maxInflated) {
-    throw new PermanentJobFailure(
-      `The Word document inflates to ${Math.round(inflated / 1024 / 1024)} MB; at most ${Math.round(maxInflated / 1024 / 1024)} MB can be read`,
-    );
-  }
+  await assertDocxInflatesWithin(bytes, limits.maxInflatedBytes);
   try {
     const { value } = await mammoth.extractRawText({ buffer: bytes });
     return { text: boundedText(value.trim(), limits), pageCount: null };
   } catch (error) {
     if (error instanceof PermanentJobFailure) throw error;
-    throw new PermanentJobFailure('The Word document cannot be read; it may be damaged');
+    throw damagedDocx();
   }
 }
 

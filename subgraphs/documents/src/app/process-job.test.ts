@@ -6,8 +6,9 @@ import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createInProcessJobQueue, createLogger, createObjectStore, type JobQueue } from '#kit';
-import { createTestDatabase, eventually, startTestS3, testViewer, type TestDatabase, type TestS3 } from '#kit/testing';
+import { createTestDatabase, eventually, putUpload, startTestS3, testViewer, type TestDatabase, type TestS3 } from '#kit/testing';
 import { createDocumentStore, createDocumentsDb, type DocumentsDb } from '../adapters/prisma-document-store.ts';
+import { lyingDocx } from '../../test-fixtures/lying-docx.ts';
 import { startDocumentWorker } from './process-job.ts';
 import { createDocumentUpload, submitDocument, type UploadDeps } from './upload-document.ts';
 
@@ -28,7 +29,12 @@ beforeAll(async () => {
   const objects = createObjectStore(s3.config);
   deps = { documents: createDocumentStore(db), objects, queue };
   worker = startDocumentWorker(
-    { documents: deps.documents, objects, logger, limits: { maxPages: 5, maxTextChars: 100_000, maxPixels: 4_000_000 } },
+    {
+      documents: deps.documents,
+      objects,
+      logger,
+      limits: { maxPages: 5, maxTextChars: 100_000, maxPixels: 4_000_000, maxInflatedBytes: 100 * 1024 * 1024 },
+    },
     queue,
   );
 });
@@ -43,8 +49,9 @@ afterAll(async () => {
 async function process(file: string, contentType: string) {
   const viewer = testViewer(randomUUID());
   const body = fixture(file);
-  const { document, uploadUrl } = await createDocumentUpload(deps, viewer, { filename: file, contentType, size: body.length });
-  expect((await fetch(uploadUrl, { method: 'PUT', body })).status).toBe(200);
+  const upload = await createDocumentUpload(deps, viewer, { filename: file, contentType, size: body.length });
+  const { document } = upload;
+  expect((await putUpload(upload, body)).status).toBe(200);
   const job = await submitDocument(deps, viewer, document.id);
   let finished: Awaited<ReturnType<typeof deps.documents.jobsByIds>>[number] | undefined;
   await eventually(
@@ -85,56 +92,88 @@ describe('the text-extraction worker', () => {
     const header = Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex');
     const bomb = Buffer.concat([header, Buffer.from([0, 0, 0x75, 0x30, 0, 0, 0x75, 0x30, 8, 2, 0, 0, 0]), Buffer.alloc(64)]);
     const viewer = testViewer(randomUUID());
-    const { document, uploadUrl } = await createDocumentUpload(deps, viewer, {
+    const upload = await createDocumentUpload(deps, viewer, {
       filename: 'bomb.png',
       contentType: 'image/png',
       size: bomb.length,
     });
-    await fetch(uploadUrl, { method: 'PUT', body: bomb });
+    await putUpload(upload, bomb);
+    const { document } = upload;
     const job = await submitDocument(deps, viewer, document.id);
     await expect.poll(async () => (await deps.documents.jobsByIds([job.id]))[0]?.status, { timeout: 10_000 }).toBe('FAILED');
     expect((await deps.documents.jobsByIds([job.id]))[0]?.failureReason).toMatch(/30000×30000 pixels; at most 4000000/);
   });
 
-  it('refuses a DOCX that would inflate beyond the limit (a zip bomb) before inflating it', async () => {
-    const docx = fixture('contract.docx');
-    // Same archive, but its central directory now declares 3 GB for the document part.
-    const bomb = Buffer.from(docx);
-    for (let at = 0; at + 4 <= bomb.length; at += 1) {
-      if (bomb.readUInt32LE(at) === 0x02014b50 && bomb.toString('latin1', at + 46, at + 46 + 17) === 'word/document.xml') {
-        bomb.writeUInt32LE(3_000_000_000, at + 24);
-      }
-    }
+  it('fails a DOCX whose declared sizes lie (a zip bomb) for good while inflating it, the process barely growing', async () => {
+    const bomb = await lyingDocx(300 * 1024 * 1024); // declares 1 KB for each part; ~300 KB on disk
     const viewer = testViewer(randomUUID());
     const type = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document';
-    const { document, uploadUrl } = await createDocumentUpload(deps, viewer, {
+    const upload = await createDocumentUpload(deps, viewer, {
       filename: 'bomb.docx',
       contentType: type,
       size: bomb.length,
     });
-    await fetch(uploadUrl, { method: 'PUT', body: bomb });
-    const job = await submitDocument(deps, viewer, document.id);
-    await expect.poll(async () => (await deps.documents.jobsByIds([job.id]))[0]?.status, { timeout: 10_000 }).toBe('FAILED');
-    expect((await deps.documents.jobsByIds([job.id]))[0]?.failureReason).toMatch(/inflates to 2861 MB; at most 200 MB/);
-  });
+    await putUpload(upload, bomb);
+    const { document } = upload;
+    const before = globalThis.process.memoryUsage.rss();
+    let peak = before;
+    const sampler = setInterval(() => (peak = Math.max(peak, globalThis.process.memoryUsage.rss())), 5);
+    try {
+      const job = await submitDocument(deps, viewer, document.id);
+      await expect.poll(async () => (await deps.documents.jobsByIds([job.id]))[0]?.status, { timeout: 20_000 }).toBe('FAILED');
+      peak = Math.max(peak, globalThis.process.memoryUsage.rss());
+      const failed = (await deps.documents.jobsByIds([job.id]))[0]!;
+      expect(failed.attempts).toBe(1); // permanent: not retried
+      expect(failed.failureReason).toBe('The Word document inflates to more than 100 MB; at most 100 MB can be read');
+    } finally {
+      clearInterval(sampler);
+    }
+    expect((peak - before) / 1024 / 1024).toBeLessThan(40);
+  }, 30_000);
 
   it('retries a storage failure with backoff, then fails the job saying why after the last attempt', async () => {
     const viewer = testViewer(randomUUID());
     const body = fixture('receipt.txt');
-    const { document, uploadUrl } = await createDocumentUpload(deps, viewer, {
+    const upload = await createDocumentUpload(deps, viewer, {
       filename: 'gone.txt',
       contentType: 'text/plain',
       size: body.length,
     });
-    await fetch(uploadUrl, { method: 'PUT', body });
-    await deps.documents.submit(document.id); // submitted, not queued yet
-    await deps.objects!.remove(document.objectKey); // the storage lost the file: every download fails
+    await putUpload(upload, body);
+    const { document } = upload;
+    // Submitted, not queued yet, with a file the storage has lost: every download fails.
+    await deps.documents.submit(
+      document.id,
+      { fileKey: `documents/lost/${randomUUID()}`, fileEtag: 'lost' },
+      { objectKey: document.objectKey, staleAfter: new Date() },
+    );
     const [job] = await deps.documents.jobsOf([document.id]);
     await queue.enqueue(job!.id);
     await expect.poll(async () => (await deps.documents.jobsByIds([job!.id]))[0]?.status, { timeout: 10_000 }).toBe('FAILED');
     const failed = (await deps.documents.jobsByIds([job!.id]))[0]!;
     expect(failed.attempts).toBe(3); // every attempt the policy allows
     expect(failed.failureReason).toMatch(/^Gave up after 3 attempts: /);
+  });
+
+  it('fails for good a file that changed in storage after it was submitted, without reading it', async () => {
+    const viewer = testViewer(randomUUID());
+    const body = fixture('receipt.txt');
+    const upload = await createDocumentUpload(deps, viewer, {
+      filename: 'changed.txt',
+      contentType: 'text/plain',
+      size: body.length,
+    });
+    await putUpload(upload, body);
+    const job = await submitDocument({ ...deps, queue: undefined }, viewer, upload.document.id); // checked, not queued yet
+    const [submitted] = await deps.documents.byIds([upload.document.id]);
+    await deps.objects!.put(submitted!.fileKey!, Buffer.alloc(body.length, 'x'), 'text/plain'); // same size and type, other bytes
+    await queue.enqueue(job.id);
+    await expect.poll(async () => (await deps.documents.jobsByIds([job.id]))[0]?.status, { timeout: 10_000 }).toBe('FAILED');
+    expect((await deps.documents.jobsByIds([job.id]))[0]).toMatchObject({
+      attempts: 1,
+      text: null,
+      failureReason: 'The file changed after it was submitted; upload it again as a new document',
+    });
   });
 
   it('ends a corrupt PDF FAILED at once with a reason, without retrying', async () => {

@@ -1,12 +1,15 @@
 /**
  * The worker's use case: take a job, download its file, extract the text, record progress, and end
- * COMPLETED — or FAILED with a reason once retrying cannot help. The job row decides: a job taken
- * again after its worker died is claimed anew, and only a RUNNING job can complete, so it completes once.
+ * COMPLETED — or FAILED with a reason once retrying cannot help. The job row decides: each claim is a
+ * new attempt, and the store takes a write only from the job's current attempt, so a worker that
+ * lost the job (its queue lock expired while it was slow, and another took it over) changes nothing,
+ * and a job completes once.
  */
-import { PermanentJobFailure, type FailedJob, type JobQueue, type Logger, type ObjectStore } from '#kit';
-import type { DocumentStore } from '../adapters/prisma-document-store.ts';
+import { PermanentJobFailure, type JobAttempt, type JobQueue, type Logger, type ObjectStore } from '#kit';
+import type { ClaimedJob, DocumentStore } from '../adapters/prisma-document-store.ts';
+import { removeStaleObjects } from './upload-document.ts';
 import { defaultExtractionLimits, extractText, stopOcr, type ExtractionLimits } from '../adapters/text-extractors.ts';
-import { defaultMaxDocumentBytes, documentContentType } from '../domain/document.ts';
+import { defaultMaxDocumentBytes, documentContentType, sniffBytes, sniffContentType } from '../domain/document.ts';
 
 export interface ProcessDeps {
   documents: DocumentStore;
@@ -31,46 +34,67 @@ function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
 }
 
 /**
- * Processes job `jobId`. Storage and database errors propagate (the queue retries with backoff);
- * an unreadable file throws {@link PermanentJobFailure} (no retry; see {@link recordFailure}).
+ * The file's bytes when they are still the ones submitted — same ETag, size and real type — or
+ * {@link PermanentJobFailure}. No upload URL can write the submitted copy; this holds the worker to
+ * what was checked even if something else with access to the bucket changed it.
  */
-export async function processJob(deps: ProcessDeps, jobId: string): Promise<void> {
+function assertAsSubmitted(job: ClaimedJob, file: { bytes: Buffer; etag: string }): Buffer {
+  const unchanged =
+    (job.fileEtag === null || file.etag === job.fileEtag) &&
+    file.bytes.length === job.sizeBytes &&
+    sniffContentType(file.bytes.subarray(0, sniffBytes)) === documentContentType(job.contentType);
+  if (!unchanged) throw new PermanentJobFailure('The file changed after it was submitted; upload it again as a new document');
+  return file.bytes;
+}
+
+/**
+ * Processes job `jobId` in the queue's `attempt`. Storage and database errors propagate (the queue
+ * retries with backoff); an unreadable file throws {@link PermanentJobFailure} (no retry). A failure
+ * for good — permanent, or in the last attempt — is recorded (FAILED with a reason a person can act
+ * on) by this attempt, fenced like its other writes.
+ */
+export async function processJob(deps: ProcessDeps, jobId: string, attempt: JobAttempt): Promise<void> {
   const job = await deps.documents.claimJob(jobId);
   if (!job) return; // finished already (a duplicate delivery) or deleted with its document
-  const bytes = await deps.objects.getBuffer(job.objectKey, deps.maxBytes ?? defaultMaxDocumentBytes);
-  await deps.documents.setProgress(job, 30);
-  const extracted = await withTimeout(
-    extractText(documentContentType(job.contentType), bytes, deps.limits ?? defaultExtractionLimits),
-    deps.timeoutMs ?? 120_000,
-  );
-  await deps.documents.setProgress(job, 90);
-  const completed = await deps.documents.completeJob(job, extracted.text, extracted.pageCount);
-  deps.logger.info({ jobId, completed, chars: extracted.text.length }, 'document job processed');
+  try {
+    const bytes = assertAsSubmitted(job, await deps.objects.download(job.fileKey, deps.maxBytes ?? defaultMaxDocumentBytes));
+    await deps.documents.setProgress(job, 30);
+    const extracted = await withTimeout(
+      extractText(documentContentType(job.contentType), bytes, deps.limits ?? defaultExtractionLimits),
+      deps.timeoutMs ?? 120_000,
+    );
+    await deps.documents.setProgress(job, 90);
+    const completed = await deps.documents.completeJob(job, extracted.text, extracted.pageCount);
+    deps.logger.info({ jobId, attempt: job.attempts, completed, chars: extracted.text.length }, 'document job processed');
+  } catch (error) {
+    const permanent = error instanceof PermanentJobFailure;
+    if (permanent || attempt.last) {
+      const reason = permanent ? error.message : `Gave up after ${attempt.number} attempts: ${(error as Error).message}`;
+      if (await deps.documents.failJob(job, reason)) deps.logger.warn({ jobId, reason }, 'document job failed');
+    }
+    throw error;
+  }
 }
 
-/** A job the queue gave up on: FAILED with a reason a person can act on. */
-export async function recordFailure(deps: Pick<ProcessDeps, 'documents' | 'logger'>, failed: FailedJob): Promise<void> {
-  const reason = failed.permanent ? failed.reason : `Gave up after ${failed.attempts} attempts: ${failed.reason}`;
-  await deps.documents.failJob(failed.id, reason);
-  deps.logger.warn({ jobId: failed.id, reason }, 'document job failed');
-}
-
-/** Starts a worker on `queue`, and queues again every minute the PENDING jobs a crash may have kept from the queue. */
-export function startDocumentWorker(deps: ProcessDeps, queue: JobQueue, requeueEveryMs = 60_000) {
-  queue.work(
-    (id) => processJob(deps, id),
-    (failed) => recordFailure(deps, failed),
-  );
-  const requeue = setInterval(() => {
+/**
+ * Starts a worker on `queue`, and every minute queues again the PENDING jobs a crash may have kept
+ * from the queue and removes the stale objects that are due ({@link removeStaleObjects}).
+ */
+export function startDocumentWorker(deps: ProcessDeps, queue: JobQueue, everyMs = 60_000) {
+  queue.work((id, attempt) => processJob(deps, id, attempt));
+  const housekeeping = setInterval(() => {
     deps.documents
-      .pendingJobIds(new Date(Date.now() - requeueEveryMs))
+      .pendingJobIds(new Date(Date.now() - everyMs))
       .then((ids) => Promise.all(ids.map((id) => queue.enqueue(id))))
       .catch((error: unknown) => deps.logger.warn({ err: error }, 'requeueing pending jobs failed; will retry'));
-  }, requeueEveryMs);
-  requeue.unref();
+    removeStaleObjects(deps).catch((error: unknown) =>
+      deps.logger.warn({ err: error }, 'removing stale objects failed; will retry'),
+    );
+  }, everyMs);
+  housekeeping.unref();
   return {
     stop: () => {
-      clearInterval(requeue);
+      clearInterval(housekeeping);
       void stopOcr();
     },
   };

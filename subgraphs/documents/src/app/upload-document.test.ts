@@ -1,13 +1,17 @@
-/** Uploads on the real PostgreSQL and an S3-protocol server (s3rver): the bytes go straight to storage. */
+/**
+ * Uploads on the real PostgreSQL and an S3-protocol server (s3rver, behind the embedded server's
+ * signature gate, which checks presigned URLs as MinIO does): the bytes go straight to storage.
+ */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createObjectStore, type ObjectStore } from '#kit';
-import { createTestDatabase, startTestS3, testViewer, type TestDatabase, type TestS3 } from '#kit/testing';
+import { createTestDatabase, putUpload, startTestS3, testViewer, type TestDatabase, type TestS3 } from '#kit/testing';
 import { createDocumentStore, createDocumentsDb, type DocumentsDb } from '../adapters/prisma-document-store.ts';
 import {
   createDocumentUpload,
   deleteDocument,
   downloadUrl,
+  removeStaleObjects,
   reprocessDocument,
   submitDocument,
   type UploadDeps,
@@ -47,7 +51,7 @@ async function upload(
     contentType: declared.contentType ?? 'text/plain',
     size: declared.size ?? body.length,
   });
-  const put = await fetch(started.uploadUrl, { method: 'PUT', body });
+  const put = await putUpload(started, body);
   expect(put.status).toBe(200);
   return { viewer, ...started };
 }
@@ -56,15 +60,70 @@ describe('uploading a document', () => {
   it('goes createDocumentUpload -> PUT -> submitDocument: the file is checked and its first job queued', async () => {
     const { viewer, document, expiresAt } = await upload();
     expect(document).toMatchObject({ status: 'UPLOADING', filename: 'invoice.txt', sizeBytes: text.length });
-    expect(document.objectKey).toMatch(new RegExp(`^documents/${viewer.id}/[0-9a-f-]{36}$`));
+    expect(document.objectKey).toMatch(new RegExp(`^uploads/${viewer.id}/[0-9a-f-]{36}$`));
     expect(expiresAt.getTime()).toBeGreaterThan(Date.now() + 14 * 60_000);
     const job = await submitDocument(deps, viewer, document.id);
     expect(job).toMatchObject({ documentId: document.id, status: 'PENDING', progress: 0 });
     expect((await submitDocument(deps, viewer, document.id)).id).toBe(job.id); // a retried submit
     const [stored] = await deps.documents.byIds([document.id]);
     expect(stored?.status).toBe('UPLOADED');
+    expect(stored?.fileKey).toMatch(new RegExp(`^documents/${viewer.id}/[0-9a-f-]{36}$`));
     const download = await fetch((await downloadUrl(deps, stored!))!);
     expect(Buffer.from(await download.arrayBuffer())).toEqual(text);
+  });
+
+  it('the storage refuses an upload of another type or size than declared, even after a good one', async () => {
+    const honest = await upload();
+    const html = Buffer.alloc(31 * 1024, '<script>alert(1)</script>');
+    const put = (body: Buffer, type: string) =>
+      fetch(honest.uploadUrl, { method: 'PUT', body, headers: { 'content-type': type } });
+    expect((await put(html, 'text/html')).status).toBe(403);
+    expect((await put(html, 'text/plain')).status).toBe(403); // larger than declared
+    expect((await put(text.subarray(0, text.length), 'text/html')).status).toBe(403); // the declared size, another type
+    expect(await objects.stat(honest.document.objectKey)).toMatchObject({ size: text.length, contentType: 'text/plain' });
+  });
+
+  it('a PUT after submitting changes nothing that is processed or downloaded; the upload object goes once its URL expired', async () => {
+    const { viewer, document, uploadUrl, uploadHeaders } = await upload();
+    await submitDocument(deps, viewer, document.id);
+    const other = Buffer.from(text.toString().replace('99.90', '00.00')); // same type and size: the URL allows it
+    expect((await putUpload({ uploadUrl, uploadHeaders }, other)).status).toBe(200);
+
+    const [stored] = await deps.documents.byIds([document.id]);
+    expect(Buffer.from(await (await fetch((await downloadUrl(deps, stored!))!)).arrayBuffer())).toEqual(text);
+    expect((await objects.download(stored!.fileKey!, 1024)).bytes).toEqual(text); // what the worker reads
+    await removeStaleObjects({ ...deps, now: () => new Date(Date.now() + 17 * 60_000) });
+    expect(await objects.stat(document.objectKey)).toBeNull();
+    expect(await objects.stat(stored!.fileKey!)).not.toBeNull();
+  });
+
+  it('a PUT after deleting belongs to no document, and is removed once its URL expired', async () => {
+    const { viewer, document, uploadUrl, uploadHeaders } = await upload();
+    await submitDocument(deps, viewer, document.id);
+    await deleteDocument(deps, viewer, document.id);
+    expect((await putUpload({ uploadUrl, uploadHeaders }, text)).status).toBe(200); // the URL is valid 15 minutes
+
+    await expect(submitDocument(deps, viewer, document.id)).rejects.toThrowError(code('NOT_FOUND'));
+    await removeStaleObjects(deps); // the upload object stays until its URL expired: another PUT may come
+    expect(await objects.stat(document.objectKey)).not.toBeNull();
+    await removeStaleObjects({ ...deps, now: () => new Date(Date.now() + 17 * 60_000) });
+    expect(await objects.stat(document.objectKey)).toBeNull();
+  });
+
+  it('a download is an attachment of the declared type, whatever type the file was stored with', async () => {
+    const viewer = owner();
+    const html = Buffer.from('<html><script>alert(document.cookie)</script></html>');
+    const started = await createDocumentUpload(deps, viewer, {
+      filename: 'notes.txt',
+      contentType: 'text/plain',
+      size: html.length,
+    });
+    await objects.put(started.document.objectKey, html, 'text/html'); // as a storage that checks no signed header could hold it
+    await submitDocument(deps, viewer, started.document.id);
+    const [stored] = await deps.documents.byIds([started.document.id]);
+    const response = await fetch((await downloadUrl(deps, stored!))!);
+    expect(response.headers.get('content-type')).toBe('text/plain');
+    expect(response.headers.get('content-disposition')).toMatch(/^attachment; filename="notes.txt"/);
   });
 
   it('the object key never comes from the filename', async () => {
@@ -88,10 +147,12 @@ describe('uploading a document', () => {
     expect((await deps.documents.byIds([document.id]))[0]?.status).toBe('UPLOADING');
   });
 
-  it('refuses a file larger than declared (the client lied about the size), and one never uploaded', async () => {
+  it('refuses at submit a file of another size than declared (should one reach the storage), and one never uploaded', async () => {
     const viewer = owner();
-    const { document } = await upload(viewer, Buffer.concat([text, text]), { size: text.length });
-    await expect(submitDocument(deps, viewer, document.id)).rejects.toThrowError(/bytes, not the/);
+    const started = await createDocumentUpload(deps, viewer, { filename: 'a.txt', contentType: 'text/plain', size: text.length });
+    await objects.put(started.document.objectKey, Buffer.concat([text, text]), 'text/plain'); // written with the server's keys
+    await expect(submitDocument(deps, viewer, started.document.id)).rejects.toThrowError(/bytes, not the/);
+    expect((await deps.documents.byIds([started.document.id]))[0]).toMatchObject({ status: 'UPLOADING', fileKey: null });
     const never = await createDocumentUpload(deps, viewer, { filename: 'b.txt', contentType: 'text/plain', size: 5 });
     await expect(submitDocument(deps, viewer, never.document.id)).rejects.toThrowError(/not been uploaded/);
   });
@@ -112,7 +173,9 @@ describe('uploading a document', () => {
   it('deleting removes the file and the rows', async () => {
     const { viewer, document } = await upload();
     await submitDocument(deps, viewer, document.id);
+    const [submitted] = await deps.documents.byIds([document.id]);
     expect(await deleteDocument(deps, viewer, document.id)).toBe(true);
+    expect(await objects.stat(submitted!.fileKey!)).toBeNull();
     expect(await objects.stat(document.objectKey)).toBeNull();
     expect(await deps.documents.byIds([document.id])).toEqual([]);
     expect(await deps.documents.jobsOf([document.id])).toEqual([]);

@@ -96,7 +96,9 @@ describe('a new document', () => {
       filename: 'Scan 01.PDF',
       contentType: 'application/pdf',
       sizeBytes: 1234,
-      objectKey: `documents/${ownerId}/22222222-2222-4222-8222-222222222222`,
+      objectKey: `uploads/${ownerId}/22222222-2222-4222-8222-222222222222`,
+      fileKey: null,
+      fileEtag: null,
       status: 'UPLOADING',
       createdAt: now,
     });
@@ -108,7 +110,7 @@ describe('a new document', () => {
       now,
       ids(),
     );
-    expect(doc.objectKey).toMatch(new RegExp(`^documents/${ownerId}/[0-9a-f-]{36}$`));
+    expect(doc.objectKey).toMatch(new RegExp(`^uploads/${ownerId}/[0-9a-f-]{36}$`));
     expect(doc.objectKey).not.toContain('secret');
     expect(doc.filename).toBe('secret.txt');
   });

@@ -12,8 +12,15 @@ export interface Document {
   filename: string;
   contentType: string;
   sizeBytes: number;
-  /** Where the file lives in the bucket: `documents/<ownerId>/<uuid>`. */
+  /** Where the upload URL writes in the bucket: `uploads/<ownerId>/<uuid>`. */
   objectKey: string;
+  /**
+   * The submitted file: a copy made at submit, at `documents/<ownerId>/<uuid>`, that no upload URL
+   * can write — what was checked is what is processed and served. Null until submitted.
+   */
+  fileKey: string | null;
+  /** The ETag of the file at submit: a file whose ETag has changed since is refused. */
+  fileEtag: string | null;
   status: DocumentStatus;
   createdAt: Date;
 }
@@ -131,7 +138,7 @@ export function documentSize(sizeBytes: number, maxBytes = defaultMaxDocumentByt
 }
 
 /**
- * A new document waiting for its upload. The object key is `documents/<ownerId>/<uuid>` from
+ * A new document waiting for its upload. Its object key is `uploads/<ownerId>/<uuid>` from
  * `idFactory`, never derived from the filename, so a crafted name cannot reach another key.
  * BAD_USER_INPUT for a bad filename, content type or size.
  */
@@ -155,10 +162,22 @@ export function newDocument(
     filename,
     contentType,
     sizeBytes,
-    objectKey: `documents/${input.ownerId.toLowerCase()}/${keyId.toLowerCase()}`,
+    objectKey: `uploads/${input.ownerId.toLowerCase()}/${keyId.toLowerCase()}`,
+    fileKey: null,
+    fileEtag: null,
     status: 'UPLOADING',
     createdAt: now,
   };
+}
+
+/**
+ * Where a document's file goes when it is submitted: a new key under `documents/`, which no upload
+ * URL addresses, so the file cannot change after its checks — nor can two submits race on one key.
+ */
+export function newFileKey(document: Pick<Document, 'ownerId'>, idFactory: () => string): string {
+  const keyId = idFactory();
+  if (!isUuid(keyId)) throw new Error('the id factory must produce UUIDs');
+  return `documents/${document.ownerId.toLowerCase()}/${keyId.toLowerCase()}`;
 }
 
 /** How many leading bytes {@link sniffContentType} needs. */
