@@ -402,7 +402,7 @@ describe('the order saga (real PostgreSQL and Redis Streams)', () => {
     expect(refused.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
 
     // An admin replays it: delivered again (and, its content still bad, dead-lettered again), recorded.
-    const replay = 'mutation ($id: ID!) { replayDeadLetter(id: $id) { id eventId } }';
+    const replay = 'mutation ($id: String!) { replayDeadLetter(id: $id) { id eventId } }';
     const byCustomer = await graphql(stack.url, replay, { token, variables: { id: letter!.id } });
     expect(byCustomer.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     const replayed = await graphql<{ replayDeadLetter: { id: string; eventId: string } }>(stack.url, replay, {

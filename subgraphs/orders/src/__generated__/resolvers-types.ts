@@ -42,8 +42,11 @@ export type DeadLetter = {
   eventId: Scalars['ID']['output'];
   /** The consumer group (service) that gave up. */
   group: Scalars['String']['output'];
-  /** The letter's id: what `replayDeadLetter` takes. */
-  id: Scalars['ID']['output'];
+  /**
+   * The letter's id in the dead-letter stream (e.g. `1764842400000-0`, not a UUID): what
+   * `replayDeadLetter` takes.
+   */
+  id: Scalars['String']['output'];
   occurredAt: Scalars['DateTime']['output'];
   /** The event's payload as JSON. */
   payload: Scalars['String']['output'];
@@ -97,7 +100,7 @@ export type MutationPlaceOrderArgs = {
 
 
 export type MutationReplayDeadLetterArgs = {
-  id: Scalars['ID']['input'];
+  id: Scalars['String']['input'];
 };
 
 /** A purchase by one user. Owned by the orders subgraph. */
@@ -403,7 +406,7 @@ export type DeadLetterResolvers<ContextType = Context, ParentType extends Resolv
   error?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   eventId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   group?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   occurredAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   payload?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   reason?: Resolver<ResolversTypes['DeadLetterReason'], ParentType, ContextType>;
