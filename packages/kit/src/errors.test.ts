@@ -1,6 +1,9 @@
 import { buildSchema, getVariableValues, GraphQLError, parse, validate, type OperationDefinitionNode } from 'graphql';
+import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { createErrorFormatter } from './errors.js';
+import { freePort } from './fault-injection.js';
+import { testServerUrl } from './testing.js';
 
 const schema = buildSchema(`
   enum Status { PAID CANCELLED }
@@ -44,5 +47,33 @@ describe('error formatter: schema hints', () => {
       'Variable "$login" got invalid value { emial: "a@b.dev", email: "a@b.dev" }; Field "emial" is not defined by type "Login".',
       'Variable "$status" got invalid value "PAD"; Value "PAD" does not exist in "Status" enum.',
     ]);
+  });
+});
+
+describe('error formatter: a dependency that is down', () => {
+  it('a resolver failing on an unreachable database answers SERVICE_UNAVAILABLE with a retry hint, no internals', async () => {
+    const url = new URL(testServerUrl);
+    url.port = String(await freePort()); // nothing listens there: the database is down
+    const refused = await new pg.Client({ connectionString: url.toString() }).connect().catch((error: unknown) => error);
+    const error = new GraphQLError((refused as Error).message, { path: ['order'], originalError: refused as Error });
+    const production = createErrorFormatter({ exposeInternals: false })(error.toJSON(), error);
+    expect(production).toEqual({
+      message: 'A service this request needs is unavailable right now; try again in a few seconds',
+      path: ['order'],
+      extensions: { code: 'SERVICE_UNAVAILABLE', retryAfterSeconds: 5 },
+    });
+    const development = createErrorFormatter({ exposeInternals: true })(error.toJSON(), error);
+    expect(development.extensions).toEqual({ code: 'SERVICE_UNAVAILABLE', retryAfterSeconds: 5 });
+    expect(development.message).toContain('ECONNREFUSED');
+  });
+
+  it('a bug stays INTERNAL_SERVER_ERROR', () => {
+    const error = new GraphQLError('boom', {
+      originalError: new TypeError("Cannot read properties of undefined (reading 'id')"),
+    });
+    expect(createErrorFormatter({ exposeInternals: false })(error.toJSON(), error)).toMatchObject({
+      message: 'Internal server error',
+      extensions: { code: 'INTERNAL_SERVER_ERROR' },
+    });
   });
 });

@@ -5,6 +5,7 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
 import type { ApolloServerPlugin } from '@apollo/server';
+import { failureKindOf } from './failures.js';
 import type { Logger } from './logger.js';
 
 /** Stable codes clients can branch on. */
@@ -91,10 +92,14 @@ function codeOf(formatted: GraphQLFormattedError, error: unknown): unknown {
 /** graphql-js's hints in validation and input errors: ` Did you mean "email"?`, `… the enum value "PAID"?`. */
 const suggestions = / Did you mean [^?]*\?/g;
 
+const unavailableMessage = 'A service this request needs is unavailable right now; try again in a few seconds';
+const unavailableRetryAfterSeconds = 5;
+
 /**
  * Builds Apollo Server's `formatError`. Domain errors keep their code and message; errors with a
- * known code pass through; anything else becomes `INTERNAL_SERVER_ERROR` with a generic message
- * unless `exposeInternals` (development) is set. Outside development, graphql-js's "Did you mean …?"
+ * known code pass through; a failure of a dependency that is down or too slow (failures.ts:
+ * transient) becomes `SERVICE_UNAVAILABLE` with `retryAfterSeconds`; anything else becomes
+ * `INTERNAL_SERVER_ERROR` with a generic message unless `exposeInternals` (development) is set. Outside development, graphql-js's "Did you mean …?"
  * hints are cut: with introspection off they would still spell out the schema's names. Stack traces
  * never leave in production because servers also set `includeStacktraceInErrorResponses: exposeInternals`.
  */
@@ -116,6 +121,18 @@ export function createErrorFormatter(options: { exposeInternals: boolean }) {
         Object.entries({ ...formatted.extensions, code }).filter(([key]) => safeExtensionKeys.has(key)),
       );
       return { ...formatted, message: formatted.message.replace(suggestions, ''), extensions };
+    }
+    if (failureKindOf(original) === 'transient') {
+      // A database or Redis that is down or too slow: the request can succeed again shortly.
+      const where = {
+        ...(formatted.path ? { path: formatted.path } : {}),
+        ...(formatted.locations ? { locations: formatted.locations } : {}),
+      };
+      return {
+        message: options.exposeInternals ? `${unavailableMessage} (${formatted.message})` : unavailableMessage,
+        ...where,
+        extensions: { code: 'SERVICE_UNAVAILABLE', retryAfterSeconds: unavailableRetryAfterSeconds },
+      };
     }
     if (options.exposeInternals) return { ...formatted, extensions: { ...formatted.extensions, code: 'INTERNAL_SERVER_ERROR' } };
     return {
@@ -148,6 +165,14 @@ export function errorLoggingPlugin(logger: Logger): ApolloServerPlugin<{ correla
         async didEncounterErrors({ errors, contextValue, operationName }) {
           for (const error of errors) {
             if (isExpected(error)) continue;
+            const cause = unwrapResolverError(error);
+            if (failureKindOf(cause) === 'transient') {
+              logger.warn(
+                { err: cause, correlationId: contextValue.correlationId, operationName },
+                'a dependency is unavailable',
+              );
+              continue;
+            }
             logger.error(
               { err: unwrapResolverError(error), correlationId: contextValue.correlationId, operationName, path: error.path },
               'unexpected error',

@@ -5,13 +5,12 @@
  *   overloaded, a connection cut, a timeout, a lock conflict, or work that is not ready yet
  *   ({@link TransientFailure}). Trying again later will succeed, so it is retried without limit.
  * - `content` — the message itself: it does not parse or validate, or it breaks a rule
- *   ({@link DomainError}, zod, {@link InvalidMessage}). Trying again changes nothing: it is
+ *   (a `DomainError`, zod, {@link InvalidMessage}). Trying again changes nothing: it is
  *   dead-lettered at once, for an operator to read and replay.
  * - `unknown` — anything else (a bug, a library's surprise): retried a bounded number of times.
  *
  * Errors are read through their `cause` chain: Prisma and pg wrap the driver's error.
  */
-import { DomainError } from './errors.js';
 
 /** Thrown by a handler whose work cannot be done yet but will be later (a charge still in flight). */
 export class TransientFailure extends Error {
@@ -72,11 +71,11 @@ function kindOfOne(error: unknown): FailureKind | null {
   if (!error || typeof error !== 'object') return null;
   if (error instanceof TransientFailure) return 'transient';
   if (error instanceof InvalidMessage) return 'content';
-  if (error instanceof DomainError) {
-    // A rate limit or an unavailable dependency is the world, not the message.
-    return error.code === 'RATE_LIMITED' || error.code === 'SERVICE_UNAVAILABLE' ? 'transient' : 'content';
-  }
   const e = error as { name?: string; code?: unknown; message?: unknown; kind?: unknown; originalCode?: unknown };
+  if (e.name === 'DomainError') {
+    // (By name: errors.ts reads this module.) A rate limit or an unavailable dependency is the world, not the message.
+    return e.code === 'RATE_LIMITED' || e.code === 'SERVICE_UNAVAILABLE' ? 'transient' : 'content';
+  }
   if (e.name === 'ZodError' || error instanceof SyntaxError) return 'content';
   if (e.name === 'TimeoutError' || e.name === 'AbortError' || e.name === 'MaxRetriesPerRequestError') return 'transient';
   const code = typeof e.code === 'string' ? e.code : undefined;

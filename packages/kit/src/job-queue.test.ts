@@ -2,8 +2,11 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
+import { TransientFailure } from './failures.js';
+import { startRedisServer } from './fault-injection.js';
 import { createBullJobQueue, createInProcessJobQueue, PermanentJobFailure, type JobAttempt, type JobQueue } from './job-queue.js';
 import { createLogger } from './logger.js';
+import { connectRedis } from './process.js';
 import { dropRedisNamespace, eventually, testRedisUrl } from './testing.js';
 
 const logger = createLogger('test', 'silent');
@@ -61,6 +64,24 @@ describe.each(queues)('job queue: %s', (_name, create) => {
     }
   }, 20_000);
 
+  it('a job whose dependency is unavailable runs again past its attempts, spending none, until it succeeds', async () => {
+    const queue = create();
+    const id = `outage-${randomUUID()}`;
+    const runs: JobAttempt[] = [];
+    queue.work(async (_id, attempt) => {
+      runs.push(attempt);
+      if (runs.length <= 5) throw new TransientFailure('the database is unavailable');
+    });
+    try {
+      await queue.enqueue(id);
+      await eventually(() => runs.length === 6, 'the job ran six times', 20_000);
+      await new Promise((r) => setTimeout(r, 300)); // and not again: it succeeded
+      expect(runs).toEqual(Array(6).fill({ number: 1, last: false })); // 3 attempts allowed, none spent
+    } finally {
+      await queue.close();
+    }
+  }, 30_000);
+
   it('a job queued twice while it waits runs once', async () => {
     const queue = create();
     const id = randomUUID();
@@ -74,6 +95,24 @@ describe.each(queues)('job queue: %s', (_name, create) => {
       expect(runs).toEqual([id]);
     } finally {
       await queue.close();
+    }
+  }, 20_000);
+});
+
+describe('BullMQ producer with Redis down', () => {
+  it('enqueueing fails within a bounded time instead of waiting for Redis to come back', async () => {
+    const redis = await startRedisServer();
+    const connection = connectRedis(redis.url, logger);
+    const queue = createBullJobQueue(`q-${randomUUID().slice(0, 8)}`, connection, logger, { policy, prefix });
+    try {
+      await queue.enqueue(randomUUID());
+      await redis.kill();
+      const started = Date.now();
+      await expect(queue.enqueue(randomUUID())).rejects.toThrow();
+      expect(Date.now() - started).toBeLessThan(3_000);
+    } finally {
+      connection.disconnect();
+      await redis.stop();
     }
   }, 20_000);
 });

@@ -5,14 +5,17 @@
  *
  * - `enqueue(id)` is idempotent while the job is waiting or running (BullMQ dedups by job id);
  * - a handler that throws is retried with exponential backoff up to `attempts`; one that throws
- *   {@link PermanentJobFailure} is not retried;
+ *   {@link PermanentJobFailure} is not retried; one whose failure is transient (failures.ts: the
+ *   database or the object store unavailable) is run again later without spending an attempt, for
+ *   as long as the outage lasts;
  * - a job whose worker died (no lock renewal for `lockMs`) is handed to another worker — while a
  *   worker that was only slow may still be running it: the handler fences its own writes (a queue
  *   cannot stop a late write to the database);
  * - the handler is told whether its run is the last the queue will make, so it can record a failure
  *   for good itself, fenced like its other writes.
  */
-import { Queue, UnrecoverableError, Worker, type ConnectionOptions } from 'bullmq';
+import { DelayedError, Queue, UnrecoverableError, Worker, type ConnectionOptions } from 'bullmq';
+import { backoffDelay, failureKindOf } from './failures.js';
 import type { Logger } from './logger.js';
 
 /** A failure retrying cannot fix (a corrupt file, an unsupported format). */
@@ -30,6 +33,9 @@ export interface JobPolicy {
   /** A running job whose worker stops renewing its lock for this long is taken over. */
   lockMs: number;
 }
+
+/** The longest wait between runs of a job whose dependency (database, object store) is unavailable. */
+const maxTransientBackoffMs = 30_000;
 
 export const defaultJobPolicy: JobPolicy = { attempts: 4, backoffMs: 1000, concurrency: 2, lockMs: 30_000 };
 
@@ -50,16 +56,22 @@ export interface JobQueue {
   close(): Promise<void>;
 }
 
-/** BullMQ on Redis. Producers only call `enqueue`; the worker process calls `work`. */
+/**
+ * BullMQ on Redis. Producers only call `enqueue`, on `connection` (give it bounded retries, so
+ * enqueueing fails fast while Redis is down); the worker process calls `work`, on
+ * `workerConnection` when given — BullMQ's workers block on Redis and need a client that retries
+ * without limit (`maxRetriesPerRequest: null`).
+ */
 export function createBullJobQueue(
   name: string,
   connection: ConnectionOptions,
   logger: Logger,
-  options: { policy?: JobPolicy; prefix?: string } = {},
+  options: { policy?: JobPolicy; prefix?: string; workerConnection?: () => ConnectionOptions } = {},
 ): JobQueue {
   const policy = options.policy ?? defaultJobPolicy;
   const prefix = options.prefix ?? 'meridian';
   const queue = new Queue(name, { connection, prefix });
+  queue.on('error', () => undefined); // a connection error fails the enqueue that met it; the client reports Redis down
   let worker: Worker | undefined;
   return {
     async enqueue(id) {
@@ -79,10 +91,23 @@ export function createBullJobQueue(
       const attempts = policy.attempts;
       worker = new Worker(
         name,
-        async (job) =>
-          handler((job.data as { id: string }).id, { number: job.attemptsMade + 1, last: job.attemptsMade + 1 >= attempts }),
+        async (job, token) => {
+          try {
+            await handler((job.data as { id: string }).id, {
+              number: job.attemptsMade + 1,
+              last: job.attemptsMade + 1 >= attempts,
+            });
+          } catch (error) {
+            if (failureKindOf(error) !== 'transient') throw error;
+            // The database or the object store is away: wait and run again, without spending an attempt.
+            const waits = job.attemptsStarted - job.attemptsMade;
+            logger.warn({ err: error, jobId: job.id, waits }, 'job waits for a dependency that is unavailable');
+            await job.moveToDelayed(Date.now() + backoffDelay(waits, policy.backoffMs, maxTransientBackoffMs), token);
+            throw new DelayedError();
+          }
+        },
         {
-          connection,
+          connection: options.workerConnection?.() ?? connection,
           prefix,
           concurrency: policy.concurrency,
           lockDuration: policy.lockMs,
@@ -124,20 +149,25 @@ export function createInProcessJobQueue(logger: Logger, policy: JobPolicy = defa
     }
   }
 
-  async function run(id: string, attempt: number): Promise<void> {
+  async function run(id: string, attempt: number, waits = 0): Promise<void> {
     try {
       await handler!(id, { number: attempt, last: attempt >= policy.attempts });
       queued.delete(id);
     } catch (error) {
       const permanent = error instanceof UnrecoverableError;
-      if (!permanent && attempt < policy.attempts && !closed) {
-        logger.warn({ err: error, jobId: id, attempt }, 'job failed, will retry');
+      const transient = !permanent && failureKindOf(error) === 'transient';
+      if ((transient || (!permanent && attempt < policy.attempts)) && !closed) {
+        logger.warn(
+          { err: error, jobId: id, attempt },
+          transient ? 'job waits for a dependency that is unavailable' : 'job failed, will retry',
+        );
         const timer = setTimeout(
           () => {
             timers.delete(timer);
-            void run(id, attempt + 1);
+            // A dependency that was away does not spend an attempt.
+            void (transient ? run(id, attempt, waits + 1) : run(id, attempt + 1));
           },
-          policy.backoffMs * 2 ** (attempt - 1),
+          transient ? backoffDelay(waits + 1, policy.backoffMs, maxTransientBackoffMs) : policy.backoffMs * 2 ** (attempt - 1),
         );
         timers.add(timer);
         return; // keeps its running slot while it waits, as a BullMQ job keeps its place

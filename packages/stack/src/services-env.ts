@@ -15,6 +15,8 @@ export function servicesEnv(base: Env): Record<string, string> {
   env.ROUTER_PORT ??= String(defaultPorts.router);
   env.WORKER_HEALTH_PORT ??= String(defaultPorts.worker);
   env.REDIS_URL ??= 'redis://127.0.0.1:6379';
+  // The simulated card processor keeps its ledger where a payments restart finds it again.
+  env.PAYMENTS_SIMULATOR_LEDGER ??= '.data/services/payments-simulator.jsonl';
   env.AUTH_JWKS_URL ??= `http://127.0.0.1:${env.AUTH_PORT}/.well-known/jwks.json`;
   return env;
 }

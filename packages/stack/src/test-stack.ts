@@ -126,7 +126,7 @@ export async function prepareServicesFixture(options: { namespace: string; baseP
   }
 }
 
-const placeOrderMutation = `mutation ($input: PlaceOrderInput!, $key: String!) {
+export const placeOrderMutation = `mutation ($input: PlaceOrderInput!, $key: String!) {
   placeOrder(input: $input, idempotencyKey: $key) { id status total { amount } }
 }`;
 

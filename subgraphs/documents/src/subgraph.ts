@@ -5,6 +5,7 @@
 import { Redis } from 'ioredis';
 import { z } from 'zod';
 import {
+  connectRedis,
   createBullJobQueue,
   createLogger,
   readSchemaFile,
@@ -38,14 +39,22 @@ export function connectDocumentJobQueue(
   logger: Logger,
   policy?: JobPolicy,
 ): JobQueue & { ping(): Promise<unknown> } {
-  const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
-  const queue = createBullJobQueue(documentJobsQueue, redis, logger, { prefix: namespace, policy });
+  // Enqueueing fails fast while Redis is down (submitDocument answers SERVICE_UNAVAILABLE; the job
+  // row stays PENDING and is queued again by the worker's sweep); the worker blocks on its own client.
+  const redis = connectRedis(redisUrl, logger);
+  let workerRedis: Redis | undefined;
+  const queue = createBullJobQueue(documentJobsQueue, redis, logger, {
+    prefix: namespace,
+    policy,
+    workerConnection: () => (workerRedis = new Redis(redisUrl, { maxRetriesPerRequest: null })),
+  });
   return {
     ...queue,
     ping: () => redis.ping(),
     async close() {
       await queue.close();
       redis.disconnect();
+      workerRedis?.disconnect();
     },
   };
 }

@@ -6,14 +6,16 @@ import {
   startOutboxRelay,
   startSubgraph,
   type DomainEvent,
+  type Env,
   type EventHandler,
   type SharedAdapters,
   type SubgraphConfig,
 } from '#kit';
+import { z } from 'zod';
 import { createPaymentsDb, createPaymentStore } from './adapters/prisma-payment-store.ts';
 import { createSimulatedProvider } from './adapters/simulated-provider.ts';
 import { onPaymentRequested, onRefundRequested, paymentTopics, type PaymentEventDeps } from './app/payment-events.ts';
-import { defaultProviderPolicy, type ProviderPolicy } from './app/provider-policy.ts';
+import { defaultProviderPolicy, providerPolicyFromEnv, type ProviderPolicy } from './app/provider-policy.ts';
 import { createLoaders } from './graphql/context.ts';
 import { createResolvers } from './graphql/resolvers.ts';
 import type { PaymentProvider } from './ports.ts';
@@ -23,6 +25,16 @@ export interface PaymentsOptions {
   provider?: PaymentProvider;
   /** How the processor is called (timeout per call, attempts, backoff); defaults to {@link defaultProviderPolicy}. */
   providerPolicy?: ProviderPolicy;
+}
+
+/**
+ * Reads {@link PaymentsOptions} from the environment: the provider policy (`PAYMENTS_PROVIDER_*`) and
+ * `PAYMENTS_SIMULATOR_LEDGER`, the file where the simulated processor keeps its ledger so that it
+ * outlives a payments process (a charge made before a crash can be refunded after it).
+ */
+export function paymentsOptionsFromEnv(env: Env): PaymentsOptions {
+  const ledgerFile = z.object({ PAYMENTS_SIMULATOR_LEDGER: z.string().min(1).optional() }).parse(env).PAYMENTS_SIMULATOR_LEDGER;
+  return { providerPolicy: providerPolicyFromEnv(env), provider: createSimulatedProvider({ ledgerFile }) };
 }
 
 /** Starts the payments subgraph and its part in the order saga (event handlers and outbox relay). */

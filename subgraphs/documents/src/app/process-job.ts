@@ -5,7 +5,7 @@
  * lost the job (its queue lock expired while it was slow, and another took it over) changes nothing,
  * and a job completes once.
  */
-import { PermanentJobFailure, type JobAttempt, type JobQueue, type Logger, type ObjectStore } from '#kit';
+import { failureKindOf, PermanentJobFailure, type JobAttempt, type JobQueue, type Logger, type ObjectStore } from '#kit';
 import type { ClaimedJob, DocumentStore } from '../adapters/prisma-document-store.ts';
 import { removeStaleObjects } from './upload-document.ts';
 import { defaultExtractionLimits, extractText, stopOcr, type ExtractionLimits } from '../adapters/text-extractors.ts';
@@ -49,7 +49,8 @@ function assertAsSubmitted(job: ClaimedJob, file: { bytes: Buffer; etag: string 
 
 /**
  * Processes job `jobId` in the queue's `attempt`. Storage and database errors propagate (the queue
- * retries with backoff); an unreadable file throws {@link PermanentJobFailure} (no retry). A failure
+ * retries with backoff; one that says the storage or the database is away spends no attempt); an
+ * unreadable file throws {@link PermanentJobFailure} (no retry). A failure
  * for good — permanent, or in the last attempt — is recorded (FAILED with a reason a person can act
  * on) by this attempt, fenced like its other writes.
  */
@@ -68,7 +69,8 @@ export async function processJob(deps: ProcessDeps, jobId: string, attempt: JobA
     deps.logger.info({ jobId, attempt: job.attempts, completed, chars: extracted.text.length }, 'document job processed');
   } catch (error) {
     const permanent = error instanceof PermanentJobFailure;
-    if (permanent || attempt.last) {
+    // A database or object store that is away is waited for by the queue, whatever the attempt.
+    if (permanent || (attempt.last && failureKindOf(error) !== 'transient')) {
       const reason = permanent ? error.message : `Gave up after ${attempt.number} attempts: ${(error as Error).message}`;
       if (await deps.documents.failJob(job, reason)) deps.logger.warn({ jobId, reason }, 'document job failed');
     }

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { ProviderUnavailable } from '../ports.ts';
@@ -169,5 +172,30 @@ describe('simulated card processor: refunds', () => {
     ).rejects.toThrow(/No successful charge/);
     await expect(provider.refund({ idempotencyKey: 'r4', providerRef, amount: 1, currency: 'USD' })).rejects.toThrow(/not USD/);
     expect(provider.ledger()[0]?.refunded).toBe(700);
+  });
+});
+
+describe('simulated card processor: a ledger that outlives the process', () => {
+  it('with a ledger file, a charge made before a restart is refunded after it, once, and replays answer the same', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'meridian-sim-'));
+    const ledgerFile = join(dir, 'nested', 'ledger.jsonl');
+    try {
+      const before = createSimulatedProvider({ latencyMs: 1, ledgerFile });
+      const request = charge('tok_visa');
+      const charged = await before.charge(request, call);
+      if (charged.outcome !== 'succeeded') throw new Error('expected a charge');
+
+      // The payments process died; a new one (or another replica) talks to the same processor.
+      const after = createSimulatedProvider({ latencyMs: 1, ledgerFile });
+      expect(await after.charge(request, call)).toEqual(charged); // the same key: the first answer, no second charge
+      const refund = { idempotencyKey: 'refund:1', providerRef: charged.providerRef, amount: 2500, currency: 'EUR' };
+      const refunded = await after.refund(refund, call);
+      expect(await createSimulatedProvider({ latencyMs: 1, ledgerFile }).refund(refund, call)).toEqual(refunded);
+      await expect(after.refund({ ...refund, idempotencyKey: 'refund:2', amount: 1 }, call)).rejects.toThrow(/exceeds/);
+      expect(succeeded(after)).toHaveLength(1);
+      expect(after.refunds()).toHaveLength(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

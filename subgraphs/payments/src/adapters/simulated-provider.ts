@@ -9,8 +9,14 @@
  *   tok_processing_error     fails while processing (no decision; retrying is safe)
  *   tok_timeout              answers only after `timeoutDelayMs`, beyond any caller's timeout, and takes no money
  *   anything else            declined: "Unknown payment method"
+ *
+ * Its ledger (charges and refunds) lives in memory, or — with `ledgerFile` — in a file of JSON lines
+ * that outlives the payments process and is shared by its replicas, as a real processor's records
+ * outlive its clients: a charge made before a crash can be refunded after it.
  */
 import { randomBytes } from 'node:crypto';
+import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   ProviderUnavailable,
@@ -37,6 +43,33 @@ export interface SimulatedProviderOptions {
   timeoutDelayMs?: number;
   /** The caller's timeout when a refund is asked without one. Default 10 s. */
   defaultTimeoutMs?: number;
+  /** A file that keeps the ledger across processes (JSON lines, appended); in memory when absent. */
+  ledgerFile?: string;
+}
+
+type LedgerLine = ({ kind: 'charge' } & LedgerCharge) | ({ kind: 'refund' } & LedgerRefund);
+
+/**
+ * The ledger's lasting copy: every decision appended to `file` before it is answered, read back
+ * (whole) when a lookup misses — another process, or this one before a restart, may have made it.
+ */
+function ledgerFileStore(file: string | undefined) {
+  if (file) mkdirSync(dirname(file), { recursive: true });
+  return {
+    append(line: LedgerLine) {
+      if (file) appendFileSync(file, `${JSON.stringify(line)}\n`);
+    },
+    read(): LedgerLine[] {
+      if (!file || !existsSync(file)) return [];
+      return readFileSync(file, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((text) => {
+          const line = JSON.parse(text) as LedgerLine;
+          return { ...line, at: new Date(line.at) };
+        });
+    },
+  };
 }
 
 /** A charge the processor decided (declined ones included: a real processor keeps those too). */
@@ -121,6 +154,24 @@ export function createSimulatedProvider(options: SimulatedProviderOptions = {}):
   const defaultTimeoutMs = options.defaultTimeoutMs ?? 10_000;
   const charges = new Map<string, LedgerCharge>();
   const refunds = new Map<string, LedgerRefund>();
+  const lasting = ledgerFileStore(options.ledgerFile);
+  /** Reads what other processes (or this one, before a restart) decided: refunds counted onto their charges. */
+  function reload() {
+    const lines = lasting.read();
+    if (lines.length === 0) return;
+    charges.clear();
+    refunds.clear();
+    for (const line of lines) {
+      const { kind, ...entry } = line;
+      if (kind === 'charge') charges.set(entry.idempotencyKey, { ...(entry as LedgerCharge), refunded: 0 });
+      else refunds.set(entry.idempotencyKey, entry as LedgerRefund);
+    }
+    for (const refund of refunds.values()) {
+      const charge = [...charges.values()].find((c) => c.providerRef === refund.chargeRef);
+      if (charge) charge.refunded += refund.amount;
+    }
+  }
+  reload();
   // Requests still being processed, by key: a second request with the key waits for the first.
   const inFlight = new Map<string, { fields: Record<string, unknown>; answer: Promise<unknown> }>();
 
@@ -170,13 +221,16 @@ export function createSimulatedProvider(options: SimulatedProviderOptions = {}):
       refunded: 0,
       at: new Date(),
     };
+    lasting.append({ kind: 'charge', ...charge });
     charges.set(request.idempotencyKey, charge);
     return decisionOf(charge);
   }
 
   async function processRefund(request: RefundRequest): Promise<{ providerRef: string }> {
     await processing(latencyMs);
-    const charge = [...charges.values()].find((c) => c.providerRef === request.providerRef);
+    const findCharge = () => [...charges.values()].find((c) => c.providerRef === request.providerRef);
+    if (!findCharge()) reload();
+    const charge = findCharge();
     if (!charge) throw new Error(`No successful charge ${request.providerRef} to refund`);
     if (charge.currency !== request.currency) {
       throw new Error(`Charge ${request.providerRef} is in ${charge.currency}, not ${request.currency}`);
@@ -193,6 +247,7 @@ export function createSimulatedProvider(options: SimulatedProviderOptions = {}):
       currency: request.currency,
       at: new Date(),
     };
+    lasting.append({ kind: 'refund', ...refund });
     refunds.set(request.idempotencyKey, refund);
     return { providerRef: refund.providerRef };
   }
@@ -202,6 +257,7 @@ export function createSimulatedProvider(options: SimulatedProviderOptions = {}):
 
     async charge(request: ChargeRequest, { timeoutMs }: ProviderCallOptions): Promise<ChargeDecision> {
       const { idempotencyKey: key, amount, currency, paymentMethod } = request;
+      if (!charges.has(key)) reload();
       const decided = charges.get(key);
       if (decided) {
         assertSameRequest(decided, { amount, currency, paymentMethod }, key);
@@ -219,6 +275,7 @@ export function createSimulatedProvider(options: SimulatedProviderOptions = {}):
     async refund(request: RefundRequest, call?: ProviderCallOptions): Promise<{ providerRef: string }> {
       const { idempotencyKey: key, providerRef, amount, currency } = request;
       const timeoutMs = call?.timeoutMs ?? defaultTimeoutMs;
+      if (!refunds.has(key)) reload();
       const made = refunds.get(key);
       if (made) {
         assertSameRequest({ ...made, providerRef: made.chargeRef }, { providerRef, amount, currency }, key);
