@@ -143,9 +143,11 @@ describe('document limits: what stays inside them', () => {
     ['55 user(id:) with different ids', `{ ${repeat(55, (i) => `user(id: "${i}") { id }`)} }`],
     ['700 repeated directives', `{ __typename ${repeat(700, () => '@skip(if: false)')} }`],
   ])('graphql-js validates %s in milliseconds', (_, query) => {
-    // The best of three: the first run also compiles.
+    // The best of three: the first run also compiles. Alone these take 10-15 ms of CPU; the bound is
+    // loose because CPU time still grows when the suite's other files share the two cores: what it
+    // must catch is seconds, what a document inside the limits must never cost.
     const fastest = Math.min(...[1, 2, 3].map(() => check(query).ms));
     expect(check(query).errors.filter((e) => e.code === 'QUERY_TOO_COMPLEX')).toEqual([]);
-    expect(fastest).toBeLessThan(25);
+    expect(fastest).toBeLessThan(100);
   });
 });

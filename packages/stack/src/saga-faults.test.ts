@@ -124,7 +124,10 @@ async function placeFifty(productId: string): Promise<string[]> {
       if (i % 10 === 4) {
         // Once its charge is asked for (RESERVED) or made (PAID): the cancel must refund it.
         await expect
-          .poll(async () => (await ordersDb.order.findUniqueOrThrow({ where: { id: order.id } })).status, { interval: 10 })
+          .poll(async () => (await ordersDb.order.findUniqueOrThrow({ where: { id: order.id } })).status, {
+            interval: 10,
+            timeout: 30_000,
+          })
           .not.toBe('PENDING');
         const cancelled = await postGraphQL(orders, 'mutation ($id: ID!) { cancelOrder(id: $id) { status } }', {
           token,

@@ -350,7 +350,7 @@ describe('efficiency', () => {
     expect(last.data!.orderUpdated).toMatchObject({ status: 'CANCELLED', payment: null, buyer: { displayName: 'Ada Lovelace' } });
     // The gateway reports an unreachable subgraph without a path, as it does for queries.
     expect(last.errors).toHaveLength(1);
-    expect(last.errors![0]!.extensions?.code).toBe('INTERNAL_SERVER_ERROR');
+    expect(last.errors![0]!.extensions?.code).toBe('SERVICE_UNAVAILABLE');
     services.payments = group.start('payments', 'subgraphs/payments/src/main.ts', { healthUrl: health(ports.payments) });
     await services.payments.healthy(60_000);
   });
