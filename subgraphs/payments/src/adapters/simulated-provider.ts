@@ -15,7 +15,7 @@
  * outlive its clients: a charge made before a crash can be refunded after it.
  */
 import { randomBytes } from 'node:crypto';
-import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
@@ -50,18 +50,34 @@ export interface SimulatedProviderOptions {
 type LedgerLine = ({ kind: 'charge' } & LedgerCharge) | ({ kind: 'refund' } & LedgerRefund);
 
 /**
- * The ledger's lasting copy: every decision appended to `file` before it is answered, read back
- * (whole) when a lookup misses — another process, or this one before a restart, may have made it.
+ * The ledger's lasting copy: every decision appended to `file` before it is answered; `readNew`
+ * returns the lines appended since its last call (by another process, or by this one before a
+ * restart), so catching up costs what was added, not the whole file.
  */
 function ledgerFileStore(file: string | undefined) {
   if (file) mkdirSync(dirname(file), { recursive: true });
+  let offset = 0;
   return {
     append(line: LedgerLine) {
       if (file) appendFileSync(file, `${JSON.stringify(line)}\n`);
     },
-    read(): LedgerLine[] {
+    readNew(): LedgerLine[] {
       if (!file || !existsSync(file)) return [];
-      return readFileSync(file, 'utf8')
+      const size = statSync(file).size;
+      if (size <= offset) return [];
+      const fd = openSync(file, 'r');
+      const chunk = Buffer.alloc(size - offset);
+      try {
+        readSync(fd, chunk, 0, chunk.length, offset);
+      } finally {
+        closeSync(fd);
+      }
+      // Up to the last whole line: another process may be appending the next one right now.
+      const complete = chunk.lastIndexOf(0x0a) + 1;
+      offset += complete;
+      return chunk
+        .subarray(0, complete)
+        .toString('utf8')
         .split('\n')
         .filter(Boolean)
         .map((text) => {
@@ -155,23 +171,26 @@ export function createSimulatedProvider(options: SimulatedProviderOptions = {}):
   const charges = new Map<string, LedgerCharge>();
   const refunds = new Map<string, LedgerRefund>();
   const lasting = ledgerFileStore(options.ledgerFile);
-  /** Reads what other processes (or this one, before a restart) decided: refunds counted onto their charges. */
-  function reload() {
-    const lines = lasting.read();
-    if (lines.length === 0) return;
-    charges.clear();
-    refunds.clear();
-    for (const line of lines) {
-      const { kind, ...entry } = line;
-      if (kind === 'charge') charges.set(entry.idempotencyKey, { ...(entry as LedgerCharge), refunded: 0 });
-      else refunds.set(entry.idempotencyKey, entry as LedgerRefund);
-    }
-    for (const refund of refunds.values()) {
-      const charge = [...charges.values()].find((c) => c.providerRef === refund.chargeRef);
+  const chargesByRef = new Map<string, LedgerCharge>();
+  const record = {
+    charge(charge: LedgerCharge) {
+      charges.set(charge.idempotencyKey, charge);
+      if (charge.providerRef) chargesByRef.set(charge.providerRef, charge);
+    },
+    refund(refund: LedgerRefund) {
+      refunds.set(refund.idempotencyKey, refund);
+      const charge = chargesByRef.get(refund.chargeRef);
       if (charge) charge.refunded += refund.amount;
+    },
+  };
+  /** Takes in what other processes (or this one, before a restart) decided since the last look. */
+  function catchUp() {
+    for (const { kind, ...entry } of lasting.readNew()) {
+      if (kind === 'charge' && !charges.has(entry.idempotencyKey)) record.charge({ ...(entry as LedgerCharge), refunded: 0 });
+      if (kind === 'refund' && !refunds.has(entry.idempotencyKey)) record.refund(entry as LedgerRefund);
     }
   }
-  reload();
+  catchUp();
   // Requests still being processed, by key: a second request with the key waits for the first.
   const inFlight = new Map<string, { fields: Record<string, unknown>; answer: Promise<unknown> }>();
 
@@ -222,15 +241,14 @@ export function createSimulatedProvider(options: SimulatedProviderOptions = {}):
       at: new Date(),
     };
     lasting.append({ kind: 'charge', ...charge });
-    charges.set(request.idempotencyKey, charge);
+    record.charge(charge);
     return decisionOf(charge);
   }
 
   async function processRefund(request: RefundRequest): Promise<{ providerRef: string }> {
     await processing(latencyMs);
-    const findCharge = () => [...charges.values()].find((c) => c.providerRef === request.providerRef);
-    if (!findCharge()) reload();
-    const charge = findCharge();
+    if (!chargesByRef.has(request.providerRef)) catchUp();
+    const charge = chargesByRef.get(request.providerRef);
     if (!charge) throw new Error(`No successful charge ${request.providerRef} to refund`);
     if (charge.currency !== request.currency) {
       throw new Error(`Charge ${request.providerRef} is in ${charge.currency}, not ${request.currency}`);
@@ -238,7 +256,6 @@ export function createSimulatedProvider(options: SimulatedProviderOptions = {}):
     if (!Number.isInteger(request.amount) || request.amount <= 0 || request.amount > charge.amount - charge.refunded) {
       throw new Error(`A refund of ${request.amount} exceeds what is left of charge ${request.providerRef}`);
     }
-    charge.refunded += request.amount;
     const refund: LedgerRefund = {
       idempotencyKey: request.idempotencyKey,
       providerRef: reference('re'),
@@ -248,7 +265,7 @@ export function createSimulatedProvider(options: SimulatedProviderOptions = {}):
       at: new Date(),
     };
     lasting.append({ kind: 'refund', ...refund });
-    refunds.set(request.idempotencyKey, refund);
+    record.refund(refund);
     return { providerRef: refund.providerRef };
   }
 
@@ -257,7 +274,7 @@ export function createSimulatedProvider(options: SimulatedProviderOptions = {}):
 
     async charge(request: ChargeRequest, { timeoutMs }: ProviderCallOptions): Promise<ChargeDecision> {
       const { idempotencyKey: key, amount, currency, paymentMethod } = request;
-      if (!charges.has(key)) reload();
+      if (!charges.has(key)) catchUp();
       const decided = charges.get(key);
       if (decided) {
         assertSameRequest(decided, { amount, currency, paymentMethod }, key);
@@ -275,7 +292,7 @@ export function createSimulatedProvider(options: SimulatedProviderOptions = {}):
     async refund(request: RefundRequest, call?: ProviderCallOptions): Promise<{ providerRef: string }> {
       const { idempotencyKey: key, providerRef, amount, currency } = request;
       const timeoutMs = call?.timeoutMs ?? defaultTimeoutMs;
-      if (!refunds.has(key)) reload();
+      if (!refunds.has(key)) catchUp();
       const made = refunds.get(key);
       if (made) {
         assertSameRequest({ ...made, providerRef: made.chargeRef }, { providerRef, amount, currency }, key);
