@@ -116,6 +116,23 @@ describe.each([
     expect(badCalls).toBe(1);
   });
 
+  it('only unknown failures count towards the delivery limit: an outage before a bug does not use it up', async () => {
+    const bus = makeBus();
+    const topic = `test.${randomUUID()}`;
+    let calls = 0;
+    bus.subscribe(topic, 'g', async () => {
+      calls += 1;
+      if (calls <= 6) throw new TransientFailure('the database is down');
+      throw new TypeError('a bug');
+    });
+    await new Promise((r) => setTimeout(r, 100));
+    const event = domainEvent(topic, {});
+    await bus.publish(event);
+    await expect.poll(async () => (await bus.deadLetters()).some((l) => l.event.id === event.id), { timeout: 10_000 }).toBe(true);
+    expect(calls).toBe(6 + 3); // six transient failures, then the three unknown ones maxDeliveries allows
+    expect((await bus.deadLetters()).find((l) => l.event.id === event.id)).toMatchObject({ reason: 'retries_exhausted' });
+  });
+
   it('replays a dead letter: its group gets the event again, with its id, and the letter leaves the list', async () => {
     const bus = makeBus();
     const topic = `test.${randomUUID()}`;
@@ -232,6 +249,22 @@ async function publishWhenUp(bus: EventBus, event: DomainEvent) {
     }
   }
 }
+
+describe('Redis Streams: an entry that is not an event', () => {
+  it('is dead-lettered once and acknowledged, not taken over and dead-lettered again', async () => {
+    const topic = `test.${randomUUID()}`;
+    const bus = redisBus('reader', { claimIdleMs: 100 });
+    bus.subscribe(topic, 'g', async () => undefined);
+    await new Promise((r) => setTimeout(r, 100));
+    const redis = connectRedis(testRedisUrl, logger);
+    connections.push(redis);
+    await redis.xadd(`meridian:events:${topic}`, '*', 'event', '{not json');
+    await expect.poll(async () => (await bus.deadLetters()).filter((l) => l.event.topic === topic).length).toBe(1);
+    await new Promise((r) => setTimeout(r, 600)); // several visibility timeouts
+    expect((await bus.deadLetters()).filter((l) => l.event.topic === topic)).toMatchObject([{ reason: 'content', group: 'g' }]);
+    expect(((await redis.xpending(`meridian:events:${topic}`, 'g')) as [number])[0]).toBe(0);
+  });
+});
 
 describe('Redis Streams: holding and trimming', () => {
   it('an event whose handler retries longer than the visibility timeout stays with its consumer', async () => {

@@ -52,6 +52,8 @@ export interface EventBus {
   subscribe(topic: string, group: string, handler: EventHandler, options?: { from?: 'start' | 'now' }): void;
   /** The events handlers gave up on, oldest first (at most `limit`, newest kept). */
   deadLetters(limit?: number): Promise<DeadLetter[]>;
+  /** One dead letter by its id; null when there is none. */
+  deadLetter(id: string): Promise<DeadLetter | null>;
   /**
    * Publishes a dead letter's event again on its topic, with its own id, and takes it off the list;
    * null when there is no such letter. Groups that handled the event already skip it (handlers are
@@ -60,9 +62,9 @@ export interface EventBus {
   replayDeadLetter(id: string): Promise<DeadLetter | null>;
   /**
    * The id of the transport's current store of events: it changes when the transport loses what it
-   * held (Redis restarted without persistence, flushed, failed over to an empty replica), and the
-   * outbox relay then publishes its recent events again. Null for a transport that keeps nothing
-   * beyond the outbox (in-process).
+   * held (Redis restarted without persistence, flushed, failed over to a replica that was behind, an
+   * append-only file that missed its last second), and the outbox relay then publishes its recent
+   * events again. Null for a transport that keeps nothing beyond the outbox (in-process).
    */
   epoch(): Promise<string | null>;
   close(): Promise<void>;
@@ -138,6 +140,9 @@ async function settle(d: Delivery): Promise<Settled> {
   const { event, group, logger } = d;
   const where = { eventId: event.id, topic: event.topic, group };
   let failures = 0;
+  // Only unknown failures count towards maxDeliveries (an outage must not use them up); deliveries
+  // before a takeover are counted as such, whatever they were.
+  let unknownFailures = d.delivery - 1;
   for (let delivery = d.delivery; ; delivery++) {
     if (d.isClosed()) return { outcome: 'closed' };
     try {
@@ -147,7 +152,8 @@ async function settle(d: Delivery): Promise<Settled> {
     } catch (error) {
       failures += 1;
       const kind = failureKindOf(error);
-      if (kind === 'content' || (kind === 'unknown' && delivery >= d.policy.maxDeliveries)) {
+      if (kind === 'unknown') unknownFailures += 1;
+      if (kind === 'content' || (kind === 'unknown' && unknownFailures >= d.policy.maxDeliveries)) {
         logger.error({ err: error, ...where, kind }, 'event dead-lettered');
         const letter = {
           event,
@@ -220,12 +226,14 @@ export function createInProcessEventBus(logger: Logger, options: Partial<Deliver
     async deadLetters(limit = maxDeadLetters) {
       return dead.slice(-limit);
     },
+    async deadLetter(id) {
+      return dead.find((letter) => letter.id === id) ?? null;
+    },
     async replayDeadLetter(id) {
       const index = dead.findIndex((letter) => letter.id === id);
       if (index === -1) return null;
       const [letter] = dead.splice(index, 1) as [DeadLetter];
-      const handler = groups.get(letter.event.topic)?.get(letter.group);
-      if (handler) queueMicrotask(() => deliver(letter.event, letter.group, handler)); // to the group that gave up
+      await publish(letter.event); // as a stream would: groups that handled it skip it
       return letter;
     },
     async epoch() {
@@ -342,14 +350,17 @@ export function createRedisEventBus(connection: Redis, logger: Logger, options: 
       } catch (error) {
         // Not an event at all: nothing to retry. Kept as a letter with what could be read.
         event = { id: `unreadable:${id}`, topic, payload: fields, occurredAt: new Date().toISOString() };
-        await deadLetter({
-          event,
-          group,
-          error: errorText(error),
-          reason: 'content',
-          deliveries: delivery,
-          at: event.occurredAt,
-        });
+        await deadLetter(
+          {
+            event,
+            group,
+            error: errorText(error),
+            reason: 'content',
+            deliveries: delivery,
+            at: event.occurredAt,
+          },
+          id,
+        );
         return;
       }
       const state = held.get(id)!;
@@ -510,11 +521,47 @@ export function createRedisEventBus(connection: Redis, logger: Logger, options: 
   trimmer.unref();
 
   const add = (event: DomainEvent) => ['event', JSON.stringify(event)];
+
+  /** The newest entry id this process added to each stream: what Redis must still know of. */
+  const published = new Map<string, string>();
+  function notePublished(key: string, id: string) {
+    const seen = published.get(key);
+    if (!seen || earlier(seen, id)) published.set(key, id);
+  }
+  async function streamsWentBack(): Promise<boolean> {
+    if (published.size === 0) return false;
+    const keys = [...published.keys()];
+    const pipeline = connection.pipeline();
+    for (const key of keys) pipeline.xinfo('STREAM', key);
+    const replies = (await pipeline.exec()) ?? [];
+    const wentBack = keys.some((key, i) => {
+      const [error, info] = replies[i] ?? [];
+      if (error) {
+        if (/no such key/i.test(error.message)) return true;
+        throw error;
+      }
+      return earlier(String(fieldsOf(info as unknown[])['last-generated-id']), published.get(key)!);
+    });
+    if (wentBack) published.clear();
+    return wentBack;
+  }
+
+  async function findDeadLetter(id: string): Promise<DeadLetter | null> {
+    let entries: [string, string[]][];
+    try {
+      entries = (await connection.xrange(deadLetterKey, id, id)) as [string, string[]][];
+    } catch (error) {
+      if (/Invalid stream ID/i.test(errorText(error))) return null; // not an id Redis could have made
+      throw error;
+    }
+    const [entry] = entries;
+    return entry ? { id, ...(JSON.parse(entry[1][1] ?? '{}') as Omit<DeadLetter, 'id'>) } : null;
+  }
   return {
     async publish(event) {
       const key = streamKey(event.topic);
       streams.add(key);
-      await connection.xadd(key, '*', ...add(event));
+      notePublished(key, String(await connection.xadd(key, '*', ...add(event))));
     },
     async publishAll(events) {
       if (events.length === 0) return;
@@ -523,7 +570,11 @@ export function createRedisEventBus(connection: Redis, logger: Logger, options: 
         streams.add(streamKey(event.topic));
         pipeline.xadd(streamKey(event.topic), '*', ...add(event));
       }
-      for (const [error] of (await pipeline.exec()) ?? []) if (error) throw error;
+      const replies = (await pipeline.exec()) ?? [];
+      replies.forEach(([error, id], i) => {
+        if (error) throw error;
+        notePublished(streamKey(events[i]!.topic), String(id));
+      });
     },
     subscribe(topic, group, handler, subscribeOptions) {
       consume(topic, group, handler, subscribeOptions?.from ?? 'start');
@@ -532,10 +583,10 @@ export function createRedisEventBus(connection: Redis, logger: Logger, options: 
       const entries = (await connection.xrevrange(deadLetterKey, '+', '-', 'COUNT', limit)) as [string, string[]][];
       return entries.reverse().map(([id, fields]) => ({ id, ...(JSON.parse(fields[1] ?? '{}') as Omit<DeadLetter, 'id'>) }));
     },
+    deadLetter: findDeadLetter,
     async replayDeadLetter(id) {
-      const [entry] = (await connection.xrange(deadLetterKey, id, id)) as [string, string[]][];
-      if (!entry) return null;
-      const letter = { id, ...(JSON.parse(entry[1][1] ?? '{}') as Omit<DeadLetter, 'id'>) };
+      const letter = await findDeadLetter(id);
+      if (!letter) return null;
       const key = streamKey(letter.event.topic);
       streams.add(key);
       // One transaction: the event is back on its stream exactly when the letter leaves the list.
@@ -546,9 +597,14 @@ export function createRedisEventBus(connection: Redis, logger: Logger, options: 
           .xdel(deadLetterKey, id)
           .exec()) ?? [];
       for (const [error] of replies) if (error) throw error;
+      notePublished(key, String(replies[0]?.[1]));
       return letter;
     },
     async epoch() {
+      // A loss Redis did not announce by losing everything (a failover to a replica that was behind,
+      // an append-only file's last second): a stream this process published to is gone, or its last
+      // id is older than one it was given. Say so to every relay by starting a new epoch.
+      if (await streamsWentBack()) await connection.set(markerKey, randomUUID());
       // A marker key every bus of the namespace shares: set once, it disappears only with Redis's data.
       const replies = await connection.multi().set(markerKey, randomUUID(), 'NX').get(markerKey).exec();
       const [error, epoch] = replies?.[1] ?? [new Error('the epoch marker could not be read')];

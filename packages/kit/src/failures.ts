@@ -50,8 +50,11 @@ const transientSystemCodes = new Set([
  */
 const transientSqlStates = /^(08|53|58)|^(40001|40P01|55P03|57014|57P01|57P02|57P03)$/;
 
-/** Prisma's codes for an unreachable or overloaded database and for transaction conflicts. */
-const transientPrismaCodes = new Set(['P1001', 'P1002', 'P1008', 'P1011', 'P1017', 'P2024', 'P2034', 'P2037']);
+/**
+ * Prisma's codes for an unreachable or overloaded database and for transaction conflicts; P2028:
+ * a transaction that could not start in time (no connection) or expired.
+ */
+const transientPrismaCodes = new Set(['P1001', 'P1002', 'P1008', 'P1011', 'P1017', 'P2024', 'P2028', 'P2034', 'P2037']);
 
 /** Driver-adapter error kinds (Prisma's `DriverAdapterError.cause.kind`) of the same nature. */
 const transientAdapterKinds = new Set([

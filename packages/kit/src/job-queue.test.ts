@@ -82,6 +82,25 @@ describe.each(queues)('job queue: %s', (_name, create) => {
     }
   }, 30_000);
 
+  it('a job that failed for good runs again when it is queued again (from its row)', async () => {
+    const queue = create();
+    const id = `again-${randomUUID()}`;
+    const runs: JobAttempt[] = [];
+    queue.work(async (_id, attempt) => {
+      runs.push(attempt);
+      if (runs.length === 1) throw new PermanentJobFailure('the worker died on it');
+    });
+    try {
+      await queue.enqueue(id);
+      await eventually(() => runs.length === 1, 'the job ran once');
+      await new Promise((r) => setTimeout(r, 200)); // failed for good
+      await queue.enqueue(id);
+      await eventually(() => runs.length === 2, 'the job ran again');
+    } finally {
+      await queue.close();
+    }
+  }, 20_000);
+
   it('a job queued twice while it waits runs once', async () => {
     const queue = create();
     const id = randomUUID();

@@ -3,7 +3,8 @@
  * carries ids only — the database row is the truth, so a job queued twice is harmless and a job lost
  * from the queue can be queued again from its row.
  *
- * - `enqueue(id)` is idempotent while the job is waiting or running (BullMQ dedups by job id);
+ * - `enqueue(id)` is idempotent while the job is waiting or running (BullMQ dedups by job id); a job
+ *   that failed or finished runs again;
  * - a handler that throws is retried with exponential backoff up to `attempts`; one that throws
  *   {@link PermanentJobFailure} is not retried; one whose failure is transient (failures.ts: the
  *   database or the object store unavailable) is run again later without spending an attempt, for
@@ -75,6 +76,15 @@ export function createBullJobQueue(
   let worker: Worker | undefined;
   return {
     async enqueue(id) {
+      // BullMQ dedups by job id, also against a job it failed or finished: such a one is queued
+      // again from its row (a job a dead worker left), so it goes first. One waiting, delayed or
+      // active is already queued.
+      const existing = await queue.getJob(id);
+      if (existing) {
+        const state = await existing.getState();
+        if (state !== 'failed' && state !== 'completed') return;
+        await existing.remove();
+      }
       await queue.add(
         'job',
         { id },

@@ -179,6 +179,31 @@ describe('the outbox relay when Redis fails', () => {
   });
 });
 
+describe('the outbox relay when Redis lost part of its data', () => {
+  it('publishes again when a stream it published to went back (a failover to a replica that was behind)', async () => {
+    const redis = await startRedisServer();
+    const connection = connectRedis(redis.url, logger);
+    const bus = createRedisEventBus(connection, logger, { namespace: 'outbox-partial', backoffMs: 20, maxBackoffMs: 100 });
+    const relay = startOutboxRelay({ db: sql, bus, logger, intervalMs: 50, epochCheckMs: 50 });
+    try {
+      const events = [1, 2].map((n) => outboxEvent('test.partly.lost', { n }));
+      await sql.$transaction((tx) => writeOutbox(tx, events));
+      await relay.flush();
+      // What a replica that missed the last writes looks like: the stream without them, the marker still there.
+      await connection.del('outbox-partial:events:test.partly.lost');
+      const seen: string[] = [];
+      bus.subscribe('test.partly.lost', 'reader', async (event) => void seen.push(event.id));
+      await expect.poll(() => seen.length, { timeout: 10_000 }).toBe(2);
+      expect(seen).toEqual(events.map((e) => e.id));
+    } finally {
+      await relay.stop();
+      await bus.close();
+      connection.disconnect();
+      await redis.stop();
+    }
+  });
+});
+
 describe('processed events', () => {
   it('are recorded once: the second delivery of an event is told it was handled', async () => {
     const event = domainEvent('test.delivered', {});

@@ -322,7 +322,13 @@ export function startSubscriptionServer(options: SubscriptionServerOptions) {
         // Counted in the same turn as the check: graphql-ws handles the frames of a burst in between
         // each other's awaits, and the stream that will hold the slot only exists after some of them.
         connection.subscriptions++;
-        const prepared = prepare(state, connection, document, operation, payload);
+        let prepared: ReturnType<typeof prepare>;
+        try {
+          prepared = prepare(state, connection, document, operation, payload);
+        } catch (error) {
+          connection.subscriptions--;
+          throw error;
+        }
         if (Array.isArray(prepared)) connection.subscriptions--; // refused: the slot is free again
         return prepared;
       },
@@ -336,7 +342,12 @@ export function startSubscriptionServer(options: SubscriptionServerOptions) {
         const stream = new ClientStream(connection, finished);
         streams++;
         connection.streams.add(stream);
-        stream.live = hub.join(key, spec, stream);
+        try {
+          stream.live = hub.join(key, spec, stream);
+        } catch (error) {
+          finished(stream); // its slot and count go back
+          throw error;
+        }
         return stream;
       },
     },

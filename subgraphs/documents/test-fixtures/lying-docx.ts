@@ -73,3 +73,77 @@ export async function lyingDocx(inflatedBytes: number): Promise<Buffer> {
   end.writeUInt32LE(offset, 16);
   return Buffer.concat([...locals, directory, end]);
 }
+
+/** A local file header (no data) for `name`, declaring sizes `stored` and `declared`. */
+function localHeader(name: string, stored: number, declared: number): Buffer {
+  const header = Buffer.alloc(30);
+  header.writeUInt32LE(0x04034b50, 0);
+  header.writeUInt16LE(20, 4);
+  header.writeUInt16LE(8, 8);
+  header.writeUInt32LE(stored, 18);
+  header.writeUInt32LE(declared, 22);
+  header.writeUInt16LE(name.length, 26);
+  return Buffer.concat([header, Buffer.from(name, 'latin1')]);
+}
+
+/** A central directory entry for `name` at `offset`. */
+function centralEntry(name: string, stored: number, declared: number, offset: number): Buffer {
+  const entry = Buffer.alloc(46);
+  entry.writeUInt32LE(0x02014b50, 0);
+  entry.writeUInt16LE(20, 4);
+  entry.writeUInt16LE(20, 6);
+  entry.writeUInt16LE(8, 10);
+  entry.writeUInt32LE(stored, 20);
+  entry.writeUInt32LE(declared, 24);
+  entry.writeUInt16LE(name.length, 28);
+  entry.writeUInt32LE(offset, 42);
+  return Buffer.concat([entry, Buffer.from(name, 'latin1')]);
+}
+
+function endOfDirectory(entries: number, size: number, offset: number): Buffer {
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(entries, 8);
+  end.writeUInt16LE(entries, 10);
+  end.writeUInt32LE(size, 12);
+  end.writeUInt32LE(offset, 16);
+  return end;
+}
+
+/**
+ * A DOCX whose end record points at a decoy directory (one small entry), while the real directory
+ * sits after it: zip readers that treat the gap between the two as bytes prepended to the archive (as
+ * JSZip does) shift every offset and inflate the bomb, a reader that takes the offset as written sees
+ * only the decoy.
+ */
+export async function shiftedDirectoryDocx(inflatedBytes: number): Promise<Buffer> {
+  const name = 'word/document.xml';
+  const small = deflateRawSync('<x/>');
+  const bomb = await deflatedText(inflatedBytes);
+  const decoy = Buffer.concat([localHeader(name, small.length, 4), small]);
+  const decoyEntry = centralEntry(name, small.length, 4, 0);
+  const gap = Math.max(decoy.length, decoyEntry.length) + 16;
+  const real = Buffer.concat([localHeader(name, bomb.length, inflatedBytes), bomb]);
+  const realEntry = centralEntry(name, bomb.length, inflatedBytes, 0); // relative to the shifted start
+  const decoyAt = gap + real.length;
+  const file = Buffer.alloc(decoyAt + gap + realEntry.length + 22);
+  decoy.copy(file, 0);
+  real.copy(file, gap);
+  decoyEntry.copy(file, decoyAt);
+  realEntry.copy(file, decoyAt + gap);
+  endOfDirectory(1, realEntry.length, decoyAt).copy(file, decoyAt + gap + realEntry.length);
+  return file;
+}
+
+/** A DOCX whose end record counts one entry while its directory holds a second one, the bomb. */
+export async function uncountedEntryDocx(inflatedBytes: number): Promise<Buffer> {
+  const small = deflateRawSync('<x/>');
+  const bomb = await deflatedText(inflatedBytes);
+  const first = Buffer.concat([localHeader('a.xml', small.length, 4), small]);
+  const second = Buffer.concat([localHeader('word/document.xml', bomb.length, inflatedBytes), bomb]);
+  const directory = Buffer.concat([
+    centralEntry('a.xml', small.length, 4, 0),
+    centralEntry('word/document.xml', bomb.length, inflatedBytes, first.length),
+  ]);
+  return Buffer.concat([first, second, directory, endOfDirectory(1, directory.length, first.length + second.length)]);
+}

@@ -28,3 +28,12 @@ CREATE INDEX "outbox_events_published_at_created_at_idx" ON "outbox_events"("pub
 
 -- Hand-written: one row at most.
 ALTER TABLE "outbox_relay_state" ADD CONSTRAINT "outbox_relay_state_single_row" CHECK ("id");
+
+-- Hand-written: announce the address books that exist already, so that orders knows them too.
+UPDATE "users" SET "address_version" = 1 WHERE EXISTS (SELECT 1 FROM "addresses" a WHERE a."user_id" = "users"."id");
+INSERT INTO "outbox_events" ("id", "topic", "payload")
+SELECT gen_random_uuid(), 'user.addresses_changed',
+       jsonb_build_object('userId', u."id",
+                          'addressIds', (SELECT jsonb_agg(a."id") FROM "addresses" a WHERE a."user_id" = u."id"),
+                          'version', u."address_version")
+  FROM "users" u WHERE u."address_version" = 1;

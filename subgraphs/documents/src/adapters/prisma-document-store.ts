@@ -310,6 +310,20 @@ export function createDocumentStore(db: DocumentsDb, options: DocumentStoreOptio
       });
     },
 
+    /**
+     * RUNNING jobs claimed before `startedBefore` — longer ago than any run may take: their worker
+     * died (or the queue gave up on them after workers died on them) and nothing runs them any more.
+     */
+    async orphanedJobs(startedBefore: Date, limit = 100): Promise<JobRef[]> {
+      return db.$queryRawUnsafe<JobRef[]>(
+        `SELECT j.id::text AS id, j.document_id::text AS "documentId", j.attempts, d.owner_id::text AS "ownerId"
+           FROM document_jobs j JOIN documents d ON d.id = j.document_id
+          WHERE j.status = 'RUNNING' AND j.started_at < $1 ORDER BY j.started_at LIMIT $2`,
+        startedBefore,
+        limit,
+      );
+    },
+
     /** Ids of PENDING jobs created before `before` (to queue again: a crash may have lost their enqueue). */
     async pendingJobIds(before: Date, limit = 500): Promise<string[]> {
       const rows = await db.documentJob.findMany({

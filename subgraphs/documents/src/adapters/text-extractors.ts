@@ -5,8 +5,8 @@
  * limits keep a hostile file from exhausting the worker.
  */
 import eng from '@tesseract.js-data/eng';
-import { createInflateRaw } from 'node:zlib';
 import chardet from 'chardet';
+import JSZip from 'jszip';
 import { createWorker, type Worker as OcrWorker } from 'tesseract.js';
 import mammoth from 'mammoth';
 import { extractText as pdfText, getDocumentProxy } from 'unpdf';
@@ -74,72 +74,41 @@ async function pdf(bytes: Buffer, limits: ExtractionLimits): Promise<Extracted> 
 
 const damagedDocx = () => new PermanentJobFailure('The Word document cannot be read; it may be damaged');
 
-/**
- * Where each entry's data starts in a ZIP, and how it is stored, from the central directory and each
- * entry's local header — the same places the DOCX parser (JSZip) reads. Sizes are not taken from
- * either: they can lie. Throws {@link PermanentJobFailure} when the archive's structure is broken.
- */
-function zipEntries(bytes: Buffer): { method: number; dataStart: number; storedSize: number }[] {
-  // The end-of-central-directory record sits in the last 22 + 65535 (comment) bytes.
-  for (let end = bytes.length - 22; end >= Math.max(0, bytes.length - 22 - 65_535); end -= 1) {
-    if (bytes.readUInt32LE(end) !== 0x06054b50) continue;
-    const entries: { method: number; dataStart: number; storedSize: number }[] = [];
-    let at = bytes.readUInt32LE(end + 16);
-    for (let i = 0; i < bytes.readUInt16LE(end + 10); i += 1) {
-      if (at + 46 > bytes.length || bytes.readUInt32LE(at) !== 0x02014b50) throw damagedDocx();
-      const local = bytes.readUInt32LE(at + 42);
-      if (local + 30 > bytes.length || bytes.readUInt32LE(local) !== 0x04034b50) throw damagedDocx();
-      entries.push({
-        method: bytes.readUInt16LE(at + 10),
-        dataStart: local + 30 + bytes.readUInt16LE(local + 26) + bytes.readUInt16LE(local + 28),
-        storedSize: bytes.readUInt32LE(at + 20),
-      });
-      at += 46 + bytes.readUInt16LE(at + 28) + bytes.readUInt16LE(at + 30) + bytes.readUInt16LE(at + 32);
-    }
-    return entries;
-  }
-  throw damagedDocx();
-}
-
-/**
- * Inflates a raw deflate stream, counting its output and keeping none of it: the count, or the first
- * count past `budget` (inflating stops there). The stream ends itself, so the bytes after it are ignored.
- */
-function inflatedLength(data: Buffer, budget: number): Promise<number> {
+/** How many bytes one entry of the archive inflates to, counted on top of `total`; stops past `maxBytes`. */
+function countInflated(entry: JSZip.JSZipObject, total: number, maxBytes: number): Promise<number> {
   return new Promise((resolve, reject) => {
-    const inflater = createInflateRaw({ chunkSize: 64 * 1024 });
-    let length = 0;
-    inflater.on('data', (chunk: Buffer) => {
-      length += chunk.length;
-      if (length > budget) {
-        inflater.destroy();
-        resolve(length);
-      }
+    const stream = entry.nodeStream('nodebuffer');
+    stream.on('data', (chunk: Buffer) => {
+      total += chunk.length;
+      if (total <= maxBytes) return;
+      // Stop reading: the inflater behind the stream pauses once its small buffer is full.
+      stream.removeAllListeners('data');
+      stream.pause();
+      const mb = Math.round(maxBytes / 1024 / 1024);
+      reject(new PermanentJobFailure(`The Word document inflates to more than ${mb} MB; at most ${mb} MB can be read`));
     });
-    inflater.on('end', () => resolve(length));
-    inflater.on('error', () => reject(damagedDocx()));
-    inflater.end(data);
+    stream.on('end', () => resolve(total));
+    stream.on('error', () => reject(damagedDocx()));
   });
 }
 
 /**
- * Refuses a DOCX whose entries inflate to more than `maxBytes` in all, by inflating them with a running
- * cap: memory stays at zlib's buffers whatever the archive declares. An entry is inflated from where
- * its data starts to the end of the file — at least what the parser inflates from there — and entries
- * that share their data (overlapping entries, another kind of bomb) count once each.
+ * Refuses a DOCX whose entries inflate to more than `maxBytes` in all, by inflating them with a
+ * running count and keeping none of it: memory stays at the inflater's buffers whatever the archive
+ * declares. The archive is read by JSZip, the parser mammoth itself uses, so the entries counted are
+ * the ones mammoth would inflate, however the archive's directories lie (shifted offsets, a wrong
+ * entry count, sizes); every entry counts, also the ones mammoth would not read.
  */
 export async function assertDocxInflatesWithin(bytes: Buffer, maxBytes: number): Promise<void> {
+  let zip: JSZip;
+  try {
+    zip = await JSZip.loadAsync(bytes);
+  } catch {
+    throw damagedDocx();
+  }
   let total = 0;
-  for (const entry of zipEntries(bytes)) {
-    if (entry.dataStart > bytes.length) throw damagedDocx();
-    const budget = maxBytes - total;
-    if (entry.method === 0) total += Math.min(entry.storedSize, bytes.length - entry.dataStart);
-    else if (entry.method === 8) total += await inflatedLength(bytes.subarray(entry.dataStart), budget);
-    else throw damagedDocx(); // a compression Word does not use, nor the parser read
-    if (total > maxBytes) {
-      const mb = Math.round(maxBytes / 1024 / 1024);
-      throw new PermanentJobFailure(`The Word document inflates to more than ${mb} MB; at most ${mb} MB can be read`);
-    }
+  for (const entry of Object.values(zip.files)) {
+    if (!entry.dir) total = await countInflated(entry, total, maxBytes);
   }
 }
 

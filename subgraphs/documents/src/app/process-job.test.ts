@@ -9,7 +9,7 @@ import { createInProcessJobQueue, createLogger, createObjectStore, type JobQueue
 import { createTestDatabase, eventually, putUpload, startTestS3, testViewer, type TestDatabase, type TestS3 } from '#kit/testing';
 import { createDocumentStore, createDocumentsDb, type DocumentsDb } from '../adapters/prisma-document-store.ts';
 import { lyingDocx } from '../../test-fixtures/lying-docx.ts';
-import { startDocumentWorker } from './process-job.ts';
+import { maxClaims, recoverOrphanedJobs, startDocumentWorker } from './process-job.ts';
 import { createDocumentUpload, submitDocument, type UploadDeps } from './upload-document.ts';
 
 const fixture = (name: string) => readFileSync(new URL(`../../test-fixtures/${name}`, import.meta.url));
@@ -200,5 +200,40 @@ describe('the text-extraction worker', () => {
     await new Promise((r) => setTimeout(r, 200));
     const [again] = await deps.documents.jobsByIds([job.id]);
     expect(again).toMatchObject({ status: 'COMPLETED', attempts: 1 });
+  });
+});
+
+describe('jobs a dead worker left RUNNING', () => {
+  /** A submitted job claimed by a worker that then died: RUNNING, claimed long ago, queued nowhere. */
+  async function orphan(claims: number) {
+    const viewer = testViewer(randomUUID());
+    const body = fixture('receipt.txt');
+    const unqueued = { ...deps, queue: undefined };
+    const upload = await createDocumentUpload(unqueued, viewer, {
+      filename: 'r.txt',
+      contentType: 'text/plain',
+      size: body.length,
+    });
+    await putUpload(upload, body);
+    const job = await submitDocument(unqueued, viewer, upload.document.id);
+    for (let i = 0; i < claims; i += 1) await deps.documents.claimJob(job.id);
+    await db.documentJob.update({ where: { id: job.id }, data: { startedAt: new Date(Date.now() - 3_600_000) } });
+    return job.id;
+  }
+
+  it('are queued again and completed by a live worker, or failed with a reason once workers died on them too often', async () => {
+    const [once, tooOften] = [await orphan(1), await orphan(maxClaims)];
+    const recovered = await recoverOrphanedJobs({ documents: deps.documents, logger }, queue, new Date(Date.now() - 60_000));
+    expect(recovered).toEqual({ requeued: [once], failed: [tooOften] });
+    await expect.poll(async () => (await deps.documents.jobsByIds([once]))[0]?.status, { timeout: 15_000 }).toBe('COMPLETED');
+    const [failed] = await deps.documents.jobsByIds([tooOften]);
+    expect(failed).toMatchObject({ status: 'FAILED', failureReason: expect.stringMatching(/^Processing stopped 4 times/) });
+    // A job claimed a moment ago is a live worker's: left alone.
+    const fresh = await orphan(1);
+    await db.documentJob.update({ where: { id: fresh }, data: { startedAt: new Date() } });
+    expect(await recoverOrphanedJobs({ documents: deps.documents, logger }, queue, new Date(Date.now() - 60_000))).toEqual({
+      requeued: [],
+      failed: [],
+    });
   });
 });

@@ -11,6 +11,9 @@ import { removeStaleObjects } from './upload-document.ts';
 import { defaultExtractionLimits, extractText, stopOcr, type ExtractionLimits } from '../adapters/text-extractors.ts';
 import { defaultMaxDocumentBytes, documentContentType, sniffBytes, sniffContentType } from '../domain/document.ts';
 
+/** How long one run of a job may take by default before it fails for good. */
+export const defaultJobTimeoutMs = 120_000;
+
 export interface ProcessDeps {
   documents: DocumentStore;
   objects: ObjectStore;
@@ -62,7 +65,7 @@ export async function processJob(deps: ProcessDeps, jobId: string, attempt: JobA
     await deps.documents.setProgress(job, 30);
     const extracted = await withTimeout(
       extractText(documentContentType(job.contentType), bytes, deps.limits ?? defaultExtractionLimits),
-      deps.timeoutMs ?? 120_000,
+      deps.timeoutMs ?? defaultJobTimeoutMs,
     );
     await deps.documents.setProgress(job, 90);
     const completed = await deps.documents.completeJob(job, extracted.text, extracted.pageCount);
@@ -78,17 +81,52 @@ export async function processJob(deps: ProcessDeps, jobId: string, attempt: JobA
   }
 }
 
+/** Claims of one job (runs its worker died in, or was still in) after which it fails for good. */
+export const maxClaims = 4;
+
+/**
+ * Jobs left RUNNING by workers that died — a crash, an out-of-memory kill, or a file that kills the
+ * worker every time (the queue then gives up without a word): queued again to be claimed anew, or,
+ * after {@link maxClaims} claims, FAILED with a reason (fenced by the claim, like the worker's own
+ * writes: a worker that was only slow and writes first wins). Resolves to what it did.
+ */
+export async function recoverOrphanedJobs(
+  deps: Pick<ProcessDeps, 'documents' | 'logger'>,
+  queue: JobQueue,
+  startedBefore: Date,
+): Promise<{ requeued: string[]; failed: string[] }> {
+  const requeued: string[] = [];
+  const failed: string[] = [];
+  for (const job of await deps.documents.orphanedJobs(startedBefore)) {
+    if (job.attempts >= maxClaims) {
+      const reason = `Processing stopped ${job.attempts} times without finishing (the worker died on this file); upload it again or contact support`;
+      if (await deps.documents.failJob(job, reason)) failed.push(job.id);
+    } else {
+      await queue.enqueue(job.id);
+      requeued.push(job.id);
+    }
+  }
+  if (requeued.length + failed.length > 0) deps.logger.warn({ requeued, failed }, 'document jobs left running by a dead worker');
+  return { requeued, failed };
+}
+
 /**
  * Starts a worker on `queue`, and every minute queues again the PENDING jobs a crash may have kept
- * from the queue and removes the stale objects that are due ({@link removeStaleObjects}).
+ * from the queue, recovers the RUNNING jobs a dead worker left ({@link recoverOrphanedJobs}: a job
+ * claimed longer ago than twice its timeout) and removes the stale objects that are due
+ * ({@link removeStaleObjects}).
  */
 export function startDocumentWorker(deps: ProcessDeps, queue: JobQueue, everyMs = 60_000) {
   queue.work((id, attempt) => processJob(deps, id, attempt));
+  const orphanAfterMs = 2 * (deps.timeoutMs ?? defaultJobTimeoutMs);
   const housekeeping = setInterval(() => {
     deps.documents
       .pendingJobIds(new Date(Date.now() - everyMs))
       .then((ids) => Promise.all(ids.map((id) => queue.enqueue(id))))
       .catch((error: unknown) => deps.logger.warn({ err: error }, 'requeueing pending jobs failed; will retry'));
+    recoverOrphanedJobs(deps, queue, new Date(Date.now() - orphanAfterMs)).catch((error: unknown) =>
+      deps.logger.warn({ err: error }, 'recovering orphaned jobs failed; will retry'),
+    );
     removeStaleObjects(deps).catch((error: unknown) =>
       deps.logger.warn({ err: error }, 'removing stale objects failed; will retry'),
     );

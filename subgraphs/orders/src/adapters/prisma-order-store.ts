@@ -312,9 +312,20 @@ export function createOrderStore(db: OrdersDb, options: OrderStoreOptions = {}) 
       });
     },
 
-    /** Records that `actorId` replayed a dead letter (the audit trail of replays). */
-    async recordReplay(replay: { deadLetterId: string; eventId: string; topic: string; group: string; actorId: string }) {
-      await db.deadLetterReplay.create({ data: replay });
+    /** Records that `actorId` replays a dead letter (the audit trail of replays); resolves to the record's id. */
+    async recordReplay(replay: {
+      deadLetterId: string;
+      eventId: string;
+      topic: string;
+      group: string;
+      actorId: string;
+    }): Promise<string> {
+      return (await db.deadLetterReplay.create({ data: replay, select: { id: true } })).id;
+    },
+
+    /** Takes back the record of a replay that did not happen. */
+    async forgetReplay(id: string): Promise<void> {
+      await db.deadLetterReplay.delete({ where: { id } });
     },
 
     async byIds(ids: readonly string[]): Promise<Order[]> {

@@ -15,9 +15,10 @@ export async function listDeadLetters(bus: EventBus, viewer: Viewer | null, last
 
 /**
  * Publishes a dead letter's event again (after its cause was fixed): the group that gave up gets it
- * once more; groups that handled it skip it. Recorded with who replayed which event (the audit
- * trail, `dead_letter_replays`). FORBIDDEN unless the viewer is an admin; NOT_FOUND when no letter
- * has that id (replayed already, or never there).
+ * once more; groups that handled it skip it. Audited: who replayed which event is recorded
+ * (`dead_letter_replays`) before the replay, and the record taken back if the replay does not
+ * happen. FORBIDDEN unless the viewer is an admin; NOT_FOUND when no letter has that id (replayed
+ * already, or never there).
  */
 export async function replayDeadLetter(
   deps: { bus: EventBus; orders: OrderStore; logger: Logger },
@@ -26,17 +27,24 @@ export async function replayDeadLetter(
 ): Promise<DeadLetter> {
   const admin = requireAdmin(viewer, 'Only an admin may replay dead letters');
   if (!deadLetterId.test(id)) throw badInput('That is not a dead letter id', { argument: 'id' });
-  const letter = await deps.bus.replayDeadLetter(id);
-  if (!letter) throw notFound('The dead letter');
-  const { event, group } = letter;
-  const audit = { deadLetterId: id, eventId: event.id, topic: event.topic, group, actorId: admin.id };
+  const found = await deps.bus.deadLetter(id);
+  if (!found) throw notFound('The dead letter');
+  const audit = { deadLetterId: id, eventId: found.event.id, topic: found.event.topic, group: found.group, actorId: admin.id };
+  const record = await deps.orders.recordReplay(audit);
+  let replayed: DeadLetter | null;
+  try {
+    replayed = await deps.bus.replayDeadLetter(id);
+  } catch (error) {
+    await deps.orders.forgetReplay(record);
+    throw error;
+  }
+  if (!replayed) {
+    await deps.orders.forgetReplay(record); // another admin replayed it meanwhile
+    throw notFound('The dead letter');
+  }
   deps.logger.info(audit, 'dead letter replayed');
-  // The replay happened: a failure to record it is the operator's to hear about, not the caller's.
-  await deps.orders
-    .recordReplay(audit)
-    .catch((error: unknown) => deps.logger.error({ err: error, ...audit }, 'recording a replay failed'));
-  return letter;
+  return replayed;
 }
 
-/** A Redis stream entry id (`1700000000000-0`) or an in-process letter's UUID. */
-const deadLetterId = /^\d{1,20}-\d{1,20}$|^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** A Redis stream entry id (`1764842400000-0`) or an in-process letter's UUID. */
+const deadLetterId = /^\d{1,16}-\d{1,16}$|^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
