@@ -21,15 +21,19 @@ export const migrationsDir = (subgraph: string) => join(repoRoot, 'prisma', subg
  */
 export const sqlEvents = new EventEmitter<{ query: [{ database: string; sql: string }] }>();
 
-/** A connection pool on `connectionString`, instrumented for {@link sqlEvents}. */
-export function pgPool(connectionString: string, poolMax = 10): pg.Pool {
-  // A database that does not answer a connection attempt within 5 s is treated as down (the caller's
-  // retry policy takes over) rather than left to the operating system's minutes-long timeout.
+/**
+ * A connection pool on `connectionString`, instrumented for {@link sqlEvents}. A database that does
+ * not answer a connection attempt within 5 s, or a query within `queryTimeoutMs` (default 30 s: a
+ * network partition leaves a connection open and silent), is treated as down — the caller's retry
+ * policy takes over — rather than left to the operating system's minutes- or hours-long timeouts.
+ */
+export function pgPool(connectionString: string, poolMax = 10, options: { queryTimeoutMs?: number } = {}): pg.Pool {
   const pool = new pg.Pool({
     connectionString,
     max: poolMax,
     idleTimeoutMillis: 30_000,
     connectionTimeoutMillis: 5_000,
+    query_timeout: options.queryTimeoutMs ?? 30_000,
     keepAlive: true,
   });
   // A connection the server closed (restart, failover, dropped test database) must not crash the

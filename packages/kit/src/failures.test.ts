@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { badInput, DomainError } from './errors.js';
 import { backoffDelay, failureKindOf, InvalidMessage, TransientFailure } from './failures.js';
 import { freePort, startRedisServer, startTcpProxy, type RedisServer, type TcpProxy } from './fault-injection.js';
+import { pgPool } from './database.js';
 import { redisClientOptions } from './process.js';
 import { testServerUrl } from './testing.js';
 
@@ -64,6 +65,18 @@ describe('PostgreSQL failures are transient', () => {
     const timedOut = await caught(() => pool.query('SELECT 1'));
     expect((timedOut as Error).message).toMatch(/timeout/);
     expect(failureKindOf(timedOut)).toBe('transient');
+    proxy.restore();
+    await pool.end();
+  });
+
+  it('a query on a connection that went silent (a partition) times out, as transient', async () => {
+    const pool = pgPool(proxy.urlFor(testServerUrl), 1, { queryTimeoutMs: 300 });
+    await pool.query('SELECT 1');
+    proxy.stall();
+    const started = Date.now();
+    const error = await caught(() => pool.query('SELECT 2'));
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(failureKindOf(error)).toBe('transient');
     proxy.restore();
     await pool.end();
   });
