@@ -30,7 +30,8 @@ describe('DOCX inflation bound', () => {
       } finally {
         clearInterval(sampler);
       }
-      expect(peak - before).toBeLessThan(64 * 1024 * 1024);
+      // JSZip inflates 16 KB of compressed input at a time (up to ~16 MB of output a step): tens of MB.
+    expect(peak - before).toBeLessThan(64 * 1024 * 1024);
     },
     30_000,
   );
