@@ -92,6 +92,12 @@ function codeOf(formatted: GraphQLFormattedError, error: unknown): unknown {
 /** graphql-js's hints in validation and input errors: ` Did you mean "email"?`, `… the enum value "PAID"?`. */
 const suggestions = / Did you mean [^?]*\?/g;
 
+/** Where an error happened (path, locations), without the rest of what it says. */
+const positionOf = ({ path, locations }: GraphQLFormattedError) => ({
+  ...(path ? { path } : {}),
+  ...(locations ? { locations } : {}),
+});
+
 const unavailableMessage = 'A service this request needs is unavailable right now; try again in a few seconds';
 const unavailableRetryAfterSeconds = 5;
 
@@ -124,21 +130,16 @@ export function createErrorFormatter(options: { exposeInternals: boolean }) {
     }
     if (failureKindOf(original) === 'transient') {
       // A database or Redis that is down or too slow: the request can succeed again shortly.
-      const where = {
-        ...(formatted.path ? { path: formatted.path } : {}),
-        ...(formatted.locations ? { locations: formatted.locations } : {}),
-      };
       return {
         message: options.exposeInternals ? `${unavailableMessage} (${formatted.message})` : unavailableMessage,
-        ...where,
+        ...positionOf(formatted),
         extensions: { code: 'SERVICE_UNAVAILABLE', retryAfterSeconds: unavailableRetryAfterSeconds },
       };
     }
     if (options.exposeInternals) return { ...formatted, extensions: { ...formatted.extensions, code: 'INTERNAL_SERVER_ERROR' } };
     return {
       message: 'Internal server error',
-      ...(formatted.path ? { path: formatted.path } : {}),
-      ...(formatted.locations ? { locations: formatted.locations } : {}),
+      ...positionOf(formatted),
       extensions: { code: 'INTERNAL_SERVER_ERROR' },
     };
   };

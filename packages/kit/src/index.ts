@@ -146,6 +146,7 @@ export {
   createBullJobQueue,
   createInProcessJobQueue,
   defaultJobPolicy,
+  isFinalFailure,
   PermanentJobFailure,
   type JobAttempt,
   type JobHandler,

@@ -44,8 +44,21 @@ export const defaultJobPolicy: JobPolicy = { attempts: 4, backoffMs: 1000, concu
 export interface JobAttempt {
   /** 1 for the first run, one more for each retry after a failure. */
   number: number;
-  /** True when a failure of this run is final: the queue will not run the job again. */
+  /**
+   * True when this run is the last the queue allows (see {@link isFinalFailure}: a transient failure
+   * spends no attempt, so even the last run's may not be final).
+   */
   last: boolean;
+}
+
+/**
+ * True when the queue will not run the job again after this run failed with `error`: a permanent
+ * failure, or the last attempt failing for any reason but an unavailable dependency. What a handler
+ * asks before recording a failure for good.
+ */
+export function isFinalFailure(error: unknown, attempt: JobAttempt): boolean {
+  if (error instanceof UnrecoverableError) return true;
+  return attempt.last && failureKindOf(error) !== 'transient';
 }
 
 export type JobHandler = (id: string, attempt: JobAttempt) => Promise<void>;
@@ -160,13 +173,13 @@ export function createInProcessJobQueue(logger: Logger, policy: JobPolicy = defa
   }
 
   async function run(id: string, attempt: number, waits = 0): Promise<void> {
+    const current = { number: attempt, last: attempt >= policy.attempts };
     try {
-      await handler!(id, { number: attempt, last: attempt >= policy.attempts });
+      await handler!(id, current);
       queued.delete(id);
     } catch (error) {
-      const permanent = error instanceof UnrecoverableError;
-      const transient = !permanent && failureKindOf(error) === 'transient';
-      if ((transient || (!permanent && attempt < policy.attempts)) && !closed) {
+      if (!isFinalFailure(error, current) && !closed) {
+        const transient = failureKindOf(error) === 'transient';
         logger.warn(
           { err: error, jobId: id, attempt },
           transient ? 'job waits for a dependency that is unavailable' : 'job failed, will retry',

@@ -5,7 +5,7 @@
  * lost the job (its queue lock expired while it was slow, and another took it over) changes nothing,
  * and a job completes once.
  */
-import { failureKindOf, PermanentJobFailure, type JobAttempt, type JobQueue, type Logger, type ObjectStore } from '#kit';
+import { isFinalFailure, PermanentJobFailure, type JobAttempt, type JobQueue, type Logger, type ObjectStore } from '#kit';
 import type { ClaimedJob, DocumentStore } from '../adapters/prisma-document-store.ts';
 import { removeStaleObjects } from './upload-document.ts';
 import { defaultExtractionLimits, extractText, stopOcr, type ExtractionLimits } from '../adapters/text-extractors.ts';
@@ -72,8 +72,7 @@ export async function processJob(deps: ProcessDeps, jobId: string, attempt: JobA
     deps.logger.info({ jobId, attempt: job.attempts, completed, chars: extracted.text.length }, 'document job processed');
   } catch (error) {
     const permanent = error instanceof PermanentJobFailure;
-    // A database or object store that is away is waited for by the queue, whatever the attempt.
-    if (permanent || (attempt.last && failureKindOf(error) !== 'transient')) {
+    if (isFinalFailure(error, attempt)) {
       const reason = permanent ? error.message : `Gave up after ${attempt.number} attempts: ${(error as Error).message}`;
       if (await deps.documents.failJob(job, reason)) deps.logger.warn({ jobId, reason }, 'document job failed');
     }
