@@ -31,7 +31,7 @@ describe('DOCX inflation bound', () => {
         clearInterval(sampler);
       }
       // JSZip inflates 16 KB of compressed input at a time (up to ~16 MB of output a step): tens of MB.
-    expect(peak - before).toBeLessThan(64 * 1024 * 1024);
+      expect(peak - before).toBeLessThan(64 * 1024 * 1024);
     },
     30_000,
   );
