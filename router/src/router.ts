@@ -27,10 +27,10 @@ import {
   type RunningHttpServer,
   type TokenSettings,
   type TokenVerifier,
-  type Viewer,
 } from '#kit';
 import type { GatewayExecutor, GatewayInterface } from '@apollo/server-gateway-interface';
 import type { ExecutionResult } from 'graphql';
+import type { RouterContext } from './context.ts';
 import { accessPoliciesOf, authorizingExecutor, type AccessPolicies } from './authorization.ts';
 import { defaultDocumentLimits, documentLimits, type DocumentLimits } from './document-limits.ts';
 import { supergraphFromFile } from './supergraph-file.ts';
@@ -65,13 +65,6 @@ export interface RouterOptions {
   verifyToken?: TokenVerifier;
   /** WebSocket tuning: keep-alive ping interval and the bytes a slow client may have waiting. */
   websocket?: { keepAliveMs?: number; maxBufferedBytes?: number; maxSubscriptionsPerConnection?: number };
-}
-
-/** Per-request context: the verified viewer, the correlation id and the client's address, forwarded to subgraphs. */
-export interface RouterContext {
-  viewer: Viewer | null;
-  correlationId: string;
-  clientAddress: string;
 }
 
 export interface RunningRouter {

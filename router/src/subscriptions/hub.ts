@@ -12,7 +12,7 @@
 import { GraphQLError, type ExecutionResult, type GraphQLFormattedError } from 'graphql';
 import type { Logger, Viewer } from '#kit';
 import { withDenied, type DeniedField } from '../authorization.ts';
-import type { RouterContext } from '../router.ts';
+import type { RouterContext } from '../context.ts';
 import type { SubscriptionPlan } from './query-plan.ts';
 import type { UpstreamEvent, UpstreamHandle, UpstreamSink, Upstreams } from './upstream.ts';
 

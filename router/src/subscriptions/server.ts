@@ -41,7 +41,7 @@ import {
 } from '#kit';
 import { narrowOperation, remember, scopeKeyOf, type AccessPolicies, type DeniedField } from '../authorization.ts';
 import { documentLimits, type DocumentLimits } from '../document-limits.ts';
-import type { RouterContext } from '../router.ts';
+import type { RouterContext } from '../context.ts';
 import { ClientStream } from './client-stream.ts';
 import { createSubscriptionHub, type HubCounters, type LiveQuerySpec } from './hub.ts';
 import type { SubscriptionPlan, SubscriptionPlanner } from './query-plan.ts';

@@ -1,0 +1,12 @@
+/**
+ * What the router knows about one request, built once at the edge (HTTP or graphql-ws) and read by
+ * authorization, the executor and the subgraph fetches.
+ */
+import type { Viewer } from '#kit';
+
+/** Per-request context: the verified viewer, the correlation id and the client's address, forwarded to subgraphs. */
+export interface RouterContext {
+  viewer: Viewer | null;
+  correlationId: string;
+  clientAddress: string;
+}
