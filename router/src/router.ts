@@ -1,7 +1,9 @@
 /**
- * The Meridian router: Apollo Server + `@apollo/gateway` over a composed supergraph file, behind the
- * shared HTTP front door. It verifies the caller's JWT against the auth subgraph's JWKS, forwards the
- * token and the correlation id to subgraphs, bounds the body and the document (document-limits.ts),
+ * The Meridian router: Apollo Server over a composed supergraph file, behind the shared HTTP front
+ * door. `@apollo/gateway` loads and hot-reloads the supergraph; Meridian's query engine
+ * (execution/) plans with Apollo's query planner and executes the plans itself, `@defer` included.
+ * It verifies the caller's JWT against the auth subgraph's JWKS, forwards the token, the correlation
+ * id and the client's address to subgraphs, bounds the body and the document (document-limits.ts),
  * masks internal errors in production, and reports nothing to Apollo's cloud.
  */
 import { ApolloServer } from '@apollo/server';
@@ -11,10 +13,9 @@ import {
   ApolloServerPluginSchemaReportingDisabled,
   ApolloServerPluginUsageReportingDisabled,
 } from '@apollo/server/plugin/disabled';
-import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
+import { ApolloGateway } from '@apollo/gateway';
 import {
   clientAddressOf,
-  correlationHeader,
   createErrorFormatter,
   createJwksVerifier,
   errorLoggingPlugin,
@@ -28,16 +29,21 @@ import {
   type TokenSettings,
   type TokenVerifier,
 } from '#kit';
-import type { GatewayExecutor, GatewayInterface } from '@apollo/server-gateway-interface';
+import type { GatewayInterface } from '@apollo/server-gateway-interface';
 import type { ExecutionResult } from 'graphql';
 import type { RouterContext } from './context.ts';
 import { accessPoliciesOf, authorizingExecutor, type AccessPolicies } from './authorization.ts';
 import { defaultDocumentLimits, documentLimits, type DocumentLimits } from './document-limits.ts';
 import { supergraphFromFile } from './supergraph-file.ts';
 import { createRouterMetrics, type LiveFigures } from './metrics.ts';
+import { createQueryEngine } from './execution/engine.ts';
+import { multipartBody, multipartMediaType, takeSubsequent } from './execution/incremental.ts';
+import { createSubgraphFetcher } from './execution/subgraph-fetcher.ts';
 import { createSubscriptionPlanner, type SubscriptionPlanner } from './subscriptions/query-plan.ts';
 import { startSubscriptionServer } from './subscriptions/server.ts';
 import { createUpstreams } from './subscriptions/upstream.ts';
+
+export const defaultSubgraphTimeoutMs = 30_000;
 
 export interface RouterOptions {
   supergraphPath: string;
@@ -63,6 +69,10 @@ export interface RouterOptions {
   trustedProxies?: string[];
   /** Replaces JWKS verification (tests, benchmarks of the bare gateway path). */
   verifyToken?: TokenVerifier;
+  /** How long a subgraph may take to answer one fetch (default 30 s); then its fields are null with an error. */
+  subgraphTimeoutMs?: number;
+  /** Share identical in-flight subgraph fetches and client operations (default true; never across identities, never mutations). */
+  dedup?: boolean;
   /** WebSocket tuning: keep-alive ping interval and the bytes a slow client may have waiting. */
   websocket?: { keepAliveMs?: number; maxBufferedBytes?: number; maxSubscriptionsPerConnection?: number };
 }
@@ -75,21 +85,6 @@ export interface RunningRouter {
   stop(): Promise<void>;
 }
 
-type Fetcher = NonNullable<ConstructorParameters<typeof RemoteGraphQLDataSource>[0]>['fetcher'];
-
-class ForwardingDataSource extends RemoteGraphQLDataSource<RouterContext> {
-  override willSendRequest({
-    request,
-    context,
-  }: Parameters<NonNullable<RemoteGraphQLDataSource<RouterContext>['willSendRequest']>>[0]) {
-    if (!request.http) return;
-    if (context.viewer) request.http.headers.set('authorization', `Bearer ${context.viewer.token}`);
-    if (context.correlationId) request.http.headers.set(correlationHeader, context.correlationId);
-    // The router is the trust boundary: subgraphs accept this from it (a trusted proxy) only.
-    if (context.clientAddress) request.http.headers.set('x-forwarded-for', context.clientAddress);
-  }
-}
-
 export async function startRouter(options: RouterOptions): Promise<RunningRouter> {
   const { logger, production } = options;
   const limits: DocumentLimits = { ...defaultDocumentLimits, ...options.limits };
@@ -99,10 +94,12 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
   const proxies = trustedProxies(options.trustedProxies ?? []);
   const metrics = createRouterMetrics();
   const urlOf = (name: string, url?: string) => options.subgraphUrls?.[name] ?? url ?? '';
-  // Node's built-in fetch (undici, keep-alive) instead of the gateway's default make-fetch-happen:
-  // the subgraph round trips are most of the router's own CPU time (see BENCHMARKS.md).
-  const dataSourceOf = ({ name, url }: { name: string; url?: string }) =>
-    new ForwardingDataSource({ url: urlOf(name, url), fetcher: fetch as unknown as Fetcher });
+  const fetcher = createSubgraphFetcher({
+    urlOf: (name) => urlOf(name, engine.planner().subgraphUrls.get(name)),
+    timeoutMs: options.subgraphTimeoutMs ?? defaultSubgraphTimeoutMs,
+    dedup: options.dedup ?? true,
+  });
+  const engine = createQueryEngine({ fetcher: fetcher.fetch });
 
   const gateway = new ApolloGateway({
     supergraphSdl: supergraphFromFile({
@@ -112,31 +109,34 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
       onReload: options.onReload,
       onSupergraph: (sdl) => (policies = accessPoliciesOf(sdl)),
     }),
-    buildService: dataSourceOf,
     logger: logger.child({ component: 'gateway' }),
   });
-  // Subscriptions are planned by the same federation query planner, on the same supergraph.
+  // Queries, mutations and subscriptions are planned by one federation query planner per supergraph
+  // version, and executed by the same executor.
   let planner: SubscriptionPlanner | undefined;
   gateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => {
-    planner = createSubscriptionPlanner(coreSupergraphSdl, dataSourceOf);
+    planner = createSubscriptionPlanner(engine.useSupergraph(coreSupergraphSdl), { fetcher: fetcher.fetch });
   });
 
   // @authenticated / @requiresScopes, enforced before planning (see authorization.ts).
   let policies: AccessPolicies = { types: new Map(), fields: new Map() };
   const authorizingGateway: GatewayInterface = {
     async load(loadOptions) {
-      const { schema, executor } = await gateway.load(loadOptions);
+      await gateway.load(loadOptions);
       return {
-        schema,
-        executor: authorizingExecutor(
-          executor as GatewayExecutor,
-          () => policies,
-          (request) => (request.context as RouterContext).viewer,
-        ),
+        // The engine's API schema: the gateway's, plus the @defer directive it executes.
+        schema: engine.schema(),
+        executor: authorizingExecutor(engine.execute, () => policies, (request) => (request.context as RouterContext).viewer),
       };
     },
-    onSchemaLoadOrUpdate: (callback) => gateway.onSchemaLoadOrUpdate(callback),
-    stop: () => gateway.stop(),
+    onSchemaLoadOrUpdate: (callback) =>
+      gateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) =>
+        callback({ apiSchema: engine.useSupergraph(coreSupergraphSdl).schema, coreSupergraphSdl }),
+      ),
+    async stop() {
+      await gateway.stop();
+      await fetcher.close();
+    },
   };
 
   const apollo = new ApolloServer<RouterContext>({
@@ -167,6 +167,13 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
     isReady: () => ready,
     routes: { '/metrics': metrics.route },
     onResponse: metrics.observe,
+    respond(response, context) {
+      // An operation with @defer, from a client that takes multipart: the primary payload, then each deferred part.
+      const payloads = context && takeSubsequent(context);
+      if (!payloads || response.body.kind !== 'complete') return response;
+      response.headers.set('content-type', multipartMediaType);
+      return { ...response, body: { kind: 'chunked', asyncIterator: multipartBody(response.body.string, payloads, formatError) } };
+    },
     async context(req, correlationId) {
       try {
         return {

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
+import { HeaderMap, type ApolloServer, type BaseContext, type HTTPGraphQLResponse } from '@apollo/server';
 import type { Logger } from './logger.js';
 
 export const correlationHeader = 'x-correlation-id';
@@ -34,6 +34,11 @@ export interface HttpServerOptions<TContext extends BaseContext> {
   isReady?: () => boolean;
   /** Extra figures for the `/health` answer (e.g. open subscriptions). */
   health?: () => Record<string, unknown>;
+  /**
+   * Sees Apollo's answer to a GraphQL request, with the request's context (undefined when none was
+   * built), before it is written; may replace it (e.g. a streamed `@defer` answer).
+   */
+  respond?: (response: HTTPGraphQLResponse, context: TContext | undefined) => HTTPGraphQLResponse;
   /** Called once per finished request, e.g. for metrics. */
   onResponse?: (info: { path: string; status: number; seconds: number }) => void;
 }
@@ -133,10 +138,12 @@ export async function startHttpServer<TContext extends BaseContext>(
     for (const [name, value] of Object.entries(req.headers)) {
       if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
     }
-    const response = await apollo.executeHTTPGraphQLRequest({
+    let context: TContext | undefined;
+    const answer = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: (req.method ?? 'GET').toUpperCase(), headers, search: url.search, body },
-      context: () => options.context(req, correlationId),
+      context: async () => (context = await options.context(req, correlationId)),
     });
+    const response = options.respond ? options.respond(answer, context) : answer;
     for (const [name, value] of response.headers) res.setHeader(name, value);
     res.statusCode = response.status ?? 200;
     if (response.body.kind === 'complete') {

@@ -1,11 +1,9 @@
 /**
- * Federated subscriptions, the planning half: `@apollo/gateway` plans subscription operations but
- * refuses to execute them. A subscription plan is a primary fetch (the subscription field, opened on
- * its owning subgraph over graphql-ws) plus the rest of the plan (entity fetches on the other
- * subgraphs). For each event of the primary subscription, {@link SubscriptionPlan.execute} runs the
- * gateway's own executor on `Sequence [primary, rest]`, with the primary fetch answered by the event
- * itself: the gateway merges the event, runs the rest, applies rewrites and shapes the response
- * exactly as it does for a query.
+ * Federated subscriptions, the planning half: a subscription plan is a primary fetch (the
+ * subscription field, opened on its owning subgraph over graphql-ws) plus the rest of the plan
+ * (entity fetches on the other subgraphs). For each event of the primary subscription,
+ * {@link SubscriptionPlan.execute} seeds Meridian's executor (../execution/executor.ts) with the
+ * event and runs the rest of the plan: the same merging, rewrites and response shaping as a query.
  */
 import {
   GraphQLError,
@@ -19,11 +17,13 @@ import {
   type GraphQLFormattedError,
   type GraphQLSchema,
 } from 'graphql';
-import { Supergraph, operationFromDocument } from '@apollo/federation-internals';
-import { QueryPlanner, type FetchNode, type PlanNode, type QueryPlan } from '@apollo/query-planner';
-import { buildOperationContext, executeQueryPlan, type GraphQLDataSource, type ServiceMap } from '@apollo/gateway';
-import type { GatewayGraphQLRequestContext, GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
-import { forGateway } from '../supergraph-file.ts';
+import type { PlanNode, QueryPlan } from '@apollo/query-planner';
+import { operationFromDocument } from '@apollo/federation-internals';
+import type { GraphQLDataSource, ServiceMap } from '@apollo/gateway';
+import type { GatewayGraphQLRequestContext } from '@apollo/server-gateway-interface';
+import { executePlan, fetchFailure, subgraphError, type SubgraphFetcher } from '../execution/executor.ts';
+import { createOperationPlanner, operationOf, prepareOperation, type OperationPlanner } from '../execution/operation.ts';
+import type { Json } from '../execution/shape.ts';
 
 /** One event of the primary subscription, as the owning subgraph sent it. */
 export interface SubscriptionEvent {
@@ -90,64 +90,38 @@ export interface SubscriptionPlanner {
   plan(document: DocumentNode, operationName?: string | null): SubscriptionPlan;
 }
 
-/** The data source of every subgraph, or how to build one from the supergraph's subgraph list. */
-export type SubscriptionServices = ServiceMap | ((subgraph: { name: string; url: string }) => GraphQLDataSource);
+/**
+ * How the rest of a plan reaches subgraphs: the router's fetcher, or (tests, tools) a data source
+ * per subgraph — a map, or how to build one from the supergraph's subgraph list.
+ */
+export type SubscriptionServices =
+  | ServiceMap
+  | ((subgraph: { name: string; url: string }) => GraphQLDataSource)
+  | { fetcher: SubgraphFetcher };
 
 /** Plans kept per planner (least recently used dropped first). */
 const planCacheSize = 1000;
 let lastPlanId = 0;
 
 /**
- * The virtual service answering the primary fetch with the current event. Its name cannot be a
- * subgraph name (those are GraphQL enum values), and it never reaches clients: errors naming it are
- * given the owning subgraph's name.
+ * Builds the subscription planner of one supergraph (as composed or as handed to the gateway, see
+ * `forGateway`), or of the router's current {@link OperationPlanner}, which it then shares. Access
+ * policies (`@authenticated`, `@requiresScopes`) are not enforced here: check the operation
+ * (authorization.ts) before planning.
  */
-const eventSourceName = '(subscription event)';
-
-/**
- * Builds the planner for one supergraph, the way `ApolloGateway` builds its own: the supergraph,
- * its API schema, a query planner, and the data source of every subgraph. Takes the supergraph as
- * composed or as handed to the gateway (see `forGateway`). Access policies (`@authenticated`,
- * `@requiresScopes`) are not enforced here: check the operation (authorization.ts) before planning.
- */
-export function createSubscriptionPlanner(supergraphSdl: string, services: SubscriptionServices): SubscriptionPlanner {
-  const supergraph = Supergraph.build(forGateway(supergraphSdl));
-  const apiSchema = supergraph.apiSchema();
-  // ApolloGateway also stamps `extensions.apollo.gateway.version` on its schema (addExtensions):
-  // metadata for Apollo Server's reporting, irrelevant to validation and execution.
-  const schema = apiSchema.toGraphQLJSSchema();
-  const supergraphSchema = supergraph.schema.toGraphQLJSSchema();
-  const queryPlanner = new QueryPlanner(supergraph);
-  const subgraphUrls = new Map(supergraph.subgraphsMetadata().map(({ name, url }) => [name, url]));
-
-  // The event of each execution, found by the request context the executor hands to data sources.
-  const events = new WeakMap<object, GatewayGraphQLResponse>();
-  const eventSource: GraphQLDataSource = {
-    async process(options) {
-      // (GraphQLDataSourceRequestKind is declared by @apollo/gateway's types but not exported at run time.)
-      if (!('incomingRequestContext' in options)) return {};
-      return events.get(options.incomingRequestContext) ?? {};
-    },
-  };
-  const serviceMap: ServiceMap = Object.assign(Object.create(null), {
-    ...(typeof services === 'function'
-      ? Object.fromEntries(supergraph.subgraphsMetadata().map((subgraph) => [subgraph.name, services(subgraph)]))
-      : services),
-    [eventSourceName]: eventSource,
-  });
-
+export function createSubscriptionPlanner(
+  supergraph: string | OperationPlanner,
+  services: SubscriptionServices,
+): SubscriptionPlanner {
+  const operations = typeof supergraph === 'string' ? createOperationPlanner(supergraph) : supergraph;
+  const { schema, supergraphSchema, queryPlanner, apiSchema, subgraphUrls } = operations;
+  const fetcher = 'fetcher' in services ? (services.fetcher as SubgraphFetcher) : dataSourceFetcher(services, subgraphUrls);
   const plans = new Map<string, SubscriptionPlan>();
 
   function planOf(document: DocumentNode, operationName: string | undefined): SubscriptionPlan {
-    let operationContext: ReturnType<typeof buildOperationContext>;
-    try {
-      operationContext = buildOperationContext({ schema, operationDocument: document, operationName });
-    } catch (error) {
-      throw new GraphQLError(error instanceof Error ? error.message : String(error), {
-        extensions: { code: 'OPERATION_RESOLUTION_FAILURE' },
-      });
-    }
-    const { operation: definition, fragments } = operationContext;
+    const definition = operationOf(document, operationName);
+    const fragments: Record<string, FragmentDefinitionNode> = {};
+    for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments[d.name.value] = d;
     if (definition.operation !== 'subscription') {
       throw new GraphQLError(
         `Only subscription operations are served here; send the ${definition.operation} over HTTP POST /graphql`,
@@ -175,12 +149,9 @@ export function createSubscriptionPlanner(supergraphSdl: string, services: Subsc
     }
 
     const { primary } = node;
-    const rest = node.rest && !(node.rest.kind === 'Sequence' && node.rest.nodes.length === 0) ? node.rest : undefined;
-    const eventPrimary: FetchNode = { ...primary, serviceName: eventSourceName };
-    const eventPlan: QueryPlan = {
-      kind: 'QueryPlan',
-      node: { kind: 'Sequence', nodes: rest ? [eventPrimary, rest] : [eventPrimary] } satisfies PlanNode,
-    };
+    const rest: PlanNode | undefined =
+      node.rest && !(node.rest.kind === 'Sequence' && node.rest.nodes.length === 0) ? node.rest : undefined;
+    const prepared = prepareOperation(schema, supergraphSchema, document, definition, queryPlan, operationName);
 
     return {
       id: ++lastPlanId,
@@ -197,24 +168,27 @@ export function createSubscriptionPlanner(supergraphSdl: string, services: Subsc
         return getVariableValues(schema, definitions, variables ?? {}).errors ?? [];
       },
       async execute(event, request) {
-        const requestContext = eventRequestContext(document, operationContext.operation, request);
-        // The executor merges fetched objects into the event's own objects: give it a copy, so that
-        // one upstream event can be executed for several clients (with different viewers).
-        events.set(requestContext, {
-          ...(event.data !== undefined ? { data: event.data === null ? null : structuredClone(event.data) } : {}),
-          ...(event.errors ? { errors: event.errors } : {}),
-        });
-        const result = await executeQueryPlan(
-          eventPlan,
-          serviceMap,
-          requestContext,
-          operationContext,
-          supergraphSchema,
-          apiSchema,
+        const errors = (event.errors ?? []).map((error) => subgraphError(error, primary.serviceName, error.path?.slice()));
+        if (!event.data) return { data: null, ...(errors.length ? { errors } : {}) };
+        const variables = request.variables as Json;
+        const definitions = definition.variableDefinitions ?? [];
+        const coerced = definitions.length ? getVariableValues(schema, definitions, variables).coerced : undefined;
+        // The executor merges fetched objects into the event's objects: give it a copy, so that one
+        // upstream event can be executed for several clients (with different viewers).
+        const result = await executePlan(
+          prepared,
+          rest,
+          {
+            variables,
+            coercedVariables: (coerced ?? variables) as Json,
+            context: request.context,
+            fetcher,
+            failure: fetchFailure,
+            incremental: false,
+          },
+          { data: structuredClone(event.data) as Json, errors },
         );
-        return result.errors
-          ? { ...result, errors: result.errors.map((e) => fromOwningService(e, primary.serviceName)) }
-          : result;
+        return result as ExecutionResult;
       },
     };
   }
@@ -242,6 +216,28 @@ export function createSubscriptionPlanner(supergraphSdl: string, services: Subsc
   };
 }
 
+/** Fetches through GraphQL data sources (`process`), as `@apollo/gateway` calls them. */
+function dataSourceFetcher(
+  services: ServiceMap | ((subgraph: { name: string; url: string }) => GraphQLDataSource),
+  urls: ReadonlyMap<string, string>,
+): SubgraphFetcher {
+  const sources: ServiceMap =
+    typeof services === 'function'
+      ? Object.fromEntries([...urls].map(([name, url]) => [name, services({ name, url })]))
+      : services;
+  return async (service, request, { context }) => {
+    const source = sources[service];
+    if (!source) throw new Error(`No data source for subgraph "${service}"`);
+    const response = await source.process({
+      kind: 'incoming operation' as never,
+      request: { query: request.query, operationName: request.operationName, variables: request.variables },
+      incomingRequestContext: { context } as unknown as GatewayGraphQLRequestContext,
+      context: context as Record<string, unknown>,
+    });
+    return { data: response.data as Json | null | undefined, errors: response.errors as GraphQLFormattedError[] | undefined };
+  };
+}
+
 /** Whether the root selection (through fragments) carries @skip or @include. */
 function isConditional(selectionSet: SelectionSetNode, fragments: Record<string, FragmentDefinitionNode>): boolean {
   return selectionSet.selections.some((selection) => {
@@ -252,41 +248,5 @@ function isConditional(selectionSet: SelectionSetNode, fragments: Record<string,
       return fragment !== undefined && isConditional(fragment.selectionSet, fragments);
     }
     return false;
-  });
-}
-
-/**
- * The request context `executeQueryPlan` and the data sources read: the client's variables and
- * context, a logger and a fresh `metrics` (the executor records subgraph error paths there). The
- * rest of Apollo Server's request context has no meaning for one event.
- */
-function eventRequestContext(
-  document: DocumentNode,
-  operation: GatewayGraphQLRequestContext['operation'],
-  request: SubscriptionRequest,
-): GatewayGraphQLRequestContext {
-  const operationName = operation.name?.value ?? null;
-  return {
-    request: { variables: request.variables, ...(operationName ? { operationName } : {}) },
-    context: request.context as Record<string, unknown>,
-    logger: request.logger ?? console,
-    metrics: {},
-    document,
-    operation,
-    operationName,
-    overallCachePolicy: undefined,
-  } as Partial<GatewayGraphQLRequestContext> as GatewayGraphQLRequestContext;
-}
-
-/** Errors of the event carry the virtual event source's name; clients see the owning subgraph's. */
-function fromOwningService(error: GraphQLError, service: string): GraphQLError {
-  if (error.extensions?.serviceName !== eventSourceName) return error;
-  return new GraphQLError(error.message, {
-    nodes: error.nodes,
-    source: error.source,
-    positions: error.positions,
-    path: error.path,
-    originalError: error.originalError,
-    extensions: { ...error.extensions, serviceName: service },
   });
 }

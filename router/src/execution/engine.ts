@@ -1,0 +1,69 @@
+/**
+ * The router's query engine: what Apollo Server calls to execute a validated operation (a
+ * `GatewayExecutor`). `@apollo/gateway` still loads and reloads the supergraph; for each version
+ * the engine builds its planner (operation.ts), and for each request it checks the variables,
+ * takes the cached plan and runs it with Meridian's executor (executor.ts) — `@defer` included.
+ */
+import { GraphQLError, type GraphQLSchema } from 'graphql';
+import { getVariableValues } from 'graphql/execution/values.js';
+import type { GatewayExecutor, GatewayGraphQLRequestContext } from '@apollo/server-gateway-interface';
+import { executePlan, type FetchFailure, type SubgraphFetcher } from './executor.ts';
+import { leaveSubsequent, takesIncremental } from './incremental.ts';
+import { createOperationPlanner, operationOf, type OperationPlanner } from './operation.ts';
+import type { Json } from './shape.ts';
+
+export interface EngineOptions {
+  fetcher: SubgraphFetcher;
+  failure?: FetchFailure;
+}
+
+export interface QueryEngine {
+  /** Builds (once per supergraph text) the planning state of a supergraph version and makes it current. */
+  useSupergraph(supergraphSdl: string): OperationPlanner;
+  /** The current API schema (with `@defer`), for Apollo Server. */
+  schema(): GraphQLSchema;
+  planner(): OperationPlanner;
+  execute: GatewayExecutor;
+}
+
+export function createQueryEngine(options: EngineOptions): QueryEngine {
+  let current: { sdl: string; planner: OperationPlanner } | undefined;
+
+  function useSupergraph(sdl: string): OperationPlanner {
+    if (current?.sdl !== sdl) current = { sdl, planner: createOperationPlanner(sdl) };
+    return current.planner;
+  }
+  const planner = () => {
+    if (!current) throw new Error('The query engine has no supergraph yet');
+    return current.planner;
+  };
+
+  const execute: GatewayExecutor = async (requestContext: GatewayGraphQLRequestContext) => {
+    const { request, document, queryHash } = requestContext;
+    const operationName = request.operationName ?? undefined;
+    const operations = planner();
+    const operation = operationOf(document, operationName);
+    const variables = (request.variables ?? {}) as Json;
+    let coercedVariables = variables;
+    if (operation.variableDefinitions?.length) {
+      const coerced = getVariableValues(operations.schema, operation.variableDefinitions, variables);
+      if (coerced.errors) return { errors: coerced.errors as GraphQLError[] };
+      coercedVariables = coerced.coerced as Json;
+    }
+    const prepared = operations.prepare(`${queryHash}\n${operationName ?? ''}`, document, operationName);
+    const context = requestContext.context as object;
+    const outcome = await executePlan(prepared, prepared.plan.node as never, {
+      variables,
+      coercedVariables,
+      context,
+      fetcher: options.fetcher,
+      failure: options.failure,
+      incremental: takesIncremental(context, request.http?.headers.get('accept')),
+    });
+    if (outcome.subsequent) leaveSubsequent(context, outcome.subsequent);
+    const { data, errors, extensions } = outcome;
+    return { data, ...(errors ? { errors } : {}), ...(extensions ? { extensions } : {}) };
+  };
+
+  return { useSupergraph, schema: () => planner().schema, planner, execute };
+}
