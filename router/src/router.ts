@@ -92,6 +92,7 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
   // One formatter for HTTP and graphql-ws: internals masked in production.
   const formatError = createErrorFormatter({ exposeInternals: !production });
   const proxies = trustedProxies(options.trustedProxies ?? []);
+  const introspection = options.introspection ?? !production;
   const metrics = createRouterMetrics();
   const urlOf = (name: string, url?: string) => options.subgraphUrls?.[name] ?? url ?? '';
   const fetcher = createSubgraphFetcher({
@@ -141,7 +142,7 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
 
   const apollo = new ApolloServer<RouterContext>({
     gateway: authorizingGateway,
-    introspection: options.introspection ?? !production,
+    introspection,
     includeStacktraceInErrorResponses: !production,
     parseOptions: { maxTokens: limits.maxTokens },
     validationRules: [documentLimits(limits)],
@@ -203,6 +204,7 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
       return (response.body.kind === 'single' ? response.body.singleResult : response.body.initialResult) as ExecutionResult;
     },
     limits,
+    introspection,
     maxMessageBytes: options.maxBodyBytes,
     trustedProxies: options.trustedProxies ?? [],
     counters: metrics.counters,

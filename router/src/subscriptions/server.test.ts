@@ -4,11 +4,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { createLogger } from '#kit';
 import { eventually } from '#kit/testing';
 import { connectLive, watch, type LiveConnection } from '../../../packages/stack/src/live-client.ts';
 import { graphql, loginAs, startTestStack, type TestStack } from '../../../packages/stack/src/test-stack.ts';
+import { startRouter, type RunningRouter } from '../router.ts';
 
 let stack: TestStack;
 let token: string;
@@ -172,13 +175,16 @@ describe('router graphql-ws: queries and mutations over the socket', () => {
   });
 });
 
+/** A graphql-ws message for one operation: `payload` is a result (`next`) or errors (`error`). */
+type Frame = { type: string; payload?: any };
+
 /** A graphql-ws connection spoken by hand, to send frames in one burst; what came back, by operation id. */
 async function rawConnection(url: string, token: string) {
   const socket = new WebSocket(`${url.replace(/^http/, 'ws')}/graphql`, 'graphql-transport-ws');
-  const received = new Map<string, { type: string; payload?: Errors }[]>();
+  const received = new Map<string, Frame[]>();
   let acknowledged = false;
   socket.on('message', (data) => {
-    const message = JSON.parse(String(data)) as { id?: string; type: string; payload?: Errors };
+    const message = JSON.parse(String(data)) as { id?: string } & Frame;
     if (message.type === 'connection_ack') acknowledged = true;
     if (message.id) received.set(message.id, [...(received.get(message.id) ?? []), message]);
   });
@@ -192,6 +198,12 @@ async function rawConnection(url: string, token: string) {
     complete: (id: string) => send({ id, type: 'complete' }),
     /** Resolves once the server completed `id`. */
     ended: (id: string) => eventually(() => !!received.get(id)?.some((m) => m.type === 'complete'), `the server completed ${id}`),
+    /** Every frame the server sent for `id`, once it ended it (`error` or `complete`). */
+    async settled(id: string) {
+      const ended = () => received.get(id)?.some((m) => m.type === 'error' || m.type === 'complete') ?? false;
+      await eventually(ended, `the server ended ${id}`);
+      return received.get(id)!;
+    },
     /** How each operation began: `next` (opened) or `error` (refused), once all of `ids` have begun. */
     async outcomes(ids: string[]) {
       await eventually(() => ids.every((id) => received.has(id)), `${ids.length} operations answered`);
@@ -243,5 +255,145 @@ describe('router graphql-ws: the subscription limit per connection', () => {
     ['f', 'g'].forEach((id) => connection.subscribe(id, query, { id: documents[0] }));
     expect(await connection.outcomes(['f', 'g'])).toEqual(['next', 'RATE_LIMITED']);
     connection.close();
+  });
+});
+
+describe('router graphql-ws: a query or mutation that cannot run is refused before it runs (PROTOCOL.md)', () => {
+  /** Sends one operation on a fresh connection and returns every frame the server sent for it. */
+  const framesOf = async (query: string, variables: Record<string, unknown> = {}, url = stack.url, as = token) => {
+    const connection = await rawConnection(url, as);
+    try {
+      connection.subscribe('op', query, variables);
+      return await connection.settled('op');
+    } finally {
+      connection.close();
+    }
+  };
+  /** The codes of an `error` frame, the only frame of a refused operation. */
+  const refusedWith = async (query: string, variables: Record<string, unknown> = {}) => {
+    const frames = await framesOf(query, variables);
+    expect(frames.map((f) => f.type)).toEqual(['error']);
+    return (frames[0]!.payload as Errors).map((e) => e.extensions.code);
+  };
+
+  it('an unknown field: one `error` frame with GRAPHQL_VALIDATION_FAILED — no `next`, no `complete` — and the socket serves on', async () => {
+    const connection = await rawConnection(stack.url, token);
+    connection.subscribe('bad', '{ me { displayName nope } }', {});
+    const [refused] = await connection.settled('bad');
+    expect(refused!.type).toBe('error');
+    expect(refused!.payload).toEqual([
+      expect.objectContaining({ message: expect.stringMatching(/"nope"/), extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }),
+    ]);
+    connection.subscribe('good', '{ me { displayName } }', {});
+    expect(await connection.settled('good')).toEqual([
+      { id: 'good', type: 'next', payload: { data: { me: { displayName: 'Ada Lovelace' } } } },
+      { id: 'good', type: 'complete' },
+    ]);
+    expect((await connection.settled('bad')).map((f) => f.type)).toEqual(['error']); // and nothing came after it
+    connection.close();
+  });
+
+  it('a mutation with an unknown argument: GRAPHQL_VALIDATION_FAILED', async () => {
+    expect(
+      await refusedWith('mutation { login(input: { email: "a@b.dev", password: "x" }, remember: true) { accessToken } }'),
+    ).toEqual(['GRAPHQL_VALIDATION_FAILED']);
+  });
+
+  it('a syntax error: GRAPHQL_PARSE_FAILED', async () => {
+    expect(await refusedWith('{ me { displayName }')).toEqual(['GRAPHQL_PARSE_FAILED']);
+  });
+
+  it('too deep for the document limits: QUERY_TOO_DEEP, as over HTTP', async () => {
+    const nest = (levels: number): string =>
+      levels === 0 ? 'id' : `buyer { orders { edges { node { ${nest(levels - 1)} } } } }`;
+    const query = `{ myOrders { edges { node { ${nest(4)} } } } }`; // 3 + 4 × 4 + 1 = 20 levels, above the limit of 15
+    expect(await refusedWith(query)).toEqual(['QUERY_TOO_DEEP']);
+    expect((await graphql(stack.url, query, { token })).body.errors?.map((e) => e.extensions?.code)).toEqual(['QUERY_TOO_DEEP']);
+  });
+
+  it('a variable of the wrong type, or a required one missing: BAD_USER_INPUT', async () => {
+    const products = 'query ($first: Int) { products(first: $first) { edges { cursor } } }';
+    expect(await refusedWith(products, { first: 'ten' })).toEqual(['BAD_USER_INPUT']);
+    const login = 'mutation ($input: LoginInput!) { login(input: $input) { accessToken } }';
+    expect(await refusedWith(login)).toEqual(['BAD_USER_INPUT']);
+    expect(await refusedWith(login, { input: { email: 'a@b.dev' } })).toEqual(['BAD_USER_INPUT']);
+  });
+
+  it('a valid query with variables: `next` with its data, then `complete`', async () => {
+    const frames = await framesOf('query ($first: Int) { products(first: $first) { edges { node { name } } } }', { first: 1 });
+    expect(frames).toEqual([
+      { id: 'op', type: 'next', payload: { data: { products: { edges: [{ node: { name: 'Schema pen' } }] } } } },
+      { id: 'op', type: 'complete' },
+    ]);
+  });
+
+  describe('in production, with the payments subgraph unreachable', () => {
+    let prod: RunningRouter;
+    let prodToken: string;
+    beforeAll(async () => {
+      prod = await startRouter({
+        supergraphPath: join(stack.dataDir, 'supergraph.graphql'),
+        port: 0,
+        production: true,
+        maxBodyBytes: 256 * 1024,
+        tokens: {
+          jwksUrl: `${stack.subgraphs.auth.http.url}/.well-known/jwks.json`,
+          issuer: 'meridian-auth',
+          audience: 'meridian',
+        },
+        logger: createLogger('router', 'silent'),
+        subgraphUrls: { payments: 'http://127.0.0.1:9/graphql' },
+      });
+      prodToken = await loginAs(prod.url);
+    });
+    afterAll(() => prod?.stop());
+
+    it('a subgraph failing during execution: `next` with the partial data and the masked error, then `complete`', async () => {
+      const frames = await framesOf(
+        '{ me { displayName orders(first: 1) { edges { node { status payment { status } } } } } }',
+        {},
+        prod.url,
+        prodToken,
+      );
+      expect(frames.map((f) => f.type)).toEqual(['next', 'complete']);
+      const { data, errors } = frames[0]!.payload as { data: any; errors: Errors };
+      expect(data.me.displayName).toBe('Ada Lovelace');
+      expect(data.me.orders.edges[0].node).toEqual({ status: 'PENDING', payment: null });
+      expect(errors.map((e) => e.extensions)).toContainEqual({ code: 'SERVICE_UNAVAILABLE', retryAfterSeconds: 5 });
+      expect(JSON.stringify(errors)).not.toMatch(/stacktrace|ECONNREFUSED|127\.0\.0\.1|at [A-Za-z]+ \(/);
+    });
+
+    it('introspection is refused as over HTTP: GRAPHQL_VALIDATION_FAILED in an `error` frame', async () => {
+      const frames = await framesOf('{ __schema { types { name } } }', {}, prod.url, prodToken);
+      expect(frames.map((f) => f.type)).toEqual(['error']);
+      expect(frames[0]!.payload).toEqual([
+        {
+          message: expect.stringMatching(/introspection/i),
+          locations: expect.any(Array),
+          extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
+        },
+      ]);
+    });
+
+    it('validation and variable errors carry their code and no hint at the schema', async () => {
+      const unknownField = await framesOf('{ me { displayNam } }', {}, prod.url, prodToken);
+      const badVariable = await framesOf(
+        'mutation ($input: LoginInput!) { login(input: $input) { accessToken } }',
+        { input: { emial: 'a@b.dev', password: 'whatever123' } },
+        prod.url,
+        prodToken,
+      );
+      for (const [frames, code, names] of [
+        [unknownField, 'GRAPHQL_VALIDATION_FAILED', /"displayNam"/],
+        [badVariable, 'BAD_USER_INPUT', /"emial"/],
+      ] as const) {
+        expect(frames.map((f) => f.type)).toEqual(['error']);
+        const errors = frames[0]!.payload as Errors;
+        expect(errors.map((e) => e.extensions)).toEqual(errors.map(() => ({ code })));
+        const messages = errors.map((e) => e.message).join('\n');
+        expect(messages).toMatch(names);
+        expect(messages).not.toMatch(/Did you mean/);
+      }
+    });
   });
 });

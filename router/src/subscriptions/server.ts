@@ -4,6 +4,12 @@
  * federation query planner and joined to a shared live query (see hub.ts); queries and mutations
  * sent over the socket run through Apollo Server like HTTP ones.
  *
+ * Whatever stops an operation before it runs — a syntax error, a validation error (document limits
+ * included), a variable value that does not fit its type — is answered as graphql-ws's `error`
+ * message (PROTOCOL.md), which ends the operation without a `complete`; only errors met while
+ * executing come in a `next`, beside the data. So every operation, whatever its kind, is validated
+ * here before it is handed on.
+ *
  * Identity over time:
  * - `connection_init` carries `{ "authorization": "Bearer <access token>" }` (optional: anonymous
  *   connections may run what anonymous callers may). A bad token closes the socket with 4401 before
@@ -17,12 +23,14 @@
 import type { Server } from 'node:http';
 import {
   getOperationAST,
+  getVariableValues,
   GraphQLError,
   specifiedRules,
   type DocumentNode,
   type ExecutionArgs,
   type ExecutionResult,
   type OperationDefinitionNode,
+  type ValidationRule,
 } from 'graphql';
 import { CloseCode, type SubscribePayload } from 'graphql-ws';
 import {
@@ -61,6 +69,8 @@ export interface SubscriptionServerOptions {
   executeOperation: (payload: SubscribePayload, context: RouterContext) => Promise<ExecutionResult>;
   /** The router's hostile-input limits, as for HTTP. */
   limits: DocumentLimits;
+  /** Whether introspection queries may run, as for HTTP; when not, `__schema` and `__type` fail validation. */
+  introspection: boolean;
   maxMessageBytes: number;
   trustedProxies: string[];
   maxSubscriptionsPerConnection?: number;
@@ -114,6 +124,19 @@ const expiredError = () =>
     { extensions: { code: 'UNAUTHENTICATED' } },
   );
 
+/**
+ * Refuses the introspection root fields, one error each, as Apollo Server does for HTTP with
+ * introspection off (graphql-js's NoSchemaIntrospectionCustomRule would also name every field below them).
+ */
+const noIntrospection: ValidationRule = (context) => ({
+  Field(node) {
+    if (node.name.value !== '__schema' && node.name.value !== '__type') return;
+    context.reportError(
+      new GraphQLError(`Introspection is disabled on this server: the operation asks for "${node.name.value}"`, { nodes: node }),
+    );
+  },
+});
+
 const withCode = (code: string) => (error: GraphQLError) =>
   new GraphQLError(error.message, { nodes: error.nodes, extensions: { code, ...error.extensions } });
 
@@ -123,6 +146,12 @@ export function startSubscriptionServer(options: SubscriptionServerOptions) {
   const hub = createSubscriptionHub({ upstreams: options.upstreams, logger, counters: options.counters });
   const connections = new WeakMap<WsExtra, Connection>();
   let streams = 0;
+  // As Apollo Server's for HTTP: graphql-js's rules, the document limits, no introspection unless allowed.
+  const validationRules = [
+    ...specifiedRules,
+    documentLimits(options.limits),
+    ...(options.introspection ? [] : [noIntrospection]),
+  ];
 
   const reasonOf = (error: unknown) => `Unauthorized: ${error instanceof DomainError ? error.message : 'the token is not valid'}`;
 
@@ -176,7 +205,7 @@ export function startSubscriptionServer(options: SubscriptionServerOptions) {
     const planner = options.planner();
     const policies = options.policies();
     if (decided?.planner !== planner || decided.policies !== policies) {
-      const documents = createDocumentCache(planner.schema, [...specifiedRules, documentLimits(options.limits)]);
+      const documents = createDocumentCache(planner.schema, validationRules);
       decided = { planner, policies, documents, plans: new Map() };
     }
     return decided;
@@ -251,6 +280,27 @@ export function startSubscriptionServer(options: SubscriptionServerOptions) {
     return { schema: state.planner.schema, document: plan.document, operationName: payload.operationName, contextValue: context };
   }
 
+  /**
+   * A validated query or mutation, once its variables fit their types, goes to Apollo Server. Apollo
+   * parses and validates the text again, but only the first time it sees it (it keeps validated
+   * documents per schema, by the text's hash), as this server does: each text is validated twice
+   * once, then no more.
+   */
+  function prepareOperation(
+    state: Decisions,
+    connection: Connection,
+    document: DocumentNode,
+    operation: OperationDefinitionNode,
+    payload: SubscribePayload,
+  ): GraphQLError[] | ExecutionArgs {
+    if (operation.variableDefinitions?.length) {
+      const { errors } = getVariableValues(state.planner.schema, operation.variableDefinitions, payload.variables ?? {});
+      if (errors) return errors.map(withCode('BAD_USER_INPUT'));
+    }
+    const context: OperationContext = { kind: 'operation', payload, context: contextOf(connection) };
+    return { schema: state.planner.schema, document, operationName: payload.operationName, contextValue: context };
+  }
+
   const ws = startGraphQLWs({
     server: options.server,
     logger,
@@ -298,7 +348,7 @@ export function startSubscriptionServer(options: SubscriptionServerOptions) {
       async onSubscribe({ extra }, _id, payload) {
         const connection = connections.get(extra)!;
         const state = decisions();
-        // A subscription validated before is known by its text; anything else is parsed to see what it is.
+        // An operation text validated before is found by its text; anything else is parsed and validated.
         const known = state.documents.get(payload.query);
         const document = known ?? parseOperation(payload.query, { maxTokens: options.limits.maxTokens });
         if (Array.isArray(document)) return document;
@@ -307,15 +357,11 @@ export function startSubscriptionServer(options: SubscriptionServerOptions) {
         if (!operation) {
           return [graphQLErrorOf('BAD_USER_INPUT', 'Send exactly one operation, or name the one to run in operationName')];
         }
-        if (operation.operation !== 'subscription') {
-          // Queries and mutations: Apollo Server validates and runs them, as over HTTP.
-          const context: OperationContext = { kind: 'operation', payload, context: contextOf(connection) };
-          return { schema: state.planner.schema, document, operationName: payload.operationName, contextValue: context };
-        }
         if (!known) {
           const invalid = state.documents.check(payload.query, document);
           if (Array.isArray(invalid)) return invalid;
         }
+        if (operation.operation !== 'subscription') return prepareOperation(state, connection, document, operation, payload);
         if (connection.subscriptions >= maxPerConnection) {
           return [graphQLErrorOf('RATE_LIMITED', `At most ${maxPerConnection} subscriptions may be open on one connection`)];
         }
