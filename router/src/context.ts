@@ -3,10 +3,13 @@
  * authorization, the executor and the subgraph fetches.
  */
 import type { Viewer } from '#kit';
+import type { Delivery } from './execution/incremental.ts';
 
 /** Per-request context: the verified viewer, the correlation id and the client's address, forwarded to subgraphs. */
 export interface RouterContext {
   viewer: Viewer | null;
   correlationId: string;
   clientAddress: string;
+  /** Where the executor leaves `@defer`red payloads for the transport (HTTP multipart, graphql-ws). */
+  delivery?: Delivery;
 }

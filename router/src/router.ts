@@ -37,7 +37,7 @@ import { defaultDocumentLimits, documentLimits, type DocumentLimits } from './do
 import { supergraphFromFile } from './supergraph-file.ts';
 import { createRouterMetrics, type LiveFigures } from './metrics.ts';
 import { createQueryEngine } from './execution/engine.ts';
-import { multipartBody, multipartMediaType, takeSubsequent } from './execution/incremental.ts';
+import { formatPayload, multipartBody, multipartMediaType, type Delivery } from './execution/incremental.ts';
 import { createSubgraphFetcher } from './execution/subgraph-fetcher.ts';
 import { createSubscriptionPlanner, type SubscriptionPlanner } from './subscriptions/query-plan.ts';
 import { startSubscriptionServer } from './subscriptions/server.ts';
@@ -127,7 +127,11 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
       return {
         // The engine's API schema: the gateway's, plus the @defer directive it executes.
         schema: engine.schema(),
-        executor: authorizingExecutor(engine.execute, () => policies, (request) => (request.context as RouterContext).viewer),
+        executor: authorizingExecutor(
+          engine.execute,
+          () => policies,
+          (request) => (request.context as RouterContext).viewer,
+        ),
       };
     },
     onSchemaLoadOrUpdate: (callback) =>
@@ -170,10 +174,13 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
     onResponse: metrics.observe,
     respond(response, context) {
       // An operation with @defer, from a client that takes multipart: the primary payload, then each deferred part.
-      const payloads = context && takeSubsequent(context);
+      const payloads = context?.delivery?.payloads;
       if (!payloads || response.body.kind !== 'complete') return response;
       response.headers.set('content-type', multipartMediaType);
-      return { ...response, body: { kind: 'chunked', asyncIterator: multipartBody(response.body.string, payloads, formatError) } };
+      return {
+        ...response,
+        body: { kind: 'chunked', asyncIterator: multipartBody(response.body.string, payloads, formatError) },
+      };
     },
     async context(req, correlationId) {
       try {
@@ -181,6 +188,7 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
           viewer: await viewerOf(verify, req.headers.authorization),
           correlationId,
           clientAddress: clientAddressOf(req, proxies),
+          delivery: {},
         };
       } catch (error) {
         if (error instanceof DomainError) throw graphQLErrorOf(error.code, error.message);
@@ -197,11 +205,21 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
     policies: () => policies,
     upstreams: createUpstreams({ urlOf: (name) => urlOf(name, planner!.urlOf(name)), logger }),
     async executeOperation(payload, contextValue) {
+      const delivery: Delivery = { incremental: true };
       const response = await apollo.executeOperation(
         { query: payload.query, variables: payload.variables ?? undefined, operationName: payload.operationName ?? undefined },
-        { contextValue },
+        { contextValue: { ...contextValue, delivery } },
       );
-      return (response.body.kind === 'single' ? response.body.singleResult : response.body.initialResult) as ExecutionResult;
+      const result = (
+        response.body.kind === 'single' ? response.body.singleResult : response.body.initialResult
+      ) as ExecutionResult;
+      const payloads = delivery.payloads;
+      if (!payloads) return result;
+      // @defer over graphql-ws: the primary payload, then each deferred part, as successive `next` messages.
+      return (async function* () {
+        yield { ...result, hasNext: true };
+        for await (const next of payloads) yield formatPayload(next, formatError);
+      })();
     },
     limits,
     introspection,

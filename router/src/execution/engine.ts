@@ -8,7 +8,7 @@ import { GraphQLError, type GraphQLSchema } from 'graphql';
 import { getVariableValues } from 'graphql/execution/values.js';
 import type { GatewayExecutor, GatewayGraphQLRequestContext } from '@apollo/server-gateway-interface';
 import { executePlan, type FetchFailure, type SubgraphFetcher } from './executor.ts';
-import { leaveSubsequent, takesIncremental } from './incremental.ts';
+import { acceptsMultipart, deliveryOf } from './incremental.ts';
 import { createOperationPlanner, operationOf, type OperationPlanner } from './operation.ts';
 import type { Json } from './shape.ts';
 
@@ -51,16 +51,22 @@ export function createQueryEngine(options: EngineOptions): QueryEngine {
       coercedVariables = coerced.coerced as Json;
     }
     const prepared = operations.prepare(`${queryHash}\n${operationName ?? ''}`, document, operationName);
-    const context = requestContext.context as object;
+    const context = requestContext.context;
+    // One deferred stream per delivery slot (a batched HTTP request shares one: later operations answer whole).
+    const delivery = deliveryOf(context);
+    const incremental =
+      !!delivery &&
+      !delivery.payloads &&
+      (delivery.incremental === true || acceptsMultipart(request.http?.headers.get('accept')));
     const outcome = await executePlan(prepared, prepared.plan.node as never, {
       variables,
       coercedVariables,
       context,
       fetcher: options.fetcher,
       failure: options.failure,
-      incremental: takesIncremental(context, request.http?.headers.get('accept')),
+      incremental,
     });
-    if (outcome.subsequent) leaveSubsequent(context, outcome.subsequent);
+    if (outcome.subsequent) delivery!.payloads = outcome.subsequent;
     const { data, errors, extensions } = outcome;
     return { data, ...(errors ? { errors } : {}), ...(extensions ? { extensions } : {}) };
   };

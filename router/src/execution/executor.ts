@@ -16,13 +16,7 @@
  * `["_entities", 3, "price"]` lands on the path of the fourth object sent. A subgraph that cannot
  * be reached costs its own fields (null, plus one error), never the rest of the response.
  */
-import {
-  execute as executeGraphQL,
-  GraphQLError,
-  isAbstractType,
-  type GraphQLFormattedError,
-  type GraphQLSchema,
-} from 'graphql';
+import { execute as executeGraphQL, GraphQLError, isAbstractType, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import type { FetchDataRewrite, FetchNode, PlanNode, QueryPlanSelectionNode } from '@apollo/query-planner';
 import { shapeObject, type Json, type ResponsePath, type Selection, type ShapeState } from './shape.ts';
 import type { PreparedOperation, Shapes } from './operation.ts';
@@ -175,7 +169,9 @@ class PlanRun {
       case 'Defer': {
         if (node.primary.node) await this.node(node.primary.node, cursor, block);
         if (!this.request.incremental) {
-          await Promise.all(node.deferred.map((part) => part.node && this.node(part.node, { path: [], objects: [this.data] }, block)));
+          await Promise.all(
+            node.deferred.map((part) => part.node && this.node(part.node, { path: [], objects: [this.data] }, block)),
+          );
           return;
         }
         block.subselection ??= node.primary.subselection;
@@ -267,7 +263,11 @@ class PlanRun {
   }
 
   /** Sends one fetch; a failure becomes the block's error and `undefined`. */
-  private async send(fetch: FetchNode, variables: Json, block: Block): Promise<{ data?: Json | null; errors?: readonly GraphQLFormattedError[] } | undefined> {
+  private async send(
+    fetch: FetchNode,
+    variables: Json,
+    block: Block,
+  ): Promise<{ data?: Json | null; errors?: readonly GraphQLFormattedError[] } | undefined> {
     try {
       return await this.request.fetcher(
         fetch.serviceName,
@@ -378,7 +378,11 @@ export function fetchFailure(service: string, error: unknown): GraphQLError {
 }
 
 /** A subgraph's error on the client's path: message and code kept, `serviceName` added. */
-export function subgraphError(error: GraphQLFormattedError, service: string, path: (string | number)[] | undefined): GraphQLError {
+export function subgraphError(
+  error: GraphQLFormattedError,
+  service: string,
+  path: (string | number)[] | undefined,
+): GraphQLError {
   const extensions = error.extensions ?? {};
   return new GraphQLError(error.message || `Error while fetching subquery from service "${service}"`, {
     path,

@@ -1,8 +1,8 @@
 /**
  * `@defer` delivery. Apollo Server hands a gateway's result on as one response, so the executor
  * returns the primary payload through Apollo Server (validation, plugins, error formatting) and
- * leaves the deferred payloads here, under the request's context object; the HTTP front door
- * (multipart/mixed) and the graphql-ws server (successive `next` messages) take them from here.
+ * leaves the deferred payloads in the request's {@link Delivery} slot; the HTTP front door
+ * (multipart/mixed) and the graphql-ws server (successive `next` messages) take them from there.
  */
 import type { GraphQLError, GraphQLFormattedError } from 'graphql';
 import type { SubsequentPayload } from './executor.ts';
@@ -10,32 +10,25 @@ import type { SubsequentPayload } from './executor.ts';
 /** The media type Apollo Client asks for and this router answers `@defer` with. */
 export const multipartMediaType = 'multipart/mixed; boundary="-"; deferSpec=20220824';
 
-const subsequentByContext = new WeakMap<object, AsyncIterable<SubsequentPayload>>();
-const incrementalContexts = new WeakSet<object>();
+/**
+ * A request's incremental delivery slot, carried in its context (Apollo Server copies a context
+ * shallowly, so the slot is shared with the copy the executor sees): whether the client takes
+ * incremental delivery, and the deferred payloads the executor left for the transport.
+ */
+export interface Delivery {
+  /** The transport delivers incrementally whatever the `accept` header says (graphql-ws). */
+  incremental?: boolean;
+  payloads?: AsyncIterable<SubsequentPayload>;
+}
 
 /** Whether an `accept` header takes incremental delivery (the deferSpec=20220824 multipart format). */
 export function acceptsMultipart(accept: string | null | undefined): boolean {
   return !!accept && /multipart\/mixed/i.test(accept) && /deferSpec=20220824/i.test(accept);
 }
 
-/** Marks a request context (e.g. of a graphql-ws operation) as taking incremental delivery. */
-export function deliverIncrementally(context: object): void {
-  incrementalContexts.add(context);
-}
-
-export function takesIncremental(context: object, accept: string | null | undefined): boolean {
-  return incrementalContexts.has(context) || acceptsMultipart(accept);
-}
-
-export function leaveSubsequent(context: object, payloads: AsyncIterable<SubsequentPayload>): void {
-  subsequentByContext.set(context, payloads);
-}
-
-/** The deferred payloads the executor left for this request, once (undefined when there are none). */
-export function takeSubsequent(context: object): AsyncIterable<SubsequentPayload> | undefined {
-  const payloads = subsequentByContext.get(context);
-  subsequentByContext.delete(context);
-  return payloads;
+/** The delivery slot of a request context, when the transport gave it one. */
+export function deliveryOf(context: unknown): Delivery | undefined {
+  return (context as { delivery?: Delivery } | undefined)?.delivery;
 }
 
 /** A payload as the client sees it: errors formatted like the primary payload's. */
@@ -47,9 +40,7 @@ export function formatPayload(
   return {
     hasNext: payload.hasNext,
     incremental: payload.incremental.map((item) =>
-      item.errors
-        ? { ...item, errors: item.errors.map((error: GraphQLError) => formatError(error.toJSON(), error)) }
-        : item,
+      item.errors ? { ...item, errors: item.errors.map((error: GraphQLError) => formatError(error.toJSON(), error)) } : item,
     ),
   };
 }
@@ -66,7 +57,8 @@ export async function* multipartBody(
   const part = (json: string, more: boolean) =>
     `content-type: application/json; charset=utf-8\r\n\r\n${json}\r\n---${more ? '' : '--'}\r\n`;
   const trimmed = primary.trimEnd();
-  yield `\r\n---\r\n${part(`{"hasNext":true,${trimmed.slice(1)}`, true)}`;
+  const first = trimmed === '{}' ? '{"hasNext":true}' : `{"hasNext":true,${trimmed.slice(1)}`;
+  yield `\r\n---\r\n${part(first, true)}`;
   for await (const payload of payloads) {
     yield part(JSON.stringify(formatPayload(payload, formatError)), payload.hasNext);
   }

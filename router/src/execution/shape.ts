@@ -239,9 +239,7 @@ function runtimeTypeOf(
     const type = state.schema.getType(typename);
     // Not in the API schema (e.g. an @inaccessible implementation): never name it to the client.
     if (!type || !(isObjectType(type) || isInterfaceType(type))) {
-      state.errors.push(
-        completionError(`Invalid __typename found for object at ${describe(path, staticType.name)}.`, path),
-      );
+      state.errors.push(completionError(`Invalid __typename found for object at ${describe(path, staticType.name)}.`, path));
       return bubble;
     }
     return type as ObjectLike;

@@ -95,9 +95,7 @@ export interface SubscriptionPlanner {
  * per subgraph — a map, or how to build one from the supergraph's subgraph list.
  */
 export type SubscriptionServices =
-  | ServiceMap
-  | ((subgraph: { name: string; url: string }) => GraphQLDataSource)
-  | { fetcher: SubgraphFetcher };
+  ServiceMap | ((subgraph: { name: string; url: string }) => GraphQLDataSource) | { fetcher: SubgraphFetcher };
 
 /** Plans kept per planner (least recently used dropped first). */
 const planCacheSize = 1000;

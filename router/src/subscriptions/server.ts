@@ -66,7 +66,11 @@ export interface SubscriptionServerOptions {
   policies: () => AccessPolicies;
   upstreams: Upstreams;
   /** Runs a query or mutation sent over the socket (through Apollo Server). */
-  executeOperation: (payload: SubscribePayload, context: RouterContext) => Promise<ExecutionResult>;
+  /** Runs a query or mutation; an operation with `@defer` answers a stream of results (successive `next` messages). */
+  executeOperation: (
+    payload: SubscribePayload,
+    context: RouterContext,
+  ) => Promise<ExecutionResult | AsyncIterable<ExecutionResult | Record<string, unknown>>>;
   /** The router's hostile-input limits, as for HTTP. */
   limits: DocumentLimits;
   /** Whether introspection queries may run, as for HTTP; when not, `__schema` and `__type` fail validation. */
