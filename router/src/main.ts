@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { createLogger, defaultPorts, proxyListSetting, readCommonConfig, stopOnSignals, subgraphNames } from '#kit';
 import { defaultSupergraphFile } from './compose.ts';
 import { defaultDocumentLimits as limits } from './document-limits.ts';
-import { startRouter } from './router.ts';
+import { defaultSubgraphTimeoutMs, startRouter } from './router.ts';
 
 const { values: flags } = parseArgs({
   options: { supergraph: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' } },
@@ -36,6 +36,8 @@ const env = z
       .positive()
       .default(1024 * 1024),
     ROUTER_WS_MAX_SUBSCRIPTIONS: z.coerce.number().int().positive().default(100),
+    ROUTER_SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().positive().default(defaultSubgraphTimeoutMs),
+    ROUTER_DEDUP: z.enum(['true', 'false']).default('true'),
   })
   .parse(process.env);
 const common = readCommonConfig(process.env);
@@ -66,6 +68,8 @@ const router = await startRouter({
   tokens: common.tokens,
   subgraphUrls,
   trustedProxies: env.ROUTER_TRUSTED_PROXIES,
+  subgraphTimeoutMs: env.ROUTER_SUBGRAPH_TIMEOUT_MS,
+  dedup: env.ROUTER_DEDUP === 'true',
   websocket: {
     keepAliveMs: env.ROUTER_WS_KEEPALIVE_MS,
     maxBufferedBytes: env.ROUTER_WS_MAX_BUFFERED_BYTES,
