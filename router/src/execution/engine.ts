@@ -51,6 +51,15 @@ export function createQueryEngine(options: EngineOptions): QueryEngine {
       coercedVariables = coerced.coerced as Json;
     }
     const prepared = operations.prepare(`${queryHash}\n${operationName ?? ''}`, document, operationName);
+    if (prepared.plan.node?.kind === 'Subscription') {
+      return {
+        errors: [
+          new GraphQLError('Subscriptions are served over WebSocket (graphql-ws) at /graphql', {
+            extensions: { code: 'BAD_REQUEST' },
+          }),
+        ],
+      };
+    }
     const context = requestContext.context;
     // One deferred stream per delivery slot (a batched HTTP request shares one: later operations answer whole).
     const delivery = deliveryOf(context);
@@ -58,7 +67,7 @@ export function createQueryEngine(options: EngineOptions): QueryEngine {
       !!delivery &&
       !delivery.payloads &&
       (delivery.incremental === true || acceptsMultipart(request.http?.headers.get('accept')));
-    const outcome = await executePlan(prepared, prepared.plan.node as never, {
+    const outcome = await executePlan(prepared, prepared.plan.node, {
       variables,
       coercedVariables,
       context,

@@ -395,10 +395,18 @@ describe('introspection through the router', () => {
     );
   });
 
-  it('the full introspection query answers as the gateway’s, and builds the client schema', async () => {
-    const { meridian } = await expectAnswer(shopFed, getIntrospectionQuery(), {
-      data: expect.objectContaining({ __schema: expect.any(Object) }) as unknown as Record<string, unknown>,
-    });
+  it('the full introspection query answers as the gateway’s plus @defer, and builds the client schema', async () => {
+    const { meridian, reference } = await expectAnswer(
+      shopFed,
+      getIntrospectionQuery(),
+      { data: expect.objectContaining({ __schema: expect.any(Object) }) as unknown as Record<string, unknown> },
+      { referenceIsWrong: true },
+    );
+    // The router executes @defer (the gateway never did), so its schema declares the directive.
+    const schemaOf = (response: typeof meridian) => (response.body.data as unknown as IntrospectionQuery).__schema;
+    const { directives, ...rest } = schemaOf(meridian);
+    expect(directives.filter((d) => d.name === 'defer').map((d) => d.args.map((a) => a.name))).toEqual([['label', 'if']]);
+    expect({ ...rest, directives: directives.filter((d) => d.name !== 'defer') }).toEqual(schemaOf(reference));
     const sdl = printSchema(buildClientSchema(meridian.body.data as unknown as IntrospectionQuery));
     expect(sdl).toContain('shippingEstimate: Int');
     expect(sdl).toContain('topProducts(first: Int = 5): [Product!]!');
