@@ -1,11 +1,21 @@
 # One image for every Meridian Node process; the compose file picks the command.
-FROM node:20-bookworm-slim
+
+# Build: every dependency, the Prisma clients, TypeScript compiled to dist/ (npm run build).
+FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 COPY prisma ./prisma
 COPY prisma.config.ts ./
 RUN npm ci --no-audit --no-fund --ignore-scripts && npx tsx prisma/cli.ts generate
 COPY . .
+RUN npm run build && npm prune --omit=dev --ignore-scripts --no-audit --no-fund
+
+# Run: the compiled programs (dist/ holds the schemas, migrations and supergraph they read) and the
+# production dependencies; no TypeScript sources, no tsx.
+FROM node:20-bookworm-slim
+WORKDIR /app
 ENV NODE_ENV=production HOST=0.0.0.0
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
 USER node
-CMD ["npx", "tsx", "router/src/main.ts"]
+CMD ["node", "dist/router/src/main.js"]

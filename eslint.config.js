@@ -2,7 +2,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '**/__generated__/**', '.data/**'] },
+  { ignores: ['node_modules/**', '**/__generated__/**', '.data/**', 'dist/**'] },
   ...tseslint.configs.recommended,
   {
     rules: {

@@ -1,5 +1,6 @@
 /**
- * `tsx router/src/main.ts [--supergraph <file>] [--port <n>]` — serves any composed supergraph file.
+ * `node dist/router/src/main.js [--supergraph <file>] [--port <n>]` (from the sources: `tsx router/src/main.ts …`)
+ * serves any composed supergraph file.
  * Flags win over the environment (SUPERGRAPH_PATH, ROUTER_PORT); see README for every variable.
  */
 import { parseArgs } from 'node:util';

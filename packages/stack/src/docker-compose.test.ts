@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import ts from 'typescript';
 import { parse } from 'yaml';
 import { defaultPorts, proxyListSetting, subgraphNames, trustedProxies } from '#kit';
 
@@ -54,7 +55,7 @@ describe('docker-compose.yml', () => {
   it.each(subgraphNames)('the %s service runs its main on the documented port and database', (name) => {
     const service = services[name]!;
     const upper = name.toUpperCase();
-    expect(service.command).toEqual(['npx', 'tsx', `subgraphs/${name}/src/main.ts`]);
+    expect(service.command).toEqual(['node', `dist/subgraphs/${name}/src/main.js`]);
     expect(service.environment?.[`${upper}_PORT`]).toBe(String(defaultPorts[name]));
     expect(envExample.get(`${upper}_PORT`)).toBe(String(defaultPorts[name]));
     const database = new URL(service.environment![`${upper}_DATABASE_URL`]!.replace(/\$\{[^}]+\}/g, 'x')).pathname.slice(1);
@@ -62,6 +63,24 @@ describe('docker-compose.yml', () => {
     expect(initSql).toContain(`CREATE DATABASE ${database};`);
     expect(services.migrate!.environment?.[`${upper}_DATABASE_URL`]).toBe(service.environment![`${upper}_DATABASE_URL`]);
     expect(services.router!.environment?.[`${upper}_URL`]).toBe(`http://${name}:${defaultPorts[name]}/graphql`);
+  });
+
+  it('every Node service runs, with node, a program that `npm run build` compiles into the image', () => {
+    const built = ts.parseConfigFileTextToJson('tsconfig.build.json', readFileSync(new URL('tsconfig.build.json', root), 'utf8'))
+      .config as { files: string[] };
+    for (const name of ['migrate', ...subgraphNames, 'worker', 'router']) {
+      const [command, program] = services[name]!.command ?? [];
+      expect(command, name).toBe('node');
+      expect(program, name).toMatch(/^dist\/.+\.js$/);
+      expect(built.files, name).toContain(program!.replace(/^dist\/(.+)\.js$/, '$1.ts'));
+    }
+    // The image compiles in its build stage and runs JavaScript only: no tsx, no TypeScript sources.
+    const [buildStage = '', runStage = ''] = readFileSync(new URL('Dockerfile', root), 'utf8')
+      .split(/^FROM /m)
+      .slice(1);
+    expect(buildStage).toMatch(/^RUN npm run build\b/m);
+    expect(runStage).toMatch(/^COPY --from=build \/app\/dist \.\/dist$/m);
+    expect(runStage).not.toMatch(/tsx|COPY \. /);
   });
 
   it('every variable a Node service is given is documented in .env.example', () => {
@@ -86,7 +105,7 @@ describe('docker-compose.yml', () => {
     }
     expect(services.migrate!.depends_on!.postgres?.condition).toBe('service_healthy');
     expect(services.documents!.depends_on!['minio-init']?.condition).toBe('service_completed_successfully');
-    expect(services.worker!.command).toEqual(['npx', 'tsx', 'subgraphs/documents/src/worker.ts']);
+    expect(services.worker!.command).toEqual(['node', 'dist/subgraphs/documents/src/worker.js']);
     expect(services.worker!.environment?.DOCUMENTS_DATABASE_URL).toBe(services.documents!.environment?.DOCUMENTS_DATABASE_URL);
     expect(services.worker!.depends_on!['minio-init']?.condition).toBe('service_completed_successfully');
     for (const name of subgraphNames) expect(services.router!.depends_on![name]?.condition).toBe('service_healthy');

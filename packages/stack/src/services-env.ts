@@ -13,6 +13,8 @@ export function servicesEnv(base: Env): Record<string, string> {
     env[`${upper}_URL`] ??= `http://127.0.0.1:${env[`${upper}_PORT`]}/graphql`;
   }
   env.ROUTER_PORT ??= String(defaultPorts.router);
+  // The project's supergraph rather than the copy in dist/: `npm run compose` reloads a running router.
+  env.SUPERGRAPH_PATH ??= 'router/supergraph.graphql';
   env.WORKER_HEALTH_PORT ??= String(defaultPorts.worker);
   env.REDIS_URL ??= 'redis://127.0.0.1:6379';
   // The simulated card processor keeps its ledger where a payments restart finds it again.
