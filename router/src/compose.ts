@@ -10,6 +10,7 @@ import { composeServices } from '@apollo/composition';
 import { parse } from 'graphql';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { defaultSupergraphFile } from './supergraph-file.ts';
 
 /** One subgraph as composition sees it. */
 export interface SubgraphSource {
@@ -54,7 +55,7 @@ export function withUrls(subgraphs: SubgraphSource[], urls: Record<string, strin
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const defaultSupergraphConfig = resolve(repoRoot, 'supergraph.yaml');
-export const defaultSupergraphFile = resolve(repoRoot, 'router/supergraph.graphql');
+export { defaultSupergraphFile };
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const [configPath = defaultSupergraphConfig, outPath = defaultSupergraphFile] = process.argv.slice(2);

@@ -6,7 +6,7 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { createLogger, defaultPorts, proxyListSetting, readCommonConfig, stopOnSignals, subgraphNames } from '#kit';
-import { defaultSupergraphFile } from './compose.ts';
+import { defaultSupergraphFile } from './supergraph-file.ts';
 import { defaultDocumentLimits as limits } from './document-limits.ts';
 import { defaultSubgraphTimeoutMs, startRouter } from './router.ts';
 

@@ -6,8 +6,13 @@
 import { readFile } from 'node:fs/promises';
 import { unwatchFile, watchFile } from 'node:fs';
 import { createHash } from 'node:crypto';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { SupergraphSdlHook } from '@apollo/gateway';
 import type { Logger } from '#kit';
+
+/** The composed supergraph the router serves unless told otherwise (`npm run compose` writes it). */
+export const defaultSupergraphFile = resolve(dirname(fileURLToPath(import.meta.url)), '../supergraph.graphql');
 
 export interface SupergraphFileOptions {
   path: string;
