@@ -1,20 +1,25 @@
 /**
- * The baseline for `npm run bench`: a plain `@apollo/gateway` behind Apollo Server's standalone
- * server, on the same supergraph and subgraphs, forwarding only the Authorization header (the least
- * any deployment adds). No JWT verification, no limits, no correlation ids, no metrics.
+ * `tsx bench/peers/plain-gateway.ts <supergraph file> <port>` — the plain `@apollo/gateway` behind
+ * Apollo Server's standalone server that the benchmarks compare the router with: the baseline of
+ * `npm run bench` (same supergraph and subgraphs as the router) and a peer of `npm run bench gateway`.
+ * It forwards only the Authorization header (the least any deployment adds): no JWT verification,
+ * no limits, no correlation ids, no metrics.
+ *
+ * It runs on the packages of bench/peers (its own package.json), never the product's, and reads the
+ * supergraph as given: a supergraph linking `for: SECURITY` features (Meridian's) must be passed
+ * through the router's `forGateway` first. `<NAME>_URL` overrides a subgraph's URL.
  */
 import { readFileSync } from 'node:fs';
 import { ApolloServer } from '@apollo/server';
 import { startStandaloneServer } from '@apollo/server/standalone';
 import { ApolloServerPluginUsageReportingDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
-import { forGateway } from '../router/src/supergraph-file.ts';
 
-const [supergraphPath = 'router/supergraph.graphql', port = '4100'] = process.argv.slice(2);
+const [supergraphPath = 'supergraph.graphql', port = '4100'] = process.argv.slice(2);
 const urls: Record<string, string | undefined> = process.env;
 
 const gateway = new ApolloGateway({
-  supergraphSdl: forGateway(readFileSync(supergraphPath, 'utf8')),
+  supergraphSdl: readFileSync(supergraphPath, 'utf8'),
   buildService: ({ name, url }) =>
     new RemoteGraphQLDataSource<{ authorization?: string }>({
       url: urls[`${name.toUpperCase()}_URL`] ?? url,
