@@ -57,7 +57,7 @@ const gateways: Gateway[] = [
   {
     key: 'hive',
     name: 'Hive Gateway + Rust planner',
-    // Run from bench/peers, where it finds gateway.config.ts; one process (its default, --fork 1).
+    // Run from bench/peers, where it finds gateway.config.ts; one process, as the Node gateways.
     start: (sg, port) =>
       spawnNode(
         [
@@ -68,6 +68,8 @@ const gateways: Gateway[] = [
           String(port),
           '--host',
           '127.0.0.1',
+          '--fork',
+          '1',
         ],
         gatewayEnv,
         peersDir,
@@ -293,24 +295,15 @@ function printTable(rows: Row[]) {
         `${r.checked - r.mismatches}/${r.checked} ok${r.errors > 0 ? `, ${r.errors} errors` : ''}${r.mismatches + r.errors > 0 ? ' FLAGGED' : ''}`,
     ],
   ];
+  const cellsOf = (r: Row) => columns.map(([, cell]) => cell(r));
   const nameWidth = Math.max(...rows.map((r) => r.name.length), 'gateway'.length);
-  const widths = columns.map(([title, cell]) => Math.max(title.length, ...rows.map((r) => cell(r).length)));
+  const widths = columns.map(([title], i) => Math.max(title.length, ...rows.map((r) => cellsOf(r)[i]!.length)));
   const line = (name: string, cells: string[]) =>
     `| ${name.padEnd(nameWidth)} | ${cells.map((c, i) => c.padStart(widths[i]!)).join(' | ')} |`;
-  console.log(
-    line(
-      'gateway',
-      columns.map(([title]) => title),
-    ),
-  );
+  const titles = columns.map(([title]) => title);
+  console.log(line('gateway', titles));
   console.log(`|${'-'.repeat(nameWidth + 2)}|${widths.map((w) => `${'-'.repeat(w + 1)}:`).join('|')}|`);
-  for (const row of rows)
-    console.log(
-      line(
-        row.name,
-        columns.map(([, cell]) => cell(row)),
-      ),
-    );
+  for (const row of rows) console.log(line(row.name, cellsOf(row)));
 }
 
 /** The targets of issue 12, when the run has the rows they compare. */
