@@ -3,7 +3,7 @@
  * and Redis (gateway: on a subgraph process of its own). Each scenario prints its figures; BENCHMARKS.md records them with the command.
  *
  * router: the issue's cross-subgraph `me` query (users, auth, orders, inventory, payments,
- *   documents) through the Meridian router and through a plain @apollo/gateway on the same six
+ *   documents) through the Meridian router and through a plain @apollo/gateway (bench/peers) on the same six
  *   subgraph processes: requests/s, p50/p99 latency, and the router's peak RSS.
  * auth: logins/s through the router, and the router's CPU per request with and without a bearer
  *   token (what JWT verification costs), plus the bare verification time.
