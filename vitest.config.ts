@@ -6,7 +6,7 @@ export default defineConfig({
   resolve: { alias: [{ find: /^graphql$/, replacement: 'graphql/index.js' }] },
   test: {
     include: ['**/*.test.ts'],
-    exclude: ['node_modules/**', '.data/**'],
+    exclude: ['**/node_modules/**', '.data/**'],
     pool: 'forks',
     testTimeout: 30_000,
     hookTimeout: 120_000,

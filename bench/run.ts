@@ -1,9 +1,9 @@
 /**
- * `npm run bench [router|auth|saga|documents|subscriptions]` — load scenarios against the services mode on the machine's PostgreSQL
- * and Redis. Each scenario prints its figures; BENCHMARKS.md records them with the command.
+ * `npm run bench [router|auth|saga|documents|subscriptions|gateway]` — load scenarios against the services mode on the machine's PostgreSQL
+ * and Redis (gateway: on a subgraph process of its own). Each scenario prints its figures; BENCHMARKS.md records them with the command.
  *
  * router: the issue's cross-subgraph `me` query (users, auth, orders, inventory, payments,
- *   documents) through the Meridian router and through a plain @apollo/gateway on the same six
+ *   documents) through the Meridian router and through a plain @apollo/gateway (bench/peers) on the same six
  *   subgraph processes: requests/s, p50/p99 latency, and the router's peak RSS.
  * auth: logins/s through the router, and the router's CPU per request with and without a bearer
  *   token (what JWT verification costs), plus the bare verification time.
@@ -20,13 +20,22 @@
  *   per open subscription, event -> client latency p50/p99, delivered events/s, lost events.
  *   BENCH_HEAP_SNAPSHOTS=<dir> also writes heap snapshots of the router and orders with 0 and all
  *   subscriptions open (compare them with `npx tsx bench/heap-diff.ts`; their cost shows in the RSS figures).
+ * gateway (bench/gateway.ts): the Guild's public federation-gateway benchmark replayed here, on the data of
+ *   ../shared/bench/guild-federation: its nested TestQuery (87.6 KB answer) over four subgraphs served by ONE
+ *   lean local process (bench/guild/subgraphs.ts), BENCH_CONNECTIONS (50) connections, 5 s warm-up then
+ *   BENCH_SECONDS (20) measured per gateway, one gateway at a time: the Meridian router (default, then
+ *   ROUTER_DEDUP=false), plain @apollo/gateway and Hive Gateway with its Rust query planner (both from
+ *   bench/peers, installed on first use with `npm ci --prefix bench/peers`). Every answer is checked against
+ *   the expected response. Per gateway: requests/s, p50/p99, CPU ms per request and peak RSS of the gateway
+ *   process, and the CPU per request of the subgraphs and of the load client. BENCH_GATEWAYS=meridian,hive
+ *   runs a subset.
  *
  * Every scenario stops its processes, drops its bench databases and deletes its Redis keys at the end.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync, renameSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import autocannon from 'autocannon';
 import { Redis } from 'ioredis';
@@ -51,7 +60,7 @@ import { documentJobsQueue } from '../subgraphs/documents/src/subgraph.ts';
 import { textPdf } from '../subgraphs/documents/test-fixtures/text-pdf.ts';
 import { demoPassword } from '../packages/stack/src/demo-data.ts';
 import { metricsOf, openSubscriptions } from '../packages/stack/src/live-client.ts';
-import { build, compiled } from '../packages/stack/src/build.ts';
+import { build } from '../packages/stack/src/build.ts';
 import { seedDemoData } from '../packages/stack/src/seed.ts';
 import { servicesEnv } from '../packages/stack/src/services-env.ts';
 import { loginAs, meQuery, mintAccessTokens } from '../packages/stack/src/test-stack.ts';
@@ -59,8 +68,22 @@ import { demoProducts, demoWarehouses } from '../packages/stack/src/demo-data.ts
 import { waitHealthy } from '../packages/stack/src/wait-healthy.ts';
 import pg from 'pg';
 import type { ClientAnswer, ClientCommand } from './live-clients.ts';
+import { forGateway } from '../router/src/supergraph-file.ts';
+import { ensurePeers, gatewayScenario, waitAnswering } from './gateway.ts';
+import {
+  children,
+  cpuOfCommand,
+  cpuSeconds,
+  machineCpu,
+  node,
+  peakRssMiB,
+  pct,
+  root,
+  spawnNode,
+  rssKiB,
+  stopChildren,
+} from './processes.ts';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const scenario = process.argv[2] ?? 'router';
 const seconds = Number(process.env.BENCH_SECONDS ?? 20);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 16);
@@ -70,60 +93,14 @@ const base = 31_000;
 // Fresh streams per run: a previous run's consumer groups and backlog must not leak into this one.
 const eventsNamespace = `bench-${process.pid}`;
 
-const children: ChildProcess[] = [];
 const named = new Map<string, ChildProcess>();
 
-/** CPU seconds (user + system) a process has used so far. */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-/** CPU seconds used so far by every process whose command name is `comm` (PostgreSQL backends, Redis). */
-function cpuOfCommand(comm: string): number {
-  let total = 0;
-  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    try {
-      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === comm) total += cpuSeconds(Number(pid));
-    } catch {
-      // the process ended meanwhile
-    }
-  }
-  return total;
-}
 const cpuSnapshot = () =>
   new Map([
     ...[...named].map(([name, child]) => [name, cpuSeconds(child.pid!)] as const),
     ['postgres', cpuOfCommand('postgres')] as const,
     ['redis', cpuOfCommand('redis-server')] as const,
   ]);
-/** Starts the compiled `script` (its source path, built into dist/ at the start of the run). */
-function node(script: string, args: string[], env: Record<string, string>): ChildProcess {
-  // One node process per service (no launcher in between), so its pid is the one whose RSS we read.
-  // BENCH_PROFILE=<dir> writes a V8 CPU profile of every process there (open in Chrome DevTools).
-  const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
-  // BENCH_HEAP_SNAPSHOTS=<dir>: a scenario may ask a process for a heap snapshot (SIGUSR2), written there.
-  if (process.env.BENCH_HEAP_SNAPSHOTS) {
-    profile.push('--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${process.env.BENCH_HEAP_SNAPSHOTS}`);
-  }
-  const child = spawn(process.execPath, [...profile, compiled(script), ...args], {
-    cwd: root,
-    env: { ...(process.env as Record<string, string>), ...env },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  children.push(child);
-  return child;
-}
-
-/** The `p`th percentile of sorted `xs`. */
-const pct = (xs: readonly number[], p: number) => xs[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))] ?? NaN;
-
-/** VmHWM: the peak resident set size of a process, in MiB. */
-function peakRssMiB(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8')
-    .split('\n')
-    .find((l) => l.startsWith('VmHWM:'));
-  return Math.round(Number(line?.replace(/\D+/g, '') ?? 0) / 1024);
-}
 
 async function load(url: string, body: string, token: string | undefined, duration: number) {
   const result = await autocannon({
@@ -176,7 +153,6 @@ async function startServices() {
   const router = node('router/src/main.ts', ['--port', String(base)], env);
   named.set('router', router);
   if (process.env.BENCH_VERBOSE) console.log(`router pid ${router.pid}`);
-  named.set('plain-gateway', node('bench/plain-gateway.ts', ['router/supergraph.graphql', String(base + 100)], env));
   await waitHealthy(`http://127.0.0.1:${base}/health`);
   await new Promise((r) => setTimeout(r, 1500));
   cleanups.push(async () => {
@@ -184,14 +160,22 @@ async function startServices() {
     for (const name of subgraphNames) await dropDatabase(urls[name]);
     await dropNamespace();
   });
-  return { routerUrl: `http://127.0.0.1:${base}`, router, urls };
+  return { routerUrl: `http://127.0.0.1:${base}`, router, urls, env };
 }
 
 async function routerScenario() {
-  const { routerUrl, router } = await startServices();
+  ensurePeers();
+  const { routerUrl, router, env } = await startServices();
+  // The plain gateway reads the supergraph as the router hands it to @apollo/gateway.
+  const dir = mkdtempSync(join(tmpdir(), 'meridian-bench-router-'));
+  cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(join(dir, 'supergraph.graphql'), forGateway(readFileSync(join(root, 'router/supergraph.graphql'), 'utf8')));
+  const plain = spawnNode([join(root, 'bench/peers/plain-gateway.js'), join(dir, 'supergraph.graphql'), String(base + 100)], env);
+  named.set('plain-gateway', plain);
   const plainUrl = `http://127.0.0.1:${base + 100}`;
   const token = await loginAs(routerUrl);
   const body = JSON.stringify({ query: meQuery });
+  await waitAnswering(`${plainUrl}/graphql`, JSON.stringify({ query: '{ __typename }' }), plain);
 
   console.log(
     `scenario router: me query over 6 subgraphs, ${connections} connections, ${seconds} s per run, 3 runs each, interleaved, median shown`,
@@ -562,33 +546,9 @@ async function documentsScenario() {
   await db.$disconnect();
 }
 
-/** Current resident set size of a process (VmRSS), in KiB. */
-function rssKiB(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8')
-    .split('\n')
-    .find((l) => l.startsWith('VmRSS:'));
-  return Number(line?.replace(/\D+/g, '') ?? 0);
-}
-
 /** Epoch milliseconds with sub-millisecond precision; the subscriber process stamps with the same clock. */
 const epochMs = () => performance.timeOrigin + performance.now();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** CPU time of the whole machine so far, busy and total, in seconds (first line of /proc/stat), and of every process. */
-function machineCpu(): { busy: number; total: number; processes: Map<string, number> } {
-  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1, 9).map(Number);
-  const total = fields.reduce((a, b) => a + b, 0);
-  const processes = new Map<string, number>();
-  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    try {
-      const command = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').trim().slice(-100);
-      processes.set(`${pid} ${command || readFileSync(`/proc/${pid}/comm`, 'utf8').trim()}`, cpuSeconds(Number(pid)));
-    } catch {
-      // the process ended meanwhile
-    }
-  }
-  return { busy: (total - fields[3]! - fields[4]!) / 100, total: total / 100, processes };
-}
 
 /**
  * With BENCH_HEAP_SNAPSHOTS=<dir>: has `child` write a heap snapshot there (SIGUSR2, see `node()`),
@@ -1027,19 +987,10 @@ try {
   else if (scenario === 'saga') await sagaScenario();
   else if (scenario === 'documents') await documentsScenario();
   else if (scenario === 'subscriptions') await subscriptionsScenario();
-  else throw new Error(`unknown scenario ${scenario}; known: router, auth, saga, documents, subscriptions`);
+  else if (scenario === 'gateway') await gatewayScenario();
+  else throw new Error(`unknown scenario ${scenario}; known: router, auth, saga, documents, subscriptions, gateway`);
 } finally {
   // Processes first (they hold the databases, Redis keys and files the cleanups remove).
-  await Promise.all(
-    children.map(
-      (child) =>
-        new Promise<void>((resolve) => {
-          if (child.exitCode !== null || child.signalCode !== null) return resolve();
-          child.once('exit', () => resolve());
-          child.kill('SIGTERM');
-          setTimeout(() => (child.kill('SIGKILL'), resolve()), 10_000).unref();
-        }),
-    ),
-  );
+  await stopChildren();
   for (const cleanup of cleanups) await cleanup().catch((error: unknown) => console.error('cleanup failed:', error));
 }
