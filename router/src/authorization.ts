@@ -32,7 +32,7 @@ import {
   type SelectionSetNode,
   type ConstDirectiveNode,
 } from 'graphql';
-import type { Viewer } from '#kit';
+import type { Viewer } from '#kit/auth';
 
 /** Who may read a field or a type: signed in, and/or holding one of the scope sets. */
 export interface AccessRule {

@@ -2,7 +2,7 @@
  * What the router knows about one request, built once at the edge (HTTP or graphql-ws) and read by
  * authorization, the executor and the subgraph fetches.
  */
-import type { Viewer } from '#kit';
+import type { Viewer } from '#kit/auth';
 import type { Delivery } from './execution/incremental.ts';
 
 /** Per-request context: the verified viewer, the correlation id and the client's address, forwarded to subgraphs. */

@@ -5,7 +5,8 @@
  */
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { createLogger, defaultPorts, proxyListSetting, readCommonConfig, stopOnSignals, subgraphNames } from '#kit';
+import { createLogger } from '#kit/logger';
+import { defaultPorts, proxyListSetting, readCommonConfig, stopOnSignals, subgraphNames } from '#kit/config';
 import { defaultSupergraphFile } from './supergraph-file.ts';
 import { defaultDocumentLimits as limits } from './document-limits.ts';
 import { defaultSubgraphTimeoutMs, startRouter } from './router.ts';

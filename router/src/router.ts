@@ -14,21 +14,11 @@ import {
   ApolloServerPluginUsageReportingDisabled,
 } from '@apollo/server/plugin/disabled';
 import { ApolloGateway } from '@apollo/gateway';
-import {
-  clientAddressOf,
-  createErrorFormatter,
-  createJwksVerifier,
-  errorLoggingPlugin,
-  DomainError,
-  graphQLErrorOf,
-  startHttpServer,
-  trustedProxies,
-  viewerOf,
-  type Logger,
-  type RunningHttpServer,
-  type TokenSettings,
-  type TokenVerifier,
-} from '#kit';
+import { clientAddressOf, trustedProxies } from '#kit/client-address';
+import { createErrorFormatter, errorLoggingPlugin, DomainError, graphQLErrorOf } from '#kit/errors';
+import { createJwksVerifier, viewerOf, type TokenSettings, type TokenVerifier } from '#kit/auth';
+import { startHttpServer, type RunningHttpServer } from '#kit/http-server';
+import type { Logger } from '#kit/logger';
 import type { GatewayInterface } from '@apollo/server-gateway-interface';
 import type { ExecutionResult } from 'graphql';
 import type { RouterContext } from './context.ts';

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { SupergraphSdlHook } from '@apollo/gateway';
-import type { Logger } from '#kit';
+import type { Logger } from '#kit/logger';
 
 /** The composed supergraph the router serves unless told otherwise (`npm run compose` writes it). */
 export const defaultSupergraphFile = resolve(dirname(fileURLToPath(import.meta.url)), '../supergraph.graphql');

@@ -4,7 +4,7 @@
  * correlation id and the client's address (the router is the trust boundary subgraphs rely on).
  */
 import { Pool } from 'undici';
-import { correlationHeader } from '#kit';
+import { correlationHeader } from '#kit/http-server';
 import type { RouterContext } from '../context.ts';
 import type { SubgraphAnswer, SubgraphFetcher } from './executor.ts';
 

@@ -4,7 +4,8 @@
  * socket's own buffer is bounded by the WebSocket transport.
  */
 import type { ExecutionResult } from 'graphql';
-import { StateStream, type Viewer } from '#kit';
+import { StateStream } from '#kit/state-stream';
+import type { Viewer } from '#kit/auth';
 import type { LiveQueryHandle, Subscriber } from './hub.ts';
 
 /** Whose subscription it is: the connection, whose identity a refreshed token replaces. */

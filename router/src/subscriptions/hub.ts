@@ -10,7 +10,8 @@
  * newest state wins and memory stays bounded.
  */
 import { GraphQLError, type ExecutionResult, type GraphQLFormattedError } from 'graphql';
-import type { Logger, Viewer } from '#kit';
+import type { Logger } from '#kit/logger';
+import type { Viewer } from '#kit/auth';
 import { withDenied, type DeniedField } from '../authorization.ts';
 import type { RouterContext } from '../context.ts';
 import type { SubscriptionPlan } from './query-plan.ts';

@@ -33,20 +33,11 @@ import {
   type ValidationRule,
 } from 'graphql';
 import { CloseCode, type SubscribePayload } from 'graphql-ws';
-import {
-  createDocumentCache,
-  DomainError,
-  graphQLErrorOf,
-  parseOperation,
-  startGraphQLWs,
-  viewerOf,
-  type Logger,
-  type TokenVerifier,
-  type DocumentCache,
-  type GraphQLWsOptions,
-  type Viewer,
-  type WsExtra,
-} from '#kit';
+import { createDocumentCache, parseOperation, type DocumentCache } from '#kit/document-cache';
+import { DomainError, graphQLErrorOf } from '#kit/errors';
+import { startGraphQLWs, type GraphQLWsOptions, type WsExtra } from '#kit/graphql-ws-server';
+import { viewerOf, type TokenVerifier, type Viewer } from '#kit/auth';
+import type { Logger } from '#kit/logger';
 import { narrowOperation, remember, scopeKeyOf, type AccessPolicies, type DeniedField } from '../authorization.ts';
 import { documentLimits, type DocumentLimits } from '../document-limits.ts';
 import type { RouterContext } from '../context.ts';

@@ -16,7 +16,7 @@
 import type { GraphQLFormattedError } from 'graphql';
 import type { FormattedExecutionResult } from 'graphql-ws';
 import WebSocket from 'ws';
-import type { Logger } from '#kit';
+import type { Logger } from '#kit/logger';
 
 export interface UpstreamRequest {
   query: string;
