@@ -19,16 +19,16 @@ import { createErrorFormatter, errorLoggingPlugin, DomainError, graphQLErrorOf }
 import { createJwksVerifier, viewerOf, type TokenSettings, type TokenVerifier } from '#kit/auth';
 import { startHttpServer, type RunningHttpServer } from '#kit/http-server';
 import type { Logger } from '#kit/logger';
-import type { GatewayInterface } from '@apollo/server-gateway-interface';
+import type { GatewayExecutor, GatewayInterface } from '@apollo/server-gateway-interface';
 import type { ExecutionResult } from 'graphql';
 import type { RouterContext } from './context.ts';
 import { accessPoliciesOf, authorizingExecutor, type AccessPolicies } from './authorization.ts';
 import { defaultDocumentLimits, documentLimits, type DocumentLimits } from './document-limits.ts';
 import { supergraphFromFile } from './supergraph-file.ts';
 import { createRouterMetrics, type LiveFigures } from './metrics.ts';
-import { createQueryEngine } from './execution/engine.ts';
+import { createQueryEngine, sharingIdenticalQueries } from './execution/engine.ts';
 import { formatPayload, multipartBody, multipartMediaType, type Delivery } from './execution/incremental.ts';
-import { createSubgraphFetcher } from './execution/subgraph-fetcher.ts';
+import { createSubgraphFetcher, identityOf } from './execution/subgraph-fetcher.ts';
 import { createSubscriptionPlanner, type SubscriptionPlanner } from './subscriptions/query-plan.ts';
 import { startSubscriptionServer } from './subscriptions/server.ts';
 import { createUpstreams } from './subscriptions/upstream.ts';
@@ -90,7 +90,15 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
     timeoutMs: options.subgraphTimeoutMs ?? defaultSubgraphTimeoutMs,
     dedup: options.dedup ?? true,
   });
-  const engine = createQueryEngine({ fetcher: fetcher.fetch });
+  const engine = createQueryEngine({ fetcher: fetcher.fetch, failure: fetcher.failure });
+  // Identical queries in flight for the same caller (token and address) run once.
+  const withDedup = (execute: GatewayExecutor) =>
+    options.dedup === false
+      ? execute
+      : sharingIdenticalQueries(execute, ({ context }) => {
+          const { authorization = '', clientAddress = '' } = identityOf(context);
+          return `${authorization}\n${clientAddress}`;
+        });
 
   const gateway = new ApolloGateway({
     supergraphSdl: supergraphFromFile({
@@ -106,7 +114,10 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
   // version, and executed by the same executor.
   let planner: SubscriptionPlanner | undefined;
   gateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => {
-    planner = createSubscriptionPlanner(engine.useSupergraph(coreSupergraphSdl), { fetcher: fetcher.fetch });
+    planner = createSubscriptionPlanner(engine.useSupergraph(coreSupergraphSdl), {
+      fetch: fetcher.fetch,
+      failure: fetcher.failure,
+    });
   });
 
   // @authenticated / @requiresScopes, enforced before planning (see authorization.ts).
@@ -117,10 +128,12 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
       return {
         // The engine's API schema: the gateway's, plus the @defer directive it executes.
         schema: engine.schema(),
-        executor: authorizingExecutor(
-          engine.execute,
-          () => policies,
-          (request) => (request.context as RouterContext).viewer,
+        executor: withDedup(
+          authorizingExecutor(
+            engine.execute,
+            () => policies,
+            (request) => (request.context as RouterContext).viewer,
+          ),
         ),
       };
     },

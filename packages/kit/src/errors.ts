@@ -99,7 +99,8 @@ const positionOf = ({ path, locations }: GraphQLFormattedError) => ({
 });
 
 const unavailableMessage = 'A service this request needs is unavailable right now; try again in a few seconds';
-const unavailableRetryAfterSeconds = 5;
+/** How long a client is told to wait before trying again when a dependency is unavailable. */
+export const unavailableRetryAfterSeconds = 5;
 
 /**
  * Builds Apollo Server's `formatError`. Domain errors keep their code and message; errors with a

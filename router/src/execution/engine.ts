@@ -6,8 +6,9 @@
  */
 import { GraphQLError, type GraphQLSchema } from 'graphql';
 import { getVariableValues } from 'graphql/execution/values.js';
-import type { GatewayExecutor, GatewayGraphQLRequestContext } from '@apollo/server-gateway-interface';
+import type { GatewayExecutionResult, GatewayExecutor, GatewayGraphQLRequestContext } from '@apollo/server-gateway-interface';
 import { executePlan, type FetchFailure, type SubgraphFetcher } from './executor.ts';
+import { InFlight } from './in-flight.ts';
 import { acceptsMultipart, deliveryOf } from './incremental.ts';
 import { createOperationPlanner, operationOf, type OperationPlanner } from './operation.ts';
 import type { Json } from './shape.ts';
@@ -81,4 +82,26 @@ export function createQueryEngine(options: EngineOptions): QueryEngine {
   };
 
   return { useSupergraph, schema: () => planner().schema, planner, execute };
+}
+
+/**
+ * Identical client queries in flight at the same time share one execution: same document,
+ * operation name and variables, and the same `identity` (whom the answer is for — never shared
+ * across callers). Mutations and incremental (`@defer`) deliveries always run on their own. The
+ * result is shared as it is: nothing after the executor may modify it (Apollo Server does not).
+ */
+export function sharingIdenticalQueries(
+  execute: GatewayExecutor,
+  identity: (requestContext: GatewayGraphQLRequestContext) => string,
+): GatewayExecutor {
+  const inFlight = new InFlight<GatewayExecutionResult>();
+  return (requestContext) => {
+    const { request, operation, queryHash } = requestContext;
+    if (operation.operation !== 'query') return execute(requestContext);
+    const delivery = deliveryOf(requestContext.context);
+    if (delivery?.incremental || acceptsMultipart(request.http?.headers.get('accept'))) return execute(requestContext);
+    const variables = request.variables ? JSON.stringify(request.variables) : '';
+    const key = `${queryHash}\n${request.operationName ?? ''}\n${variables}\n${identity(requestContext)}`;
+    return inFlight.share(key, () => execute(requestContext)).result;
+  };
 }

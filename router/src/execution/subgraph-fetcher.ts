@@ -1,12 +1,15 @@
 /**
- * The router's fetcher: the executor's subgraph fetches on one client per subgraph (its URL from
- * the supergraph or an override), forwarding the caller's identity: the bearer token, the
- * correlation id and the client's address (the router is the trust boundary subgraphs rely on).
+ * The router's fetcher: the executor's subgraph fetches on one client per subgraph
+ * (subgraph-fetch.ts: an undici pool, a deadline, in-flight sharing), at the URL the supergraph or
+ * an override gives, forwarding the caller's identity: the bearer token, the correlation id and the
+ * client's address (the router is the trust boundary subgraphs rely on).
  */
-import { Pool } from 'undici';
-import { correlationHeader } from '#kit/http-server';
+import { GraphQLError } from 'graphql';
+import { unavailableRetryAfterSeconds } from '#kit/errors';
+import { TransientFailure } from '#kit/failures';
 import type { RouterContext } from '../context.ts';
-import type { SubgraphAnswer, SubgraphFetcher } from './executor.ts';
+import type { FetchFailure, SubgraphAnswer, SubgraphFetcher } from './executor.ts';
+import { createSubgraphClient, SubgraphFetchError, type ForwardedIdentity, type SubgraphClient } from './subgraph-fetch.ts';
 
 export interface SubgraphFetcherOptions {
   /** The URL to reach a subgraph at (read on every fetch: a reloaded supergraph may move it). */
@@ -15,39 +18,56 @@ export interface SubgraphFetcherOptions {
   dedup: boolean;
 }
 
-export function createSubgraphFetcher(options: SubgraphFetcherOptions): { fetch: SubgraphFetcher; close(): Promise<void> } {
-  const pools = new Map<string, { url: string; pool: Pool; path: string }>();
-  const poolOf = (service: string) => {
+export interface RouterFetcher {
+  fetch: SubgraphFetcher;
+  /** What a fetch that got no GraphQL answer costs: its fields, with one error (SERVICE_UNAVAILABLE when it may pass). */
+  failure: FetchFailure;
+  close(): Promise<void>;
+}
+
+export function createSubgraphFetcher(options: SubgraphFetcherOptions): RouterFetcher {
+  const clients = new Map<string, { url: string; client: SubgraphClient }>();
+  const clientOf = (service: string) => {
     const url = options.urlOf(service);
-    let entry = pools.get(service);
+    let entry = clients.get(service);
     if (!entry || entry.url !== url) {
-      void entry?.pool.close();
-      const parsed = new URL(url);
-      entry = { url, pool: new Pool(parsed.origin, { connections: 128 }), path: parsed.pathname + parsed.search };
-      pools.set(service, entry);
+      void entry?.client.close();
+      entry = { url, client: createSubgraphClient({ name: service, url, timeoutMs: options.timeoutMs, dedup: options.dedup }) };
+      clients.set(service, entry);
     }
-    return entry;
+    return entry.client;
   };
+
   return {
-    async fetch(service, request, { context }) {
-      const { pool, path } = poolOf(service);
-      const router = context as Partial<RouterContext> | undefined;
-      const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
-      if (router?.viewer) headers.authorization = `Bearer ${router.viewer.token}`;
-      if (router?.correlationId) headers[correlationHeader] = router.correlationId;
-      if (router?.clientAddress) headers['x-forwarded-for'] = router.clientAddress;
-      const response = await pool.request({
-        method: 'POST',
-        path,
-        headers,
-        body: JSON.stringify(request),
-        headersTimeout: options.timeoutMs,
-        bodyTimeout: options.timeoutMs,
-      });
-      return (await response.body.json()) as SubgraphAnswer;
+    async fetch(service, request, { mutation, context }) {
+      // (Error entries are checked where they are used: a subgraph may send anything.)
+      const answer = await clientOf(service).fetch(JSON.stringify(request), { mutation, identity: identityOf(context) });
+      return answer as SubgraphAnswer;
+    },
+    failure(service, error) {
+      if (error instanceof SubgraphFetchError && error.code !== 'SUBGRAPH_BAD_RESPONSE') {
+        // Unreachable or too slow: the world, not the request. The cause's text (addresses) stays in logs.
+        const message = error.code === 'SUBGRAPH_TIMEOUT' ? error.message : `Subgraph "${service}" cannot be reached`;
+        return new GraphQLError(message, {
+          originalError: new TransientFailure(message, { cause: error }),
+          extensions: { code: 'SERVICE_UNAVAILABLE', retryAfterSeconds: unavailableRetryAfterSeconds, serviceName: service },
+        });
+      }
+      const cause = error instanceof Error ? error : new Error(String(error));
+      return new GraphQLError(cause.message, { originalError: cause, extensions: { serviceName: service } });
     },
     async close() {
-      await Promise.all([...pools.values()].map(({ pool }) => pool.close()));
+      await Promise.all([...clients.values()].map(({ client }) => client.close()));
     },
+  };
+}
+
+/** Who the router forwards a fetch for (and whom in-flight sharing must never mix up). */
+export function identityOf(context: unknown): ForwardedIdentity {
+  const router = context as Partial<RouterContext> | undefined;
+  return {
+    ...(router?.viewer ? { authorization: `Bearer ${router.viewer.token}` } : {}),
+    ...(router?.correlationId ? { correlationId: router.correlationId } : {}),
+    ...(router?.clientAddress ? { clientAddress: router.clientAddress } : {}),
   };
 }

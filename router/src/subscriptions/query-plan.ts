@@ -21,7 +21,7 @@ import type { PlanNode, QueryPlan } from '@apollo/query-planner';
 import { operationFromDocument } from '@apollo/federation-internals';
 import type { GraphQLDataSource, ServiceMap } from '@apollo/gateway';
 import type { GatewayGraphQLRequestContext } from '@apollo/server-gateway-interface';
-import { executePlan, fetchFailure, subgraphError, type SubgraphFetcher } from '../execution/executor.ts';
+import { executePlan, fetchFailure, subgraphError, type FetchFailure, type SubgraphFetcher } from '../execution/executor.ts';
 import { createOperationPlanner, operationOf, prepareOperation, type OperationPlanner } from '../execution/operation.ts';
 import type { Json } from '../execution/shape.ts';
 
@@ -95,7 +95,9 @@ export interface SubscriptionPlanner {
  * per subgraph — a map, or how to build one from the supergraph's subgraph list.
  */
 export type SubscriptionServices =
-  ServiceMap | ((subgraph: { name: string; url: string }) => GraphQLDataSource) | { fetcher: SubgraphFetcher };
+  | ServiceMap
+  | ((subgraph: { name: string; url: string }) => GraphQLDataSource)
+  | { fetch: SubgraphFetcher; failure?: FetchFailure };
 
 /** Plans kept per planner (least recently used dropped first). */
 const planCacheSize = 1000;
@@ -113,7 +115,9 @@ export function createSubscriptionPlanner(
 ): SubscriptionPlanner {
   const operations = typeof supergraph === 'string' ? createOperationPlanner(supergraph) : supergraph;
   const { schema, supergraphSchema, queryPlanner, apiSchema, subgraphUrls } = operations;
-  const fetcher = 'fetcher' in services ? (services.fetcher as SubgraphFetcher) : dataSourceFetcher(services, subgraphUrls);
+  const { fetch: fetcher, failure = fetchFailure } = isFetcher(services)
+    ? services
+    : { fetch: dataSourceFetcher(services, subgraphUrls) };
   const plans = new Map<string, SubscriptionPlan>();
 
   function planOf(document: DocumentNode, operationName: string | undefined): SubscriptionPlan {
@@ -181,7 +185,7 @@ export function createSubscriptionPlanner(
             coercedVariables: (coerced ?? variables) as Json,
             context: request.context,
             fetcher,
-            failure: fetchFailure,
+            failure,
             incremental: false,
           },
           { data: structuredClone(event.data) as Json, errors },
@@ -212,6 +216,10 @@ export function createSubscriptionPlanner(
       return plan;
     },
   };
+}
+
+function isFetcher(services: SubscriptionServices): services is { fetch: SubgraphFetcher; failure?: FetchFailure } {
+  return typeof services === 'object' && typeof (services as { fetch?: unknown }).fetch === 'function';
 }
 
 /** Fetches through GraphQL data sources (`process`), as `@apollo/gateway` calls them. */

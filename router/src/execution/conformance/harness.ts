@@ -23,7 +23,7 @@ import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/res
 import { graphql, GraphQLError, parse, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import { expect } from 'vitest';
 import { createErrorFormatter, createLogger } from '#kit';
-import { startRouter, type RunningRouter } from '../../router.ts';
+import { startRouter, type RouterOptions, type RunningRouter } from '../../router.ts';
 
 /** One subgraph of a fixture: its SDL (fed 2 with `@link`, or fed 1 without) and its resolvers. */
 export interface SubgraphFixture {
@@ -39,9 +39,11 @@ export type SubgraphBehaviour = 'answer' | 'http-500';
 export interface ServedSubgraph {
   name: string;
   url: string;
-  /** Every operation received, in arrival order. */
-  received: { query: string; variables?: Record<string, unknown> }[];
+  /** Every operation received, in arrival order, with the identity the router forwarded. */
+  received: { query: string; variables?: Record<string, unknown>; authorization?: string }[];
   behaviour: SubgraphBehaviour;
+  /** Holds every answer this long (requests that overlap in flight, timeouts). */
+  delayMs: number;
   stop(): Promise<void>;
 }
 
@@ -77,6 +79,8 @@ export interface Federation {
 export interface FederationOptions {
   /** Subgraphs composed into the supergraph but not served: their URL refuses connections. */
   unreachable?: string[];
+  /** Router options beyond the harness's own (e.g. `dedup`, `verifyToken`, `subgraphTimeoutMs`). */
+  router?: Partial<RouterOptions>;
 }
 
 /**
@@ -113,6 +117,7 @@ export async function startFederation(fixtures: SubgraphFixture[], options: Fede
       // No case sends a token: nothing is ever verified against this (closed) JWKS address.
       tokens: { jwksUrl: 'http://127.0.0.1:9/.well-known/jwks.json', issuer: 'meridian-auth', audience: 'meridian' },
       logger: createLogger('router', 'silent'),
+      ...options.router,
     });
     gateway = new ApolloServer({
       gateway: new ApolloGateway({ supergraphSdl, logger: silentLogger }),
@@ -138,7 +143,14 @@ function compose(fixtures: SubgraphFixture[], served: Record<string, ServedSubgr
 /** A bare node:http + graphql-js subgraph server: POST JSON in, JSON out, nothing else. */
 async function serveSubgraph(fixture: SubgraphFixture): Promise<ServedSubgraph> {
   const schema: GraphQLSchema = buildSubgraphSchema({ typeDefs: parse(fixture.typeDefs), resolvers: fixture.resolvers });
-  const served: ServedSubgraph = { name: fixture.name, url: '', received: [], behaviour: 'answer', stop: async () => {} };
+  const served: ServedSubgraph = {
+    name: fixture.name,
+    url: '',
+    received: [],
+    behaviour: 'answer',
+    delayMs: 0,
+    stop: async () => {},
+  };
   const server = createServer(async (req, res) => {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
@@ -147,7 +159,8 @@ async function serveSubgraph(fixture: SubgraphFixture): Promise<ServedSubgraph> 
       variables?: Record<string, unknown>;
       operationName?: string;
     };
-    served.received.push({ query: request.query, variables: request.variables });
+    served.received.push({ query: request.query, variables: request.variables, authorization: req.headers.authorization });
+    if (served.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, served.delayMs));
     if (served.behaviour === 'http-500') {
       res.writeHead(500, { 'content-type': 'text/plain' }).end('the service crashed');
       return;
@@ -170,7 +183,7 @@ async function unreachableSubgraph(name: string): Promise<ServedSubgraph> {
   const server = createServer();
   const port = await listen(server);
   await closeServer(server);
-  return { name, url: `http://127.0.0.1:${port}/graphql`, received: [], behaviour: 'answer', stop: async () => {} };
+  return { name, url: `http://127.0.0.1:${port}/graphql`, received: [], behaviour: 'answer', delayMs: 0, stop: async () => {} };
 }
 
 async function listen(server: Server): Promise<number> {
