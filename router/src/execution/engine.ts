@@ -61,6 +61,19 @@ export function createQueryEngine(options: EngineOptions): QueryEngine {
         ],
       };
     }
+    if (
+      !prepared.plan.node &&
+      prepared.shapesFor(coercedVariables).root.asksSubgraphs(prepared.schema.getRootType(operation.operation)!)
+    ) {
+      // The planner found nothing to fetch for fields that need a subgraph (e.g. a field only a
+      // non-resolvable @interfaceObject declares): answering them null would hide the problem.
+      return {
+        data: null,
+        errors: [
+          new GraphQLError('No subgraph can resolve the fields this operation selects', { extensions: { code: 'BAD_REQUEST' } }),
+        ],
+      };
+    }
     const context = requestContext.context;
     // One deferred stream per delivery slot (a batched HTTP request shares one: later operations answer whole).
     const delivery = deliveryOf(context);

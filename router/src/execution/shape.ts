@@ -74,6 +74,11 @@ export class Selection {
     return this.fieldsFor(runtimeType).some((field) => field.kind === FieldKind.Introspection);
   }
 
+  /** Whether this (root) selection asks for anything a subgraph must answer (not only `__typename` or introspection). */
+  asksSubgraphs(runtimeType: ObjectLike): boolean {
+    return this.fieldsFor(runtimeType).some((field) => field.kind === FieldKind.Leaf || field.kind === FieldKind.Composite);
+  }
+
   fieldsFor(runtimeType: ObjectLike): CompiledField[] {
     let fields = this.byType.get(runtimeType.name);
     if (!fields) {
