@@ -33,6 +33,8 @@ import {
   type ConstDirectiveNode,
 } from 'graphql';
 import type { Viewer } from '#kit/auth';
+import type { SubsequentPayload } from './execution/executor.ts';
+import { deliveryOf } from './execution/incremental.ts';
 
 /** Who may read a field or a type: signed in, and/or holding one of the scope sets. */
 export interface AccessRule {
@@ -329,8 +331,20 @@ export function authorizingExecutor(
       operation: { value: decision.operation },
       queryHash: { value: decision.queryHash },
     }) as GatewayGraphQLRequestContext;
-    return withDenied(await execute(view), decision.denied);
+    const result = withDenied(await execute(view), decision.denied);
+    // Denied fields are null (with their errors) in the primary payload; deferred parts of the
+    // narrowed operation only need the placeholders taken out.
+    const delivery = deliveryOf(requestContext.context);
+    if (delivery?.payloads) delivery.payloads = withoutPlaceholders(delivery.payloads);
+    return result;
   };
+}
+
+async function* withoutPlaceholders(payloads: AsyncIterable<SubsequentPayload>): AsyncGenerator<SubsequentPayload> {
+  for await (const payload of payloads) {
+    for (const item of payload.incremental ?? []) dropPlaceholders(item.data);
+    yield payload;
+  }
 }
 
 /** A result of a narrowed operation as the caller must see it: denied fields null, with their errors. */

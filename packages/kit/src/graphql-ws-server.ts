@@ -58,6 +58,9 @@ export interface GraphQLWsServer {
   stop(): Promise<void>;
 }
 
+/** Sockets pinged per turn of the event loop by the keep-alive sweep. */
+const keepAliveSlice = 256;
+
 /** Close code for a client closed because it does not keep up (RFC 6455 "Try Again Later"). */
 export const tooSlowCloseCode = 1013;
 
@@ -211,18 +214,32 @@ export function startGraphQLWs(options: GraphQLWsOptions): GraphQLWsServer {
   }
 
   // One keep-alive sweep for every connection (not a timer each): a socket that has not answered
-  // the previous ping is dropped, the others are pinged again.
+  // the previous ping is dropped, the others are pinged again. The sweep goes a slice of sockets at a
+  // time, yielding to the event loop in between: pinging 10,000 sockets in one go blocked every
+  // event for ~200-350 ms (npm run bench subscriptions).
+  let sweeping = false;
   const keepAlive = setInterval(() => {
-    for (const socket of wss.clients as Set<TrackedSocket>) {
-      const connection = socket[connectionOf];
-      if (!connection) continue;
-      if (connection.unanswered) {
-        socket.terminate();
-        continue;
+    if (sweeping) return;
+    sweeping = true;
+    const sockets = [...wss.clients] as TrackedSocket[];
+    let next = 0;
+    const sweepSlice = () => {
+      const end = Math.min(next + keepAliveSlice, sockets.length);
+      for (; next < end; next++) {
+        const socket = sockets[next]!;
+        const connection = socket[connectionOf];
+        if (!connection || socket.readyState !== socket.OPEN) continue;
+        if (connection.unanswered) {
+          socket.terminate();
+          continue;
+        }
+        connection.unanswered = true;
+        socket.ping();
       }
-      connection.unanswered = true;
-      socket.ping();
-    }
+      if (next < sockets.length) setImmediate(sweepSlice);
+      else sweeping = false;
+    };
+    sweepSlice();
   }, keepAliveMs);
   keepAlive.unref();
 

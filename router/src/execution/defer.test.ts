@@ -133,6 +133,25 @@ describe('@defer over HTTP multipart', () => {
   });
 });
 
+describe('@defer and authorization', () => {
+  it('a denied field in a deferred fragment is null with its error; the deferred part leaks nothing', async () => {
+    gate.open();
+    const parts = [];
+    for await (const part of multipartParts(
+      router.url,
+      '{ products(first: 1) { edges { node { name } } } ... @defer(label: "mine") { order(id: "00000000-0000-4000-8000-000000000000") { status } } }',
+    ))
+      parts.push(part);
+    expect(parts[0]).toMatchObject({
+      hasNext: true,
+      data: { products: { edges: [{ node: { name: expect.any(String) } }] }, order: null },
+    });
+    expect(parts[0].errors.map((e: any) => [e.path, e.extensions.code])).toEqual([[['order'], 'UNAUTHENTICATED']]);
+    expect(JSON.stringify(parts)).not.toContain('meridianRemovedFields');
+    expect(parts.at(-1).hasNext).toBe(false);
+  });
+});
+
 describe('@defer over graphql-ws', () => {
   it('sends the primary payload and each deferred part as successive next messages', async () => {
     gate.open();
@@ -157,14 +176,14 @@ describe('@defer over graphql-ws', () => {
 });
 
 /** Reads a multipart/mixed (deferSpec=20220824) answer part by part, as it streams. */
-async function* multipartParts(url: string, query: string, bearer: string): AsyncGenerator<any> {
+async function* multipartParts(url: string, query: string, bearer?: string): AsyncGenerator<any> {
   const response = await new Promise<import('node:http').IncomingMessage>((resolve, reject) => {
     const req = httpRequest(`${url}/graphql`, {
       method: 'POST',
       headers: {
         'content-type': 'application/json',
         accept: 'multipart/mixed;deferSpec=20220824, application/json',
-        authorization: `Bearer ${bearer}`,
+        ...(bearer ? { authorization: `Bearer ${bearer}` } : {}),
       },
     });
     req.on('response', resolve).on('error', reject);
