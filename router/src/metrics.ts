@@ -43,7 +43,26 @@ export function createRouterMetrics() {
     help: 'Events skipped because a newer state of the same live query was already waiting',
     registers: [registry],
   });
+  const subgraphRequests = new Histogram({
+    name: 'meridian_router_subgraph_request_duration_seconds',
+    help: 'Fetches the query engine sent to subgraphs, by subgraph, outcome (ok, SUBGRAPH_TIMEOUT, SUBGRAPH_UNREACHABLE, SUBGRAPH_BAD_RESPONSE) and whether the fetch shared another identical one in flight',
+    labelNames: ['subgraph', 'outcome', 'shared'],
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
+    registers: [registry],
+  });
   return {
+    /** One subgraph fetch of the query engine (see execution/subgraph-fetch.ts). */
+    subgraphRequest: ({
+      subgraph,
+      outcome,
+      shared,
+      seconds,
+    }: {
+      subgraph: string;
+      outcome: string;
+      shared: boolean;
+      seconds: number;
+    }) => subgraphRequests.observe({ subgraph, outcome, shared: String(shared) }, seconds),
     /** Where the subscription gauges read from. */
     reportLive(figures: LiveFigures) {
       live = figures;

@@ -89,6 +89,7 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
     urlOf: (name) => urlOf(name, engine.planner().subgraphUrls.get(name)),
     timeoutMs: options.subgraphTimeoutMs ?? defaultSubgraphTimeoutMs,
     dedup: options.dedup ?? true,
+    onRequest: metrics.subgraphRequest,
   });
   const engine = createQueryEngine({ fetcher: fetcher.fetch, failure: fetcher.failure });
   // Identical queries in flight for the same caller (token and address) run once.

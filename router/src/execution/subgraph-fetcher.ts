@@ -9,13 +9,21 @@ import { unavailableRetryAfterSeconds } from '#kit/errors';
 import { TransientFailure } from '#kit/failures';
 import type { RouterContext } from '../context.ts';
 import type { FetchFailure, SubgraphAnswer, SubgraphFetcher } from './executor.ts';
-import { createSubgraphClient, SubgraphFetchError, type ForwardedIdentity, type SubgraphClient } from './subgraph-fetch.ts';
+import {
+  createSubgraphClient,
+  SubgraphFetchError,
+  type ForwardedIdentity,
+  type SubgraphClient,
+  type SubgraphRequestInfo,
+} from './subgraph-fetch.ts';
 
 export interface SubgraphFetcherOptions {
   /** The URL to reach a subgraph at (read on every fetch: a reloaded supergraph may move it). */
   urlOf(service: string): string;
   timeoutMs: number;
   dedup: boolean;
+  /** Each fetch as it ends (metrics). */
+  onRequest?: (info: SubgraphRequestInfo) => void;
 }
 
 export interface RouterFetcher {
@@ -32,7 +40,16 @@ export function createSubgraphFetcher(options: SubgraphFetcherOptions): RouterFe
     let entry = clients.get(service);
     if (!entry || entry.url !== url) {
       void entry?.client.close();
-      entry = { url, client: createSubgraphClient({ name: service, url, timeoutMs: options.timeoutMs, dedup: options.dedup }) };
+      entry = {
+        url,
+        client: createSubgraphClient({
+          name: service,
+          url,
+          timeoutMs: options.timeoutMs,
+          dedup: options.dedup,
+          onRequest: options.onRequest,
+        }),
+      };
       clients.set(service, entry);
     }
     return entry.client;

@@ -42,6 +42,16 @@ describe('a subgraph slower than ROUTER_SUBGRAPH_TIMEOUT_MS', () => {
     expect(body.errors?.map((e) => e.extensions?.code)).toEqual(['SERVICE_UNAVAILABLE']);
   });
 
+  it('counts each fetch in /metrics by subgraph and outcome', async () => {
+    const metrics = await (await fetch(federation.meridianUrl.replace(/\/graphql$/, '/metrics'))).text();
+    expect(metrics).toMatch(
+      /meridian_router_subgraph_request_duration_seconds_count\{subgraph="reviews",outcome="SUBGRAPH_TIMEOUT",shared="false"\} 1\n/,
+    );
+    expect(metrics).toMatch(
+      /meridian_router_subgraph_request_duration_seconds_count\{subgraph="products",outcome="ok",shared="false"\} [1-9]/,
+    );
+  });
+
   it('answers normally once the subgraph is fast again', async () => {
     const { body } = await post(federation.meridianUrl, '{ topProducts(first: 1) { name inStock } }');
     expect(body.errors).toBeUndefined();
