@@ -52,6 +52,7 @@ import {
 } from '#kit';
 import { createBullJobQueue, createObjectStore } from '#kit';
 import { dropRedisNamespace, eventually, postGraphQL, putUpload, startTestS3 } from '#kit/testing';
+import { adminPortOf } from '#kit/config';
 import { createAccountStore, createAuthDb } from '../subgraphs/auth/src/adapters/prisma-account-store.ts';
 import { createPasswordHasher } from '../subgraphs/auth/src/adapters/password-hasher.ts';
 import { createDocumentStore, createDocumentsDb } from '../subgraphs/documents/src/adapters/prisma-document-store.ts';
@@ -160,7 +161,8 @@ async function startServices() {
     for (const name of subgraphNames) await dropDatabase(urls[name]);
     await dropNamespace();
   });
-  return { routerUrl: `http://127.0.0.1:${base}`, router, urls, env };
+  // The router's /metrics is on its admin port (ROUTER_ADMIN_PORT, by default 1000 above its own).
+  return { routerUrl: `http://127.0.0.1:${base}`, adminUrl: `http://127.0.0.1:${adminPortOf(base)}`, router, urls, env };
 }
 
 async function routerScenario() {
@@ -602,7 +604,7 @@ async function subscriptionsScenario() {
   if (perConnection > 100) process.env.ROUTER_WS_MAX_SUBSCRIPTIONS = String(perConnection);
   const query = 'subscription ($id: ID!) { orderUpdated(id: $id) { id status total { amount currency } } }';
 
-  const { routerUrl, router, urls } = await startServices();
+  const { routerUrl, adminUrl, router, urls } = await startServices();
   const orders = named.get('orders')!;
   const ordersUrl = `http://127.0.0.1:${base + 1 + subgraphNames.indexOf('orders')}`;
   const directKey = 1_000_000;
@@ -671,7 +673,7 @@ async function subscriptionsScenario() {
     return opened;
   };
   const live = async () => {
-    const metrics = await metricsOf(routerUrl);
+    const metrics = await metricsOf(adminUrl);
     return {
       subscriptions: metrics.get('meridian_router_subscriptions')!,
       upstreams: metrics.get('meridian_router_subscription_upstreams')!,

@@ -7,7 +7,15 @@ import { parseArgs } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
 import { z } from 'zod';
 import { createLogger } from '#kit/logger';
-import { defaultPorts, proxyListSetting, readCommonConfig, stopOnSignals, subgraphNames } from '#kit/config';
+import {
+  adminPortOf,
+  corsOriginsSetting,
+  defaultPorts,
+  proxyListSetting,
+  readCommonConfig,
+  stopOnSignals,
+  subgraphNames,
+} from '#kit/config';
 import { defaultSupergraphFile } from './supergraph-file.ts';
 import { defaultDocumentLimits as limits } from './document-limits.ts';
 import { defaultSubgraphTimeoutMs, startRouter } from './router.ts';
@@ -47,6 +55,11 @@ const env = z
     ROUTER_WS_MAX_SUBSCRIPTIONS: z.coerce.number().int().positive().default(100),
     ROUTER_SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().positive().default(defaultSubgraphTimeoutMs),
     ROUTER_DEDUP: z.enum(['true', 'false']).default('true'),
+    ROUTER_CORS_ORIGINS: corsOriginsSetting.optional(),
+    ROUTER_CORS_CREDENTIALS: z.enum(['true', 'false']).default('false'),
+    ROUTER_CORS_MAX_AGE: z.coerce.number().int().nonnegative().default(600),
+    ROUTER_ADMIN_PORT: z.coerce.number().int().nonnegative().max(65_535).optional(),
+    ROUTER_ADMIN_HOST: z.string().default('127.0.0.1'),
   })
   .parse(process.env);
 const common = readCommonConfig(process.env);
@@ -60,9 +73,10 @@ const subgraphUrls = Object.fromEntries(
   }),
 );
 
+const port = flags.port ? Number(flags.port) : env.ROUTER_PORT;
 const router = await startRouter({
   supergraphPath: flags.supergraph ?? env.SUPERGRAPH_PATH,
-  port: flags.port ? Number(flags.port) : env.ROUTER_PORT,
+  port,
   host: flags.host ?? env.ROUTER_HOST,
   production: common.production,
   introspection: env.ROUTER_INTROSPECTION ? env.ROUTER_INTROSPECTION === 'true' : undefined,
@@ -79,6 +93,13 @@ const router = await startRouter({
   trustedProxies: env.ROUTER_TRUSTED_PROXIES,
   subgraphTimeoutMs: env.ROUTER_SUBGRAPH_TIMEOUT_MS,
   dedup: env.ROUTER_DEDUP === 'true',
+  // Unset or empty: the default for the mode (localhost in development, none in production).
+  cors: {
+    origins: env.ROUTER_CORS_ORIGINS?.length ? env.ROUTER_CORS_ORIGINS : undefined,
+    credentials: env.ROUTER_CORS_CREDENTIALS === 'true',
+    maxAgeSeconds: env.ROUTER_CORS_MAX_AGE,
+  },
+  admin: { port: env.ROUTER_ADMIN_PORT ?? adminPortOf(port), host: env.ROUTER_ADMIN_HOST },
   websocket: {
     keepAliveMs: env.ROUTER_WS_KEEPALIVE_MS,
     maxBufferedBytes: env.ROUTER_WS_MAX_BUFFERED_BYTES,

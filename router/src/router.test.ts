@@ -153,7 +153,9 @@ describe('router: plumbing', () => {
 
   it('serves /health, /metrics and the Sandbox landing page in development', async () => {
     expect((await fetch(`${stack.url}/health`)).status).toBe(200);
-    expect(await (await fetch(`${stack.url}/metrics`)).text()).toContain('meridian_router_http_request_duration_seconds');
+    expect(await (await fetch(`${stack.router.adminUrl}/metrics`)).text()).toContain(
+      'meridian_router_http_request_duration_seconds',
+    );
     const page = await fetch(`${stack.url}/`, { headers: { accept: 'text/html' } });
     expect(page.status).toBe(200);
     expect(await page.text()).toMatch(/sandbox/i);

@@ -17,6 +17,7 @@ import { ApolloGateway } from '@apollo/gateway';
 import { clientAddressOf, trustedProxies } from '#kit/client-address';
 import { createErrorFormatter, errorLoggingPlugin, DomainError, graphQLErrorOf } from '#kit/errors';
 import { createJwksVerifier, viewerOf, type TokenSettings, type TokenVerifier } from '#kit/auth';
+import { createCorsPolicy, developmentCorsOrigins, type CorsSettings } from '#kit/cors';
 import { startHttpServer, type RunningHttpServer } from '#kit/http-server';
 import type { Logger } from '#kit/logger';
 import type { GatewayExecutor, GatewayInterface } from '@apollo/server-gateway-interface';
@@ -65,10 +66,16 @@ export interface RouterOptions {
   dedup?: boolean;
   /** WebSocket tuning: keep-alive ping interval and the bytes a slow client may have waiting. */
   websocket?: { keepAliveMs?: number; maxBufferedBytes?: number; maxSubscriptionsPerConnection?: number };
+  /** Browser origins allowed to call (default: localhost on any port in development, none in production). */
+  cors?: Partial<CorsSettings>;
+  /** Where `/metrics` is served: its own port, loopback by default (default port 0: any free one). */
+  admin?: { port: number; host?: string };
 }
 
 export interface RunningRouter {
   url: string;
+  /** The admin listener (`/metrics`). */
+  adminUrl: string;
   http: RunningHttpServer;
   /** Open graphql-ws connections, client subscriptions and upstream subscriptions. */
   live: LiveFigures;
@@ -174,7 +181,11 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
     host: options.host,
     maxBodyBytes: options.maxBodyBytes,
     isReady: () => ready,
-    routes: { '/metrics': metrics.route },
+    cors: createCorsPolicy({
+      ...options.cors,
+      origins: options.cors?.origins ?? (production ? [] : developmentCorsOrigins),
+    }),
+    admin: { port: options.admin?.port ?? 0, host: options.admin?.host, routes: { '/metrics': metrics.route } },
     onResponse: metrics.observe,
     respond(response, context) {
       // An operation with @defer, from a client that takes multipart: the primary payload, then each deferred part.
@@ -233,10 +244,11 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
     ...options.websocket,
   });
   metrics.reportLive(subscriptions);
-  logger.info({ url: `${http.url}/graphql` }, 'router listening (HTTP and graphql-ws)');
+  logger.info({ url: `${http.url}/graphql`, metrics: `${http.adminUrl}/metrics` }, 'router listening (HTTP and graphql-ws)');
 
   return {
     url: http.url,
+    adminUrl: http.adminUrl!,
     http,
     live: subscriptions,
     async stop() {

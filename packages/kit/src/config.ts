@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import type { TokenSettings } from './auth.js';
 import { trustedProxies } from './client-address.js';
+import { corsOriginMatcher } from './cors.js';
 
 export const subgraphNames = ['users', 'auth', 'inventory', 'orders', 'payments', 'documents'] as const;
 export type SubgraphName = (typeof subgraphNames)[number];
@@ -46,6 +47,32 @@ export const proxyListSetting = (fallback: string) =>
       }
       return entries;
     });
+
+/**
+ * A comma-separated list of browser origins (see cors.ts), as a list; a bad entry stops the process
+ * at start with the entry named.
+ */
+export const corsOriginsSetting = z.string().transform((value, ctx) => {
+  const entries = value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  for (const entry of entries) {
+    try {
+      corsOriginMatcher(entry);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: (error as Error).message });
+      return z.NEVER;
+    }
+  }
+  return entries;
+});
+
+/**
+ * The admin port (`/metrics`) of a router on `port` when ROUTER_ADMIN_PORT is unset: 1000 above it
+ * (4000 -> 5000), so routers side by side on one machine each get their own; any free one for port 0.
+ */
+export const adminPortOf = (port: number) => (port === 0 ? 0 : port + 1000);
 
 /** Settings every process shares. */
 export interface CommonConfig {

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HeaderMap, type ApolloServer, type BaseContext, type HTTPGraphQLResponse } from '@apollo/server';
+import type { CorsPolicy } from './cors.js';
 import type { Logger } from './logger.js';
 
 export const correlationHeader = 'x-correlation-id';
@@ -41,12 +42,21 @@ export interface HttpServerOptions<TContext extends BaseContext> {
   respond?: (response: HTTPGraphQLResponse, context: TContext | undefined) => HTTPGraphQLResponse;
   /** Called once per finished request, e.g. for metrics. */
   onResponse?: (info: { path: string; status: number; seconds: number }) => void;
+  /** Browser origins allowed to call (see cors.ts); without it no CORS header is sent and no preflight answered. */
+  cors?: CorsPolicy;
+  /**
+   * A second listener for operators only (e.g. `/metrics`), on its own port and interface — loopback
+   * unless said otherwise. Its routes are not served on the public port.
+   */
+  admin?: { port: number; host?: string; routes: Record<string, Route> };
 }
 
 export interface RunningHttpServer {
   server: Server;
   port: number;
   url: string;
+  /** The admin listener's base URL, when there is one. */
+  adminUrl?: string;
   stop(): Promise<void>;
 }
 
@@ -75,6 +85,16 @@ function readBody(req: IncomingMessage, limit: number): Promise<string> {
   });
 }
 
+async function sendRoute(res: ServerResponse, route: Route, req: IncomingMessage) {
+  const answer = await route(req);
+  if (typeof answer.body === 'string') {
+    res.writeHead(answer.status, { 'content-type': 'text/plain; charset=utf-8', ...answer.headers });
+    res.end(answer.body);
+  } else {
+    sendJson(res, answer.status, answer.body, answer.headers);
+  }
+}
+
 function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
   res.end(JSON.stringify(body));
@@ -97,13 +117,7 @@ export async function startHttpServer<TContext extends BaseContext>(
     }
     const route = options.routes?.[url.pathname];
     if (route) {
-      const answer = await route(req);
-      if (typeof answer.body === 'string') {
-        res.writeHead(answer.status, { 'content-type': 'text/plain; charset=utf-8', ...answer.headers });
-        res.end(answer.body);
-      } else {
-        sendJson(res, answer.status, answer.body, answer.headers);
-      }
+      await sendRoute(res, route, req);
       return;
     }
     if (url.pathname !== '/' && url.pathname !== '/graphql') {
@@ -144,7 +158,11 @@ export async function startHttpServer<TContext extends BaseContext>(
       context: async () => (context = await options.context(req, correlationId)),
     });
     const response = options.respond ? options.respond(answer, context) : answer;
-    for (const [name, value] of response.headers) res.setHeader(name, value);
+    for (const [name, value] of response.headers) {
+      // Keep the CORS `Vary: Origin` beside whatever Apollo varies on.
+      const vary = name === 'vary' ? res.getHeader('vary') : undefined;
+      res.setHeader(name, vary ? `${String(vary)}, ${value}` : value);
+    }
     res.statusCode = response.status ?? 200;
     if (response.body.kind === 'complete') {
       res.end(response.body.string);
@@ -158,7 +176,9 @@ export async function startHttpServer<TContext extends BaseContext>(
     const correlationId = correlationIdOf(req.headers[correlationHeader]);
     res.setHeader(correlationHeader, correlationId);
     const started = process.hrtime.bigint();
-    handle(req, res, correlationId)
+    // The CORS preflight is answered before anything else (Apollo's CSRF prevention would refuse it).
+    const done = options.cors?.handle(req, res) ?? false;
+    (done ? Promise.resolve() : handle(req, res, correlationId))
       .catch((error: unknown) => {
         logger.error({ err: error, correlationId }, 'request failed');
         if (!res.headersSent) sendJson(res, 500, errorBody('INTERNAL_SERVER_ERROR', 'Internal server error'));
@@ -179,16 +199,53 @@ export async function startHttpServer<TContext extends BaseContext>(
     server.listen(options.port, options.host ?? '127.0.0.1', () => resolve());
   });
   const { port } = server.address() as AddressInfo;
-  const host = options.host && options.host !== '0.0.0.0' ? options.host : '127.0.0.1';
+  let admin: { server: Server; url: string } | undefined;
+  try {
+    if (options.admin) admin = await startAdminServer(options.admin, logger);
+  } catch (error) {
+    await close(server);
+    throw error;
+  }
   return {
     server,
     port,
-    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    url: baseUrl(options.host, port),
+    adminUrl: admin?.url,
     async stop() {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-      });
+      await close(server);
+      if (admin) await close(admin.server);
     },
   };
+}
+
+const baseUrl = (host: string | undefined, port: number) => {
+  const shown = host && host !== '0.0.0.0' && host !== '::' ? host : '127.0.0.1';
+  return `http://${shown.includes(':') ? `[${shown}]` : shown}:${port}`;
+};
+
+const close = (server: Server) =>
+  new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    server.closeIdleConnections();
+  });
+
+/** The operators' listener: its routes (GET), 404 for anything else. */
+async function startAdminServer(admin: NonNullable<HttpServerOptions<BaseContext>['admin']>, logger: Logger) {
+  const server = createServer((req, res) => {
+    const route = admin.routes[new URL(req.url ?? '/', 'http://localhost').pathname];
+    if (!route) {
+      sendJson(res, 404, errorBody('NOT_FOUND', `No route ${req.url ?? '/'} on the admin port`));
+      return;
+    }
+    sendRoute(res, route, req).catch((error: unknown) => {
+      logger.error({ err: error }, 'admin request failed');
+      if (!res.headersSent) sendJson(res, 500, errorBody('INTERNAL_SERVER_ERROR', 'Internal server error'));
+      else res.end();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(admin.port, admin.host ?? '127.0.0.1', () => resolve());
+  });
+  return { server, url: baseUrl(admin.host ?? '127.0.0.1', (server.address() as AddressInfo).port) };
 }

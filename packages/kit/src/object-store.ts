@@ -6,6 +6,7 @@ import { mkdirSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { Client, CopyDestinationOptions, CopySourceOptions } from 'minio';
 import S3rver from 's3rver';
+import { s3CorsConfiguration } from './cors.js';
 import { presignUrl, signatureProblem } from './s3-signature.js';
 
 /** What an object is: its size, type (when stored with one) and ETag (changes whenever its bytes do). */
@@ -149,16 +150,18 @@ export function objectStoreConfigFromEnv(env: Record<string, string | undefined>
  * It accepts the access key pair `S3RVER` / `S3RVER`, and only requests signed with it: s3rver
  * itself checks no SigV4 signature (and lets anonymous requests through), so a gate in front of it
  * checks each one as MinIO and S3 do — signature, expiry, and every signed header, which is what
- * holds a presigned upload to its type and size.
+ * holds a presigned upload to its type and size. `corsOrigins` are the web pages allowed to upload and
+ * download from a browser: the bucket gets the CORS configuration S3 would (see `s3CorsConfiguration`).
  */
-export async function startEmbeddedS3(options: { directory: string; port?: number; bucket: string }) {
+export async function startEmbeddedS3(options: { directory: string; port?: number; bucket: string; corsOrigins?: string[] }) {
   mkdirSync(options.directory, { recursive: true });
+  const corsOrigins = options.corsOrigins?.filter((o) => o.trim()) ?? [];
   const server = new S3rver({
     address: '127.0.0.1',
     port: options.port ?? 0,
     directory: options.directory,
     silent: true,
-    configureBuckets: [{ name: options.bucket }],
+    configureBuckets: [{ name: options.bucket, configs: corsOrigins.length ? [s3CorsConfiguration(corsOrigins)] : [] }],
   });
   const credentials = { accessKey: 'S3RVER', secretKey: 'S3RVER', region: 'us-east-1' };
   server.middleware.unshift(async (ctx, next) => {
@@ -170,6 +173,8 @@ export async function startEmbeddedS3(options: { directory: string; port?: numbe
     ctx.body = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>${problem}</Message></Error>`;
   });
   const address = await server.run();
+  // The configuration is kept in the data folder: no origins now means none from an earlier start either.
+  if (!corsOrigins.length) await server.store.deleteSubresource(options.bucket, undefined, 'cors');
   const config: ObjectStoreConfig = {
     endPoint: '127.0.0.1',
     port: address.port,

@@ -22,6 +22,8 @@ declare module 's3rver' {
     constructor(options: S3rverOptions);
     /** Koa's middleware stack, run in order; composed when `run` starts listening. */
     middleware: ((ctx: S3rverContext, next: () => Promise<void>) => Promise<void> | void)[];
+    /** The on-disk store; bucket subresources (`cors`, `website`) live beside the objects. */
+    store: { deleteSubresource(bucket: string, key: undefined, type: string): Promise<void> };
     run(): Promise<AddressInfo>;
     close(): Promise<void>;
   }

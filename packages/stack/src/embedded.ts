@@ -22,6 +22,7 @@ import {
   type SubgraphConfig,
   type SubgraphName,
 } from '#kit';
+import { developmentCorsOrigins } from '#kit/cors';
 import { composeSupergraph, defaultSupergraphConfig, readSupergraphConfig, withUrls } from '../../../router/src/compose.ts';
 import { startRouter, type RouterOptions, type RunningRouter } from '../../../router/src/router.ts';
 import { seedDemoData } from './seed.ts';
@@ -51,6 +52,10 @@ export interface EmbeddedOptions {
   tuning?: SubgraphTuning;
   /** The router's WebSocket limits (keep-alive, slow-client buffer, subscriptions per connection). */
   websocket?: RouterOptions['websocket'];
+  /** Browser origins allowed to call the router and to upload to the embedded S3 (default: the router's). */
+  cors?: RouterOptions['cors'];
+  /** The router's admin listener (`/metrics`); default: any free port on loopback. */
+  admin?: RouterOptions['admin'];
 }
 
 export interface EmbeddedStack {
@@ -87,7 +92,9 @@ export async function startEmbeddedStack(options: EmbeddedOptions): Promise<Embe
       if (applied.length > 0) logger.info({ subgraph: name, applied }, 'migrations applied');
     }
 
-    const s3 = await startEmbeddedS3({ directory: join(dataDir, 's3'), bucket: bucketName });
+    // The pages that may call the router may upload their files too.
+    const cors = { ...options.cors, origins: options.cors?.origins ?? (options.production ? [] : developmentCorsOrigins) };
+    const s3 = await startEmbeddedS3({ directory: join(dataDir, 's3'), bucket: bucketName, corsOrigins: cors.origins });
     stops.push(s3.stop);
 
     const seeded = options.seed === false ? false : await seedDemoData(databaseUrls, s3.config, logger);
@@ -137,6 +144,8 @@ export async function startEmbeddedStack(options: EmbeddedOptions): Promise<Embe
       maxBodyBytes: 256 * 1024,
       tokens,
       websocket: options.websocket,
+      cors,
+      admin: options.admin,
       logger: createLogger('router', logLevel),
     });
     stops.push(() => router.stop());

@@ -106,7 +106,10 @@ export async function openSubscriptions(url: string): Promise<number> {
   return ((await (await fetch(`${url}/health`)).json()) as { subscriptions: number }).subscriptions;
 }
 
-/** The samples of a Prometheus `/metrics` page at `url`, by name with labels (`name{label="value"}`). */
+/**
+ * The samples of a Prometheus `/metrics` page at `url` (a router's admin listener, `ROUTER_ADMIN_PORT`),
+ * by name with labels (`name{label="value"}`).
+ */
 export async function metricsOf(url: string): Promise<Map<string, number>> {
   const text = await (await fetch(`${url}/metrics`)).text();
   const samples = new Map<string, number>();

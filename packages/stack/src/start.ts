@@ -1,6 +1,7 @@
 /** `npm start`: the embedded mode. Prints the Sandbox URL and the demo sign-ins. */
 import { z } from 'zod';
 import { stopOnSignals } from '#kit';
+import { adminPortOf, corsOriginsSetting } from '#kit/config';
 import { demoPassword, demoUsers } from './demo-data.ts';
 import { startEmbeddedStack } from './embedded.ts';
 
@@ -10,6 +11,10 @@ const env = z
     ROUTER_PORT: z.coerce.number().int().nonnegative().default(4000),
     LOG_LEVEL: z.string().default('warn'),
     NODE_ENV: z.string().default('development'),
+    ROUTER_CORS_ORIGINS: corsOriginsSetting.optional(),
+    ROUTER_CORS_CREDENTIALS: z.enum(['true', 'false']).default('false'),
+    ROUTER_ADMIN_PORT: z.coerce.number().int().nonnegative().max(65_535).optional(),
+    ROUTER_ADMIN_HOST: z.string().default('127.0.0.1'),
   })
   .parse(process.env);
 
@@ -20,6 +25,11 @@ const stack = await startEmbeddedStack({
   subgraphPorts: 'default',
   production: env.NODE_ENV === 'production',
   logLevel: env.LOG_LEVEL,
+  cors: {
+    origins: env.ROUTER_CORS_ORIGINS?.length ? env.ROUTER_CORS_ORIGINS : undefined,
+    credentials: env.ROUTER_CORS_CREDENTIALS === 'true',
+  },
+  admin: { port: env.ROUTER_ADMIN_PORT ?? adminPortOf(env.ROUTER_PORT), host: env.ROUTER_ADMIN_HOST },
 });
 
 const line = '─'.repeat(72);
@@ -30,6 +40,7 @@ ${line}
  Apollo Sandbox   ${stack.router.url}/
  GraphQL          ${stack.router.url}/graphql
  Health           ${stack.router.url}/health
+ Metrics          ${stack.router.adminUrl}/metrics
  Data folder      ${env.MERIDIAN_DATA_DIR}
 
  Demo sign-ins (password for all: ${demoPassword})

@@ -9,6 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { subgraphNames } from '#kit';
+import { adminPortOf } from '#kit/config';
 import { eventually, putUpload, type PresignedUploadAnswer } from '#kit/testing';
 import { demoProducts } from './demo-data.ts';
 import { connectLive, metricsOf, openSubscriptions, watch, type LiveConnection, type Watch } from './live-client.ts';
@@ -126,7 +127,7 @@ async function withPausedOrder(token: string, paymentMethod: string, watching: (
 }
 
 const statuses = (results: { data?: OrderEvent | null }[]) => results.map((r) => r.data?.orderUpdated.status);
-const routerFigure = async (metric: string) => (await metricsOf(routerA)).get(metric) ?? NaN;
+const routerFigure = async (metric: string) => (await metricsOf(at(adminPortOf(ports.router)))).get(metric) ?? NaN;
 const subgraphSubscriptions = (port: number) => openSubscriptions(at(port));
 
 describe('federated subscriptions through the router (services mode)', () => {

@@ -43,7 +43,7 @@ describe('a subgraph slower than ROUTER_SUBGRAPH_TIMEOUT_MS', () => {
   });
 
   it('counts each fetch in /metrics by subgraph and outcome', async () => {
-    const metrics = await (await fetch(federation.meridianUrl.replace(/\/graphql$/, '/metrics'))).text();
+    const metrics = await (await fetch(`${federation.meridianAdminUrl}/metrics`)).text();
     expect(metrics).toMatch(
       /meridian_router_subgraph_request_duration_seconds_count\{subgraph="reviews",outcome="SUBGRAPH_TIMEOUT",shared="false"\} 1\n/,
     );

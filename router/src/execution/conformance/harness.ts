@@ -71,6 +71,8 @@ export interface Federation {
   subgraphs: Record<string, ServedSubgraph>;
   /** The Meridian router's GraphQL endpoint. */
   meridianUrl: string;
+  /** Meridian's admin listener (`/metrics`). */
+  meridianAdminUrl: string;
   /** The plain `@apollo/gateway` endpoint. */
   gatewayUrl: string;
   stop(): Promise<void>;
@@ -125,7 +127,14 @@ export async function startFederation(fixtures: SubgraphFixture[], options: Fede
       logger: silentLogger,
     });
     const { url } = await startStandaloneServer(gateway, { listen: { port: 0, host: '127.0.0.1' } });
-    return { supergraphSdl, subgraphs, meridianUrl: `${router.url}/graphql`, gatewayUrl: url, stop };
+    return {
+      supergraphSdl,
+      subgraphs,
+      meridianUrl: `${router.url}/graphql`,
+      meridianAdminUrl: router.adminUrl,
+      gatewayUrl: url,
+      stop,
+    };
   } catch (error) {
     await stop();
     throw error;

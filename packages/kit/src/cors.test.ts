@@ -1,0 +1,99 @@
+/**
+ * CORS origin patterns, and browser uploads to the embedded S3 server: a presigned PUT from an
+ * allowed page is preflighted and answered with CORS headers; another page's is refused.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { corsOriginMatcher, createCorsPolicy, s3CorsConfiguration } from './cors.js';
+import { createObjectStore, startEmbeddedS3, type ObjectStore } from './object-store.js';
+
+describe('CORS origin patterns', () => {
+  it('refuses entries that are not origins, naming them', () => {
+    for (const entry of [
+      'app.example.com',
+      'https://app.example.com/path',
+      'ftp://x.example.com',
+      'https://*example.com',
+      'https://a.*.com',
+    ]) {
+      expect(() => corsOriginMatcher(entry), entry).toThrow(entry);
+    }
+  });
+
+  it('accepts exact origins, *. subdomains, :* ports and a trailing slash, case-insensitively', () => {
+    const policy = createCorsPolicy({ origins: ['HTTPS://App.Example.com/', 'https://*.example.org', 'http://[::1]:*'] });
+    expect(policy.allows('https://app.example.com')).toBe(true);
+    expect(policy.allows('https://x.example.org')).toBe(true);
+    expect(policy.allows('https://example.org')).toBe(false);
+    expect(policy.allows('http://[::1]:5173')).toBe(true);
+    expect(policy.allows('null')).toBe(false);
+  });
+
+  it('refuses * with credentials (any site could act as the signed-in user)', () => {
+    expect(() => createCorsPolicy({ origins: ['*'], credentials: true })).toThrow(/credentials/);
+    expect(createCorsPolicy({ origins: ['*'] }).allows('https://anything.example')).toBe(true);
+  });
+
+  it('writes the S3 bucket configuration with the portless origin beside :*, and one * per origin at most', () => {
+    const xml = s3CorsConfiguration(['http://localhost:*', 'https://*.example.com']);
+    expect(xml).toContain('<AllowedOrigin>http://localhost:*</AllowedOrigin><AllowedOrigin>http://localhost</AllowedOrigin>');
+    expect(xml).toContain('<AllowedOrigin>https://*.example.com</AllowedOrigin>');
+    expect(xml).toContain('<AllowedMethod>PUT</AllowedMethod>');
+    expect(() => s3CorsConfiguration(['https://*.example.com:*'])).toThrow(/one \*/);
+  });
+});
+
+describe('the embedded S3 server and browser uploads', () => {
+  let directory: string;
+  let s3: Awaited<ReturnType<typeof startEmbeddedS3>>;
+  let objects: ObjectStore;
+  beforeAll(async () => {
+    directory = mkdtempSync(join(tmpdir(), 'meridian-s3-cors-'));
+    s3 = await startEmbeddedS3({ directory, bucket: 'meridian-documents', corsOrigins: ['http://localhost:*'] });
+    objects = createObjectStore(s3.config);
+  });
+  afterAll(async () => {
+    await s3?.stop();
+    if (directory) rmSync(directory, { recursive: true, force: true });
+  });
+
+  const preflight = (url: string, origin: string) =>
+    fetch(url, {
+      method: 'OPTIONS',
+      headers: { origin, 'access-control-request-method': 'PUT', 'access-control-request-headers': 'content-type' },
+    });
+
+  it('answers the preflight of a presigned PUT from an allowed page, then the PUT itself with CORS headers', async () => {
+    const body = Buffer.from('hello world');
+    const upload = objects.presignedUpload('uploads/cors', 60, { contentType: 'text/plain', contentLength: body.length });
+    const answer = await preflight(upload.url, 'http://localhost:5173');
+    expect(answer.status).toBe(200);
+    expect(answer.headers.get('access-control-allow-origin')).toMatch(/^(\*|http:\/\/localhost:5173)$/);
+    expect(answer.headers.get('access-control-allow-methods')).toContain('PUT');
+    expect(answer.headers.get('access-control-allow-headers')).toBe('content-type');
+
+    const put = await fetch(upload.url, { method: 'PUT', body, headers: { ...upload.headers, origin: 'http://localhost:5173' } });
+    expect(put.status).toBe(200);
+    expect(put.headers.get('access-control-allow-origin')).toBe('http://localhost:5173');
+    expect(await objects.stat('uploads/cors')).toMatchObject({ size: body.length });
+  });
+
+  it('refuses the preflight of another page, and a restart without origins drops the configuration', async () => {
+    const upload = objects.presignedUpload('uploads/other', 60, { contentType: 'text/plain', contentLength: 5 });
+    const refused = await preflight(upload.url, 'https://evil.example.net');
+    expect(refused.status).toBe(403);
+    expect(refused.headers.get('access-control-allow-origin')).toBeNull();
+
+    await s3.stop();
+    s3 = await startEmbeddedS3({ directory, bucket: 'meridian-documents' });
+    const again = createObjectStore(s3.config).presignedUpload('uploads/other', 60, {
+      contentType: 'text/plain',
+      contentLength: 5,
+    });
+    const answer = await preflight(again.url, 'http://localhost:5173');
+    expect(answer.status).toBe(403);
+    expect(answer.headers.get('access-control-allow-origin')).toBeNull();
+  });
+});
