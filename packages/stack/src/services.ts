@@ -9,6 +9,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defaultPorts, subgraphNames } from '#kit';
+import { adminPortOf } from '#kit/config';
 import { build, compiled } from './build.ts';
 import { servicesEnv } from './services-env.ts';
 import { waitHealthy } from './wait-healthy.ts';
@@ -78,4 +79,7 @@ const router = await run('router', 'router/src/main.ts');
 children.push(router);
 router.on('exit', (c) => !stopping && (console.error(`router exited with ${c}`), stopAll(1)));
 await waitHealthy(`http://127.0.0.1:${env.ROUTER_PORT}/health`, { process: router });
-console.log(`\nMeridian services are up: http://127.0.0.1:${env.ROUTER_PORT}/ (router port ${defaultPorts.router} by default)\n`);
+const adminPort = env.ROUTER_ADMIN_PORT || adminPortOf(Number(env.ROUTER_PORT));
+console.log(
+  `\nMeridian services are up: http://127.0.0.1:${env.ROUTER_PORT}/ (router port ${defaultPorts.router} by default); metrics: http://127.0.0.1:${adminPort}/metrics\n`,
+);

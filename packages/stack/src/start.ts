@@ -13,6 +13,7 @@ const env = z
     NODE_ENV: z.string().default('development'),
     ROUTER_CORS_ORIGINS: corsOriginsSetting.optional(),
     ROUTER_CORS_CREDENTIALS: z.enum(['true', 'false']).default('false'),
+    ROUTER_CORS_MAX_AGE: z.coerce.number().int().nonnegative().default(600),
     ROUTER_ADMIN_PORT: z.coerce.number().int().nonnegative().max(65_535).optional(),
     ROUTER_ADMIN_HOST: z.string().default('127.0.0.1'),
   })
@@ -28,6 +29,7 @@ const stack = await startEmbeddedStack({
   cors: {
     origins: env.ROUTER_CORS_ORIGINS?.length ? env.ROUTER_CORS_ORIGINS : undefined,
     credentials: env.ROUTER_CORS_CREDENTIALS === 'true',
+    maxAgeSeconds: env.ROUTER_CORS_MAX_AGE,
   },
   admin: { port: env.ROUTER_ADMIN_PORT ?? adminPortOf(env.ROUTER_PORT), host: env.ROUTER_ADMIN_HOST },
 });
