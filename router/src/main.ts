@@ -11,6 +11,7 @@ import { defaultPorts, proxyListSetting, readCommonConfig, stopOnSignals, subgra
 import { defaultSupergraphFile } from './supergraph-file.ts';
 import { defaultDocumentLimits as limits } from './document-limits.ts';
 import { defaultSubgraphTimeoutMs, startRouter } from './router.ts';
+import { defaultTrustedDocumentsMode, trustedDocumentsModes } from './trusted-documents.ts';
 
 // Under load the router's live heap is small (~40 MB on the federation benchmark) and its garbage
 // rate high: V8's default lets the old space grow up to 4x between full collections, which is
@@ -47,6 +48,11 @@ const env = z
     ROUTER_WS_MAX_SUBSCRIPTIONS: z.coerce.number().int().positive().default(100),
     ROUTER_SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().positive().default(defaultSubgraphTimeoutMs),
     ROUTER_DEDUP: z.enum(['true', 'false']).default('true'),
+    ROUTER_TRUSTED_DOCUMENTS: z.enum(trustedDocumentsModes).optional(),
+    ROUTER_TRUSTED_DOCUMENTS_PATH: z
+      .string()
+      .optional()
+      .transform((path) => path || undefined),
   })
   .parse(process.env);
 const common = readCommonConfig(process.env);
@@ -59,6 +65,12 @@ const subgraphUrls = Object.fromEntries(
     return url ? [[name, url]] : [];
   }),
 );
+
+const trustedDocumentsPath = env.ROUTER_TRUSTED_DOCUMENTS_PATH;
+const trustedDocumentsMode = env.ROUTER_TRUSTED_DOCUMENTS ?? defaultTrustedDocumentsMode(common.production, trustedDocumentsPath);
+if (common.production && !trustedDocumentsPath) {
+  logger.warn('no trusted documents manifest (ROUTER_TRUSTED_DOCUMENTS_PATH): any operation is served');
+}
 
 const router = await startRouter({
   supergraphPath: flags.supergraph ?? env.SUPERGRAPH_PATH,
@@ -84,6 +96,7 @@ const router = await startRouter({
     maxBufferedBytes: env.ROUTER_WS_MAX_BUFFERED_BYTES,
     maxSubscriptionsPerConnection: env.ROUTER_WS_MAX_SUBSCRIPTIONS,
   },
+  trustedDocuments: { mode: trustedDocumentsMode, path: trustedDocumentsPath },
   logger,
 });
 stopOnSignals(

@@ -32,6 +32,7 @@ import { createSubgraphFetcher, identityOf } from './execution/subgraph-fetcher.
 import { createSubscriptionPlanner, type SubscriptionPlanner } from './subscriptions/query-plan.ts';
 import { startSubscriptionServer } from './subscriptions/server.ts';
 import { createUpstreams } from './subscriptions/upstream.ts';
+import { admitHttpRequest, startTrustedDocuments, type TrustedDocumentsSettings } from './trusted-documents.ts';
 
 export const defaultSubgraphTimeoutMs = 30_000;
 
@@ -65,6 +66,8 @@ export interface RouterOptions {
   dedup?: boolean;
   /** WebSocket tuning: keep-alive ping interval and the bytes a slow client may have waiting. */
   websocket?: { keepAliveMs?: number; maxBufferedBytes?: number; maxSubscriptionsPerConnection?: number };
+  /** Trusted documents (trusted-documents.ts): mode (default `off`) and manifest file. */
+  trustedDocuments?: TrustedDocumentsSettings;
 }
 
 export interface RunningRouter {
@@ -84,6 +87,7 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
   const proxies = trustedProxies(options.trustedProxies ?? []);
   const introspection = options.introspection ?? !production;
   const metrics = createRouterMetrics();
+  const trusted = startTrustedDocuments(options.trustedDocuments ?? { mode: 'off' }, logger);
   const urlOf = (name: string, url?: string) => options.subgraphUrls?.[name] ?? url ?? '';
   const fetcher = createSubgraphFetcher({
     urlOf: (name) => urlOf(name, engine.planner().subgraphUrls.get(name)),
@@ -151,6 +155,9 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
   const apollo = new ApolloServer<RouterContext>({
     gateway: authorizingGateway,
     introspection,
+    // In enforce mode an APQ registration must not add to the trusted list: Apollo's APQ is off
+    // (trusted-documents.ts resolves ids itself and strips the extension from what it serves).
+    ...(trusted.mode === 'enforce' ? { persistedQueries: false as const } : {}),
     includeStacktraceInErrorResponses: !production,
     parseOptions: { maxTokens: limits.maxTokens },
     validationRules: [documentLimits(limits)],
@@ -176,6 +183,7 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
     isReady: () => ready,
     routes: { '/metrics': metrics.route },
     onResponse: metrics.observe,
+    admit: (request) => admitHttpRequest(trusted, request),
     respond(response, context) {
       // An operation with @defer, from a client that takes multipart: the primary payload, then each deferred part.
       const payloads = context?.delivery?.payloads;
@@ -230,6 +238,7 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
     maxMessageBytes: options.maxBodyBytes,
     trustedProxies: options.trustedProxies ?? [],
     counters: metrics.counters,
+    trustedDocuments: trusted,
     ...options.websocket,
   });
   metrics.reportLive(subscriptions);
@@ -245,6 +254,7 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
       await subscriptions.stop();
       await http.stop();
       await apollo.stop();
+      trusted.stop();
     },
   };
 }
