@@ -48,7 +48,10 @@ const env = z
     ROUTER_WS_MAX_SUBSCRIPTIONS: z.coerce.number().int().positive().default(100),
     ROUTER_SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().positive().default(defaultSubgraphTimeoutMs),
     ROUTER_DEDUP: z.enum(['true', 'false']).default('true'),
-    ROUTER_TRUSTED_DOCUMENTS: z.enum(trustedDocumentsModes).optional(),
+    ROUTER_TRUSTED_DOCUMENTS: z
+      .enum([...trustedDocumentsModes, ''])
+      .optional()
+      .transform((mode) => mode || undefined),
     ROUTER_TRUSTED_DOCUMENTS_PATH: z
       .string()
       .optional()
