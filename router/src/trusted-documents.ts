@@ -15,10 +15,11 @@
  * outside `enforce`, where an APQ hash the manifest does not know goes on to Apollo Server's own APQ
  * cache (automatic persisted queries keep working in `off` and `log`).
  *
- * A request with the full text is checked by the sha256 of the text exactly as sent: no
- * normalisation of whitespace or comments. The manifest's bodies are the very strings the client
- * sends (both generators print the document once and hash that text), and an exact match costs one
- * hash, where normalising would cost a parse and a print per request before any cache. A client that
+ * A request with the full text is checked against the manifest's bodies exactly as sent (the same as
+ * comparing sha256s): no normalisation of whitespace or comments. The manifest's bodies are the very
+ * strings the client sends (both generators print the document once and hash that text), and an
+ * exact match costs one string lookup, where normalising would cost a parse and a print per request
+ * before any cache. A client that
  * reformats its documents must regenerate its manifest.
  *
  * Modes (`ROUTER_TRUSTED_DOCUMENTS`):
@@ -54,6 +55,11 @@ export function defaultTrustedDocumentsMode(production: boolean, path: string | 
 export interface Manifest {
   byId: Map<string, string>;
   bySha256: Map<string, string>;
+  /**
+   * The bodies themselves: a text is known when it is one of them, which is the same as its sha256
+   * being known, for a string lookup (~0.1 µs) rather than a sha256 (~3 µs) per request.
+   */
+  bodies: Set<string>;
 }
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
@@ -83,10 +89,11 @@ export function parseManifest(text: string): Manifest {
       entries.push([id, body]);
     }
   }
-  const manifest: Manifest = { byId: new Map(), bySha256: new Map() };
+  const manifest: Manifest = { byId: new Map(), bySha256: new Map(), bodies: new Set() };
   for (const [id, body] of entries) {
     manifest.byId.set(id, body);
     manifest.bySha256.set(sha256(body), body);
+    manifest.bodies.add(body);
   }
   return manifest;
 }
@@ -224,13 +231,13 @@ export function createTrustedDocuments(options: TrustedDocumentsOptions): Truste
   /** A full text: known, logged, or refused, by mode. */
   function admitText(query: string, hash: string | undefined, operationName: unknown, stripExtension: boolean): Admission {
     if (mode === 'off') return pass;
-    const sha = hash ?? sha256(query);
-    const known = manifest()?.bySha256.has(sha) ?? false;
+    const known = manifest()?.bodies.has(query) ?? false;
     if (mode === 'log') {
-      if (!known) logUnknown(sha, operationName);
+      if (!known) logUnknown(hash ?? sha256(query), operationName);
       return pass;
     }
     if (!known) {
+      const sha = hash ?? sha256(query);
       return refuse(
         'PERSISTED_QUERY_NOT_IN_LIST',
         `This router only serves trusted documents, and this one (sha256 ${sha}) is not in its list. Send the id of an operation your client ships.`,
