@@ -4,7 +4,8 @@
  * (execution/) plans with Apollo's query planner and executes the plans itself, `@defer` included.
  * It verifies the caller's JWT against the auth subgraph's JWKS, forwards the token, the correlation
  * id and the client's address to subgraphs, bounds the body and the document (document-limits.ts),
- * masks internal errors in production, and reports nothing to Apollo's cloud.
+ * serves trusted documents by id and, in `enforce` mode, nothing else (trusted-documents.ts), masks
+ * internal errors in production, and reports nothing to Apollo's cloud.
  */
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
