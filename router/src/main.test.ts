@@ -17,4 +17,18 @@ describe('router start-up', () => {
     expect(run.stderr).toContain("'lb.internal' is not an IP address or CIDR range");
     expect(run.stderr).toContain('ROUTER_TRUSTED_PROXIES');
   });
+
+  it('ROUTER_TRUSTED_DOCUMENTS=enforce without a manifest stops the router at start, naming the missing variable', () => {
+    const run = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', fileURLToPath(new URL('main.ts', import.meta.url)), '--port', '0'],
+      {
+        env: { ...process.env, ROUTER_TRUSTED_DOCUMENTS: 'enforce', ROUTER_TRUSTED_DOCUMENTS_PATH: '' },
+        encoding: 'utf8',
+        timeout: 20_000,
+      },
+    );
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain('ROUTER_TRUSTED_DOCUMENTS=enforce needs a manifest: set ROUTER_TRUSTED_DOCUMENTS_PATH');
+  });
 });

@@ -19,6 +19,7 @@ import {
 import { defaultSupergraphFile } from './supergraph-file.ts';
 import { defaultDocumentLimits as limits } from './document-limits.ts';
 import { defaultSubgraphTimeoutMs, startRouter } from './router.ts';
+import { defaultTrustedDocumentsMode, trustedDocumentsModes } from './trusted-documents.ts';
 
 // Under load the router's live heap is small (~40 MB on the federation benchmark) and its garbage
 // rate high: V8's default lets the old space grow up to 4x between full collections, which is
@@ -60,6 +61,14 @@ const env = z
     ROUTER_CORS_MAX_AGE: z.coerce.number().int().nonnegative().default(600),
     ROUTER_ADMIN_PORT: z.coerce.number().int().nonnegative().max(65_535).optional(),
     ROUTER_ADMIN_HOST: z.string().default('127.0.0.1'),
+    ROUTER_TRUSTED_DOCUMENTS: z
+      .enum([...trustedDocumentsModes, ''])
+      .optional()
+      .transform((mode) => mode || undefined),
+    ROUTER_TRUSTED_DOCUMENTS_PATH: z
+      .string()
+      .optional()
+      .transform((path) => path || undefined),
   })
   .parse(process.env);
 const common = readCommonConfig(process.env);
@@ -74,6 +83,12 @@ const subgraphUrls = Object.fromEntries(
 );
 
 const port = flags.port ? Number(flags.port) : env.ROUTER_PORT;
+const trustedDocumentsPath = env.ROUTER_TRUSTED_DOCUMENTS_PATH;
+const trustedDocumentsMode = env.ROUTER_TRUSTED_DOCUMENTS ?? defaultTrustedDocumentsMode(common.production, trustedDocumentsPath);
+if (common.production && !trustedDocumentsPath) {
+  logger.warn('no trusted documents manifest (ROUTER_TRUSTED_DOCUMENTS_PATH): any operation is served');
+}
+
 const router = await startRouter({
   supergraphPath: flags.supergraph ?? env.SUPERGRAPH_PATH,
   port,
@@ -105,6 +120,7 @@ const router = await startRouter({
     maxBufferedBytes: env.ROUTER_WS_MAX_BUFFERED_BYTES,
     maxSubscriptionsPerConnection: env.ROUTER_WS_MAX_SUBSCRIPTIONS,
   },
+  trustedDocuments: { mode: trustedDocumentsMode, path: trustedDocumentsPath },
   logger,
 });
 stopOnSignals(

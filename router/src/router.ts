@@ -4,7 +4,8 @@
  * (execution/) plans with Apollo's query planner and executes the plans itself, `@defer` included.
  * It verifies the caller's JWT against the auth subgraph's JWKS, forwards the token, the correlation
  * id and the client's address to subgraphs, bounds the body and the document (document-limits.ts),
- * masks internal errors in production, and reports nothing to Apollo's cloud.
+ * serves trusted documents by id and, in `enforce` mode, nothing else (trusted-documents.ts), masks
+ * internal errors in production, and reports nothing to Apollo's cloud.
  */
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
@@ -33,6 +34,7 @@ import { createSubgraphFetcher, identityOf } from './execution/subgraph-fetcher.
 import { createSubscriptionPlanner, type SubscriptionPlanner } from './subscriptions/query-plan.ts';
 import { startSubscriptionServer } from './subscriptions/server.ts';
 import { createUpstreams } from './subscriptions/upstream.ts';
+import { admitHttpRequest, startTrustedDocuments, type TrustedDocumentsSettings } from './trusted-documents.ts';
 
 export const defaultSubgraphTimeoutMs = 30_000;
 
@@ -70,6 +72,8 @@ export interface RouterOptions {
   cors?: Partial<CorsSettings>;
   /** Where `/metrics` is served: its own port, loopback by default (default port 0: any free one). */
   admin?: { port: number; host?: string };
+  /** Trusted documents (trusted-documents.ts): mode (default `off`) and manifest file. */
+  trustedDocuments?: TrustedDocumentsSettings;
 }
 
 export interface RunningRouter {
@@ -91,6 +95,7 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
   const proxies = trustedProxies(options.trustedProxies ?? []);
   const introspection = options.introspection ?? !production;
   const metrics = createRouterMetrics();
+  const trusted = startTrustedDocuments(options.trustedDocuments ?? { mode: 'off' }, logger);
   const urlOf = (name: string, url?: string) => options.subgraphUrls?.[name] ?? url ?? '';
   const fetcher = createSubgraphFetcher({
     urlOf: (name) => urlOf(name, engine.planner().subgraphUrls.get(name)),
@@ -158,6 +163,9 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
   const apollo = new ApolloServer<RouterContext>({
     gateway: authorizingGateway,
     introspection,
+    // In enforce mode an APQ registration must not add to the trusted list: Apollo's APQ is off
+    // (trusted-documents.ts resolves ids itself and strips the extension from what it serves).
+    ...(trusted.mode === 'enforce' ? { persistedQueries: false as const } : {}),
     includeStacktraceInErrorResponses: !production,
     parseOptions: { maxTokens: limits.maxTokens },
     validationRules: [documentLimits(limits)],
@@ -187,6 +195,7 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
     }),
     admin: { port: options.admin?.port ?? 0, host: options.admin?.host, routes: { '/metrics': metrics.route } },
     onResponse: metrics.observe,
+    admit: (request) => admitHttpRequest(trusted, request),
     respond(response, context) {
       // An operation with @defer, from a client that takes multipart: the primary payload, then each deferred part.
       const payloads = context?.delivery?.payloads;
@@ -241,6 +250,7 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
     maxMessageBytes: options.maxBodyBytes,
     trustedProxies: options.trustedProxies ?? [],
     counters: metrics.counters,
+    trustedDocuments: trusted,
     ...options.websocket,
   });
   metrics.reportLive(subscriptions);
@@ -257,6 +267,7 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
       await subscriptions.stop();
       await http.stop();
       await apollo.stop();
+      trusted.stop();
     },
   };
 }

@@ -40,6 +40,12 @@ export interface HttpServerOptions<TContext extends BaseContext> {
    * built), before it is written; may replace it (e.g. a streamed `@defer` answer).
    */
   respond?: (response: HTTPGraphQLResponse, context: TContext | undefined) => HTTPGraphQLResponse;
+  /**
+   * Sees each GraphQL request before Apollo Server (method, query string, parsed body): returns the
+   * request to run, possibly rewritten (e.g. a trusted document's id replaced by its text), or a
+   * refusal, answered as one GraphQL error with its code and HTTP status.
+   */
+  admit?: (request: GraphQLHttpRequest) => Pick<GraphQLHttpRequest, 'search' | 'body'> | GraphQLHttpRefusal;
   /** Called once per finished request, e.g. for metrics. */
   onResponse?: (info: { path: string; status: number; seconds: number }) => void;
   /** Browser origins allowed to call (see cors.ts); without it no CORS header is sent and no preflight answered. */
@@ -49,6 +55,20 @@ export interface HttpServerOptions<TContext extends BaseContext> {
    * unless said otherwise. Its routes are not served on the public port.
    */
   admin?: { port: number; host?: string; routes: Record<string, Route> };
+}
+
+/** A GraphQL request as it reaches Apollo Server: method, query string (`?…` or empty), parsed body. */
+export interface GraphQLHttpRequest {
+  method: string;
+  search: string;
+  body: unknown;
+}
+
+/** A GraphQL request refused before Apollo Server. */
+export interface GraphQLHttpRefusal {
+  status: number;
+  code: string;
+  message: string;
 }
 
 export interface RunningHttpServer {
@@ -148,13 +168,27 @@ export async function startHttpServer<TContext extends BaseContext>(
       }
     }
 
+    const method = (req.method ?? 'GET').toUpperCase();
+    let search = url.search;
+    if (options.admit) {
+      const admitted = options.admit({ method, search, body });
+      if ('code' in admitted) {
+        // Never cached: a refused id may be listed by the next manifest.
+        sendJson(res, admitted.status, errorBody(admitted.code, admitted.message), {
+          'cache-control': 'private, no-cache, must-revalidate',
+        });
+        return;
+      }
+      ({ search, body } = admitted);
+    }
+
     const headers = new HeaderMap();
     for (const [name, value] of Object.entries(req.headers)) {
       if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
     }
     let context: TContext | undefined;
     const answer = await apollo.executeHTTPGraphQLRequest({
-      httpGraphQLRequest: { method: (req.method ?? 'GET').toUpperCase(), headers, search: url.search, body },
+      httpGraphQLRequest: { method, headers, search, body },
       context: async () => (context = await options.context(req, correlationId)),
     });
     const response = options.respond ? options.respond(answer, context) : answer;

@@ -45,6 +45,7 @@ import { ClientStream } from './client-stream.ts';
 import { createSubscriptionHub, type HubCounters, type LiveQuerySpec } from './hub.ts';
 import type { SubscriptionPlan, SubscriptionPlanner } from './query-plan.ts';
 import type { Upstreams } from './upstream.ts';
+import { admitSubscribePayload, subscribeMessageReviver, type TrustedDocuments } from '../trusted-documents.ts';
 
 export interface SubscriptionServerOptions {
   server: Server;
@@ -72,6 +73,8 @@ export interface SubscriptionServerOptions {
   keepAliveMs?: number;
   maxBufferedBytes?: number;
   counters?: HubCounters;
+  /** Trusted documents, as for HTTP: ids resolved, and in `enforce` mode anything else refused. */
+  trustedDocuments?: TrustedDocuments;
 }
 
 /** One WebSocket connection's identity and open subscriptions. */
@@ -305,6 +308,8 @@ export function startSubscriptionServer(options: SubscriptionServerOptions) {
     keepAliveMs: options.keepAliveMs,
     maxBufferedBytes: options.maxBufferedBytes,
     graphqlWs: {
+      // Lets a `subscribe` payload name its document by id only (graphql-ws wants a `query` string).
+      ...(options.trustedDocuments ? { jsonMessageReviver: subscribeMessageReviver } : {}),
       async onConnect(ctx) {
         const { connectionParams, extra } = ctx;
         try {
@@ -342,6 +347,10 @@ export function startSubscriptionServer(options: SubscriptionServerOptions) {
       },
       async onSubscribe({ extra }, _id, payload) {
         const connection = connections.get(extra)!;
+        if (options.trustedDocuments) {
+          const refusal = admitSubscribePayload(options.trustedDocuments, payload);
+          if (refusal) return [new GraphQLError(refusal.message, { extensions: { code: refusal.code } })];
+        }
         const state = decisions();
         // An operation text validated before is found by its text; anything else is parsed and validated.
         const known = state.documents.get(payload.query);
