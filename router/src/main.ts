@@ -11,6 +11,7 @@ import { defaultPorts, proxyListSetting, readCommonConfig, stopOnSignals, subgra
 import { defaultSupergraphFile } from './supergraph-file.ts';
 import { defaultDocumentLimits as limits } from './document-limits.ts';
 import { defaultSubgraphTimeoutMs, startRouter } from './router.ts';
+import { defaultBreakerFailures, defaultBreakerHalfOpenAfterMs } from './execution/subgraph-breakers.ts';
 
 // Under load the router's live heap is small (~40 MB on the federation benchmark) and its garbage
 // rate high: V8's default lets the old space grow up to 4x between full collections, which is
@@ -47,6 +48,8 @@ const env = z
     ROUTER_WS_MAX_SUBSCRIPTIONS: z.coerce.number().int().positive().default(100),
     ROUTER_SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().positive().default(defaultSubgraphTimeoutMs),
     ROUTER_DEDUP: z.enum(['true', 'false']).default('true'),
+    ROUTER_BREAKER_FAILURES: z.coerce.number().int().positive().default(defaultBreakerFailures),
+    ROUTER_BREAKER_HALF_OPEN_AFTER_MS: z.coerce.number().int().positive().default(defaultBreakerHalfOpenAfterMs),
   })
   .parse(process.env);
 const common = readCommonConfig(process.env);
@@ -79,6 +82,7 @@ const router = await startRouter({
   trustedProxies: env.ROUTER_TRUSTED_PROXIES,
   subgraphTimeoutMs: env.ROUTER_SUBGRAPH_TIMEOUT_MS,
   dedup: env.ROUTER_DEDUP === 'true',
+  breaker: { failures: env.ROUTER_BREAKER_FAILURES, halfOpenAfterMs: env.ROUTER_BREAKER_HALF_OPEN_AFTER_MS },
   websocket: {
     keepAliveMs: env.ROUTER_WS_KEEPALIVE_MS,
     maxBufferedBytes: env.ROUTER_WS_MAX_BUFFERED_BYTES,
