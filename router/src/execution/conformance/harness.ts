@@ -46,7 +46,7 @@ export interface ServedSubgraph {
   delayMs: number;
   /** Closes the server (and its connections): the subgraph is down, its port refuses connections. */
   stop(): Promise<void>;
-  /** Serves again on the same port after `stop()`. */
+  /** Serves again on the same port after `stop()` (nothing to do if it is serving). */
   restart(): Promise<void>;
 }
 
@@ -180,7 +180,9 @@ async function serveSubgraph(fixture: SubgraphFixture): Promise<ServedSubgraph> 
   const port = await listen(server);
   served.url = `http://127.0.0.1:${port}/graphql`;
   served.stop = () => closeServer(server);
-  served.restart = () => new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  served.restart = async () => {
+    if (!server.listening) await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  };
   return served;
 }
 
