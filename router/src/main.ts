@@ -20,6 +20,7 @@ import { defaultSupergraphFile } from './supergraph-file.ts';
 import { defaultDocumentLimits as limits } from './document-limits.ts';
 import { defaultSubgraphTimeoutMs, startRouter } from './router.ts';
 import { defaultTrustedDocumentsMode, trustedDocumentsModes } from './trusted-documents.ts';
+import { defaultBreakerFailures, defaultBreakerHalfOpenAfterMs } from './execution/subgraph-breakers.ts';
 
 // Under load the router's live heap is small (~40 MB on the federation benchmark) and its garbage
 // rate high: V8's default lets the old space grow up to 4x between full collections, which is
@@ -69,6 +70,8 @@ const env = z
       .string()
       .optional()
       .transform((path) => path || undefined),
+    ROUTER_BREAKER_FAILURES: z.coerce.number().int().positive().default(defaultBreakerFailures),
+    ROUTER_BREAKER_HALF_OPEN_AFTER_MS: z.coerce.number().int().positive().default(defaultBreakerHalfOpenAfterMs),
   })
   .parse(process.env);
 const common = readCommonConfig(process.env);
@@ -115,6 +118,7 @@ const router = await startRouter({
     maxAgeSeconds: env.ROUTER_CORS_MAX_AGE,
   },
   admin: { port: env.ROUTER_ADMIN_PORT ?? adminPortOf(port), host: env.ROUTER_ADMIN_HOST },
+  breaker: { failures: env.ROUTER_BREAKER_FAILURES, halfOpenAfterMs: env.ROUTER_BREAKER_HALF_OPEN_AFTER_MS },
   websocket: {
     keepAliveMs: env.ROUTER_WS_KEEPALIVE_MS,
     maxBufferedBytes: env.ROUTER_WS_MAX_BUFFERED_BYTES,

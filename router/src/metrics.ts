@@ -45,12 +45,36 @@ export function createRouterMetrics() {
   });
   const subgraphRequests = new Histogram({
     name: 'meridian_router_subgraph_request_duration_seconds',
-    help: 'Fetches the query engine sent to subgraphs, by subgraph, outcome (ok, SUBGRAPH_TIMEOUT, SUBGRAPH_UNREACHABLE, SUBGRAPH_BAD_RESPONSE) and whether the fetch shared another identical one in flight',
+    help: 'Fetches the query engine sent to subgraphs, by subgraph, outcome (ok, SUBGRAPH_TIMEOUT, SUBGRAPH_UNREACHABLE, SUBGRAPH_BAD_RESPONSE, SUBGRAPH_UNAVAILABLE) and whether the fetch shared another identical one in flight',
     labelNames: ['subgraph', 'outcome', 'shared'],
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
     registers: [registry],
   });
+  const subgraphErrors = new Counter({
+    name: 'meridian_router_subgraph_errors_total',
+    help: 'Subgraph fetches that got no GraphQL answer, by subgraph and code (SUBGRAPH_TIMEOUT, SUBGRAPH_UNREACHABLE, SUBGRAPH_BAD_RESPONSE, SUBGRAPH_UNAVAILABLE: refused by an open breaker)',
+    labelNames: ['subgraph', 'code'],
+    registers: [registry],
+  });
+  const breakerState = new Gauge({
+    name: 'meridian_router_subgraph_breaker_state',
+    help: "A subgraph's circuit breaker: 0 closed, 1 open, 2 half-open",
+    labelNames: ['subgraph'],
+    registers: [registry],
+  });
+  const breakerTransitions = new Counter({
+    name: 'meridian_router_subgraph_breaker_transitions_total',
+    help: 'Changes of a subgraph circuit breaker, by the state entered',
+    labelNames: ['subgraph', 'to'],
+    registers: [registry],
+  });
+  const stateValues = { closed: 0, open: 1, 'half-open': 2 } as const;
   return {
+    /** A subgraph's circuit breaker changed state (see execution/subgraph-breakers.ts). */
+    breakerStateChange(subgraph: string, state: keyof typeof stateValues) {
+      breakerState.set({ subgraph }, stateValues[state]);
+      breakerTransitions.inc({ subgraph, to: state });
+    },
     /** One subgraph fetch of the query engine (see execution/subgraph-fetch.ts). */
     subgraphRequest: ({
       subgraph,
@@ -62,7 +86,10 @@ export function createRouterMetrics() {
       outcome: string;
       shared: boolean;
       seconds: number;
-    }) => subgraphRequests.observe({ subgraph, outcome, shared: String(shared) }, seconds),
+    }) => {
+      subgraphRequests.observe({ subgraph, outcome, shared: String(shared) }, seconds);
+      if (outcome !== 'ok') subgraphErrors.inc({ subgraph, code: outcome });
+    },
     /** Where the subscription gauges read from. */
     reportLive(figures: LiveFigures) {
       live = figures;

@@ -7,6 +7,7 @@
  * serves trusted documents by id and, in `enforce` mode, nothing else (trusted-documents.ts), masks
  * internal errors in production, and reports nothing to Apollo's cloud.
  */
+import { createHash } from 'node:crypto';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import {
@@ -31,6 +32,12 @@ import { createRouterMetrics, type LiveFigures } from './metrics.ts';
 import { createQueryEngine, sharingIdenticalQueries } from './execution/engine.ts';
 import { formatPayload, multipartBody, multipartMediaType, type Delivery } from './execution/incremental.ts';
 import { createSubgraphFetcher, identityOf } from './execution/subgraph-fetcher.ts';
+import {
+  createSubgraphBreakers,
+  defaultBreakerFailures,
+  defaultBreakerHalfOpenAfterMs,
+  type BreakerState,
+} from './execution/subgraph-breakers.ts';
 import { createSubscriptionPlanner, type SubscriptionPlanner } from './subscriptions/query-plan.ts';
 import { startSubscriptionServer } from './subscriptions/server.ts';
 import { createUpstreams } from './subscriptions/upstream.ts';
@@ -66,6 +73,11 @@ export interface RouterOptions {
   subgraphTimeoutMs?: number;
   /** Share identical in-flight subgraph fetches and client operations (default true; never across identities, never mutations). */
   dedup?: boolean;
+  /**
+   * Subgraph circuit breakers: `failures` transport failures in a row (default 5) open a subgraph's
+   * breaker; `halfOpenAfterMs` later (default 5 s) one fetch probes it (execution/subgraph-breakers.ts).
+   */
+  breaker?: { failures?: number; halfOpenAfterMs?: number };
   /** WebSocket tuning: keep-alive ping interval and the bytes a slow client may have waiting. */
   websocket?: { keepAliveMs?: number; maxBufferedBytes?: number; maxSubscriptionsPerConnection?: number };
   /** Browser origins allowed to call (default: localhost on any port in development, none in production). */
@@ -96,12 +108,21 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
   const introspection = options.introspection ?? !production;
   const metrics = createRouterMetrics();
   const trusted = startTrustedDocuments(options.trustedDocuments ?? { mode: 'off' }, logger);
+  const breakers = createSubgraphBreakers({
+    failures: options.breaker?.failures ?? defaultBreakerFailures,
+    halfOpenAfterMs: options.breaker?.halfOpenAfterMs ?? defaultBreakerHalfOpenAfterMs,
+    onStateChange(subgraph, state) {
+      metrics.breakerStateChange(subgraph, state);
+      logger.warn({ subgraph, state }, 'subgraph circuit breaker changed state');
+    },
+  });
   const urlOf = (name: string, url?: string) => options.subgraphUrls?.[name] ?? url ?? '';
   const fetcher = createSubgraphFetcher({
     urlOf: (name) => urlOf(name, engine.planner().subgraphUrls.get(name)),
     timeoutMs: options.subgraphTimeoutMs ?? defaultSubgraphTimeoutMs,
     dedup: options.dedup ?? true,
     onRequest: metrics.subgraphRequest,
+    breakers,
   });
   const engine = createQueryEngine({ fetcher: fetcher.fetch, failure: fetcher.failure });
   // Identical queries in flight for the same caller (token and address) run once.
@@ -126,7 +147,9 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
   // Queries, mutations and subscriptions are planned by one federation query planner per supergraph
   // version, and executed by the same executor.
   let planner: SubscriptionPlanner | undefined;
+  let supergraphHash: string | undefined;
   gateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => {
+    supergraphHash = createHash('sha256').update(coreSupergraphSdl).digest('hex');
     planner = createSubscriptionPlanner(engine.useSupergraph(coreSupergraphSdl), {
       fetch: fetcher.fetch,
       failure: fetcher.failure,
@@ -194,6 +217,18 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
       origins: options.cors?.origins ?? (production ? [] : developmentCorsOrigins),
     }),
     admin: { port: options.admin?.port ?? 0, host: options.admin?.host, routes: { '/metrics': metrics.route } },
+    routes: {
+      // Readiness: a supergraph is loaded and the router is not stopping. An open breaker does not make
+      // it unready: the other subgraphs' fields are still served, and taking every replica out of the
+      // load balancer for one subgraph's outage would turn partial answers into none.
+      '/ready': async () => {
+        const subgraphs: Record<string, BreakerState> = {};
+        if (supergraphHash) for (const name of engine.planner().subgraphUrls.keys()) subgraphs[name] = 'closed';
+        Object.assign(subgraphs, breakers.states());
+        const loaded = ready && supergraphHash !== undefined;
+        return { status: loaded ? 200 : 503, body: { ready: loaded, supergraph: supergraphHash ?? null, subgraphs } };
+      },
+    },
     onResponse: metrics.observe,
     admit: (request) => admitHttpRequest(trusted, request),
     respond(response, context) {

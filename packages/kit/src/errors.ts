@@ -77,6 +77,8 @@ const passThroughCodes = new Set<string>([
   'OPERATION_RESOLUTION_FAILURE',
   'QUERY_TOO_DEEP',
   'QUERY_TOO_COMPLEX',
+  // The router: a subgraph's circuit breaker is open; its fields are null, the rest is served.
+  'SUBGRAPH_UNAVAILABLE',
 ]);
 
 /**

@@ -8,6 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '#kit/testing';
 import { freePort } from '#kit/fault-injection';
 import {
+  connectRetryDelayMs,
   createSubgraphClient,
   SubgraphFetchError,
   type ForwardedIdentity,
@@ -292,6 +293,68 @@ describe('failures', () => {
     const payload = { data: { products: null }, errors: [{ message: 'boom', path: ['products'] }], extensions: { cost: 3 } };
     behaviour = (_req, res) => answer(res, 200, payload);
     expect(await client().fetch(query, asQuery(alice))).toEqual(payload);
+  });
+});
+
+describe('a connection that fails', () => {
+  const mutation = JSON.stringify({ query: 'mutation { placeOrder { id } }', operationName: null, variables: {} });
+  const asMutation = (identity: ForwardedIdentity) => ({ mutation: true, identity });
+  const resetEveryConnection: Behaviour = (req) => req.socket.destroy();
+
+  it('is tried once more for a query (two requests reach the subgraph), after a short pause', async () => {
+    behaviour = resetEveryConnection;
+    const started = performance.now();
+    const error = await failureOf(client().fetch(query, asQuery(alice)));
+    expect(error.code).toBe('SUBGRAPH_UNREACHABLE');
+    expect(seen).toHaveLength(2);
+    expect(connections).toBe(2);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(connectRetryDelayMs - 5);
+  });
+
+  it('the second try of a query can succeed: the caller gets the answer', async () => {
+    let calls = 0;
+    behaviour = (req, res) => (calls++ === 0 ? req.socket.destroy() : answer(res));
+    const response = await client().fetch(query, asQuery(alice));
+    expect(response.data?.products).toHaveLength(50);
+    expect(seen).toHaveLength(2);
+  });
+
+  it('is never tried again for a mutation: it may have reached the subgraph', async () => {
+    behaviour = resetEveryConnection;
+    const error = await failureOf(client().fetch(mutation, asMutation(alice)));
+    expect(error.code).toBe('SUBGRAPH_UNREACHABLE');
+    expect(seen).toHaveLength(1);
+    expect(connections).toBe(1);
+  });
+
+  it('a refused query is tried again (it takes the pause), a refused mutation is not', async () => {
+    const port = await freePort(); // nothing listens there
+    const users = client({ name: 'users', url: `http://127.0.0.1:${port}/graphql` });
+    let started = performance.now();
+    expect((await failureOf(users.fetch(query, asQuery(alice)))).code).toBe('SUBGRAPH_UNREACHABLE');
+    expect(performance.now() - started).toBeGreaterThanOrEqual(connectRetryDelayMs - 5);
+    started = performance.now();
+    expect((await failureOf(users.fetch(mutation, asMutation(alice)))).code).toBe('SUBGRAPH_UNREACHABLE');
+    expect(performance.now() - started).toBeLessThan(connectRetryDelayMs);
+  });
+
+  it('a query that timed out is not sent again', async () => {
+    behaviour = () => undefined; // never answers
+    const error = await failureOf(client({ timeoutMs: 150 }).fetch(query, asQuery(alice)));
+    expect(error.code).toBe('SUBGRAPH_TIMEOUT');
+    await new Promise((resolve) => setTimeout(resolve, connectRetryDelayMs * 2));
+    expect(seen).toHaveLength(1);
+  });
+
+  it('a query whose answer had started is not sent again', async () => {
+    behaviour = (req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': '1000' });
+      res.write('{"data":');
+      setTimeout(() => req.socket.destroy(), 10);
+    };
+    const error = await failureOf(client().fetch(query, asQuery(alice)));
+    expect(error.code).not.toBe('SUBGRAPH_TIMEOUT');
+    expect(seen).toHaveLength(1);
   });
 });
 

@@ -25,6 +25,14 @@
  *   that object, each other caller parses the text again. `JSON.parse` of 50 KB costs ~250 µs,
  *   `structuredClone` of the result ~450 µs, so re-parsing is the cheaper private copy.
  *
+ * - A query whose connection fails before any answer byte arrived (refused, reset, closed by the
+ *   subgraph: a restart, a keep-alive socket the subgraph had dropped) is sent once more after
+ *   {@link connectRetryDelayMs}, under the same deadline. A query changes nothing, so a second send is
+ *   safe; a mutation is never sent twice (it may have reached the subgraph), nor is a request that
+ *   timed out (the subgraph is slow: a second request adds load where it hurts).
+ * - `guard` (a circuit breaker, subgraph-breakers.ts) wraps each upstream exchange, not each caller:
+ *   one shared request is one success or one failure.
+ *
  * Identity: `authorization` is forwarded as given, the correlation id as `x-correlation-id` and the
  * client address as `x-forwarded-for` (the router is the trust boundary: subgraphs believe it). Two
  * fetches are shared only when body, authorization and client address are equal; the correlation id
@@ -52,9 +60,14 @@ export interface SubgraphResponse {
   extensions?: Record<string, unknown>;
 }
 
-export type SubgraphFetchErrorCode = 'SUBGRAPH_TIMEOUT' | 'SUBGRAPH_UNREACHABLE' | 'SUBGRAPH_BAD_RESPONSE';
+/**
+ * Why a subgraph gave no GraphQL answer: too slow, out of reach, answering something else, or not
+ * tried at all because its circuit breaker is open (SUBGRAPH_UNAVAILABLE).
+ */
+export type SubgraphFetchErrorCode =
+  'SUBGRAPH_TIMEOUT' | 'SUBGRAPH_UNREACHABLE' | 'SUBGRAPH_BAD_RESPONSE' | 'SUBGRAPH_UNAVAILABLE';
 
-/** A subgraph that gave no GraphQL answer: too slow, out of reach, or answering something else. */
+/** A subgraph that gave no GraphQL answer (see {@link SubgraphFetchErrorCode}). */
 export class SubgraphFetchError extends Error {
   override readonly name = 'SubgraphFetchError';
   constructor(
@@ -105,13 +118,20 @@ export interface SubgraphClientOptions {
   connections?: number;
   /** Called once per `fetch()`, when it resolves or rejects. */
   onRequest?: (info: SubgraphRequestInfo) => void;
+  /** Runs each upstream exchange (one per request sent, shared or not): a circuit breaker. */
+  guard?: ExchangeGuard;
 }
 
+/** Runs one upstream exchange, or refuses it by rejecting (e.g. with SUBGRAPH_UNAVAILABLE). */
+export type ExchangeGuard = <T>(exchange: () => Promise<T>) => Promise<T>;
+
 const defaultConnections = 64;
+/** Pause before the one second send of a query whose connection failed. */
+export const connectRetryDelayMs = 50;
 
 /** A client for one subgraph; see the module header for what it guarantees. */
 export function createSubgraphClient(options: SubgraphClientOptions): SubgraphClient {
-  const { name, timeoutMs, dedup, onRequest } = options;
+  const { name, timeoutMs, dedup, onRequest, guard } = options;
   const url = new URL(options.url);
   const pool = new Pool(url.origin, { connections: options.connections ?? defaultConnections, pipelining: 1 });
   const upstream: Upstream = { name, pool, path: url.pathname + url.search, timeoutMs };
@@ -125,11 +145,11 @@ export function createSubgraphClient(options: SubgraphClientOptions): SubgraphCl
       if (dedup && !mutation) {
         // Header values cannot hold a newline, so the key is unambiguous.
         const key = `${identity.authorization ?? ''}\n${identity.clientAddress ?? ''}\n${body}`;
-        const turn = inFlight.share(key, () => exchange(upstream, body, identity));
+        const turn = inFlight.share(key, () => send(body, identity, false));
         shared = turn.shared;
         answer = await turn.result;
       } else {
-        answer = await exchange(upstream, body, identity);
+        answer = await send(body, identity, mutation);
       }
       const response = answer.take();
       onRequest?.({ subgraph: name, shared, seconds: (performance.now() - started) / 1000, outcome: 'ok' });
@@ -142,6 +162,9 @@ export function createSubgraphClient(options: SubgraphClientOptions): SubgraphCl
       throw error;
     }
   }
+
+  const send = (body: string, identity: ForwardedIdentity, mutation: boolean) =>
+    guard ? guard(() => exchange(upstream, body, identity, !mutation)) : exchange(upstream, body, identity, !mutation);
 
   return { name, fetch, close: () => pool.close() };
 }
@@ -176,13 +199,13 @@ class Answer {
   }
 }
 
-function exchange(upstream: Upstream, body: string, identity: ForwardedIdentity): Promise<Answer> {
+function exchange(upstream: Upstream, body: string, identity: ForwardedIdentity, retryConnect: boolean): Promise<Answer> {
   const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
   if (identity.authorization) headers.authorization = identity.authorization;
   if (identity.correlationId) headers[correlationHeader] = identity.correlationId;
   if (identity.clientAddress) headers['x-forwarded-for'] = identity.clientAddress;
   return new Promise((resolve, reject) => {
-    upstream.pool.dispatch({ path: upstream.path, method: 'POST', headers, body }, new Exchange(upstream, resolve, reject));
+    new Exchange(upstream, { path: upstream.path, method: 'POST', headers, body }, retryConnect, resolve, reject).send();
   });
 }
 
@@ -190,6 +213,8 @@ function exchange(upstream: Upstream, body: string, identity: ForwardedIdentity)
 class Exchange implements Dispatcher.DispatchHandler {
   #controller: Dispatcher.DispatchController | null = null;
   #settled = false;
+  #responded = false;
+  #retryConnect: boolean;
   #status = 0;
   #contentType: string | undefined;
   #chunks: Buffer[] = [];
@@ -198,10 +223,19 @@ class Exchange implements Dispatcher.DispatchHandler {
 
   constructor(
     readonly upstream: Upstream,
+    readonly request: Dispatcher.DispatchOptions,
+    retryConnect: boolean,
     readonly resolve: (answer: Answer) => void,
     readonly reject: (error: SubgraphFetchError) => void,
   ) {
+    this.#retryConnect = retryConnect;
     this.#timer = setTimeout(timeOut, upstream.timeoutMs, this);
+  }
+
+  send() {
+    if (this.#settled) return; // timed out while waiting to be sent again
+    this.#controller = null;
+    this.upstream.pool.dispatch(this.request, this);
   }
 
   /** The deadline passed: fail now, and free the socket if the request is on one. */
@@ -220,6 +254,7 @@ class Exchange implements Dispatcher.DispatchHandler {
   }
 
   onResponseStart(_controller: Dispatcher.DispatchController, status: number, headers: IncomingHttpHeaders) {
+    this.#responded = true;
     this.#status = status; // 1xx answers come first and are overwritten
     this.#contentType = headers['content-type'];
   }
@@ -248,7 +283,13 @@ class Exchange implements Dispatcher.DispatchHandler {
   }
 
   onResponseError(_controller: Dispatcher.DispatchController, error: Error) {
-    if (!this.#settled) this.#fail(failureOf(this.upstream.name, error));
+    if (this.#settled) return;
+    if (this.#retryConnect && !this.#responded && isConnectionFailure(error)) {
+      this.#retryConnect = false;
+      setTimeout(sendAgain, connectRetryDelayMs, this);
+      return;
+    }
+    this.#fail(failureOf(this.upstream.name, error));
   }
 
   #fail(error: SubgraphFetchError) {
@@ -273,6 +314,16 @@ class Exchange implements Dispatcher.DispatchHandler {
 // A plain function handed to setTimeout with its argument: no closure per request.
 function timeOut(exchange: Exchange) {
   exchange.timeOut();
+}
+
+function sendAgain(exchange: Exchange) {
+  exchange.send();
+}
+
+/** The connection was refused, reset or closed by the subgraph: no sign the subgraph is slow. */
+function isConnectionFailure(error: Error): boolean {
+  const code = (error as { code?: string }).code;
+  return code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'EPIPE' || code === 'UND_ERR_SOCKET';
 }
 
 function isGraphQLResponse(value: unknown): value is SubgraphResponse {

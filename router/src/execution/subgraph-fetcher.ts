@@ -2,12 +2,19 @@
  * The router's fetcher: the executor's subgraph fetches on one client per subgraph
  * (subgraph-fetch.ts: an undici pool, a deadline, in-flight sharing), at the URL the supergraph or
  * an override gives, forwarding the caller's identity: the bearer token, the correlation id and the
- * client's address (the router is the trust boundary subgraphs rely on).
+ * client's address (the router is the trust boundary subgraphs rely on), each subgraph behind its
+ * circuit breaker (subgraph-breakers.ts).
+ *
+ * A fetch that got no answer costs its fields and one error: SERVICE_UNAVAILABLE for a subgraph that
+ * timed out or could not be reached (this request's own failure), SUBGRAPH_UNAVAILABLE when it was not
+ * even sent because the subgraph's breaker is open. Both carry `retryAfterSeconds`; the rest of the
+ * response is served.
  */
 import { GraphQLError } from 'graphql';
 import { unavailableRetryAfterSeconds } from '#kit/errors';
 import { TransientFailure } from '#kit/failures';
 import type { RouterContext } from '../context.ts';
+import { SubgraphUnavailableError, type SubgraphBreakers } from './subgraph-breakers.ts';
 import type { FetchFailure, SubgraphAnswer, SubgraphFetcher } from './executor.ts';
 import {
   createSubgraphClient,
@@ -24,11 +31,13 @@ export interface SubgraphFetcherOptions {
   dedup: boolean;
   /** Each fetch as it ends (metrics). */
   onRequest?: (info: SubgraphRequestInfo) => void;
+  /** A circuit breaker per subgraph (none: every fetch is sent). */
+  breakers?: SubgraphBreakers;
 }
 
 export interface RouterFetcher {
   fetch: SubgraphFetcher;
-  /** What a fetch that got no GraphQL answer costs: its fields, with one error (SERVICE_UNAVAILABLE when it may pass). */
+  /** What a fetch that got no GraphQL answer costs: its fields, with one error (SERVICE_UNAVAILABLE or SUBGRAPH_UNAVAILABLE when it may pass). */
   failure: FetchFailure;
   close(): Promise<void>;
 }
@@ -39,7 +48,10 @@ export function createSubgraphFetcher(options: SubgraphFetcherOptions): RouterFe
     const url = options.urlOf(service);
     let entry = clients.get(service);
     if (!entry || entry.url !== url) {
-      void entry?.client.close();
+      if (entry) {
+        void entry.client.close();
+        options.breakers?.reset(service);
+      }
       entry = {
         url,
         client: createSubgraphClient({
@@ -48,6 +60,7 @@ export function createSubgraphFetcher(options: SubgraphFetcherOptions): RouterFe
           timeoutMs: options.timeoutMs,
           dedup: options.dedup,
           onRequest: options.onRequest,
+          guard: options.breakers?.guardOf(service),
         }),
       };
       clients.set(service, entry);
@@ -62,6 +75,14 @@ export function createSubgraphFetcher(options: SubgraphFetcherOptions): RouterFe
       return answer as SubgraphAnswer;
     },
     failure(service, error) {
+      if (error instanceof SubgraphUnavailableError) {
+        const { retryAfterSeconds } = error;
+        const message = `Subgraph "${service}" is unavailable; try again in ${retryAfterSeconds} s`;
+        return new GraphQLError(message, {
+          originalError: new TransientFailure(message, { cause: error }),
+          extensions: { code: 'SUBGRAPH_UNAVAILABLE', retryAfterSeconds, serviceName: service },
+        });
+      }
       if (error instanceof SubgraphFetchError && error.code !== 'SUBGRAPH_BAD_RESPONSE') {
         // Unreachable or too slow: the world, not the request. The cause's text (addresses) stays in logs.
         const message = error.code === 'SUBGRAPH_TIMEOUT' ? error.message : `Subgraph "${service}" cannot be reached`;

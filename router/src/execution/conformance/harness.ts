@@ -44,7 +44,10 @@ export interface ServedSubgraph {
   behaviour: SubgraphBehaviour;
   /** Holds every answer this long (requests that overlap in flight, timeouts). */
   delayMs: number;
+  /** Closes the server (and its connections): the subgraph is down, its port refuses connections. */
   stop(): Promise<void>;
+  /** Serves again on the same port after `stop()` (nothing to do if it is serving). */
+  restart(): Promise<void>;
 }
 
 /** A GraphQL response as a client reads it off the wire. */
@@ -159,6 +162,7 @@ async function serveSubgraph(fixture: SubgraphFixture): Promise<ServedSubgraph> 
     behaviour: 'answer',
     delayMs: 0,
     stop: async () => {},
+    restart: async () => {},
   };
   const server = createServer(async (req, res) => {
     const chunks: Buffer[] = [];
@@ -182,8 +186,12 @@ async function serveSubgraph(fixture: SubgraphFixture): Promise<ServedSubgraph> 
     });
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(result));
   });
-  served.url = `http://127.0.0.1:${await listen(server)}/graphql`;
+  const port = await listen(server);
+  served.url = `http://127.0.0.1:${port}/graphql`;
   served.stop = () => closeServer(server);
+  served.restart = async () => {
+    if (!server.listening) await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  };
   return served;
 }
 
@@ -192,7 +200,15 @@ async function unreachableSubgraph(name: string): Promise<ServedSubgraph> {
   const server = createServer();
   const port = await listen(server);
   await closeServer(server);
-  return { name, url: `http://127.0.0.1:${port}/graphql`, received: [], behaviour: 'answer', delayMs: 0, stop: async () => {} };
+  return {
+    name,
+    url: `http://127.0.0.1:${port}/graphql`,
+    received: [],
+    behaviour: 'answer',
+    delayMs: 0,
+    stop: async () => {},
+    restart: async () => {},
+  };
 }
 
 async function listen(server: Server): Promise<number> {
