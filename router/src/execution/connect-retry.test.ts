@@ -33,7 +33,7 @@ beforeEach(() => {
 });
 
 const errorsTotal = async () => {
-  const text = await (await fetch(federation.meridianUrl.replace(/\/graphql$/, '/metrics'))).text();
+  const text = await (await fetch(`${federation.meridianAdminUrl}/metrics`)).text();
   return Number(
     /^meridian_router_subgraph_errors_total\{subgraph="bank",code="SUBGRAPH_UNREACHABLE"\} (\d+)$/m.exec(text)?.[1] ?? 0,
   );

@@ -69,7 +69,7 @@ const ready = async () => {
   const response = await fetch(`${base}/ready`);
   return { status: response.status, body: (await response.json()) as { supergraph: string; subgraphs: Record<string, string> } };
 };
-const metrics = async () => (await fetch(`${base}/metrics`)).text();
+const metrics = async () => (await fetch(`${federation.meridianAdminUrl}/metrics`)).text();
 const metric = (text: string, pattern: string) => Number(new RegExp(`^${pattern} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
