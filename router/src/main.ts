@@ -11,6 +11,9 @@ import { defaultPorts, proxyListSetting, readCommonConfig, stopOnSignals, subgra
 import { defaultSupergraphFile } from './supergraph-file.ts';
 import { defaultDocumentLimits as limits } from './document-limits.ts';
 import { defaultSubgraphTimeoutMs, startRouter } from './router.ts';
+import { defaultRateLimits, fieldBudgetsOf } from './rate-limits.ts';
+import { connectRedis } from '#kit/process';
+import { createRedisTokenBuckets, parseTokenBucket } from '#kit/rate-limiter';
 
 // Under load the router's live heap is small (~40 MB on the federation benchmark) and its garbage
 // rate high: V8's default lets the old space grow up to 4x between full collections, which is
@@ -47,6 +50,10 @@ const env = z
     ROUTER_WS_MAX_SUBSCRIPTIONS: z.coerce.number().int().positive().default(100),
     ROUTER_SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().positive().default(defaultSubgraphTimeoutMs),
     ROUTER_DEDUP: z.enum(['true', 'false']).default('true'),
+    ROUTER_RATE_LIMIT_USER: z.string().optional(),
+    ROUTER_RATE_LIMIT_ANONYMOUS: z.string().optional(),
+    ROUTER_RATE_LIMIT_MUTATIONS: z.string().default(''),
+    ROUTER_RATE_LIMIT_PREFIX: z.string().default('meridian:router-limits:'),
   })
   .parse(process.env);
 const common = readCommonConfig(process.env);
@@ -59,6 +66,18 @@ const subgraphUrls = Object.fromEntries(
     return url ? [[name, url]] : [];
   }),
 );
+
+// REDIS_URL (set in services mode): every replica on one Redis shares the buckets. Unset: this process's memory.
+const redis = common.redisUrl ? connectRedis(common.redisUrl, logger.child({ component: 'rate-limits' })) : undefined;
+const rateLimits = {
+  user: env.ROUTER_RATE_LIMIT_USER === undefined ? defaultRateLimits.user : parseTokenBucket(env.ROUTER_RATE_LIMIT_USER),
+  anonymous:
+    env.ROUTER_RATE_LIMIT_ANONYMOUS === undefined
+      ? defaultRateLimits.anonymous
+      : parseTokenBucket(env.ROUTER_RATE_LIMIT_ANONYMOUS),
+  fields: fieldBudgetsOf(env.ROUTER_RATE_LIMIT_MUTATIONS, defaultRateLimits.fields),
+  shared: redis && createRedisTokenBuckets(redis, { prefix: env.ROUTER_RATE_LIMIT_PREFIX }),
+};
 
 const router = await startRouter({
   supergraphPath: flags.supergraph ?? env.SUPERGRAPH_PATH,
@@ -84,9 +103,13 @@ const router = await startRouter({
     maxBufferedBytes: env.ROUTER_WS_MAX_BUFFERED_BYTES,
     maxSubscriptionsPerConnection: env.ROUTER_WS_MAX_SUBSCRIPTIONS,
   },
+  rateLimits,
   logger,
 });
 stopOnSignals(
-  () => router.stop(),
+  async () => {
+    await router.stop();
+    redis?.disconnect();
+  },
   (message) => logger.info(message),
 );

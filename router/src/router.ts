@@ -29,6 +29,7 @@ import { createRouterMetrics, type LiveFigures } from './metrics.ts';
 import { createQueryEngine, sharingIdenticalQueries } from './execution/engine.ts';
 import { formatPayload, multipartBody, multipartMediaType, type Delivery } from './execution/incremental.ts';
 import { createSubgraphFetcher, identityOf } from './execution/subgraph-fetcher.ts';
+import { createRateLimits, type RateLimitSettings } from './rate-limits.ts';
 import { createSubscriptionPlanner, type SubscriptionPlanner } from './subscriptions/query-plan.ts';
 import { startSubscriptionServer } from './subscriptions/server.ts';
 import { createUpstreams } from './subscriptions/upstream.ts';
@@ -65,6 +66,8 @@ export interface RouterOptions {
   dedup?: boolean;
   /** WebSocket tuning: keep-alive ping interval and the bytes a slow client may have waiting. */
   websocket?: { keepAliveMs?: number; maxBufferedBytes?: number; maxSubscriptionsPerConnection?: number };
+  /** Per-client rate limits and costly-mutation budgets (rate-limits.ts); unset: none. */
+  rateLimits?: RateLimitSettings;
 }
 
 export interface RunningRouter {
@@ -84,6 +87,7 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
   const proxies = trustedProxies(options.trustedProxies ?? []);
   const introspection = options.introspection ?? !production;
   const metrics = createRouterMetrics();
+  const rateLimits = options.rateLimits && createRateLimits(options.rateLimits, logger.child({ component: 'rate-limits' }));
   const urlOf = (name: string, url?: string) => options.subgraphUrls?.[name] ?? url ?? '';
   const fetcher = createSubgraphFetcher({
     urlOf: (name) => urlOf(name, engine.planner().subgraphUrls.get(name)),
@@ -157,6 +161,7 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
     formatError,
     plugins: [
       errorLoggingPlugin(logger),
+      ...(rateLimits ? [rateLimits.plugin] : []),
       production
         ? ApolloServerPluginLandingPageDisabled()
         : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
@@ -230,6 +235,7 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
     maxMessageBytes: options.maxBodyBytes,
     trustedProxies: options.trustedProxies ?? [],
     counters: metrics.counters,
+    admit: rateLimits?.admit,
     ...options.websocket,
   });
   metrics.reportLive(subscriptions);

@@ -51,6 +51,8 @@ export interface EmbeddedOptions {
   tuning?: SubgraphTuning;
   /** The router's WebSocket limits (keep-alive, slow-client buffer, subscriptions per connection). */
   websocket?: RouterOptions['websocket'];
+  /** The router's per-client rate limits, counted in this process (default: none; `npm start` sets the production defaults). */
+  rateLimits?: RouterOptions['rateLimits'];
 }
 
 export interface EmbeddedStack {
@@ -137,6 +139,7 @@ export async function startEmbeddedStack(options: EmbeddedOptions): Promise<Embe
       maxBodyBytes: 256 * 1024,
       tokens,
       websocket: options.websocket,
+      rateLimits: options.rateLimits,
       logger: createLogger('router', logLevel),
     });
     stops.push(() => router.stop());

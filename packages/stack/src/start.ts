@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { stopOnSignals } from '#kit';
 import { demoPassword, demoUsers } from './demo-data.ts';
 import { startEmbeddedStack } from './embedded.ts';
+import { defaultRateLimits } from '../../../router/src/rate-limits.ts';
 
 const env = z
   .object({
@@ -20,6 +21,8 @@ const stack = await startEmbeddedStack({
   subgraphPorts: 'default',
   production: env.NODE_ENV === 'production',
   logLevel: env.LOG_LEVEL,
+  // In-process buckets: one process serves everything.
+  rateLimits: defaultRateLimits,
 });
 
 const line = '─'.repeat(72);
