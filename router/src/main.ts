@@ -13,7 +13,7 @@ import { defaultDocumentLimits as limits } from './document-limits.ts';
 import { defaultSubgraphTimeoutMs, startRouter } from './router.ts';
 import { defaultRateLimits, fieldBudgetsOf } from './rate-limits.ts';
 import { connectRedis } from '#kit/process';
-import { createRedisTokenBuckets, parseTokenBucket } from '#kit/rate-limiter';
+import { createRedisTokenBuckets, parseTokenBucket, type TokenBucket } from '#kit/rate-limiter';
 
 // Under load the router's live heap is small (~40 MB on the federation benchmark) and its garbage
 // rate high: V8's default lets the old space grow up to 4x between full collections, which is
@@ -53,7 +53,7 @@ const env = z
     ROUTER_RATE_LIMIT_USER: z.string().optional(),
     ROUTER_RATE_LIMIT_ANONYMOUS: z.string().optional(),
     ROUTER_RATE_LIMIT_MUTATIONS: z.string().default(''),
-    ROUTER_RATE_LIMIT_PREFIX: z.string().default('meridian:router-limits:'),
+    ROUTER_RATE_LIMIT_PREFIX: z.string().min(1).default('meridian:router-limits:'),
   })
   .parse(process.env);
 const common = readCommonConfig(process.env);
@@ -69,12 +69,11 @@ const subgraphUrls = Object.fromEntries(
 
 // REDIS_URL (set in services mode): every replica on one Redis shares the buckets. Unset: this process's memory.
 const redis = common.redisUrl ? connectRedis(common.redisUrl, logger.child({ component: 'rate-limits' })) : undefined;
+// An unset or empty bucket variable keeps its default; `off` drops the limit.
+const bucketOf = (value: string | undefined, fallback: TokenBucket | null) => (value ? parseTokenBucket(value) : fallback);
 const rateLimits = {
-  user: env.ROUTER_RATE_LIMIT_USER === undefined ? defaultRateLimits.user : parseTokenBucket(env.ROUTER_RATE_LIMIT_USER),
-  anonymous:
-    env.ROUTER_RATE_LIMIT_ANONYMOUS === undefined
-      ? defaultRateLimits.anonymous
-      : parseTokenBucket(env.ROUTER_RATE_LIMIT_ANONYMOUS),
+  user: bucketOf(env.ROUTER_RATE_LIMIT_USER, defaultRateLimits.user),
+  anonymous: bucketOf(env.ROUTER_RATE_LIMIT_ANONYMOUS, defaultRateLimits.anonymous),
   fields: fieldBudgetsOf(env.ROUTER_RATE_LIMIT_MUTATIONS, defaultRateLimits.fields),
   shared: redis && createRedisTokenBuckets(redis, { prefix: env.ROUTER_RATE_LIMIT_PREFIX }),
 };
