@@ -3,7 +3,7 @@
  * namespace of this file, dropped at the end): buckets shared by two routers (instances and
  * processes), 429 with Retry-After, aliased costly mutations counted one by one, no overshoot under
  * concurrency, user and anonymous buckets apart, graphql-ws refusals, in-process buckets, and what
- * happens while Redis is out of reach.
+ * happens while Redis is out of reach; and the documents quota as a client of the router meets it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -30,7 +30,8 @@ const processes: ChildProcess[] = [];
 const connections: LiveConnection[] = [];
 
 beforeAll(async () => {
-  stack = await startTestStack();
+  // The demo customer keeps 2 documents: a quota of 3 leaves room for one more.
+  stack = await startTestStack({ tuning: { documents: { quota: { maxDocuments: 3, maxBytes: 1_000_000 } } } });
 });
 afterAll(async () => {
   for (const connection of connections) await connection.dispose();
@@ -253,6 +254,18 @@ describe('router rate limits while Redis is out of reach', () => {
       10_000,
       200,
     );
+  });
+});
+
+describe('the documents quota through the router', () => {
+  it("the upload past the per-user count is refused with QUOTA_EXCEEDED, the subgraph's code passed through", async () => {
+    const token = await loginAs(stack.url);
+    const upload = `mutation { createDocumentUpload(input: { filename: "notes.txt", contentType: "text/plain", size: 10 }) { document { id } } }`;
+    const first = await graphql(stack.url, upload, { token });
+    expect(first.body.errors).toBeUndefined();
+    const refused = await graphql(stack.url, upload, { token });
+    expect(codesOf(refused.body)).toEqual(['QUOTA_EXCEEDED']);
+    expect(refused.body.errors![0]!.message).toBe('You may keep at most 3 documents; delete some to upload more');
   });
 });
 
