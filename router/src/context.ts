@@ -12,4 +12,6 @@ export interface RouterContext {
   clientAddress: string;
   /** Where the executor leaves `@defer`red payloads for the transport (HTTP multipart, graphql-ws). */
   delivery?: Delivery;
+  /** The transport (graphql-ws) already took this operation's rate-limit tokens. */
+  admitted?: boolean;
 }

@@ -21,6 +21,9 @@ import { defaultDocumentLimits as limits } from './document-limits.ts';
 import { defaultSubgraphTimeoutMs, startRouter } from './router.ts';
 import { defaultTrustedDocumentsMode, trustedDocumentsModes } from './trusted-documents.ts';
 import { defaultBreakerFailures, defaultBreakerHalfOpenAfterMs } from './execution/subgraph-breakers.ts';
+import { defaultRateLimits, fieldBudgetsOf } from './rate-limits.ts';
+import { connectRedis } from '#kit/process';
+import { createRedisTokenBuckets, parseTokenBucket, type TokenBucket } from '#kit/rate-limiter';
 
 // Under load the router's live heap is small (~40 MB on the federation benchmark) and its garbage
 // rate high: V8's default lets the old space grow up to 4x between full collections, which is
@@ -72,6 +75,10 @@ const env = z
       .transform((path) => path || undefined),
     ROUTER_BREAKER_FAILURES: z.coerce.number().int().positive().default(defaultBreakerFailures),
     ROUTER_BREAKER_HALF_OPEN_AFTER_MS: z.coerce.number().int().positive().default(defaultBreakerHalfOpenAfterMs),
+    ROUTER_RATE_LIMIT_USER: z.string().optional(),
+    ROUTER_RATE_LIMIT_ANONYMOUS: z.string().optional(),
+    ROUTER_RATE_LIMIT_MUTATIONS: z.string().default(''),
+    ROUTER_RATE_LIMIT_PREFIX: z.string().min(1).default('meridian:router-limits:'),
   })
   .parse(process.env);
 const common = readCommonConfig(process.env);
@@ -91,6 +98,16 @@ const trustedDocumentsMode = env.ROUTER_TRUSTED_DOCUMENTS ?? defaultTrustedDocum
 if (common.production && !trustedDocumentsPath) {
   logger.warn('no trusted documents manifest (ROUTER_TRUSTED_DOCUMENTS_PATH): any operation is served');
 }
+// REDIS_URL (set in services mode): every replica on one Redis shares the buckets. Unset: this process's memory.
+const redis = common.redisUrl ? connectRedis(common.redisUrl, logger.child({ component: 'rate-limits' })) : undefined;
+// An unset or empty bucket variable keeps its default; `off` drops the limit.
+const bucketOf = (value: string | undefined, fallback: TokenBucket | null) => (value ? parseTokenBucket(value) : fallback);
+const rateLimits = {
+  user: bucketOf(env.ROUTER_RATE_LIMIT_USER, defaultRateLimits.user),
+  anonymous: bucketOf(env.ROUTER_RATE_LIMIT_ANONYMOUS, defaultRateLimits.anonymous),
+  fields: fieldBudgetsOf(env.ROUTER_RATE_LIMIT_MUTATIONS, defaultRateLimits.fields),
+  shared: redis && createRedisTokenBuckets(redis, { prefix: env.ROUTER_RATE_LIMIT_PREFIX }),
+};
 
 const router = await startRouter({
   supergraphPath: flags.supergraph ?? env.SUPERGRAPH_PATH,
@@ -125,9 +142,13 @@ const router = await startRouter({
     maxSubscriptionsPerConnection: env.ROUTER_WS_MAX_SUBSCRIPTIONS,
   },
   trustedDocuments: { mode: trustedDocumentsMode, path: trustedDocumentsPath },
+  rateLimits,
   logger,
 });
 stopOnSignals(
-  () => router.stop(),
+  async () => {
+    await router.stop();
+    redis?.disconnect();
+  },
   (message) => logger.info(message),
 );

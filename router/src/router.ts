@@ -38,6 +38,7 @@ import {
   defaultBreakerHalfOpenAfterMs,
   type BreakerState,
 } from './execution/subgraph-breakers.ts';
+import { createRateLimits, type RateLimitSettings } from './rate-limits.ts';
 import { createSubscriptionPlanner, type SubscriptionPlanner } from './subscriptions/query-plan.ts';
 import { startSubscriptionServer } from './subscriptions/server.ts';
 import { createUpstreams } from './subscriptions/upstream.ts';
@@ -86,6 +87,8 @@ export interface RouterOptions {
   admin?: { port: number; host?: string };
   /** Trusted documents (trusted-documents.ts): mode (default `off`) and manifest file. */
   trustedDocuments?: TrustedDocumentsSettings;
+  /** Per-client rate limits and costly-mutation budgets (rate-limits.ts); unset: none. */
+  rateLimits?: RateLimitSettings;
 }
 
 export interface RunningRouter {
@@ -116,6 +119,7 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
       logger.warn({ subgraph, state }, 'subgraph circuit breaker changed state');
     },
   });
+  const rateLimits = options.rateLimits && createRateLimits(options.rateLimits, logger.child({ component: 'rate-limits' }));
   const urlOf = (name: string, url?: string) => options.subgraphUrls?.[name] ?? url ?? '';
   const fetcher = createSubgraphFetcher({
     urlOf: (name) => urlOf(name, engine.planner().subgraphUrls.get(name)),
@@ -195,6 +199,7 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
     formatError,
     plugins: [
       errorLoggingPlugin(logger),
+      ...(rateLimits ? [rateLimits.plugin] : []),
       production
         ? ApolloServerPluginLandingPageDisabled()
         : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
@@ -286,6 +291,7 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
     trustedProxies: options.trustedProxies ?? [],
     counters: metrics.counters,
     trustedDocuments: trusted,
+    admit: rateLimits?.admit,
     ...options.websocket,
   });
   metrics.reportLive(subscriptions);

@@ -16,6 +16,7 @@ export const errorCodes = [
   'NOT_FOUND',
   'CONFLICT',
   'RATE_LIMITED',
+  'QUOTA_EXCEEDED',
   'PAYLOAD_TOO_LARGE',
   'SERVICE_UNAVAILABLE',
   'INTERNAL_SERVER_ERROR',
@@ -26,6 +27,8 @@ const httpStatusOf: Partial<Record<ErrorCode, number>> = {
   UNAUTHENTICATED: 401,
   PAYLOAD_TOO_LARGE: 413,
   RATE_LIMITED: 429,
+  // A quota is spent until the user frees some of it: waiting does not help (unlike 429).
+  QUOTA_EXCEEDED: 403,
   SERVICE_UNAVAILABLE: 503,
 };
 

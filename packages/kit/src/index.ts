@@ -137,10 +137,17 @@ export {
   assertWithinLimit,
   createInProcessRateLimiter,
   createRedisRateLimiter,
+  createInProcessTokenBuckets,
+  createRedisTokenBuckets,
   defaultRateLimitPrefix,
+  parseTokenBucket,
   type RateLimit,
   type RateLimiter,
   type RateLimitState,
+  type TakeResult,
+  type TokenBucket,
+  type TokenBuckets,
+  type TokenClaim,
 } from './rate-limiter.js';
 export {
   createBullJobQueue,

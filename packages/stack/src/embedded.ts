@@ -56,6 +56,8 @@ export interface EmbeddedOptions {
   cors?: RouterOptions['cors'];
   /** The router's admin listener (`/metrics`); default: any free port on loopback. */
   admin?: RouterOptions['admin'];
+  /** The router's per-client rate limits, counted in this process (default: none; `npm start` sets the production defaults). */
+  rateLimits?: RouterOptions['rateLimits'];
 }
 
 export interface EmbeddedStack {
@@ -146,6 +148,7 @@ export async function startEmbeddedStack(options: EmbeddedOptions): Promise<Embe
       websocket: options.websocket,
       cors,
       admin: options.admin,
+      rateLimits: options.rateLimits,
       logger: createLogger('router', logLevel),
     });
     stops.push(() => router.stop());

@@ -4,6 +4,7 @@ import { stopOnSignals } from '#kit';
 import { adminPortOf, corsOriginsSetting } from '#kit/config';
 import { demoPassword, demoUsers } from './demo-data.ts';
 import { startEmbeddedStack } from './embedded.ts';
+import { defaultRateLimits } from '../../../router/src/rate-limits.ts';
 
 const env = z
   .object({
@@ -32,6 +33,8 @@ const stack = await startEmbeddedStack({
     maxAgeSeconds: env.ROUTER_CORS_MAX_AGE,
   },
   admin: { port: env.ROUTER_ADMIN_PORT ?? adminPortOf(env.ROUTER_PORT), host: env.ROUTER_ADMIN_HOST },
+  // In-process buckets: one process serves everything.
+  rateLimits: defaultRateLimits,
 });
 
 const line = '─'.repeat(72);

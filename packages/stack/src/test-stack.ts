@@ -69,6 +69,11 @@ export async function startTestStack(options: Partial<EmbeddedOptions> = {}): Pr
   };
 }
 
+/** Every costly mutation's budget wide open (tests sign up and place orders by the dozen from one address). */
+const wideBudgets = ['placeOrder', 'createDocumentUpload', 'reprocessDocument', 'signUp', 'login']
+  .map((field) => `${field}=10000/s`)
+  .join(',');
+
 /** The services mode's ports from `basePort`: the router on it, the six subgraphs after it, then the worker's health. */
 export function servicePorts(basePort: number) {
   return {
@@ -110,6 +115,11 @@ export async function prepareServicesFixture(options: { namespace: string; baseP
       REDIS_URL: testRedisUrl,
       EVENTS_NAMESPACE: options.namespace,
       ROUTER_PORT: String(ports.router),
+      // The router's buckets in this stack's namespace (dropped with it), wide enough for any test.
+      ROUTER_RATE_LIMIT_PREFIX: `${options.namespace}:router-limits:`,
+      ROUTER_RATE_LIMIT_USER: '10000/s',
+      ROUTER_RATE_LIMIT_ANONYMOUS: '10000/s',
+      ROUTER_RATE_LIMIT_MUTATIONS: wideBudgets,
       WORKER_HEALTH_PORT: String(ports.worker),
       ...s3.env,
       ...Object.fromEntries(

@@ -41,6 +41,7 @@ import type { Logger } from '#kit/logger';
 import { narrowOperation, remember, scopeKeyOf, type AccessPolicies, type DeniedField } from '../authorization.ts';
 import { documentLimits, type DocumentLimits } from '../document-limits.ts';
 import type { RouterContext } from '../context.ts';
+import { refusalError, type Admission, type Refusal } from '../rate-limits.ts';
 import { ClientStream } from './client-stream.ts';
 import { createSubscriptionHub, type HubCounters, type LiveQuerySpec } from './hub.ts';
 import type { SubscriptionPlan, SubscriptionPlanner } from './query-plan.ts';
@@ -75,6 +76,8 @@ export interface SubscriptionServerOptions {
   counters?: HubCounters;
   /** Trusted documents, as for HTTP: ids resolved, and in `enforce` mode anything else refused. */
   trustedDocuments?: TrustedDocuments;
+  /** The router's rate limits: takes an operation's tokens or says why not (answered as an `error` message). */
+  admit?: (admission: Admission) => Promise<Refusal | undefined>;
 }
 
 /** One WebSocket connection's identity and open subscriptions. */
@@ -295,7 +298,8 @@ export function startSubscriptionServer(options: SubscriptionServerOptions) {
       const { errors } = getVariableValues(state.planner.schema, operation.variableDefinitions, payload.variables ?? {});
       if (errors) return errors.map(withCode('BAD_USER_INPUT'));
     }
-    const context: OperationContext = { kind: 'operation', payload, context: contextOf(connection) };
+    // Its rate-limit tokens were taken in onSubscribe: Apollo Server's check skips it.
+    const context: OperationContext = { kind: 'operation', payload, context: { ...contextOf(connection), admitted: true } };
     return { schema: state.planner.schema, document, operationName: payload.operationName, contextValue: context };
   }
 
@@ -364,6 +368,17 @@ export function startSubscriptionServer(options: SubscriptionServerOptions) {
         if (!known) {
           const invalid = state.documents.check(payload.query, document);
           if (Array.isArray(invalid)) return invalid;
+        }
+        if (options.admit) {
+          const { viewer, extra } = connection;
+          const admission = {
+            context: { viewer, clientAddress: extra.clientAddress },
+            document,
+            operation,
+            variables: payload.variables ?? undefined,
+          };
+          const refusal = await options.admit(admission);
+          if (refusal) return [refusalError(refusal, false)];
         }
         if (operation.operation !== 'subscription') return prepareOperation(state, connection, document, operation, payload);
         if (connection.subscriptions >= maxPerConnection) {

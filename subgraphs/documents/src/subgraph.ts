@@ -24,6 +24,7 @@ import { startDocumentWorker } from './app/process-job.ts';
 import { liveDocumentsGroup, liveDocumentTopics, publishDocumentDeleted, publishJobUpdate } from './app/watch-document.ts';
 import { createLoaders } from './graphql/context.ts';
 import { createResolvers } from './graphql/resolvers.ts';
+import { defaultDocumentQuota, type DocumentQuota } from './domain/document.ts';
 
 /** The BullMQ queue the documents subgraph fills and the worker empties. */
 export const documentJobsQueue = 'document-jobs';
@@ -64,11 +65,24 @@ export function readDocumentsMaxBytes(env: Env): number | undefined {
   return z.object({ DOCUMENTS_MAX_BYTES: z.coerce.number().int().positive().optional() }).parse(env).DOCUMENTS_MAX_BYTES;
 }
 
+/** `DOCUMENTS_MAX_PER_USER` and `DOCUMENTS_MAX_BYTES_PER_USER`: what one user may keep stored (defaults: 1,000 documents, 1 GiB). */
+export function readDocumentQuota(env: Env): DocumentQuota {
+  const parsed = z
+    .object({
+      DOCUMENTS_MAX_PER_USER: z.coerce.number().int().positive().default(defaultDocumentQuota.maxDocuments),
+      DOCUMENTS_MAX_BYTES_PER_USER: z.coerce.number().int().positive().default(defaultDocumentQuota.maxBytes),
+    })
+    .parse(env);
+  return { maxDocuments: parsed.DOCUMENTS_MAX_PER_USER, maxBytes: parsed.DOCUMENTS_MAX_BYTES_PER_USER };
+}
+
 export interface DocumentsOptions {
   /** Where the files go (MinIO/S3, or the embedded S3 server); uploads fail without it. */
   objects?: ObjectStore;
   /** Largest accepted file; default 25 MiB. */
   maxBytes?: number;
+  /** What one user may keep stored (documents, bytes); default 1,000 and 1 GiB. */
+  quota?: DocumentQuota;
   /** Where submitted jobs go for the text-extraction worker. */
   queue?: JobQueue;
   /** Run the worker in this process (embedded mode); services mode runs `npm run worker` instead. */

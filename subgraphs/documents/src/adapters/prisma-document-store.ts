@@ -1,7 +1,7 @@
 /** Documents and their processing jobs in the documents database (Prisma). */
 import { afterCursor, newestFirst, outboxEvent, pgAdapter, writeOutbox, type Cursor, type OutboxEvent } from '#kit';
 import { PrismaClient, type Prisma } from '../__generated__/prisma/client.ts';
-import type { Document, DocumentJob, JobPoint } from '../domain/document.ts';
+import type { Document, DocumentJob, DocumentQuota, JobPoint } from '../domain/document.ts';
 
 /** The client type admits `$on('query')`; events only arrive when created with `log`. */
 export type DocumentsDb = PrismaClient<'query'>;
@@ -166,10 +166,23 @@ export function createDocumentStore(db: DocumentsDb, options: DocumentStoreOptio
       return db.documentJob.findFirst({ where: { documentId }, orderBy: newestFirst, select: jobColumns });
     },
 
-    /** Records a new document waiting for its upload. */
-    async createDocument(document: Document): Promise<void> {
+    /**
+     * Records a new document waiting for its upload, unless its owner's documents would then be more
+     * than `quota` allows: then nothing is written and the answer says which limit (else null). The
+     * owner's documents are counted under a transaction-scoped advisory lock on the owner, so two
+     * concurrent uploads of one owner are counted one after the other and cannot both slip under it.
+     */
+    async createDocumentWithinQuota(document: Document, quota: DocumentQuota): Promise<'documents' | 'bytes' | null> {
       const { createdAt, ...fields } = document;
-      await db.document.create({ data: { ...fields, createdAt } });
+      return db.$transaction(async (tx) => {
+        await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${document.ownerId}, 0))`;
+        const [held] = await tx.$queryRaw<{ count: bigint; bytes: bigint | null }[]>`
+          SELECT count(*) AS count, sum(size_bytes) AS bytes FROM documents WHERE owner_id = ${document.ownerId}::uuid`;
+        if (Number(held!.count) + 1 > quota.maxDocuments) return 'documents';
+        if (Number(held!.bytes ?? 0) + document.sizeBytes > quota.maxBytes) return 'bytes';
+        await tx.document.create({ data: { ...fields, createdAt } });
+        return null;
+      });
     },
 
     /**

@@ -181,3 +181,46 @@ describe('uploading a document', () => {
     expect(await deps.documents.jobsOf([document.id])).toEqual([]);
   });
 });
+
+describe('the per-user documents quota', () => {
+  const start = (viewer: ReturnType<typeof owner>, quota: UploadDeps['quota'], size = 100) =>
+    createDocumentUpload({ ...deps, quota }, viewer, { filename: 'notes.txt', contentType: 'text/plain', size });
+
+  it('refuses the upload past the count (QUOTA_EXCEEDED) until one is deleted; other users are not affected', async () => {
+    const viewer = owner();
+    const quota = { maxDocuments: 2, maxBytes: 1_000_000 };
+    const first = await start(viewer, quota);
+    await start(viewer, quota);
+    const refused = await start(viewer, quota).catch((e: unknown) => e);
+    expect(refused).toEqual(code('QUOTA_EXCEEDED'));
+    expect((refused as Error).message).toBe('You may keep at most 2 documents; delete some to upload more');
+    await expect(start(owner(), quota)).resolves.toBeTruthy();
+    await deleteDocument(deps, viewer, first.document.id);
+    await expect(start(viewer, quota)).resolves.toBeTruthy();
+  });
+
+  it('refuses the upload whose declared size would take the bytes past the quota', async () => {
+    const viewer = owner();
+    const quota = { maxDocuments: 100, maxBytes: 250 };
+    await start(viewer, quota, 200);
+    await expect(start(viewer, quota, 51)).rejects.toEqual(code('QUOTA_EXCEEDED'));
+    await expect(start(viewer, quota, 50)).resolves.toBeTruthy();
+  });
+
+  it('20 concurrent uploads of one user against a quota of 5 store exactly 5', async () => {
+    const viewer = owner();
+    const quota = { maxDocuments: 5, maxBytes: 1_000_000 };
+    const outcomes = await Promise.allSettled(Array.from({ length: 20 }, () => start(viewer, quota)));
+    expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(5);
+    for (const o of outcomes) if (o.status === 'rejected') expect(o.reason).toEqual(code('QUOTA_EXCEEDED'));
+    expect(await db.document.count({ where: { ownerId: viewer.id } })).toBe(5);
+  });
+
+  it('concurrent uploads cannot overshoot the bytes either: 10 × 100 bytes against 450', async () => {
+    const viewer = owner();
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 10 }, () => start(viewer, { maxDocuments: 100, maxBytes: 450 })),
+    );
+    expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(4);
+  });
+});

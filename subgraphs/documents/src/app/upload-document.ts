@@ -23,6 +23,7 @@ import {
 import type { DocumentStore } from '../adapters/prisma-document-store.ts';
 import {
   assertDeclaredType,
+  defaultDocumentQuota,
   defaultMaxDocumentBytes,
   documentContentType,
   newDocument,
@@ -30,6 +31,7 @@ import {
   sniffBytes,
   type Document,
   type DocumentJob,
+  type DocumentQuota,
 } from '../domain/document.ts';
 
 export interface UploadDeps {
@@ -39,6 +41,8 @@ export interface UploadDeps {
   /** Absent when the process has no object storage configured: every file operation then fails. */
   objects?: ObjectStore;
   maxBytes?: number;
+  /** What one user may keep stored; default {@link defaultDocumentQuota}. */
+  quota?: DocumentQuota;
   now?: () => Date;
 }
 
@@ -75,7 +79,8 @@ async function ownDocument(deps: UploadDeps, viewer: Viewer | null, id: string):
 /**
  * A new document (UPLOADING) and a presigned PUT URL to upload its bytes to, valid 15 minutes, with
  * the headers the upload must carry. The URL accepts exactly `size` bytes of the declared type.
- * BAD_USER_INPUT for a type the worker cannot read, an empty or too large file, or a bad filename.
+ * BAD_USER_INPUT for a type the worker cannot read, an empty or too large file, or a bad filename;
+ * QUOTA_EXCEEDED when the owner's documents would be more, or hold more bytes, than the quota.
  */
 export async function createDocumentUpload(
   deps: UploadDeps,
@@ -94,7 +99,18 @@ export async function createDocumentUpload(
     contentType: document.contentType,
     contentLength: document.sizeBytes,
   });
-  await deps.documents.createDocument(document);
+  const quota = deps.quota ?? defaultDocumentQuota;
+  const over = await deps.documents.createDocumentWithinQuota(document, quota);
+  if (over === 'documents') {
+    throw new DomainError('QUOTA_EXCEEDED', `You may keep at most ${quota.maxDocuments} documents; delete some to upload more`);
+  }
+  if (over === 'bytes') {
+    const mib = (bytes: number) => `${Math.floor(bytes / (1024 * 1024))} MB`;
+    throw new DomainError(
+      'QUOTA_EXCEEDED',
+      `Your documents may hold at most ${mib(quota.maxBytes)} in all; delete some to upload more`,
+    );
+  }
   return {
     document,
     uploadUrl: upload.url,

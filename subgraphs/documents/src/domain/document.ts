@@ -90,6 +90,18 @@ export type AllowedContentType = (typeof allowedContentTypes)[number];
 
 /** 25 MiB: large enough for scanned documents, small enough for one worker's memory. */
 export const defaultMaxDocumentBytes = 25 * 1024 * 1024;
+
+/**
+ * What one user may keep stored: documents and their bytes (declared sizes, which submit checks),
+ * counted from the upload's creation — an upload reserves its place — until the document is deleted.
+ */
+export interface DocumentQuota {
+  maxDocuments: number;
+  maxBytes: number;
+}
+
+/** 1,000 documents and 1 GiB per user (40 files of the largest size). */
+export const defaultDocumentQuota: DocumentQuota = { maxDocuments: 1000, maxBytes: 1024 * 1024 * 1024 };
 const maxFilenameLength = 255;
 
 /**
