@@ -32,6 +32,8 @@ const env = z
     ROUTER_MAX_SELECTIONS: z.coerce.number().int().positive().default(limits.maxSelections),
     ROUTER_MAX_ALIASES: z.coerce.number().int().nonnegative().default(limits.maxAliases),
     ROUTER_MAX_FRAGMENT_SPREADS: z.coerce.number().int().nonnegative().default(limits.maxFragmentSpreads),
+    ROUTER_MAX_ROOT_FIELDS: z.coerce.number().int().positive().default(limits.maxRootFields),
+    ROUTER_MAX_DIRECTIVES: z.coerce.number().int().nonnegative().default(limits.maxDirectives),
     ROUTER_MAX_BODY_BYTES: z.coerce
       .number()
       .int()
@@ -72,6 +74,8 @@ const router = await startRouter({
     maxSelections: env.ROUTER_MAX_SELECTIONS,
     maxAliases: env.ROUTER_MAX_ALIASES,
     maxFragmentSpreads: env.ROUTER_MAX_FRAGMENT_SPREADS,
+    maxRootFields: env.ROUTER_MAX_ROOT_FIELDS,
+    maxDirectives: env.ROUTER_MAX_DIRECTIVES,
   },
   maxBodyBytes: env.ROUTER_MAX_BODY_BYTES,
   tokens: common.tokens,
