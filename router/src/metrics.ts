@@ -50,7 +50,16 @@ export function createRouterMetrics() {
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
     registers: [registry],
   });
+  const costs = new Histogram({
+    name: 'meridian_router_operation_estimated_cost',
+    help: 'Estimated cost of each operation (demand control), by whether it was refused (over ROUTER_MAX_COST)',
+    labelNames: ['refused'],
+    buckets: [1, 10, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 100000],
+    registers: [registry],
+  });
   return {
+    /** One operation's estimated cost (see demand-control.ts). */
+    estimatedCost: (estimated: number, refused: boolean) => costs.observe({ refused: String(refused) }, estimated),
     /** One subgraph fetch of the query engine (see execution/subgraph-fetch.ts). */
     subgraphRequest: ({
       subgraph,

@@ -4,6 +4,7 @@
  * (execution/) plans with Apollo's query planner and executes the plans itself, `@defer` included.
  * It verifies the caller's JWT against the auth subgraph's JWKS, forwards the token, the correlation
  * id and the client's address to subgraphs, bounds the body and the document (document-limits.ts),
+ * refuses operations whose estimated cost is over the limit (demand-control.ts),
  * masks internal errors in production, and reports nothing to Apollo's cloud.
  */
 import { ApolloServer } from '@apollo/server';
@@ -24,6 +25,7 @@ import type { ExecutionResult } from 'graphql';
 import type { RouterContext } from './context.ts';
 import { accessPoliciesOf, authorizingExecutor, type AccessPolicies } from './authorization.ts';
 import { defaultDocumentLimits, documentLimits, type DocumentLimits } from './document-limits.ts';
+import { createDemandControl, defaultDemandControl } from './demand-control.ts';
 import { supergraphFromFile } from './supergraph-file.ts';
 import { createRouterMetrics, type LiveFigures } from './metrics.ts';
 import { createQueryEngine, sharingIdenticalQueries } from './execution/engine.ts';
@@ -44,6 +46,12 @@ export interface RouterOptions {
   introspection?: boolean;
   /** Hostile-input limits on operation documents (HTTP and graphql-ws); unset ones keep their defaults. */
   limits?: Partial<DocumentLimits>;
+  /**
+   * Demand control: the highest estimated cost served, the size of lists no `@listSize` sizes, and
+   * whether responses carry `extensions.cost: { estimated, actual }` (default false; the programs
+   * turn it on in development).
+   */
+  cost?: { maxCost?: number; defaultListSize?: number; report?: boolean };
   maxBodyBytes: number;
   tokens: TokenSettings & { jwksUrl: string };
   /** Per-subgraph URL overrides (e.g. container host names), by subgraph name. */
@@ -84,6 +92,12 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
   const proxies = trustedProxies(options.trustedProxies ?? []);
   const introspection = options.introspection ?? !production;
   const metrics = createRouterMetrics();
+  const demand = createDemandControl({
+    maxCost: options.cost?.maxCost ?? defaultDemandControl.maxCost,
+    defaultListSize: options.cost?.defaultListSize ?? defaultDemandControl.defaultListSize,
+    reportCost: options.cost?.report ?? false,
+    onEstimate: metrics.estimatedCost,
+  });
   const urlOf = (name: string, url?: string) => options.subgraphUrls?.[name] ?? url ?? '';
   const fetcher = createSubgraphFetcher({
     urlOf: (name) => urlOf(name, engine.planner().subgraphUrls.get(name)),
@@ -115,6 +129,7 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
   // version, and executed by the same executor.
   let planner: SubscriptionPlanner | undefined;
   gateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => {
+    demand.useSupergraph(engine.useSupergraph(coreSupergraphSdl).schema, coreSupergraphSdl);
     planner = createSubscriptionPlanner(engine.useSupergraph(coreSupergraphSdl), {
       fetch: fetcher.fetch,
       failure: fetcher.failure,
@@ -157,6 +172,7 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
     formatError,
     plugins: [
       errorLoggingPlugin(logger),
+      demand.plugin,
       production
         ? ApolloServerPluginLandingPageDisabled()
         : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
@@ -226,6 +242,7 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
       })();
     },
     limits,
+    cost: demand.check,
     introspection,
     maxMessageBytes: options.maxBodyBytes,
     trustedProxies: options.trustedProxies ?? [],

@@ -62,7 +62,7 @@ export function graphQLErrorOf(code: ErrorCode, message: string, details: Record
 }
 
 /** Extensions that may reach clients in production besides `code`. */
-const safeExtensionKeys = new Set(['code', 'retryAfterSeconds', 'field', 'argument']);
+const safeExtensionKeys = new Set(['code', 'retryAfterSeconds', 'field', 'argument', 'cost']);
 
 /** Codes produced by GraphQL itself or by Apollo Server that carry a safe, useful message. */
 const passThroughCodes = new Set<string>([
@@ -75,6 +75,7 @@ const passThroughCodes = new Set<string>([
   'OPERATION_RESOLUTION_FAILURE',
   'QUERY_TOO_DEEP',
   'QUERY_TOO_COMPLEX',
+  'COST_ESTIMATED_TOO_EXPENSIVE',
 ]);
 
 /**

@@ -51,6 +51,8 @@ export interface EmbeddedOptions {
   tuning?: SubgraphTuning;
   /** The router's WebSocket limits (keep-alive, slow-client buffer, subscriptions per connection). */
   websocket?: RouterOptions['websocket'];
+  /** Responses carry `extensions.cost: { estimated, actual }` (`npm start` in development). */
+  reportCost?: boolean;
 }
 
 export interface EmbeddedStack {
@@ -137,6 +139,7 @@ export async function startEmbeddedStack(options: EmbeddedOptions): Promise<Embe
       maxBodyBytes: 256 * 1024,
       tokens,
       websocket: options.websocket,
+      cost: { report: options.reportCost ?? false },
       logger: createLogger('router', logLevel),
     });
     stops.push(() => router.stop());

@@ -19,6 +19,7 @@ const stack = await startEmbeddedStack({
   routerPort: env.ROUTER_PORT,
   subgraphPorts: 'default',
   production: env.NODE_ENV === 'production',
+  reportCost: env.NODE_ENV !== 'production',
   logLevel: env.LOG_LEVEL,
 });
 

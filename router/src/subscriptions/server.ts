@@ -40,6 +40,7 @@ import { viewerOf, type TokenVerifier, type Viewer } from '#kit/auth';
 import type { Logger } from '#kit/logger';
 import { narrowOperation, remember, scopeKeyOf, type AccessPolicies, type DeniedField } from '../authorization.ts';
 import { documentLimits, type DocumentLimits } from '../document-limits.ts';
+import { estimatedCost, type DemandControl, type WithEstimate } from '../demand-control.ts';
 import type { RouterContext } from '../context.ts';
 import { ClientStream } from './client-stream.ts';
 import { createSubscriptionHub, type HubCounters, type LiveQuerySpec } from './hub.ts';
@@ -64,6 +65,8 @@ export interface SubscriptionServerOptions {
   ) => Promise<ExecutionResult | AsyncIterable<ExecutionResult | Record<string, unknown>>>;
   /** The router's hostile-input limits, as for HTTP. */
   limits: DocumentLimits;
+  /** Demand control, as for HTTP: an operation estimated over the limit is refused with an `error` message. */
+  cost?: DemandControl['check'];
   /** Whether introspection queries may run, as for HTTP; when not, `__schema` and `__type` fail validation. */
   introspection: boolean;
   maxMessageBytes: number;
@@ -287,12 +290,18 @@ export function startSubscriptionServer(options: SubscriptionServerOptions) {
     document: DocumentNode,
     operation: OperationDefinitionNode,
     payload: SubscribePayload,
+    estimate: number | undefined,
   ): GraphQLError[] | ExecutionArgs {
     if (operation.variableDefinitions?.length) {
       const { errors } = getVariableValues(state.planner.schema, operation.variableDefinitions, payload.variables ?? {});
       if (errors) return errors.map(withCode('BAD_USER_INPUT'));
     }
-    const context: OperationContext = { kind: 'operation', payload, context: contextOf(connection) };
+    // Estimated here already: Apollo Server takes the figure rather than estimating (and counting) again.
+    const context: OperationContext = {
+      kind: 'operation',
+      payload,
+      context: Object.assign(contextOf(connection), { [estimatedCost]: estimate } satisfies WithEstimate),
+    };
     return { schema: state.planner.schema, document, operationName: payload.operationName, contextValue: context };
   }
 
@@ -356,7 +365,11 @@ export function startSubscriptionServer(options: SubscriptionServerOptions) {
           const invalid = state.documents.check(payload.query, document);
           if (Array.isArray(invalid)) return invalid;
         }
-        if (operation.operation !== 'subscription') return prepareOperation(state, connection, document, operation, payload);
+        const verdict = options.cost?.(document, operation, payload.variables ?? undefined);
+        if (verdict?.error) return [verdict.error];
+        if (operation.operation !== 'subscription') {
+          return prepareOperation(state, connection, document, operation, payload, verdict?.estimated);
+        }
         if (connection.subscriptions >= maxPerConnection) {
           return [graphQLErrorOf('RATE_LIMITED', `At most ${maxPerConnection} subscriptions may be open on one connection`)];
         }
