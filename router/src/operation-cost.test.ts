@@ -107,6 +107,36 @@ describe('operation cost: estimates', () => {
   });
 });
 
+describe("operation cost: the README's queries (the figures it quotes)", () => {
+  it.each([
+    ['products(first: 3)', '{ products(first: 3) { edges { node { name price { amount currency } } } } }', 10],
+    [
+      'the six-subgraph me',
+      `{ me { displayName roles orders(first: 5) { edges { node { status total { amount }
+         items { quantity product { name } } payment { status } } } } documents { filename status } } }`,
+      142,
+    ],
+    [
+      'the @defer one',
+      '{ me { displayName ... @defer { orders(first: 5) { edges { node { status payment { status } } } } } } }',
+      17,
+    ],
+    [
+      'the orderUpdated subscription',
+      `subscription ($id: ID!) { orderUpdated(id: $id) { status history { status at }
+        buyer { displayName } items { product { name } } payment { status } } }`,
+      31,
+    ],
+    [
+      'the largest page',
+      '{ products(first: 100) { edges { node { id name description price { amount currency } available } } } }',
+      301,
+    ],
+  ])('%s costs %i', (_, query, cost) => {
+    expect(estimate(query)).toBe(cost);
+  });
+});
+
 describe('operation cost: actual', () => {
   it('counts what the response returned: list lengths, null objects nothing', () => {
     const query = '{ products(first: 3) { edges { node { name price { amount } } } } }';
