@@ -42,6 +42,10 @@ describe('operation cost: estimates', () => {
     // products 1 + 3 edges × (edge 1 + node 1 + price 1)
     expect(estimate('{ products(first: 3) { edges { node { name price { amount currency } } } } }')).toBe(10);
     expect(estimate('query ($n: Int) { products(first: $n) { edges { node { id } } } }', { n: 50 })).toBe(101);
+    // A negative size (the subgraph refuses it) never takes cost off the rest of the operation.
+    expect(estimate('{ a: products(first: -1000) { edges { cursor } } b: products(first: 3) { edges { cursor } } }')).toBe(
+      1 + (1 + 3),
+    );
   });
 
   it("without `first` (or with its variable left out), uses the argument's default (20); plain lists their assumed size", () => {
@@ -70,6 +74,9 @@ describe('operation cost: estimates', () => {
     const id = '00000000-0000-4000-8000-000000000000';
     expect(estimate(`mutation { reprocessDocument(id: "${id}") { id } }`)).toBe(10 + 100);
     expect(estimate(`mutation { ${repeat(3, (i) => `r${i}: reprocessDocument(id: "${id}") { id }`)} }`)).toBe(3 * 110);
+    const spread = `mutation { ...M ... on Mutation { c: reprocessDocument(id: "${id}") { id } } }
+      fragment M on Mutation { a: reprocessDocument(id: "${id}") { id } b: reprocessDocument(id: "${id}") { id } }`;
+    expect(estimate(spread)).toBe(3 * 110);
     const placeOrder = `mutation ($input: PlaceOrderInput!) { placeOrder(input: $input, idempotencyKey: "k") { id } }`;
     const input = {
       items: [

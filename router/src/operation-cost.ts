@@ -254,7 +254,8 @@ export function estimateCost(
     const type = model.schema.getType(fragment.typeCondition.name.value);
     if (!type || !isCompositeType(type)) return 0;
     inProgress.add(key);
-    const cost = selectionCost(fragment.selectionSet, type, false, sized);
+    // A fragment on Mutation stands at the root of a mutation (no field returns the Mutation type).
+    const cost = selectionCost(fragment.selectionSet, type, type === model.schema.getMutationType(), sized);
     inProgress.delete(key);
     memo.set(key, cost);
     return cost;
