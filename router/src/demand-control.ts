@@ -69,13 +69,13 @@ export function createDemandControl(options: DemandControlOptions): DemandContro
     async didResolveOperation({ document, operation, request, contextValue }) {
       const already = (contextValue as WithEstimate)[estimatedCost];
       if (already !== undefined) {
-        estimates.set(request, already);
+        if (options.reportCost) estimates.set(request, already);
         return;
       }
       if (!operation) return; // Apollo Server refuses it already
       const verdict = check(document, operation, request.variables);
       if (verdict.error) throw verdict.error;
-      estimates.set(request, verdict.estimated);
+      if (options.reportCost) estimates.set(request, verdict.estimated);
     },
   };
   if (options.reportCost) {
