@@ -84,14 +84,19 @@ describe('document limits: selections, aliases, fragment spreads (fragments expa
         message:
           'The operation has more than 40 fragment spreads once its fragments are expanded; the limit is 40. Ask for less, or split it.',
       },
+      {
+        code: 'QUERY_TOO_COMPLEX',
+        message:
+          'The operation has more than 20 root fields once its fragments are expanded; the limit is 20. Ask for less, or split it.',
+      },
     ]);
     expect(ms).toBeLessThan(50);
   });
 
   it('counts each kind at its limit as accepted and one more as refused', () => {
     const aliases = (n: number) => `{ ...A ...A } fragment A on Query { ${repeat(n, (i) => `a${i}: __typename`)} }`;
-    expect(check(aliases(15)).errors).toEqual([]);
-    expect(check(aliases(16)).errors.map((e) => e.message)).toEqual([
+    expect(check(aliases(15), { maxRootFields: 100 }).errors).toEqual([]);
+    expect(check(aliases(16), { maxRootFields: 100 }).errors.map((e) => e.message)).toEqual([
       'The operation has more than 30 aliases once its fragments are expanded; the limit is 30. Ask for less, or split it.',
     ]);
     // 2 spreads + 2 × 3 fields = 8.
@@ -103,6 +108,34 @@ describe('document limits: selections, aliases, fragment spreads (fragments expa
     expect(check(spreads, { maxFragmentSpreads: 8 }).errors.map((e) => e.code)).toEqual(['QUERY_TOO_COMPLEX']);
   });
 
+  it('counts root fields through inline fragments and fragments spread at the root, not nested ones', () => {
+    const query = `{ me { id ...U } ... on Query { a: me { id } ...R } } fragment R on Query { b: me { id } c: me { id } }
+      fragment U on User { id email }`;
+    expect(check(query, { maxRootFields: 4 }).errors).toEqual([]);
+    expect(check(query, { maxRootFields: 3 }).errors).toEqual([
+      {
+        code: 'QUERY_TOO_COMPLEX',
+        message:
+          'The operation has more than 3 root fields once its fragments are expanded; the limit is 3. Ask for less, or split it.',
+      },
+    ]);
+    // A fragment's own fields are root fields only where it is spread at the root.
+    expect(check(`{ me { ...U } } fragment U on User { id email displayName }`, { maxRootFields: 1 }).errors).toEqual([]);
+  });
+
+  it("counts directives everywhere — the operation's, its variables', its selections' — fragments expanded", () => {
+    const query = `query Q($a: Boolean = true @deprecated) @skip(if: false) {
+      me @include(if: $a) { id @skip(if: false) ...U @include(if: true) } ...R ...R }
+      fragment R on Query { __typename @skip(if: false) } fragment U on User { id }`;
+    // 1 on the variable, 1 on the operation, 3 in its selections, 2 × 1 in the fragment R.
+    expect(check(query, { maxDirectives: 7 }).errors.map((e) => e.message)).not.toContainEqual(
+      expect.stringContaining('directives'),
+    );
+    expect(check(query, { maxDirectives: 6 }).errors.map((e) => e.message)).toContain(
+      'Operation "Q" has more than 6 directives once its fragments are expanded; the limit is 6. Ask for less, or split it.',
+    );
+  });
+
   it('holds unused fragments to the limits too (graphql-js validates them all the same)', () => {
     const { errors } = check(`{ __typename } fragment Unused on Query { ${repeat(401, () => '__typename')} }`);
     expect(errors.map((e) => e.message)).toEqual([
@@ -112,7 +145,7 @@ describe('document limits: selections, aliases, fragment spreads (fragments expa
 
   it("a refused document stops validation: graphql-js's quadratic rule never sees 1,000 repeated fields, nor the unknown one", () => {
     const { errors, ms } = check(`{ nope ${repeat(1_000, () => 'me { id }')} }`);
-    expect(errors.map((e) => e.code)).toEqual(['QUERY_TOO_COMPLEX']);
+    expect(errors.map((e) => e.code)).toEqual(['QUERY_TOO_COMPLEX', 'QUERY_TOO_COMPLEX']); // selections, root fields
     expect(ms).toBeLessThan(50);
   });
 });
@@ -146,8 +179,11 @@ describe('document limits: what stays inside them', () => {
     // The best of three: the first run also compiles. Alone these take 10-15 ms of CPU; the bound is
     // loose because CPU time still grows when the suite's other files share the two cores: what it
     // must catch is seconds, what a document inside the limits must never cost.
-    const fastest = Math.min(...[1, 2, 3].map(() => check(query).ms));
-    expect(check(query).errors.filter((e) => e.code === 'QUERY_TOO_COMPLEX')).toEqual([]);
+    // Root fields and directives have limits of their own, far below these shapes; what is measured
+    // here is graphql-js's work under the other limits.
+    const limits = { maxRootFields: 1_000, maxDirectives: 1_000 };
+    const fastest = Math.min(...[1, 2, 3].map(() => check(query, limits).ms));
+    expect(check(query, limits).errors.filter((e) => e.code === 'QUERY_TOO_COMPLEX')).toEqual([]);
     expect(fastest).toBeLessThan(100);
   });
 });

@@ -13,6 +13,12 @@
  * - selections: fields, inline fragments and fragment spreads, fragments expanded.
  * - aliases: aliased fields, fragments expanded (each alias runs its field once more).
  * - fragment spreads: fragments expanded (graphql-js compares the fragments of a selection set pairwise).
+ * - root fields: fields of the operation's root selection set (through inline fragments and
+ *   fragments spread there), fragments expanded: each is a separate entry point the planner plans
+ *   and a subgraph runs (100 aliased `reprocessDocument` in one mutation are 100 jobs).
+ * - directives: directives used anywhere in the operation (its own, its variables', its
+ *   selections'), fragments expanded: each is evaluated where it stands, and graphql-js validates
+ *   their arguments one by one.
  *
  * Operations are held to all of them; fragments, used or not, to the counts too (graphql-js
  * validates unused fragments all the same). The token limit is the parser's own (`maxTokens`): the
@@ -31,6 +37,10 @@ export interface DocumentLimits {
   maxAliases: number;
   /** Fragment spreads once fragments are expanded. */
   maxFragmentSpreads: number;
+  /** Fields of the root selection set once fragments are expanded. */
+  maxRootFields: number;
+  /** Directives used in the operation once fragments are expanded. */
+  maxDirectives: number;
 }
 
 /**
@@ -38,7 +48,8 @@ export interface DocumentLimits {
  * fragment spreads (its depth does not count). graphql-js validates the worst documents inside them
  * (hundreds of fields sharing one response name, which its OverlappingFieldsCanBeMergedRule compares
  * pairwise) in 10-15 ms of CPU; that cost grows with the square of `maxSelections` and of
- * `maxFragmentSpreads`.
+ * `maxFragmentSpreads`. The web client's largest screen asks for 4 root fields and uses a handful of
+ * `@include`/`@skip`/`@defer`.
  */
 export const defaultDocumentLimits: DocumentLimits = {
   maxTokens: 5_000,
@@ -46,6 +57,8 @@ export const defaultDocumentLimits: DocumentLimits = {
   maxSelections: 400,
   maxAliases: 30,
   maxFragmentSpreads: 40,
+  maxRootFields: 20,
+  maxDirectives: 50,
 };
 
 /** What a definition asks for once its fragments are expanded. Counts stop just past their limit. */
@@ -54,35 +67,44 @@ interface Measure {
   selections: number;
   aliases: number;
   spreads: number;
+  /** Fields at the top of the definition's selection set (the root fields of an operation). */
+  roots: number;
+  directives: number;
 }
 
 /** A definition as written: its own selections, and the fragments it spreads at which field depth. */
 interface Outline {
   own: Measure;
-  /** `depth`: the depth the fragment's fields have in place of the spread; null inside introspection. */
-  spreads: { fragment: string; depth: number | null }[];
+  /**
+   * `depth`: the depth the fragment's fields have in place of the spread; null inside introspection.
+   * `top`: spread at the top of the definition (its fields are root fields of an operation).
+   */
+  spreads: { fragment: string; depth: number | null; top: boolean }[];
 }
 
-function outlineOf(selectionSet: SelectionSetNode): Outline {
-  const own: Measure = { depth: 0, selections: 0, aliases: 0, spreads: 0 };
+function outlineOf(selectionSet: SelectionSetNode, directives: number): Outline {
+  const own: Measure = { depth: 0, selections: 0, aliases: 0, spreads: 0, roots: 0, directives };
   const spreads: Outline['spreads'] = [];
-  // Selection sets still to read, with the depth of the fields directly in them (null: not counted).
+  // Selection sets still to read, with the depth of the fields directly in them (null: not counted)
+  // and whether they are at the top of the definition (not inside a field).
   // A work list rather than recursion: nesting is bounded only by the token limit.
-  const pending: [SelectionSetNode, number | null][] = [[selectionSet, 1]];
+  const pending: [SelectionSetNode, number | null, boolean][] = [[selectionSet, 1, true]];
   for (let next = pending.pop(); next; next = pending.pop()) {
-    const [set, depth] = next;
+    const [set, depth, top] = next;
     for (const selection of set.selections) {
       own.selections++;
+      own.directives += selection.directives?.length ?? 0;
       if (selection.kind === Kind.FIELD) {
         if (selection.alias) own.aliases++;
+        if (top) own.roots++;
         const counted = depth !== null && !selection.name.value.startsWith('__') ? depth : null;
         if (counted !== null) own.depth = Math.max(own.depth, counted);
-        if (selection.selectionSet) pending.push([selection.selectionSet, counted === null ? null : counted + 1]);
+        if (selection.selectionSet) pending.push([selection.selectionSet, counted === null ? null : counted + 1, false]);
       } else if (selection.kind === Kind.INLINE_FRAGMENT) {
-        pending.push([selection.selectionSet, depth]);
+        pending.push([selection.selectionSet, depth, top]);
       } else {
         own.spreads++;
-        spreads.push({ fragment: selection.name.value, depth });
+        spreads.push({ fragment: selection.name.value, depth, top });
       }
     }
   }
@@ -115,10 +137,13 @@ function measureDocument(document: DocumentNode, limits: DocumentLimits): Measur
   for (const definition of document.definitions) {
     if (definition.kind === Kind.FRAGMENT_DEFINITION) {
       const name = definition.name.value;
-      fragments.set(name, { label: `Fragment "${name}"`, outline: outlineOf(definition.selectionSet) });
+      const directives = definition.directives?.length ?? 0;
+      fragments.set(name, { label: `Fragment "${name}"`, outline: outlineOf(definition.selectionSet, directives) });
     } else if (definition.kind === Kind.OPERATION_DEFINITION) {
       const label = definition.name ? `Operation "${definition.name.value}"` : 'The operation';
-      operations.push({ label, outline: outlineOf(definition.selectionSet) });
+      let directives = definition.directives?.length ?? 0;
+      for (const variable of definition.variableDefinitions ?? []) directives += variable.directives?.length ?? 0;
+      operations.push({ label, outline: outlineOf(definition.selectionSet, directives) });
     }
   }
 
@@ -133,6 +158,8 @@ function measureDocument(document: DocumentNode, limits: DocumentLimits): Measur
       total.selections = cap(total.selections + inner.selections, limits.maxSelections);
       total.aliases = cap(total.aliases + inner.aliases, limits.maxAliases);
       total.spreads = cap(total.spreads + inner.spreads, limits.maxFragmentSpreads);
+      total.directives = cap(total.directives + inner.directives, limits.maxDirectives);
+      if (spread.top) total.roots = cap(total.roots + inner.roots, limits.maxRootFields);
     }
     return total;
   };
@@ -168,7 +195,8 @@ function measureDocument(document: DocumentNode, limits: DocumentLimits): Measur
 /** The errors refusing `document` (at most one per limit, for the first definition over it); none when it is within them. */
 function documentLimitErrors(document: DocumentNode, limits: DocumentLimits): GraphQLError[] {
   const measures = measureDocument(document, limits);
-  const over = (count: (measure: Measure) => number, limit: number) => measures.find(({ measure }) => count(measure) > limit);
+  const over = (count: (measure: Measure) => number, limit: number, operations = false) =>
+    measures.find(({ measure, operation }) => (operation || !operations) && count(measure) > limit);
   const errors: GraphQLError[] = [];
 
   const deep = measures.find(({ measure, operation }) => operation && measure.depth > limits.maxDepth);
@@ -180,13 +208,16 @@ function documentLimitErrors(document: DocumentNode, limits: DocumentLimits): Gr
       ),
     );
   }
-  const counted: [keyof Measure, number, string][] = [
-    ['selections', limits.maxSelections, 'selections (fields and fragments)'],
-    ['aliases', limits.maxAliases, 'aliases'],
-    ['spreads', limits.maxFragmentSpreads, 'fragment spreads'],
+  // Root fields are an operation's: a fragment's top fields are root fields only where it is spread at the root.
+  const counted: [keyof Measure, number, string, boolean][] = [
+    ['selections', limits.maxSelections, 'selections (fields and fragments)', false],
+    ['aliases', limits.maxAliases, 'aliases', false],
+    ['spreads', limits.maxFragmentSpreads, 'fragment spreads', false],
+    ['roots', limits.maxRootFields, 'root fields', true],
+    ['directives', limits.maxDirectives, 'directives', false],
   ];
-  for (const [key, limit, what] of counted) {
-    const large = over((m) => m[key], limit);
+  for (const [key, limit, what, operations] of counted) {
+    const large = over((m) => m[key], limit, operations);
     if (!large) continue;
     errors.push(
       new GraphQLError(

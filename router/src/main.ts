@@ -24,6 +24,7 @@ import { defaultBreakerFailures, defaultBreakerHalfOpenAfterMs } from './executi
 import { defaultRateLimits, fieldBudgetsOf } from './rate-limits.ts';
 import { connectRedis } from '#kit/process';
 import { createRedisTokenBuckets, parseTokenBucket, type TokenBucket } from '#kit/rate-limiter';
+import { defaultDemandControl } from './demand-control.ts';
 
 // Under load the router's live heap is small (~40 MB on the federation benchmark) and its garbage
 // rate high: V8's default lets the old space grow up to 4x between full collections, which is
@@ -45,6 +46,11 @@ const env = z
     ROUTER_MAX_SELECTIONS: z.coerce.number().int().positive().default(limits.maxSelections),
     ROUTER_MAX_ALIASES: z.coerce.number().int().nonnegative().default(limits.maxAliases),
     ROUTER_MAX_FRAGMENT_SPREADS: z.coerce.number().int().nonnegative().default(limits.maxFragmentSpreads),
+    ROUTER_MAX_ROOT_FIELDS: z.coerce.number().int().positive().default(limits.maxRootFields),
+    ROUTER_MAX_DIRECTIVES: z.coerce.number().int().nonnegative().default(limits.maxDirectives),
+    ROUTER_MAX_COST: z.coerce.number().positive().default(defaultDemandControl.maxCost),
+    ROUTER_DEFAULT_LIST_SIZE: z.coerce.number().int().nonnegative().default(defaultDemandControl.defaultListSize),
+    ROUTER_COST_IN_RESPONSES: z.enum(['true', 'false']).optional(),
     ROUTER_MAX_BODY_BYTES: z.coerce
       .number()
       .int()
@@ -121,6 +127,13 @@ const router = await startRouter({
     maxSelections: env.ROUTER_MAX_SELECTIONS,
     maxAliases: env.ROUTER_MAX_ALIASES,
     maxFragmentSpreads: env.ROUTER_MAX_FRAGMENT_SPREADS,
+    maxRootFields: env.ROUTER_MAX_ROOT_FIELDS,
+    maxDirectives: env.ROUTER_MAX_DIRECTIVES,
+  },
+  cost: {
+    maxCost: env.ROUTER_MAX_COST,
+    defaultListSize: env.ROUTER_DEFAULT_LIST_SIZE,
+    report: env.ROUTER_COST_IN_RESPONSES ? env.ROUTER_COST_IN_RESPONSES === 'true' : !common.production,
   },
   maxBodyBytes: env.ROUTER_MAX_BODY_BYTES,
   tokens: common.tokens,

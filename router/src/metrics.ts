@@ -69,12 +69,21 @@ export function createRouterMetrics() {
     registers: [registry],
   });
   const stateValues = { closed: 0, open: 1, 'half-open': 2 } as const;
+  const costs = new Histogram({
+    name: 'meridian_router_operation_estimated_cost',
+    help: 'Estimated cost of each operation (demand control), by whether it was refused (over ROUTER_MAX_COST)',
+    labelNames: ['refused'],
+    buckets: [1, 10, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 100000],
+    registers: [registry],
+  });
   return {
     /** A subgraph's circuit breaker changed state (see execution/subgraph-breakers.ts). */
     breakerStateChange(subgraph: string, state: keyof typeof stateValues) {
       breakerState.set({ subgraph }, stateValues[state]);
       breakerTransitions.inc({ subgraph, to: state });
     },
+    /** One operation's estimated cost (see demand-control.ts). */
+    estimatedCost: (estimated: number, refused: boolean) => costs.observe({ refused: String(refused) }, estimated),
     /** One subgraph fetch of the query engine (see execution/subgraph-fetch.ts). */
     subgraphRequest: ({
       subgraph,

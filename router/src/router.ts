@@ -4,7 +4,8 @@
  * (execution/) plans with Apollo's query planner and executes the plans itself, `@defer` included.
  * It verifies the caller's JWT against the auth subgraph's JWKS, forwards the token, the correlation
  * id and the client's address to subgraphs, bounds the body and the document (document-limits.ts),
- * serves trusted documents by id and, in `enforce` mode, nothing else (trusted-documents.ts), masks
+ * serves trusted documents by id and, in `enforce` mode, nothing else (trusted-documents.ts),
+ * refuses operations whose estimated cost is over the limit (demand-control.ts), masks
  * internal errors in production, and reports nothing to Apollo's cloud.
  */
 import { createHash } from 'node:crypto';
@@ -27,6 +28,7 @@ import type { ExecutionResult } from 'graphql';
 import type { RouterContext } from './context.ts';
 import { accessPoliciesOf, authorizingExecutor, type AccessPolicies } from './authorization.ts';
 import { defaultDocumentLimits, documentLimits, type DocumentLimits } from './document-limits.ts';
+import { createDemandControl, defaultDemandControl } from './demand-control.ts';
 import { supergraphFromFile } from './supergraph-file.ts';
 import { createRouterMetrics, type LiveFigures } from './metrics.ts';
 import { createQueryEngine, sharingIdenticalQueries } from './execution/engine.ts';
@@ -55,6 +57,12 @@ export interface RouterOptions {
   introspection?: boolean;
   /** Hostile-input limits on operation documents (HTTP and graphql-ws); unset ones keep their defaults. */
   limits?: Partial<DocumentLimits>;
+  /**
+   * Demand control: the highest estimated cost served, the size of lists no `@listSize` sizes, and
+   * whether responses carry `extensions.cost: { estimated, actual }` (default false; the programs
+   * turn it on in development).
+   */
+  cost?: { maxCost?: number; defaultListSize?: number; report?: boolean };
   maxBodyBytes: number;
   tokens: TokenSettings & { jwksUrl: string };
   /** Per-subgraph URL overrides (e.g. container host names), by subgraph name. */
@@ -120,6 +128,12 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
     },
   });
   const rateLimits = options.rateLimits && createRateLimits(options.rateLimits, logger.child({ component: 'rate-limits' }));
+  const demand = createDemandControl({
+    maxCost: options.cost?.maxCost ?? defaultDemandControl.maxCost,
+    defaultListSize: options.cost?.defaultListSize ?? defaultDemandControl.defaultListSize,
+    reportCost: options.cost?.report ?? false,
+    onEstimate: metrics.estimatedCost,
+  });
   const urlOf = (name: string, url?: string) => options.subgraphUrls?.[name] ?? url ?? '';
   const fetcher = createSubgraphFetcher({
     urlOf: (name) => urlOf(name, engine.planner().subgraphUrls.get(name)),
@@ -154,6 +168,7 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
   let supergraphHash: string | undefined;
   gateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => {
     supergraphHash = createHash('sha256').update(coreSupergraphSdl).digest('hex');
+    demand.useSupergraph(engine.useSupergraph(coreSupergraphSdl).schema, coreSupergraphSdl);
     planner = createSubscriptionPlanner(engine.useSupergraph(coreSupergraphSdl), {
       fetch: fetcher.fetch,
       failure: fetcher.failure,
@@ -200,6 +215,7 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
     plugins: [
       errorLoggingPlugin(logger),
       ...(rateLimits ? [rateLimits.plugin] : []),
+      demand.plugin,
       production
         ? ApolloServerPluginLandingPageDisabled()
         : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
@@ -286,6 +302,7 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
       })();
     },
     limits,
+    cost: demand.check,
     introspection,
     maxMessageBytes: options.maxBodyBytes,
     trustedProxies: options.trustedProxies ?? [],

@@ -65,7 +65,7 @@ export function graphQLErrorOf(code: ErrorCode, message: string, details: Record
 }
 
 /** Extensions that may reach clients in production besides `code`. */
-const safeExtensionKeys = new Set(['code', 'retryAfterSeconds', 'field', 'argument']);
+const safeExtensionKeys = new Set(['code', 'retryAfterSeconds', 'field', 'argument', 'cost']);
 
 /** Codes produced by GraphQL itself or by Apollo Server that carry a safe, useful message. */
 const passThroughCodes = new Set<string>([
@@ -82,6 +82,7 @@ const passThroughCodes = new Set<string>([
   'QUERY_TOO_COMPLEX',
   // The router: a subgraph's circuit breaker is open; its fields are null, the rest is served.
   'SUBGRAPH_UNAVAILABLE',
+  'COST_ESTIMATED_TOO_EXPENSIVE',
 ]);
 
 /**

@@ -58,6 +58,8 @@ export interface EmbeddedOptions {
   admin?: RouterOptions['admin'];
   /** The router's per-client rate limits, counted in this process (default: none; `npm start` sets the production defaults). */
   rateLimits?: RouterOptions['rateLimits'];
+  /** Responses carry `extensions.cost: { estimated, actual }` (`npm start` in development). */
+  reportCost?: boolean;
 }
 
 export interface EmbeddedStack {
@@ -149,6 +151,7 @@ export async function startEmbeddedStack(options: EmbeddedOptions): Promise<Embe
       cors,
       admin: options.admin,
       rateLimits: options.rateLimits,
+      cost: { report: options.reportCost ?? false },
       logger: createLogger('router', logLevel),
     });
     stops.push(() => router.stop());

@@ -26,6 +26,7 @@ const stack = await startEmbeddedStack({
   routerPort: env.ROUTER_PORT,
   subgraphPorts: 'default',
   production: env.NODE_ENV === 'production',
+  reportCost: env.NODE_ENV !== 'production',
   logLevel: env.LOG_LEVEL,
   cors: {
     origins: env.ROUTER_CORS_ORIGINS?.length ? env.ROUTER_CORS_ORIGINS : undefined,

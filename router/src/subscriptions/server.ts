@@ -40,6 +40,7 @@ import { viewerOf, type TokenVerifier, type Viewer } from '#kit/auth';
 import type { Logger } from '#kit/logger';
 import { narrowOperation, remember, scopeKeyOf, type AccessPolicies, type DeniedField } from '../authorization.ts';
 import { documentLimits, type DocumentLimits } from '../document-limits.ts';
+import { estimatedCost, type DemandControl, type WithEstimate } from '../demand-control.ts';
 import type { RouterContext } from '../context.ts';
 import { refusalError, type Admission, type Refusal } from '../rate-limits.ts';
 import { ClientStream } from './client-stream.ts';
@@ -66,6 +67,8 @@ export interface SubscriptionServerOptions {
   ) => Promise<ExecutionResult | AsyncIterable<ExecutionResult | Record<string, unknown>>>;
   /** The router's hostile-input limits, as for HTTP. */
   limits: DocumentLimits;
+  /** Demand control, as for HTTP: an operation estimated over the limit is refused with an `error` message. */
+  cost?: DemandControl['check'];
   /** Whether introspection queries may run, as for HTTP; when not, `__schema` and `__type` fail validation. */
   introspection: boolean;
   maxMessageBytes: number;
@@ -293,13 +296,19 @@ export function startSubscriptionServer(options: SubscriptionServerOptions) {
     document: DocumentNode,
     operation: OperationDefinitionNode,
     payload: SubscribePayload,
+    estimate: number | undefined,
   ): GraphQLError[] | ExecutionArgs {
     if (operation.variableDefinitions?.length) {
       const { errors } = getVariableValues(state.planner.schema, operation.variableDefinitions, payload.variables ?? {});
       if (errors) return errors.map(withCode('BAD_USER_INPUT'));
     }
-    // Its rate-limit tokens were taken in onSubscribe: Apollo Server's check skips it.
-    const context: OperationContext = { kind: 'operation', payload, context: { ...contextOf(connection), admitted: true } };
+    // Its rate-limit tokens were taken and its cost estimated in onSubscribe: Apollo Server's checks
+    // take that rather than counting again.
+    const context: OperationContext = {
+      kind: 'operation',
+      payload,
+      context: Object.assign({ ...contextOf(connection), admitted: true }, { [estimatedCost]: estimate } satisfies WithEstimate),
+    };
     return { schema: state.planner.schema, document, operationName: payload.operationName, contextValue: context };
   }
 
@@ -369,6 +378,8 @@ export function startSubscriptionServer(options: SubscriptionServerOptions) {
           const invalid = state.documents.check(payload.query, document);
           if (Array.isArray(invalid)) return invalid;
         }
+        const verdict = options.cost?.(document, operation, payload.variables ?? undefined);
+        if (verdict?.error) return [verdict.error];
         if (options.admit) {
           const { viewer, extra } = connection;
           const admission = {
@@ -380,7 +391,9 @@ export function startSubscriptionServer(options: SubscriptionServerOptions) {
           const refusal = await options.admit(admission);
           if (refusal) return [refusalError(refusal, false)];
         }
-        if (operation.operation !== 'subscription') return prepareOperation(state, connection, document, operation, payload);
+        if (operation.operation !== 'subscription') {
+          return prepareOperation(state, connection, document, operation, payload, verdict?.estimated);
+        }
         if (connection.subscriptions >= maxPerConnection) {
           return [graphQLErrorOf('RATE_LIMITED', `At most ${maxPerConnection} subscriptions may be open on one connection`)];
         }
