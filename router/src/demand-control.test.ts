@@ -43,6 +43,8 @@ async function routerWith(options: Partial<RouterOptions>): Promise<string> {
 const repeat = (count: number, text: (i: number) => string) => Array.from({ length: count }, (_, i) => text(i)).join(' ');
 /** The issue's hostile request: 2,000 aliases × `products(first: 50)`, anonymous. */
 const hostile = `{ ${repeat(2_000, (i) => `p${i}: products(first: 50) { edges { node { id name } } }`)} }`;
+/** Where a router started by `routerWith` serves `/metrics` (its admin port). */
+const adminOf = (url: string) => routers.find((router) => router.url === url)!.adminUrl;
 const codesOf = (body: { errors?: { extensions?: Record<string, unknown> }[] }) => body.errors?.map((e) => e.extensions?.code);
 
 describe('demand control: refusals', () => {
@@ -78,7 +80,7 @@ describe('demand control: refusals', () => {
     // Nothing was planned nor fetched: the time (~0.6 s on a cold router here) is graphql-js parsing
     // and validating 2,000 root fields, which the default limits refuse before (previous test).
     expect(ms).toBeLessThan(3_000);
-    const metrics = await (await fetch(`${url}/metrics`)).text();
+    const metrics = await (await fetch(`${adminOf(url)}/metrics`)).text();
     expect(metrics).not.toMatch(/meridian_router_subgraph_request_duration_seconds_count/);
     expect(metrics).toMatch(/meridian_router_operation_estimated_cost_sum\{refused="true"\} 202000\n/);
   });
@@ -141,7 +143,7 @@ describe('demand control: what stays inside it', () => {
     const url = await routerWith({ cost: { maxCost: 5 } });
     await graphql(url, productsQuery);
     await graphql(url, '{ me { id } }');
-    const metrics = await (await fetch(`${url}/metrics`)).text();
+    const metrics = await (await fetch(`${adminOf(url)}/metrics`)).text();
     expect(metrics).toMatch(/meridian_router_operation_estimated_cost_count\{refused="true"\} 1\n/);
     expect(metrics).toMatch(/meridian_router_operation_estimated_cost_count\{refused="false"\} 1\n/);
     expect(metrics).toMatch(/meridian_router_operation_estimated_cost_sum\{refused="true"\} 10\n/);

@@ -109,7 +109,7 @@ describe('router rate limits on Redis', () => {
   it('a mutation repeating placeOrder under 100 aliases counts 100 times and is refused; 3 aliases take 3 tokens of the budget', async () => {
     // The document limits allow 100 aliases here (by default they refuse such a document before any count).
     const router = await limitedRouter(sharedSettings({ fields: { placeOrder: perHour(5) } }), {
-      limits: { maxAliases: 1000, maxSelections: 10_000 },
+      limits: { maxAliases: 1000, maxSelections: 10_000, maxRootFields: 1000 },
     });
     const hundred = await graphql(router.url, placeOrders(100), { variables: { input: order } });
     expect(hundred.status).toBe(429);
