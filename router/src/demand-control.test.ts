@@ -4,12 +4,18 @@
  * directive bounds, the same refusals over graphql-ws, and the estimate in metrics and responses.
  */
 import { once } from 'node:events';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { createLogger } from '#kit';
 import { eventually } from '#kit/testing';
-import { graphql, loginAs, meQuery, productsQuery, startTestStack, type TestStack } from '../../packages/stack/src/test-stack.ts';
+import {
+  graphql,
+  loginAs,
+  meQuery,
+  productsQuery,
+  routerOptionsOn,
+  startTestStack,
+  type TestStack,
+} from '../../packages/stack/src/test-stack.ts';
 import { startRouter, type RouterOptions, type RunningRouter } from './router.ts';
 
 let stack: TestStack;
@@ -28,12 +34,7 @@ afterAll(async () => {
 /** A router on the same subgraphs, with some options changed. */
 async function routerWith(options: Partial<RouterOptions>): Promise<string> {
   const router = await startRouter({
-    supergraphPath: join(stack.dataDir, 'supergraph.graphql'),
-    port: 0,
-    production: false,
-    maxBodyBytes: 256 * 1024,
-    tokens: { jwksUrl: `${stack.subgraphs.auth.http.url}/.well-known/jwks.json`, issuer: 'meridian-auth', audience: 'meridian' },
-    logger: createLogger('router', 'silent'),
+    ...routerOptionsOn(stack),
     ...options,
   });
   routers.push(router);

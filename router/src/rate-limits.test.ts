@@ -11,13 +11,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '#kit';
 import { freePort, startRedisServer, type RedisServer } from '#kit/fault-injection';
 import { waitHealthy } from '../../packages/stack/src/wait-healthy.ts';
 import { createRedisTokenBuckets, type TokenBucket } from '#kit/rate-limiter';
 import { dropRedisNamespace, eventually, testRedisUrl } from '#kit/testing';
 import { connectLive, watch, type LiveConnection } from '../../packages/stack/src/live-client.ts';
-import { graphql, loginAs, startTestStack, type TestStack } from '../../packages/stack/src/test-stack.ts';
+import { graphql, loginAs, routerOptionsOn, startTestStack, type TestStack } from '../../packages/stack/src/test-stack.ts';
 import { startRouter, type RouterOptions, type RunningRouter } from './router.ts';
 import { costlyFieldsOf, type RateLimitSettings } from './rate-limits.ts';
 import { parse, getOperationAST } from 'graphql';
@@ -59,12 +58,7 @@ function replicaOf(settings: RateLimitSettings, prefix: string): RateLimitSettin
 
 async function limitedRouter(rateLimits: RateLimitSettings, options: Partial<RouterOptions> = {}): Promise<RunningRouter> {
   const router = await startRouter({
-    supergraphPath: join(stack.dataDir, 'supergraph.graphql'),
-    port: 0,
-    production: false,
-    maxBodyBytes: 256 * 1024,
-    tokens: { jwksUrl: `${stack.subgraphs.auth.http.url}/.well-known/jwks.json`, issuer: 'meridian-auth', audience: 'meridian' },
-    logger: createLogger('router', 'silent'),
+    ...routerOptionsOn(stack),
     rateLimits,
     ...options,
   });

@@ -6,9 +6,16 @@ import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { getIntrospectionQuery } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '#kit';
 import { demoOrders, demoUsers } from '../../packages/stack/src/demo-data.ts';
-import { graphql, loginAs, meQuery, productsQuery, startTestStack, type TestStack } from '../../packages/stack/src/test-stack.ts';
+import {
+  graphql,
+  loginAs,
+  meQuery,
+  productsQuery,
+  routerOptionsOn,
+  startTestStack,
+  type TestStack,
+} from '../../packages/stack/src/test-stack.ts';
 import { startRouter, type RouterOptions, type RunningRouter } from './router.ts';
 
 let stack: TestStack;
@@ -25,12 +32,7 @@ afterAll(async () => {
 /** Another router process-alike on the same subgraphs, with some options changed. */
 async function anotherRouter(options: Partial<RouterOptions>): Promise<RunningRouter> {
   const router = await startRouter({
-    supergraphPath: join(stack.dataDir, 'supergraph.graphql'),
-    port: 0,
-    production: false,
-    maxBodyBytes: 256 * 1024,
-    tokens: { jwksUrl: `${stack.subgraphs.auth.http.url}/.well-known/jwks.json`, issuer: 'meridian-auth', audience: 'meridian' },
-    logger: createLogger('router', 'silent'),
+    ...routerOptionsOn(stack),
     ...options,
   });
   extraRouters.push(router);

@@ -10,9 +10,8 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { createLogger } from '#kit';
 import { eventually } from '#kit/testing';
-import { loginAs, productsQuery, startTestStack, type TestStack } from '../../packages/stack/src/test-stack.ts';
+import { loginAs, productsQuery, routerOptionsOn, startTestStack, type TestStack } from '../../packages/stack/src/test-stack.ts';
 import { startRouter, type RouterOptions, type RunningRouter } from './router.ts';
 import { parseManifest, type TrustedDocumentsSettings } from './trusted-documents.ts';
 
@@ -47,12 +46,7 @@ afterAll(async () => {
 /** A router on the stack's subgraphs with these trusted documents settings. */
 async function routerWith(trustedDocuments: TrustedDocumentsSettings, options: Partial<RouterOptions> = {}) {
   const router = await startRouter({
-    supergraphPath: join(stack.dataDir, 'supergraph.graphql'),
-    port: 0,
-    production: false,
-    maxBodyBytes: 256 * 1024,
-    tokens: { jwksUrl: `${stack.subgraphs.auth.http.url}/.well-known/jwks.json`, issuer: 'meridian-auth', audience: 'meridian' },
-    logger: createLogger('router', 'silent'),
+    ...routerOptionsOn(stack),
     trustedDocuments: { pollIntervalMs: 50, ...trustedDocuments },
     ...options,
   });

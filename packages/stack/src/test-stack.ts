@@ -20,6 +20,7 @@ import { demoPassword, demoUsers } from './demo-data.ts';
 import { startEmbeddedStack, type EmbeddedOptions, type EmbeddedStack } from './embedded.ts';
 import { seedDemoData } from './seed.ts';
 import { servicesEnv } from './services-env.ts';
+import type { RouterOptions } from '../../../router/src/router.ts';
 import { createAuthDb } from '../../../subgraphs/auth/src/adapters/prisma-account-store.ts';
 import { createKeyRing } from '../../../subgraphs/auth/src/adapters/key-ring.ts';
 import { scopesOf } from '../../../subgraphs/auth/src/domain/account.ts';
@@ -45,6 +46,18 @@ export interface TestStack extends EmbeddedStack {
 }
 
 /** Starts the in-process stack on fresh real-PostgreSQL databases; `stop()` drops them. */
+/** The options of another router on a test stack's subgraphs (any free port, silent); spread changes over them. */
+export function routerOptionsOn(stack: TestStack): RouterOptions {
+  return {
+    supergraphPath: join(stack.dataDir, 'supergraph.graphql'),
+    port: 0,
+    production: false,
+    maxBodyBytes: 256 * 1024,
+    tokens: { jwksUrl: `${stack.subgraphs.auth.http.url}/.well-known/jwks.json`, issuer: 'meridian-auth', audience: 'meridian' },
+    logger: createLogger('router', 'silent'),
+  };
+}
+
 export async function startTestStack(options: Partial<EmbeddedOptions> = {}): Promise<TestStack> {
   const databases = {} as Record<SubgraphName, TestDatabase>;
   for (const name of subgraphNames) databases[name] = await createTestDatabase(name);

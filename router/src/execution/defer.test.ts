@@ -7,14 +7,12 @@
  */
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApolloClient, ApolloLink, HttpLink, InMemoryCache, gql } from '@apollo/client/core';
 import { Defer20220824Handler } from '@apollo/client/incremental';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
-import { createLogger } from '#kit';
-import { graphql, loginAs, startTestStack, type TestStack } from '../../../packages/stack/src/test-stack.ts';
+import { graphql, loginAs, routerOptionsOn, startTestStack, type TestStack } from '../../../packages/stack/src/test-stack.ts';
 import { startRouter, type RunningRouter } from '../router.ts';
 
 let stack: TestStack;
@@ -30,13 +28,8 @@ beforeAll(async () => {
   stack = await startTestStack();
   await gate.start(new URL(stack.subgraphs.payments.http.url));
   router = await startRouter({
-    supergraphPath: join(stack.dataDir, 'supergraph.graphql'),
-    port: 0,
-    production: false,
-    maxBodyBytes: 256 * 1024,
-    tokens: { jwksUrl: `${stack.subgraphs.auth.http.url}/.well-known/jwks.json`, issuer: 'meridian-auth', audience: 'meridian' },
+    ...routerOptionsOn(stack),
     subgraphUrls: { payments: `${gate.url}/graphql` },
-    logger: createLogger('router', 'silent'),
   });
   token = await loginAs(router.url);
 });
@@ -105,19 +98,7 @@ describe('@defer over HTTP multipart', () => {
   });
 
   it('puts a failing deferred fetch in the deferred payload, with the primary data intact', async () => {
-    const down = await startRouter({
-      supergraphPath: join(stack.dataDir, 'supergraph.graphql'),
-      port: 0,
-      production: false,
-      maxBodyBytes: 256 * 1024,
-      tokens: {
-        jwksUrl: `${stack.subgraphs.auth.http.url}/.well-known/jwks.json`,
-        issuer: 'meridian-auth',
-        audience: 'meridian',
-      },
-      subgraphUrls: { payments: 'http://127.0.0.1:9/graphql' },
-      logger: createLogger('router', 'silent'),
-    });
+    const down = await startRouter({ ...routerOptionsOn(stack), subgraphUrls: { payments: 'http://127.0.0.1:9/graphql' } });
     try {
       const parts = [];
       for await (const part of multipartParts(down.url, deferredOrders, token)) parts.push(part);

@@ -154,6 +154,16 @@ export function createSubscriptionPlanner(
     const rest: PlanNode | undefined =
       node.rest && !(node.rest.kind === 'Sequence' && node.rest.nodes.length === 0) ? node.rest : undefined;
     const prepared = prepareOperation(schema, supergraphSchema, document, definition, queryPlan, operationName);
+    // A live query's variables are one object for all its events: coerce them once.
+    const coercions = new WeakMap<Json, Json>();
+    const coercedOf = (variables: Json): Json => {
+      const definitions = definition.variableDefinitions ?? [];
+      if (definitions.length === 0) return variables;
+      let coerced = coercions.get(variables);
+      if (!coerced)
+        coercions.set(variables, (coerced = (getVariableValues(schema, definitions, variables).coerced ?? variables) as Json));
+      return coerced;
+    };
 
     return {
       id: ++lastPlanId,
@@ -173,8 +183,7 @@ export function createSubscriptionPlanner(
         const errors = (event.errors ?? []).map((error) => subgraphError(error, primary.serviceName, error.path?.slice()));
         if (!event.data) return { data: null, ...(errors.length ? { errors } : {}) };
         const variables = request.variables as Json;
-        const definitions = definition.variableDefinitions ?? [];
-        const coerced = definitions.length ? getVariableValues(schema, definitions, variables).coerced : undefined;
+        const coerced = coercedOf(variables);
         // The executor merges fetched objects into the event's objects: give it a copy, so that one
         // upstream event can be executed for several clients (with different viewers).
         const result = await executePlan(
@@ -182,7 +191,7 @@ export function createSubscriptionPlanner(
           rest,
           {
             variables,
-            coercedVariables: (coerced ?? variables) as Json,
+            coercedVariables: coerced,
             context: request.context,
             fetcher,
             failure,
