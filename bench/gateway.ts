@@ -14,6 +14,7 @@ import { parse, print } from 'graphql';
 import { composeServices } from '@apollo/composition';
 import { waitHealthy } from '../packages/stack/src/wait-healthy.ts';
 import { cpuSeconds, machineCpu, node, peakRssMiB, root, spawnNode, stopProcess } from './processes.ts';
+import { benchRateLimits } from './router-limits.ts';
 
 const dataDir = resolve(process.env.BENCH_GUILD_DIR ?? join(root, '../shared/bench/guild-federation'));
 const peersDir = join(root, 'bench/peers');
@@ -33,8 +34,9 @@ const gatewayEnv = { NODE_ENV: 'production', LOG_LEVEL: 'warn' };
 function startMeridianRouter(supergraph: string, port: number, env: Record<string, string> = {}): ChildProcess {
   // The benchmark's supergraph sizes none of its lists (no @listSize): at the default list size of 10
   // its query is estimated at 24,420, over the default ROUTER_MAX_COST. The estimate still runs; the
-  // limit is raised so that the same query as the peers' is served.
-  const limits = { ROUTER_MAX_COST: '1000000' };
+  // limit is raised so that the same query as the peers' is served. The rate limits are counted (in
+  // this process: no REDIS_URL) but too wide to refuse the load client's one address.
+  const limits = { ROUTER_MAX_COST: '1000000', ...benchRateLimits() };
   return node('router/src/main.ts', ['--supergraph', supergraph, '--port', String(port)], { ...gatewayEnv, ...limits, ...env });
 }
 

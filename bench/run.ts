@@ -71,6 +71,7 @@ import pg from 'pg';
 import type { ClientAnswer, ClientCommand } from './live-clients.ts';
 import { forGateway } from '../router/src/supergraph-file.ts';
 import { ensurePeers, gatewayScenario, waitAnswering } from './gateway.ts';
+import { benchRateLimits } from './router-limits.ts';
 import {
   children,
   cpuOfCommand,
@@ -93,20 +94,6 @@ const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const base = 31_000;
 // Fresh streams per run: a previous run's consumer groups and backlog must not leak into this one.
 const eventsNamespace = `bench-${process.pid}`;
-const wideRateLimits = {
-  ROUTER_RATE_LIMIT_USER: '1000000/s',
-  ROUTER_RATE_LIMIT_ANONYMOUS: '1000000/s',
-  ROUTER_RATE_LIMIT_MUTATIONS: ['placeOrder', 'createDocumentUpload', 'reprocessDocument', 'signUp', 'login']
-    .map((field) => `${field}=1000000/s`)
-    .join(','),
-};
-const noRateLimits = {
-  ROUTER_RATE_LIMIT_USER: 'off',
-  ROUTER_RATE_LIMIT_ANONYMOUS: 'off',
-  ROUTER_RATE_LIMIT_MUTATIONS: ['placeOrder', 'createDocumentUpload', 'reprocessDocument', 'signUp', 'login']
-    .map((field) => `${field}=off`)
-    .join(','),
-};
 
 const named = new Map<string, ChildProcess>();
 
@@ -157,7 +144,7 @@ async function startServices() {
     // wide for the load to meet, in this run's namespace (the keys expire by themselves).
     // BENCH_RATE_LIMITS=off runs without them, to measure what they cost.
     ROUTER_RATE_LIMIT_PREFIX: `${eventsNamespace}:router-limits:`,
-    ...(process.env.BENCH_RATE_LIMITS === 'off' ? noRateLimits : wideRateLimits),
+    ...benchRateLimits(),
     ...Object.fromEntries(
       subgraphNames.flatMap((name, i) => [
         [`${name.toUpperCase()}_PORT`, String(base + 1 + i)],
