@@ -25,9 +25,6 @@ export const refreshCookieName = 'meridian_refresh';
 /** The lifetime of a refresh token, as the auth subgraph issues them (`refreshTokenTtlDays`: 30 days). */
 export const defaultRefreshTokenMaxAgeSeconds = 30 * 86_400;
 
-/** The routes' paths, which CORS answers with credentials. */
-export const browserSessionPaths = ['/auth/login', '/auth/signup', '/auth/refresh', '/auth/password', '/auth/logout'];
-
 export interface BrowserSessionOptions {
   apollo: ApolloServer<RouterContext>;
   /** Builds the context exactly as for a GraphQL request (viewer from the bearer, client address, correlation id). */

@@ -47,7 +47,7 @@ import { createSubscriptionPlanner, type SubscriptionPlanner } from './subscript
 import { startSubscriptionServer } from './subscriptions/server.ts';
 import { createUpstreams } from './subscriptions/upstream.ts';
 import { admitHttpRequest, startTrustedDocuments, type TrustedDocumentsSettings } from './trusted-documents.ts';
-import { browserSessionPaths, browserSessionRoutes } from './browser-sessions.ts';
+import { browserSessionRoutes } from './browser-sessions.ts';
 
 export const defaultSubgraphTimeoutMs = 30_000;
 
@@ -243,6 +243,8 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
       throw error;
     }
   }
+  // Fixed operations: trusted-documents enforcement (`admit`) is for what clients send, not for these.
+  const sessionRoutes = browserSessionRoutes({ apollo, context: contextOf, production });
 
   const http = await startHttpServer<RouterContext>({
     apollo,
@@ -255,7 +257,7 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
       ...options.cors,
       origins: options.cors?.origins ?? (production ? [] : developmentCorsOrigins),
       // The session cookie needs credentials; the rest of the API takes a bearer token and stays without.
-      credentialPaths: browserSessionPaths,
+      credentialPaths: Object.keys(sessionRoutes),
     }),
     admin: { port: options.admin?.port ?? 0, host: options.admin?.host, routes: { '/metrics': metrics.route } },
     routes: {
@@ -269,8 +271,7 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
         const loaded = ready && supergraphHash !== undefined;
         return { status: loaded ? 200 : 503, body: { ready: loaded, supergraph: supergraphHash ?? null, subgraphs } };
       },
-      // Fixed operations: trusted-documents enforcement (`admit`) is for what clients send, not for these.
-      ...browserSessionRoutes({ apollo, context: contextOf, production }),
+      ...sessionRoutes,
     },
     onResponse: metrics.observe,
     admit: (request) => admitHttpRequest(trusted, request),
