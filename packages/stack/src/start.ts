@@ -39,6 +39,10 @@ const stack = await startEmbeddedStack({
 });
 
 const line = '─'.repeat(72);
+// Each in-process subgraph's admin listener took a free loopback port.
+const subgraphMetrics = Object.values(stack.subgraphs)
+  .map((s) => `${s.name} :${new URL(s.adminUrl).port}`)
+  .join(', ');
 console.log(`
 ${line}
  Meridian is running (embedded mode, ${((Date.now() - started) / 1000).toFixed(1)} s${stack.seeded ? ', demo data seeded' : ''})
@@ -47,6 +51,7 @@ ${line}
  GraphQL          ${stack.router.url}/graphql
  Health           ${stack.router.url}/health
  Metrics          ${stack.router.adminUrl}/metrics
+ Subgraph metrics /metrics on ${subgraphMetrics}
  Data folder      ${env.MERIDIAN_DATA_DIR}
 
  Demo sign-ins (password for all: ${demoPassword})
