@@ -137,6 +137,9 @@ export function readCommonConfig(env: Env): CommonConfig {
 const unsetWhenEmpty = <T extends z.ZodTypeAny>(schema: T) =>
   z.preprocess((value) => (value === '' ? undefined : value), schema.optional());
 
+/** An admin port setting (`ROUTER_ADMIN_PORT`, `<NAME>_ADMIN_PORT`): empty or unset means the default, {@link adminPortOf}. */
+export const adminPortSetting = unsetWhenEmpty(z.coerce.number().int().nonnegative().max(65_535));
+
 /**
  * Reads `<NAME>_PORT`, `<NAME>_DATABASE_URL`, `<NAME>_ADMIN_PORT` (default: the port + 1000),
  * `<NAME>_ADMIN_HOST` (default: `ADMIN_HOST`, else loopback) and the shared settings of one subgraph.
@@ -147,7 +150,7 @@ export function readSubgraphConfig(name: SubgraphName, env: Env): SubgraphConfig
     .object({
       [`${prefix}_PORT`]: int(defaultPorts[name]),
       [`${prefix}_DATABASE_URL`]: z.string().url({ message: `${prefix}_DATABASE_URL must be a postgres:// URL` }),
-      [`${prefix}_ADMIN_PORT`]: unsetWhenEmpty(z.coerce.number().int().nonnegative().max(65_535)),
+      [`${prefix}_ADMIN_PORT`]: adminPortSetting,
       [`${prefix}_ADMIN_HOST`]: unsetWhenEmpty(z.string()),
       HOST: z.string().default('127.0.0.1'),
       // Not HOST: the public interface being open says nothing about who may read the metrics.

@@ -1,7 +1,7 @@
 /** `npm start`: the embedded mode. Prints the Sandbox URL and the demo sign-ins. */
 import { z } from 'zod';
 import { stopOnSignals } from '#kit';
-import { adminPortOf, corsOriginsSetting } from '#kit/config';
+import { adminPortOf, adminPortSetting, corsOriginsSetting } from '#kit/config';
 import { demoPassword, demoUsers } from './demo-data.ts';
 import { startEmbeddedStack } from './embedded.ts';
 import { defaultRateLimits } from '../../../router/src/rate-limits.ts';
@@ -15,7 +15,7 @@ const env = z
     ROUTER_CORS_ORIGINS: corsOriginsSetting.optional(),
     ROUTER_CORS_CREDENTIALS: z.enum(['true', 'false']).default('false'),
     ROUTER_CORS_MAX_AGE: z.coerce.number().int().nonnegative().default(600),
-    ROUTER_ADMIN_PORT: z.coerce.number().int().nonnegative().max(65_535).optional(),
+    ROUTER_ADMIN_PORT: adminPortSetting,
     ROUTER_ADMIN_HOST: z.string().default('127.0.0.1'),
   })
   .parse(process.env);
