@@ -15,10 +15,16 @@ import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-
  */
 type Documents = {
     "\n  mutation LogoutAll {\n    logoutAll\n  }\n": typeof types.LogoutAllDocument,
+    "\n  query CheckoutAddresses {\n    me {\n      id\n      addresses {\n        id\n        label\n        line1\n        city\n        country\n        isDefault\n      }\n    }\n  }\n": typeof types.CheckoutAddressesDocument,
+    "\n  mutation PlaceOrder($input: PlaceOrderInput!, $idempotencyKey: String!) {\n    placeOrder(input: $input, idempotencyKey: $idempotencyKey) {\n      id\n      status\n      createdAt\n    }\n  }\n": typeof types.PlaceOrderDocument,
+    "\n  query ShopProducts($first: Int!) {\n    products(first: $first) {\n      edges {\n        node {\n          id\n          sku\n          name\n          description\n          price {\n            amount\n            currency\n          }\n          available\n        }\n      }\n    }\n  }\n": typeof types.ShopProductsDocument,
     "\n  query Viewer {\n    me {\n      id\n      displayName\n      roles\n    }\n  }\n": typeof types.ViewerDocument,
 };
 const documents: Documents = {
     "\n  mutation LogoutAll {\n    logoutAll\n  }\n": types.LogoutAllDocument,
+    "\n  query CheckoutAddresses {\n    me {\n      id\n      addresses {\n        id\n        label\n        line1\n        city\n        country\n        isDefault\n      }\n    }\n  }\n": types.CheckoutAddressesDocument,
+    "\n  mutation PlaceOrder($input: PlaceOrderInput!, $idempotencyKey: String!) {\n    placeOrder(input: $input, idempotencyKey: $idempotencyKey) {\n      id\n      status\n      createdAt\n    }\n  }\n": types.PlaceOrderDocument,
+    "\n  query ShopProducts($first: Int!) {\n    products(first: $first) {\n      edges {\n        node {\n          id\n          sku\n          name\n          description\n          price {\n            amount\n            currency\n          }\n          available\n        }\n      }\n    }\n  }\n": types.ShopProductsDocument,
     "\n  query Viewer {\n    me {\n      id\n      displayName\n      roles\n    }\n  }\n": types.ViewerDocument,
 };
 
@@ -40,6 +46,18 @@ export function graphql(source: string): unknown;
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation LogoutAll {\n    logoutAll\n  }\n"): (typeof documents)["\n  mutation LogoutAll {\n    logoutAll\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query CheckoutAddresses {\n    me {\n      id\n      addresses {\n        id\n        label\n        line1\n        city\n        country\n        isDefault\n      }\n    }\n  }\n"): (typeof documents)["\n  query CheckoutAddresses {\n    me {\n      id\n      addresses {\n        id\n        label\n        line1\n        city\n        country\n        isDefault\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation PlaceOrder($input: PlaceOrderInput!, $idempotencyKey: String!) {\n    placeOrder(input: $input, idempotencyKey: $idempotencyKey) {\n      id\n      status\n      createdAt\n    }\n  }\n"): (typeof documents)["\n  mutation PlaceOrder($input: PlaceOrderInput!, $idempotencyKey: String!) {\n    placeOrder(input: $input, idempotencyKey: $idempotencyKey) {\n      id\n      status\n      createdAt\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query ShopProducts($first: Int!) {\n    products(first: $first) {\n      edges {\n        node {\n          id\n          sku\n          name\n          description\n          price {\n            amount\n            currency\n          }\n          available\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query ShopProducts($first: Int!) {\n    products(first: $first) {\n      edges {\n        node {\n          id\n          sku\n          name\n          description\n          price {\n            amount\n            currency\n          }\n          available\n        }\n      }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
