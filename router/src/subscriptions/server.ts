@@ -326,7 +326,7 @@ export function startSubscriptionServer(options: SubscriptionServerOptions) {
       async onConnect(ctx) {
         const { connectionParams, extra } = ctx;
         try {
-          const viewer = await viewerOf(verify, connectionParams?.authorization ?? connectionParams?.Authorization);
+          const viewer = await viewerOf(verify, connectionParams?.authorization);
           const connection: Connection = { viewer, streams: new Set(), subscriptions: 0, extra };
           connections.set(extra, connection);
           scheduleExpiry(connection);
