@@ -8,8 +8,8 @@ import { Redis } from 'ioredis';
 import { createJwksVerifier, defaultRateLimitPrefix } from '#kit';
 import { createAccountStore, createAuthDb } from '../subgraphs/auth/src/adapters/prisma-account-store.ts';
 import { createPasswordHasher } from '../subgraphs/auth/src/adapters/password-hasher.ts';
-import { demoPassword } from '../packages/stack/src/demo-data.ts';
-import { loginAs } from '../packages/stack/src/test-stack.ts';
+import { demoPassword } from '../stack/src/demo-data.ts';
+import { loginAs } from '../stack/src/test-stack.ts';
 import { cpuSeconds } from './processes.ts';
 import { base, cleanups, connections, load, redisUrl, seconds, startServices } from './services.ts';
 

@@ -14,7 +14,7 @@ import { documentJobsQueue } from '../subgraphs/documents/src/subgraph.ts';
 import { textPdf } from '../subgraphs/documents/test-fixtures/text-pdf.ts';
 import { cpuSeconds, node, pct, root } from './processes.ts';
 import { base, cleanups, dropNamespace, eventsNamespace, named, postgres, redisUrl } from './services.ts';
-import { waitHealthy } from '../packages/stack/src/wait-healthy.ts';
+import { waitHealthy } from '#kit/wait-healthy';
 
 export async function documentsScenario() {
   const jobs = Number(process.env.BENCH_JOBS ?? 40);

@@ -12,7 +12,7 @@ import { join, resolve } from 'node:path';
 import autocannon from 'autocannon';
 import { parse, print } from 'graphql';
 import { composeServices } from '@apollo/composition';
-import { waitHealthy } from '../packages/stack/src/wait-healthy.ts';
+import { waitHealthy } from '#kit/wait-healthy';
 import { cpuSeconds, machineCpu, node, peakRssMiB, root, spawnNode, stopProcess } from './processes.ts';
 import { benchRateLimits } from './router-limits.ts';
 

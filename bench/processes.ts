@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { compiled } from '../packages/stack/src/build.ts';
+import { compiled } from '../stack/src/build.ts';
 
 export const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 

@@ -5,7 +5,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loginAs, meQuery } from '../packages/stack/src/test-stack.ts';
+import { loginAs, meQuery } from '../stack/src/test-stack.ts';
 import { forGateway } from '../router/src/supergraph-file.ts';
 import { ensurePeers, waitAnswering } from './gateway.ts';
 import { cpuSeconds, peakRssMiB, root, spawnNode } from './processes.ts';

@@ -33,7 +33,7 @@
  * Every scenario stops its processes, drops its bench databases and deletes its Redis keys at the end.
  * Each scenario lives in bench/<scenario>.ts; what they share (the services mode, cleanups) in bench/services.ts.
  */
-import { build } from '../packages/stack/src/build.ts';
+import { build } from '../stack/src/build.ts';
 import { authScenario } from './auth.ts';
 import { documentsScenario } from './documents.ts';
 import { gatewayScenario } from './gateway.ts';

@@ -5,8 +5,8 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { postGraphQL } from '#kit/testing';
-import { demoWarehouses } from '../packages/stack/src/demo-data.ts';
-import { mintAccessTokens } from '../packages/stack/src/test-stack.ts';
+import { demoWarehouses } from '../stack/src/demo-data.ts';
+import { mintAccessTokens } from '../stack/src/test-stack.ts';
 import { pct } from './processes.ts';
 import { cpuSnapshot, eventsNamespace, redisUrl, seconds, startServices } from './services.ts';
 

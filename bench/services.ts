@@ -8,9 +8,9 @@ import autocannon from 'autocannon';
 import { createLogger, ensureDatabase, dropDatabase, migrate, migrationsDir, subgraphNames, type SubgraphName } from '#kit';
 import { dropRedisNamespace, startTestS3 } from '#kit/testing';
 import { adminPortOf } from '#kit/config';
-import { seedDemoData } from '../packages/stack/src/seed.ts';
-import { servicesEnv } from '../packages/stack/src/services-env.ts';
-import { waitHealthy } from '../packages/stack/src/wait-healthy.ts';
+import { seedDemoData } from '../stack/src/seed.ts';
+import { servicesEnv } from '../stack/src/services-env.ts';
+import { waitHealthy } from '#kit/wait-healthy';
 import { benchRateLimits } from './router-limits.ts';
 import { cpuOfCommand, cpuSeconds, node } from './processes.ts';
 

@@ -11,7 +11,7 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import { parse } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger, unauthenticated } from '#kit';
-import { graphql } from '../../packages/stack/src/test-stack.ts';
+import { postGraphQL as graphql } from '#kit/testing';
 import { composeSupergraph } from './compose.ts';
 import { startRouter, type RunningRouter } from './router.ts';
 

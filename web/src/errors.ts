@@ -1,6 +1,6 @@
 /**
  * Errors a person can act on: every failure the app shows goes through {@link describeError}, which
- * maps the router's `extensions.code` (packages/kit/src/errors.ts, the router's edge codes) to a
+ * maps the router's `extensions.code` (kit/src/errors.ts, the router's edge codes) to a
  * sentence saying what happened and what to do. Never a stack trace, never an unbounded message.
  */
 import { sessionExpiredNotice } from './session/session.ts';

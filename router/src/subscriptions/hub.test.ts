@@ -1,7 +1,7 @@
 /**
  * The hub against a scripted upstream (the router's own `Upstreams` port, standing in for a subgraph
  * socket) and a plan whose `execute` is scripted: sharing, ordering, bounds and endings. The real
- * upstream and planner are exercised end to end in packages/stack/src/subscriptions.test.ts.
+ * upstream and planner are exercised end to end in stack/src/subscriptions.test.ts.
  */
 import { parse, type ExecutionResult } from 'graphql';
 import { describe, expect, it } from 'vitest';

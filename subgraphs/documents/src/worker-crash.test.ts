@@ -18,7 +18,7 @@ import {
   type TestDatabase,
   type TestS3,
 } from '#kit/testing';
-import { createProcessGroup, type ServiceProcess } from '../../../packages/stack/src/process-group.ts';
+import { createProcessGroup, type ServiceProcess } from '#kit/process-group';
 import { createDocumentStore, createDocumentsDb, type DocumentsDb } from './adapters/prisma-document-store.ts';
 import { createDocumentUpload, submitDocument, type UploadDeps } from './app/upload-document.ts';
 import { documentJobsQueue } from './subgraph.ts';

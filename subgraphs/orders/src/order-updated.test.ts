@@ -25,7 +25,7 @@ import {
   type TestDatabase,
   eventually,
 } from '#kit/testing';
-import { connectLive, openSubscriptions, type LiveConnection } from '../../../packages/stack/src/live-client.ts';
+import { connectLive, openSubscriptions, type LiveConnection } from '#kit/live-client';
 import { createOrderStore, createOrdersDb, type OrdersDb } from './adapters/prisma-order-store.ts';
 import type { OrderUpdated } from './app/order-saga.ts';
 import type { OrderStatus } from './domain/order.ts';
