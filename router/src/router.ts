@@ -6,9 +6,11 @@
  * id and the client's address to subgraphs, bounds the body and the document (document-limits.ts),
  * serves trusted documents by id and, in `enforce` mode, nothing else (trusted-documents.ts),
  * refuses operations whose estimated cost is over the limit (demand-control.ts), masks
- * internal errors in production, and reports nothing to Apollo's cloud.
+ * internal errors in production, and reports nothing to Apollo's cloud. Browsers sign in through
+ * its cookie session routes, `/auth/*` (browser-sessions.ts).
  */
 import { createHash } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import {
@@ -45,6 +47,7 @@ import { createSubscriptionPlanner, type SubscriptionPlanner } from './subscript
 import { startSubscriptionServer } from './subscriptions/server.ts';
 import { createUpstreams } from './subscriptions/upstream.ts';
 import { admitHttpRequest, startTrustedDocuments, type TrustedDocumentsSettings } from './trusted-documents.ts';
+import { browserSessionRoutes } from './browser-sessions.ts';
 
 export const defaultSubgraphTimeoutMs = 30_000;
 
@@ -226,6 +229,23 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
   await apollo.start();
   let ready = true;
 
+  // One context for GraphQL requests and the cookie session routes: the same viewer, address and limits.
+  async function contextOf(req: IncomingMessage, correlationId: string): Promise<RouterContext> {
+    try {
+      return {
+        viewer: await viewerOf(verify, req.headers.authorization),
+        correlationId,
+        clientAddress: clientAddressOf(req, proxies),
+        delivery: {},
+      };
+    } catch (error) {
+      if (error instanceof DomainError) throw graphQLErrorOf(error.code, error.message);
+      throw error;
+    }
+  }
+  // Fixed operations: trusted-documents enforcement (`admit`) is for what clients send, not for these.
+  const sessionRoutes = browserSessionRoutes({ apollo, context: contextOf, production });
+
   const http = await startHttpServer<RouterContext>({
     apollo,
     logger,
@@ -236,6 +256,8 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
     cors: createCorsPolicy({
       ...options.cors,
       origins: options.cors?.origins ?? (production ? [] : developmentCorsOrigins),
+      // The session cookie needs credentials; the rest of the API takes a bearer token and stays without.
+      credentialPaths: Object.keys(sessionRoutes),
     }),
     admin: { port: options.admin?.port ?? 0, host: options.admin?.host, routes: { '/metrics': metrics.route } },
     routes: {
@@ -249,6 +271,7 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
         const loaded = ready && supergraphHash !== undefined;
         return { status: loaded ? 200 : 503, body: { ready: loaded, supergraph: supergraphHash ?? null, subgraphs } };
       },
+      ...sessionRoutes,
     },
     onResponse: metrics.observe,
     admit: (request) => admitHttpRequest(trusted, request),
@@ -262,19 +285,7 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
         body: { kind: 'chunked', asyncIterator: multipartBody(response.body.string, payloads, formatError) },
       };
     },
-    async context(req, correlationId) {
-      try {
-        return {
-          viewer: await viewerOf(verify, req.headers.authorization),
-          correlationId,
-          clientAddress: clientAddressOf(req, proxies),
-          delivery: {},
-        };
-      } catch (error) {
-        if (error instanceof DomainError) throw graphQLErrorOf(error.code, error.message);
-        throw error;
-      }
-    },
+    context: contextOf,
   });
   const subscriptions = startSubscriptionServer({
     server: http.server,

@@ -8,6 +8,10 @@
  * Origins are exact (`https://app.example.com`) or simple wildcards: `*.` before the host matches
  * one or more subdomain labels (`https://*.example.com`), `:*` any port or none
  * (`http://localhost:*`), and `*` alone any origin (never with credentials).
+ *
+ * Credentials (cookies) can be allowed on a few paths only (`credentialPaths`, e.g. the cookie
+ * session routes) while the rest of the API, called with a bearer token, stays without them: a
+ * page's cookies then reach nothing else. On those paths `*` does not count: only listed origins.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
@@ -33,6 +37,8 @@ export interface CorsSettings {
   credentials?: boolean;
   /** How long a browser may cache a preflight answer (default 600 s). */
   maxAgeSeconds?: number;
+  /** Exact paths (e.g. `/auth/refresh`) whose preflights and answers allow credentials even when `credentials` is off. */
+  credentialPaths?: string[];
 }
 
 export interface CorsPolicy {
@@ -72,20 +78,27 @@ export function createCorsPolicy(settings: CorsSettings): CorsPolicy {
   }
   const exact = new Set<string>();
   const patterns: RegExp[] = [];
+  let anyOrigin = false;
   for (const entry of settings.origins) {
     if (!entry.trim()) continue;
     const matcher = corsOriginMatcher(entry);
     const normalized = entry.trim().toLowerCase().replace(/\/$/, '');
-    if (normalized.includes('*')) patterns.push(matcher);
+    if (normalized === '*') anyOrigin = true;
+    else if (normalized.includes('*')) patterns.push(matcher);
     else exact.add(normalized);
   }
-  const allows = (origin: string) => origin !== 'null' && (exact.has(origin) || patterns.some((p) => p.test(origin)));
+  const listed = (origin: string) => origin !== 'null' && (exact.has(origin) || patterns.some((p) => p.test(origin)));
+  const allows = (origin: string) => (anyOrigin && origin !== 'null') || listed(origin);
+  const credentialPaths = new Set(settings.credentialPaths);
+  const pathOf = (url = '/') => {
+    const query = url.indexOf('?');
+    return query === -1 ? url : url.slice(0, query);
+  };
 
   const preflightHeaders: Record<string, string> = {
     'access-control-allow-methods': 'GET, POST, OPTIONS',
     'access-control-allow-headers': corsAllowedHeaders.join(', '),
     'access-control-max-age': String(settings.maxAgeSeconds ?? 600),
-    ...(credentials ? { 'access-control-allow-credentials': 'true' } : {}),
   };
   const exposed = corsExposedHeaders.join(', ');
 
@@ -97,10 +110,15 @@ export function createCorsPolicy(settings: CorsSettings): CorsPolicy {
       const origin = req.headers.origin;
       const isPreflight = req.method === 'OPTIONS' && req.headers['access-control-request-method'] !== undefined;
       if (origin === undefined) return false; // not a browser's cross-origin request
-      const allowed = allows(origin);
+      const withCredentials = credentials || (credentialPaths.size > 0 && credentialPaths.has(pathOf(req.url)));
+      const allowed = withCredentials ? listed(origin) : allows(origin);
       if (isPreflight) {
         if (allowed) {
-          res.writeHead(204, { ...preflightHeaders, 'access-control-allow-origin': origin });
+          res.writeHead(204, {
+            ...preflightHeaders,
+            'access-control-allow-origin': origin,
+            ...(withCredentials ? { 'access-control-allow-credentials': 'true' } : {}),
+          });
           res.end();
         } else {
           res.writeHead(403, { 'content-type': 'application/json; charset=utf-8' });
@@ -120,7 +138,7 @@ export function createCorsPolicy(settings: CorsSettings): CorsPolicy {
       if (allowed) {
         res.setHeader('access-control-allow-origin', origin);
         res.setHeader('access-control-expose-headers', exposed);
-        if (credentials) res.setHeader('access-control-allow-credentials', 'true');
+        if (withCredentials) res.setHeader('access-control-allow-credentials', 'true');
       }
       return false;
     },

@@ -18,8 +18,22 @@ export function correlationIdOf(given: unknown): string {
   return typeof given === 'string' && correlationIdPattern.test(given) ? given : randomUUID();
 }
 
-/** Extra routes answered before GraphQL, e.g. `/.well-known/jwks.json`; a string body is sent as text. */
-export type Route = (req: IncomingMessage) => Promise<{ status: number; body: unknown; headers?: Record<string, string> }>;
+/** A route's answer: a string body is sent as text, anything else as JSON. A header may repeat (`set-cookie`). */
+export interface RouteAnswer {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string | string[]>;
+}
+
+/** What the server hands a route beside the request. */
+export interface RouteRequest {
+  correlationId: string;
+  /** Reads the body as text; one over `maxBodyBytes` is answered 413 `PAYLOAD_TOO_LARGE` by the server. */
+  text(): Promise<string>;
+}
+
+/** Extra routes answered before GraphQL, by path and any method, e.g. `/.well-known/jwks.json`. */
+export type Route = (req: IncomingMessage, request: RouteRequest) => Promise<RouteAnswer>;
 
 export interface HttpServerOptions<TContext extends BaseContext> {
   apollo: ApolloServer<TContext>;
@@ -105,8 +119,15 @@ function readBody(req: IncomingMessage, limit: number): Promise<string> {
   });
 }
 
-async function sendRoute(res: ServerResponse, route: Route, req: IncomingMessage) {
-  const answer = await route(req);
+async function sendRoute(res: ServerResponse, route: Route, req: IncomingMessage, correlationId: string, maxBodyBytes: number) {
+  let answer: RouteAnswer;
+  try {
+    answer = await route(req, { correlationId, text: () => readBody(req, maxBodyBytes) });
+  } catch (error) {
+    if (!(error instanceof BodyTooLarge)) throw error;
+    sendTooLarge(res, maxBodyBytes);
+    return;
+  }
   if (typeof answer.body === 'string') {
     res.writeHead(answer.status, { 'content-type': 'text/plain; charset=utf-8', ...answer.headers });
     res.end(answer.body);
@@ -115,10 +136,15 @@ async function sendRoute(res: ServerResponse, route: Route, req: IncomingMessage
   }
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string | string[]> = {}) {
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
   res.end(JSON.stringify(body));
 }
+
+const sendTooLarge = (res: ServerResponse, maxBodyBytes: number) =>
+  sendJson(res, 413, errorBody('PAYLOAD_TOO_LARGE', `Request body is larger than the limit of ${maxBodyBytes} bytes`), {
+    connection: 'close',
+  });
 
 const errorBody = (code: string, message: string) => ({ errors: [{ message, extensions: { code } }] });
 
@@ -137,7 +163,7 @@ export async function startHttpServer<TContext extends BaseContext>(
     }
     const route = options.routes?.[url.pathname];
     if (route) {
-      await sendRoute(res, route, req);
+      await sendRoute(res, route, req, correlationId, maxBodyBytes);
       return;
     }
     if (url.pathname !== '/' && url.pathname !== '/graphql') {
@@ -152,9 +178,7 @@ export async function startHttpServer<TContext extends BaseContext>(
         raw = await readBody(req, maxBodyBytes);
       } catch (error) {
         if (error instanceof BodyTooLarge) {
-          sendJson(res, 413, errorBody('PAYLOAD_TOO_LARGE', `Request body is larger than the limit of ${maxBodyBytes} bytes`), {
-            connection: 'close',
-          });
+          sendTooLarge(res, maxBodyBytes);
           return;
         }
         throw error;
@@ -235,7 +259,7 @@ export async function startHttpServer<TContext extends BaseContext>(
   const { port } = server.address() as AddressInfo;
   let admin: { server: Server; url: string } | undefined;
   try {
-    if (options.admin) admin = await startAdminServer(options.admin, logger);
+    if (options.admin) admin = await startAdminServer(options.admin, logger, maxBodyBytes);
   } catch (error) {
     await close(server);
     throw error;
@@ -264,14 +288,19 @@ const close = (server: Server) =>
   });
 
 /** The operators' listener: its routes (GET), 404 for anything else. */
-async function startAdminServer(admin: NonNullable<HttpServerOptions<BaseContext>['admin']>, logger: Logger) {
+async function startAdminServer(
+  admin: NonNullable<HttpServerOptions<BaseContext>['admin']>,
+  logger: Logger,
+  maxBodyBytes: number,
+) {
   const server = createServer((req, res) => {
+    const correlationId = correlationIdOf(req.headers[correlationHeader]);
     const route = admin.routes[new URL(req.url ?? '/', 'http://localhost').pathname];
     if (!route) {
       sendJson(res, 404, errorBody('NOT_FOUND', `No route ${req.url ?? '/'} on the admin port`));
       return;
     }
-    sendRoute(res, route, req).catch((error: unknown) => {
+    sendRoute(res, route, req, correlationId, maxBodyBytes).catch((error: unknown) => {
       logger.error({ err: error }, 'admin request failed');
       if (!res.headersSent) sendJson(res, 500, errorBody('INTERNAL_SERVER_ERROR', 'Internal server error'));
       else res.end();

@@ -80,6 +80,11 @@ children.push(router);
 router.on('exit', (c) => !stopping && (console.error(`router exited with ${c}`), stopAll(1)));
 await waitHealthy(`http://127.0.0.1:${env.ROUTER_PORT}/health`, { process: router });
 const adminPort = env.ROUTER_ADMIN_PORT || adminPortOf(Number(env.ROUTER_PORT));
+// Each subgraph's /metrics: <NAME>_ADMIN_PORT, else its port + 1000 (left to the subgraph, so a replica on another port moves with it).
+const subgraphMetrics = subgraphNames
+  .map((n) => `${n} :${env[`${n.toUpperCase()}_ADMIN_PORT`] || adminPortOf(Number(env[`${n.toUpperCase()}_PORT`]))}`)
+  .join(', ');
 console.log(
-  `\nMeridian services are up: http://127.0.0.1:${env.ROUTER_PORT}/ (router port ${defaultPorts.router} by default); metrics: http://127.0.0.1:${adminPort}/metrics\n`,
+  `\nMeridian services are up: http://127.0.0.1:${env.ROUTER_PORT}/ (router port ${defaultPorts.router} by default); metrics: http://127.0.0.1:${adminPort}/metrics\n` +
+    `subgraph metrics (/metrics on their admin ports): ${subgraphMetrics}\n`,
 );
