@@ -43,6 +43,8 @@ export function messageFor(info: ErrorInfo): string {
       // Domain messages are written for the person at the keyboard (e.g. a refused file type).
       return said ? sentence(said) : 'Check what you entered and try again.';
     case 'QUOTA_EXCEEDED':
+      // The documents subgraph's own message already says to delete some: not twice.
+      if (said && /\bdelete\b/i.test(said)) return sentence(said);
       return `${said ? sentence(said) : 'You have used up your quota.'} Delete documents to make room.`;
     case 'PAYLOAD_TOO_LARGE':
       return 'That is too large to send.';

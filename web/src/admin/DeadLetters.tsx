@@ -7,7 +7,7 @@ import { useMutation, useQuery } from '@apollo/client/react';
 import { ErrorMessage } from '../components/ErrorMessage.tsx';
 import { formatDateTime } from '../format.ts';
 import { graphql } from '../gql/index.ts';
-import { formatPayload } from './dead-letter-payload.ts';
+import { formatLetterText } from './dead-letter-text.ts';
 
 export const DeadLettersQuery = graphql(`
   query DeadLetters {
@@ -87,8 +87,6 @@ export function DeadLetters() {
                 <dd>{letter.id}</dd>
                 <dt>Reason</dt>
                 <dd>{reasonText(letter.reason)}</dd>
-                <dt>Error</dt>
-                <dd>{letter.error}</dd>
                 <dt>Deliveries</dt>
                 <dd>{letter.deliveries}</dd>
                 <dt>Occurred</dt>
@@ -96,9 +94,13 @@ export function DeadLetters() {
                 <dt>Gave up</dt>
                 <dd>{formatDateTime(letter.deadAt)}</dd>
               </dl>
+              <details open>
+                <summary>Last error</summary>
+                <pre tabIndex={0}>{formatLetterText(letter.error)}</pre>
+              </details>
               <details>
                 <summary>Payload of event {letter.eventId}</summary>
-                <pre tabIndex={0}>{formatPayload(letter.payload)}</pre>
+                <pre tabIndex={0}>{formatLetterText(letter.payload)}</pre>
               </details>
             </div>
             <button

@@ -108,18 +108,18 @@ export function StockAdjustment() {
           <label>
             Change
             <select value={form.direction} onChange={(e) => set('direction')(e.target.value)}>
-              <option value="add">Add units</option>
-              <option value="remove">Remove units</option>
+              <option value="add">Add to stock</option>
+              <option value="remove">Remove from stock</option>
             </select>
           </label>
           <label>
-            Units
+            Number of units
             <input
               type="number"
               min={1}
               step={1}
               inputMode="numeric"
-              className="qty"
+              className="units"
               value={form.units}
               onChange={(e) => set('units')(e.target.value)}
               {...invalidProps('units')}

@@ -47,11 +47,24 @@ describe('an upload as the page shows it', () => {
       { type: 'created', documentId, total: 10 },
       { type: 'failed', error: { message: 'The storage answered 403', extensions: { code: 'UPLOAD_FAILED', status: 403 } } },
     ]);
-    expect(failed).toMatchObject({ phase: 'failed', filename: 'receipt.png', documentId });
+    expect(failed).toMatchObject({ phase: 'failed', filename: 'receipt.png', documentId, failedWhile: 'uploading' });
     expect(uploadPercent(failed)).toBeUndefined();
     if (failed.phase !== 'failed') return;
     expect(describeError(failed.error)).toBe('The file did not reach the storage: try the upload again.');
     expect(uploadStatusText(failed)).toBe('receipt.png was not uploaded.');
+  });
+
+  it('a file refused at submit (not the type it claims) was uploaded but not accepted', () => {
+    const refused = run([
+      { type: 'start', filename: 'fake.png' },
+      { type: 'created', documentId, total: 10 },
+      { type: 'progress', loaded: 10 },
+      { type: 'uploaded' },
+      { type: 'failed', error: { errors: [{ message: 'The file is not a PNG image', extensions: { code: 'BAD_USER_INPUT' } }] } },
+    ]);
+    expect(refused).toMatchObject({ phase: 'failed', documentId, failedWhile: 'submitting' });
+    expect(uploadStatusText(refused)).toBe('fake.png was uploaded but not accepted.');
+    if (refused.phase === 'failed') expect(describeError(refused.error)).toBe('The file is not a PNG image.');
   });
 
   it('a refusal before any document exists (quota, rate limit) keeps no document', () => {

@@ -17,7 +17,13 @@ export type UploadState =
   | { phase: 'uploading'; filename: string; documentId: string; loaded: number; total: number }
   | { phase: 'submitting'; filename: string; documentId: string }
   | { phase: 'submitted'; filename: string; documentId: string; jobId: string }
-  | { phase: 'failed'; filename?: string; documentId?: string; error: unknown };
+  | {
+      phase: 'failed';
+      filename?: string;
+      documentId?: string;
+      failedWhile?: 'preparing' | 'uploading' | 'submitting';
+      error: unknown;
+    };
 
 export type UploadEvent =
   | { type: 'start'; filename: string }
@@ -59,6 +65,7 @@ export function uploadReducer(state: UploadState, event: UploadEvent): UploadSta
         phase: 'failed',
         filename: state.filename,
         documentId: 'documentId' in state ? state.documentId : undefined,
+        failedWhile: state.phase,
         error: event.error,
       };
     case 'reset':
@@ -91,9 +98,13 @@ export function uploadStatusText(state: UploadState): string {
     case 'submitting':
       return `Uploaded ${state.filename}; starting text extraction…`;
     case 'submitted':
-      return `${state.filename} uploaded; its text is being extracted.`;
+      return `${state.filename} uploaded: its text extraction is followed under My documents.`;
     case 'failed':
-      return state.filename ? `${state.filename} was not uploaded.` : 'The upload failed.';
+      if (!state.filename) return 'The upload failed.';
+      // Submitting checks the stored file: it arrived, but is not what was declared.
+      return state.failedWhile === 'submitting'
+        ? `${state.filename} was uploaded but not accepted.`
+        : `${state.filename} was not uploaded.`;
     default:
       return assertNever(state);
   }
