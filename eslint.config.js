@@ -2,7 +2,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '**/__generated__/**', '.data/**', 'dist/**'] },
+  { ignores: ['node_modules/**', '**/__generated__/**', '.data/**', 'dist/**', 'web/dist/**', 'web/src/gql/**'] },
   ...tseslint.configs.recommended,
   {
     rules: {

@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
+  apiSchemaSdl,
   CompositionError,
+  defaultApiSchemaFile,
   composeSupergraph,
   defaultSupergraphConfig,
   defaultSupergraphFile,
@@ -17,6 +19,13 @@ describe('composition', () => {
 
   it('the subgraphs compose, and router/supergraph.graphql is what they compose to (run `npm run compose` if not)', () => {
     expect(composeSupergraph(subgraphs)).toBe(readFileSync(defaultSupergraphFile, 'utf8'));
+  });
+
+  it('web/schema.graphql is the API schema clients see, with @defer and no federation machinery (run `npm run compose` if not)', () => {
+    const api = apiSchemaSdl(composeSupergraph(subgraphs));
+    expect(api).toBe(readFileSync(defaultApiSchemaFile, 'utf8'));
+    expect(api).toContain('directive @defer');
+    expect(api).not.toMatch(/join__|link__|@authenticated|@requiresScopes/);
   });
 
   it('the supergraph links entities across subgraphs', () => {

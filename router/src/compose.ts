@@ -1,16 +1,18 @@
 /**
  * Composition: the subgraph list in `supergraph.yaml` (rover config format) -> a supergraph SDL.
- * `npm run compose` writes `router/supergraph.graphql` and exits non-zero with the composition
- * errors when the subgraphs do not compose.
+ * `npm run compose` writes `router/supergraph.graphql` and the API schema clients are typed against
+ * (`web/schema.graphql`), and exits non-zero with the composition errors when the subgraphs do not
+ * compose.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { composeServices } from '@apollo/composition';
-import { parse } from 'graphql';
+import { Supergraph } from '@apollo/federation-internals';
+import { parse, printSchema } from 'graphql';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { defaultSupergraphFile } from './supergraph-file.ts';
+import { defaultSupergraphFile, forGateway } from './supergraph-file.ts';
 
 /** One subgraph as composition sees it. */
 export interface SubgraphSource {
@@ -48,6 +50,16 @@ export function composeSupergraph(subgraphs: SubgraphSource[]): string {
   return result.supergraphSdl;
 }
 
+/**
+ * The API schema of a supergraph as clients see it: no `join__`/`link__` machinery, no
+ * authorization directives, with `@defer` (the router serves it). Clients generate their types
+ * from it (the web client's `codegen.yml` entry).
+ */
+export function apiSchemaSdl(supergraphSdl: string): string {
+  const api = Supergraph.build(forGateway(supergraphSdl)).apiSchema();
+  return `${printSchema(api.toGraphQLJSSchema({ includeDefer: true }))}\n`;
+}
+
 /** Returns the same subgraphs with their routing URLs replaced (tests on ephemeral ports). */
 export function withUrls(subgraphs: SubgraphSource[], urls: Record<string, string>): SubgraphSource[] {
   return subgraphs.map((s) => ({ ...s, url: urls[s.name] ?? s.url }));
@@ -55,13 +67,18 @@ export function withUrls(subgraphs: SubgraphSource[], urls: Record<string, strin
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const defaultSupergraphConfig = resolve(repoRoot, 'supergraph.yaml');
+/** The API schema the web client is generated from. */
+export const defaultApiSchemaFile = resolve(repoRoot, 'web/schema.graphql');
 export { defaultSupergraphFile };
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const [configPath = defaultSupergraphConfig, outPath = defaultSupergraphFile] = process.argv.slice(2);
+  const [configPath = defaultSupergraphConfig, outPath = defaultSupergraphFile, apiOutPath = defaultApiSchemaFile] =
+    process.argv.slice(2);
   try {
-    writeFileSync(outPath, composeSupergraph(readSupergraphConfig(configPath)));
-    console.log(`composed ${configPath} -> ${outPath}`);
+    const supergraphSdl = composeSupergraph(readSupergraphConfig(configPath));
+    writeFileSync(outPath, supergraphSdl);
+    writeFileSync(apiOutPath, apiSchemaSdl(supergraphSdl));
+    console.log(`composed ${configPath} -> ${outPath} (API schema: ${apiOutPath})`);
   } catch (error) {
     console.error(error instanceof Error ? error.message : error);
     process.exit(1);

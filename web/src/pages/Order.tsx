@@ -1,0 +1,3 @@
+export function Order() {
+  return <h1>Order</h1>;
+}
