@@ -60,7 +60,10 @@ const webLine =
   'error' in built
     ? `not served: ${built.error.message.split('\n')[0]}`
     : await startWebServer({ port: env.WEB_PORT, host: env.WEB_HOST, routerUrl: sameHostRouterUrl(stack.router.url) }).then(
-        (running) => ((web = running), `${running.url}/${built.state === 'fresh' ? '' : ` (built: it was ${built.state})`}`),
+        (running) => (
+          (web = running),
+          `${running.url}/${built.state === 'missing' ? ' (just built)' : built.state === 'stale' ? ' (rebuilt: its sources changed)' : ''}`
+        ),
         (error: Error) => `not served: ${error.message}`,
       );
 

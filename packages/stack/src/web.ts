@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { stopOnSignals } from '#kit/config';
-import { startWebServer, webDistDir } from './web-server.ts';
+import { sameHostRouterUrl, startWebServer, webDistDir } from './web-server.ts';
 
 const env = z
   .object({
@@ -21,7 +21,7 @@ const web = await startWebServer({
   dir: env.WEB_DIST_DIR,
   port: env.WEB_PORT,
   host: env.WEB_HOST,
-  routerUrl: new URL(env.ROUTER_PUBLIC_URL).origin,
+  routerUrl: sameHostRouterUrl(env.ROUTER_PUBLIC_URL),
 });
 console.log(`web app on ${env.WEB_HOST}:${env.WEB_PORT} (${web.url}/), router at ${env.ROUTER_PUBLIC_URL}`);
 stopOnSignals(() => web.stop());
