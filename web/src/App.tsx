@@ -1,8 +1,7 @@
 /** The shell: a navigation bar and the routes. Pages that need a session say so themselves. */
-import { useQuery } from '@apollo/client/react';
 import { NavLink, Route, Routes } from 'react-router';
 import { useSessionState } from './app-context.tsx';
-import { graphql } from './gql/index.ts';
+import { useViewer } from './viewer.ts';
 import { useCart } from './shop/cart.tsx';
 import { Account } from './pages/Account.tsx';
 import { Admin } from './pages/Admin.tsx';
@@ -14,24 +13,6 @@ import { Orders } from './pages/Orders.tsx';
 import { Shop } from './pages/Shop.tsx';
 import { SignIn } from './pages/SignIn.tsx';
 import { SignUp } from './pages/SignUp.tsx';
-
-export const ViewerQuery = graphql(`
-  query Viewer {
-    me {
-      id
-      displayName
-      roles
-    }
-  }
-`);
-
-/** The signed-in user's name and roles (null when signed out). */
-export function useViewer() {
-  const state = useSessionState();
-  const signedIn = state.status === 'signed-in';
-  const { data } = useQuery(ViewerQuery, { skip: !signedIn });
-  return signedIn ? (data?.me ?? undefined) : undefined;
-}
 
 export function App() {
   const state = useSessionState();

@@ -1,3 +1,140 @@
+/** The account: who is signed in, change password, sign out here or everywhere. */
+import { useState, type FormEvent } from 'react';
+import { useMutation } from '@apollo/client/react';
+import { useNavigate } from 'react-router';
+import { useApp } from '../app-context.tsx';
+import { ErrorMessage } from '../components/ErrorMessage.tsx';
+import { RequireSignIn } from '../components/RequireSignIn.tsx';
+import { graphql } from '../gql/index.ts';
+import { useViewer } from '../viewer.ts';
+
+const LogoutAllMutation = graphql(`
+  mutation LogoutAll {
+    logoutAll
+  }
+`);
+
+function ChangePassword() {
+  const { session } = useApp();
+  const [currentPassword, setCurrent] = useState('');
+  const [newPassword, setNext] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>();
+  const [done, setDone] = useState(false);
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    setBusy(true);
+    setError(undefined);
+    setDone(false);
+    try {
+      await session.changePassword(currentPassword, newPassword);
+      setCurrent('');
+      setNext('');
+      setDone(true);
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <form className="stack" onSubmit={submit} aria-label="Change password">
+      <h2>Change password</h2>
+      <label>
+        Current password
+        <input
+          type="password"
+          autoComplete="current-password"
+          required
+          value={currentPassword}
+          onChange={(e) => setCurrent(e.target.value)}
+        />
+      </label>
+      <label>
+        New password
+        <input
+          type="password"
+          autoComplete="new-password"
+          minLength={10}
+          maxLength={128}
+          required
+          value={newPassword}
+          onChange={(e) => setNext(e.target.value)}
+        />
+      </label>
+      <ErrorMessage error={error} />
+      {done && <p role="status">Password changed. Your other devices are signed out.</p>}
+      <button type="submit" disabled={busy}>
+        Change password
+      </button>
+    </form>
+  );
+}
+
+function SignOut() {
+  const { session, client } = useApp();
+  const navigate = useNavigate();
+  const [logoutAll] = useMutation(LogoutAllMutation);
+  const [error, setError] = useState<unknown>();
+  const [busy, setBusy] = useState(false);
+
+  async function run(action: () => Promise<void>) {
+    setBusy(true);
+    setError(undefined);
+    try {
+      await action();
+      await client.apollo.clearStore();
+      navigate('/signin', { replace: true });
+    } catch (e) {
+      setError(e);
+      setBusy(false);
+    }
+  }
+
+  return (
+    <div className="stack">
+      <h2>Sign out</h2>
+      <ErrorMessage error={error} />
+      <div className="row">
+        <button type="button" className="secondary" disabled={busy} onClick={() => run(() => session.signOut())}>
+          Sign out
+        </button>
+        <button
+          type="button"
+          className="danger"
+          disabled={busy}
+          onClick={() =>
+            run(() =>
+              session.signOutEverywhere(async () => {
+                await logoutAll();
+              }),
+            )
+          }
+        >
+          Sign out everywhere
+        </button>
+      </div>
+    </div>
+  );
+}
+
 export function Account() {
-  return <h1>Account</h1>;
+  const viewer = useViewer();
+  return (
+    <RequireSignIn>
+      <section className="panel">
+        <h1>Account</h1>
+        {viewer && (
+          <p>
+            Signed in as <strong>{viewer.displayName}</strong>
+            {viewer.roles.includes('ADMIN') ? ' (admin)' : ''}.
+          </p>
+        )}
+        <ChangePassword />
+        <SignOut />
+      </section>
+    </RequireSignIn>
+  );
 }

@@ -1,3 +1,69 @@
+/** Sign in with email and password (the router's `/auth/login`; the refresh token stays in its cookie). */
+import { useState, type FormEvent } from 'react';
+import { Link, useNavigate, useSearchParams } from 'react-router';
+import { useApp } from '../app-context.tsx';
+import { ErrorMessage } from '../components/ErrorMessage.tsx';
+
+/** Where to go after signing in: a path of this app from `?next=`, else the shop. */
+export const nextPath = (next: string | null) => (next && next.startsWith('/') && !next.startsWith('//') ? next : '/');
+
 export function SignIn() {
-  return <h1>SignIn</h1>;
+  const { session } = useApp();
+  const navigate = useNavigate();
+  const [params] = useSearchParams();
+  const [email, setEmail] = useState('');
+  const [password, setPassword] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>();
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    setBusy(true);
+    setError(undefined);
+    try {
+      await session.signIn(email.trim(), password);
+      navigate(nextPath(params.get('next')), { replace: true });
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <section className="panel">
+      <h1>Sign in</h1>
+      <form className="stack" onSubmit={submit} aria-label="Sign in">
+        <label>
+          Email
+          <input
+            type="email"
+            name="email"
+            autoComplete="username"
+            required
+            value={email}
+            onChange={(e) => setEmail(e.target.value)}
+          />
+        </label>
+        <label>
+          Password
+          <input
+            type="password"
+            name="password"
+            autoComplete="current-password"
+            required
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+          />
+        </label>
+        <ErrorMessage error={error} />
+        <button type="submit" disabled={busy}>
+          {busy ? 'Signing in…' : 'Sign in'}
+        </button>
+      </form>
+      <p>
+        No account yet? <Link to="/signup">Create an account</Link>
+      </p>
+    </section>
+  );
 }
