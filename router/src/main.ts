@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { createLogger } from '#kit/logger';
 import {
   adminPortOf,
+  adminPortSetting,
   corsOriginsSetting,
   defaultPorts,
   proxyListSetting,
@@ -69,7 +70,7 @@ const env = z
     ROUTER_CORS_ORIGINS: corsOriginsSetting.optional(),
     ROUTER_CORS_CREDENTIALS: z.enum(['true', 'false']).default('false'),
     ROUTER_CORS_MAX_AGE: z.coerce.number().int().nonnegative().default(600),
-    ROUTER_ADMIN_PORT: z.coerce.number().int().nonnegative().max(65_535).optional(),
+    ROUTER_ADMIN_PORT: adminPortSetting,
     ROUTER_ADMIN_HOST: z.string().default('127.0.0.1'),
     ROUTER_TRUSTED_DOCUMENTS: z
       .enum([...trustedDocumentsModes, ''])

@@ -69,8 +69,9 @@ export const corsOriginsSetting = z.string().transform((value, ctx) => {
 });
 
 /**
- * The admin port (`/metrics`) of a router on `port` when ROUTER_ADMIN_PORT is unset: 1000 above it
- * (4000 -> 5000), so routers side by side on one machine each get their own; any free one for port 0.
+ * The admin port (`/metrics`) of a router or subgraph on `port` when ROUTER_ADMIN_PORT (or
+ * `<NAME>_ADMIN_PORT`) is unset: 1000 above it (4000 -> 5000, orders 4004 -> 5004), so services side
+ * by side on one machine each get their own; any free one for port 0.
  */
 export const adminPortOf = (port: number) => (port === 0 ? 0 : port + 1000);
 
@@ -103,6 +104,8 @@ export interface SubgraphConfig extends CommonConfig {
    * Default: loopback.
    */
   trustedProxies?: string[];
+  /** The operators' listener (`/metrics`), never served on `port`; `port: 0` picks a free one. */
+  admin: { port: number; host: string };
 }
 
 export function readCommonConfig(env: Env): CommonConfig {
@@ -130,28 +133,47 @@ export function readCommonConfig(env: Env): CommonConfig {
   };
 }
 
-/** Reads `<NAME>_PORT`, `<NAME>_DATABASE_URL` and the shared settings of one subgraph. */
+/** An optional setting where an empty value (`ORDERS_ADMIN_PORT=` in a .env file) means unset. */
+const unsetWhenEmpty = <T extends z.ZodTypeAny>(schema: T) =>
+  z.preprocess((value) => (value === '' ? undefined : value), schema.optional());
+
+/** An admin port setting (`ROUTER_ADMIN_PORT`, `<NAME>_ADMIN_PORT`): empty or unset means the default, {@link adminPortOf}. */
+export const adminPortSetting = unsetWhenEmpty(z.coerce.number().int().nonnegative().max(65_535));
+
+/**
+ * Reads `<NAME>_PORT`, `<NAME>_DATABASE_URL`, `<NAME>_ADMIN_PORT` (default: the port + 1000),
+ * `<NAME>_ADMIN_HOST` (default: `ADMIN_HOST`, else loopback) and the shared settings of one subgraph.
+ */
 export function readSubgraphConfig(name: SubgraphName, env: Env): SubgraphConfig {
   const prefix = name.toUpperCase();
   const parsed = z
     .object({
       [`${prefix}_PORT`]: int(defaultPorts[name]),
       [`${prefix}_DATABASE_URL`]: z.string().url({ message: `${prefix}_DATABASE_URL must be a postgres:// URL` }),
+      [`${prefix}_ADMIN_PORT`]: adminPortSetting,
+      [`${prefix}_ADMIN_HOST`]: unsetWhenEmpty(z.string()),
       HOST: z.string().default('127.0.0.1'),
+      // Not HOST: the public interface being open says nothing about who may read the metrics.
+      ADMIN_HOST: unsetWhenEmpty(z.string()),
       DATABASE_POOL_MAX: int(10),
       MAX_BODY_BYTES: int(1_000_000),
       TRUSTED_PROXIES: proxyListSetting('127.0.0.1,::1,::ffff:127.0.0.1'),
     })
     .parse(env) as Record<string, unknown>;
+  const port = parsed[`${prefix}_PORT`] as number;
   return {
     ...readCommonConfig(env),
     name,
-    port: parsed[`${prefix}_PORT`] as number,
+    port,
     host: parsed.HOST as string,
     databaseUrl: parsed[`${prefix}_DATABASE_URL`] as string,
     databasePoolMax: parsed.DATABASE_POOL_MAX as number,
     maxBodyBytes: parsed.MAX_BODY_BYTES as number,
     trustedProxies: parsed.TRUSTED_PROXIES as string[],
+    admin: {
+      port: (parsed[`${prefix}_ADMIN_PORT`] as number | undefined) ?? adminPortOf(port),
+      host: (parsed[`${prefix}_ADMIN_HOST`] ?? parsed.ADMIN_HOST ?? '127.0.0.1') as string,
+    },
   };
 }
 

@@ -24,6 +24,7 @@ import { clientAddressOf, loopbackProxies, trustedProxies } from './client-addre
 import { correlationIdOf, startHttpServer, type Route, type RunningHttpServer } from './http-server.js';
 import { refuseMalformedIds } from './ids.js';
 import type { Logger } from './logger.js';
+import { createSubgraphMetrics, type SubgraphGauge } from './metrics.js';
 
 /** What every subgraph resolver gets in its context. */
 export interface SubgraphContext {
@@ -49,11 +50,15 @@ export interface SubgraphOptions<TContext extends SubgraphContext> {
   routes?: Record<string, Route>;
   /** Closed after the HTTP server stops (Prisma client, bus, relays). */
   onStop?: () => Promise<void>;
+  /** Figures of the subgraph's own for `/metrics` (e.g. its outbox backlog), read at each scrape. */
+  gauges?: SubgraphGauge[];
 }
 
 export interface RunningSubgraph {
   name: string;
   url: string;
+  /** The admin listener's base URL (`/metrics`). */
+  adminUrl: string;
   http: RunningHttpServer;
   stop(): Promise<void>;
 }
@@ -80,6 +85,7 @@ export async function startSubgraph<TContext extends SubgraphContext>(
   const schema = subgraphSchema(options.typeDefs, options.resolvers);
   const formatError = createErrorFormatter({ exposeInternals: !production });
   const proxies = config.trustedProxies ? trustedProxies(config.trustedProxies) : loopbackProxies;
+  const metrics = createSubgraphMetrics(config.name, options.gauges);
   const apollo = new ApolloServer<TContext>({
     schema,
     introspection: !production,
@@ -87,6 +93,7 @@ export async function startSubgraph<TContext extends SubgraphContext>(
     formatError,
     plugins: [
       errorLoggingPlugin(logger),
+      metrics.plugin,
       ApolloServerPluginLandingPageDisabled(),
       ApolloServerPluginUsageReportingDisabled(),
       ApolloServerPluginSchemaReportingDisabled(),
@@ -102,6 +109,8 @@ export async function startSubgraph<TContext extends SubgraphContext>(
     host: config.host,
     maxBodyBytes: config.maxBodyBytes,
     routes: options.routes,
+    onResponse: metrics.observe,
+    admin: { ...config.admin, routes: { '/metrics': metrics.route } },
     health: (): Record<string, number> => ({ connections: live?.server.connections() ?? 0, subscriptions: live?.open() ?? 0 }),
     async context(req, correlationId) {
       let viewer: Viewer | null;
@@ -122,11 +131,13 @@ export async function startSubgraph<TContext extends SubgraphContext>(
   const live: { server: GraphQLWsServer; open(): number } | undefined = schema.getSubscriptionType()
     ? serveSubscriptions({ ...options, schema, verifyToken, formatError, server: http.server })
     : undefined;
-  logger.info({ url: `${http.url}/graphql` }, `${config.name} subgraph listening`);
+  if (live) metrics.reportLive({ connections: () => live.server.connections(), subscriptions: live.open });
+  logger.info({ url: `${http.url}/graphql`, metrics: `${http.adminUrl}/metrics` }, `${config.name} subgraph listening`);
 
   return {
     name: config.name,
     url: `${http.url}/graphql`,
+    adminUrl: http.adminUrl!,
     http,
     async stop() {
       await live?.server.stop();

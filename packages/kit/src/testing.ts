@@ -76,7 +76,7 @@ export async function createTestDatabase(subgraph: string): Promise<TestDatabase
   return { url: connectionString, drop: () => dropDatabase(connectionString) };
 }
 
-/** A subgraph's config for tests: any free port, quiet logs, the given database. */
+/** A subgraph's config for tests: any free port (and admin port, on loopback), quiet logs, the given database. */
 export function testSubgraphConfig(
   name: SubgraphName,
   databaseUrl: string,
@@ -94,6 +94,7 @@ export function testSubgraphConfig(
     redisUrl: undefined,
     // Nothing listens there: tests that need tokens verified say where the JWKS is.
     tokens: { jwksUrl: 'http://127.0.0.1:9/.well-known/jwks.json', issuer: 'meridian-auth', audience: 'meridian' },
+    admin: { port: 0, host: '127.0.0.1' },
     ...overrides,
   };
 }

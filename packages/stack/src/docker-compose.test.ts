@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import ts from 'typescript';
 import { parse } from 'yaml';
 import { defaultPorts, proxyListSetting, subgraphNames, trustedProxies } from '#kit';
+import { adminPortOf } from '#kit/config';
 
 const root = new URL('../../../', import.meta.url);
 const compose = parse(readFileSync(new URL('docker-compose.yml', root), 'utf8'), { merge: true }) as {
@@ -19,6 +20,7 @@ const compose = parse(readFileSync(new URL('docker-compose.yml', root), 'utf8'),
       depends_on?: Record<string, { condition: string }>;
       command?: string[];
       ports?: string[];
+      expose?: string[];
       networks?: unknown;
     }
   >;
@@ -64,6 +66,18 @@ describe('docker-compose.yml', () => {
     expect(services.migrate!.environment?.[`${upper}_DATABASE_URL`]).toBe(service.environment![`${upper}_DATABASE_URL`]);
     expect(services.router!.environment?.[`${upper}_URL`]).toBe(`http://${name}:${defaultPorts[name]}/graphql`);
   });
+
+  it.each(subgraphNames)(
+    "the %s service's /metrics listens on the network for a Prometheus, never published on the host",
+    (name) => {
+      const service = services[name]!;
+      const adminPort = service.environment?.[`${name.toUpperCase()}_ADMIN_PORT`];
+      expect(adminPort).toBe(String(adminPortOf(defaultPorts[name])));
+      expect(service.environment?.ADMIN_HOST).toBe('0.0.0.0');
+      expect(service.expose).toContain(adminPort);
+      expect(service.ports).toBeUndefined();
+    },
+  );
 
   it('every Node service runs, with node, a program that `npm run build` compiles into the image', () => {
     const built = ts.parseConfigFileTextToJson('tsconfig.build.json', readFileSync(new URL('tsconfig.build.json', root), 'utf8'))

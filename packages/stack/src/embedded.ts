@@ -56,6 +56,8 @@ export interface EmbeddedOptions {
   cors?: RouterOptions['cors'];
   /** The router's admin listener (`/metrics`); default: any free port on loopback. */
   admin?: RouterOptions['admin'];
+  /** Each subgraph's admin listener (`/metrics`); default: any free port on loopback. */
+  subgraphAdmin?: Partial<Record<SubgraphName, { port: number; host?: string }>>;
   /** The router's per-client rate limits, counted in this process (default: none; `npm start` sets the production defaults). */
   rateLimits?: RouterOptions['rateLimits'];
   /** Responses carry `extensions.cost: { estimated, actual }` (`npm start` in development). */
@@ -131,6 +133,7 @@ export async function startEmbeddedStack(options: EmbeddedOptions): Promise<Embe
         logLevel,
         redisUrl: undefined,
         tokens,
+        admin: { port: options.subgraphAdmin?.[name]?.port ?? 0, host: options.subgraphAdmin?.[name]?.host ?? '127.0.0.1' },
       };
       subgraphs[name] = await start(config, shared, tuning);
       stops.push(() => subgraphs[name].stop());

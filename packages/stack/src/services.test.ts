@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { subgraphNames } from '#kit';
 import { waitHealthy } from './wait-healthy.ts';
 import {
   graphql,
@@ -48,6 +49,18 @@ afterAll(async () => {
 describe('services mode, end to end (separate processes, real PostgreSQL and Redis)', () => {
   it('runs eight processes: six subgraphs, the document worker and the router', async () => {
     for (let i = 1; i <= 7; i += 1) expect((await fetch(`http://127.0.0.1:${basePort + i}/health`)).status).toBe(200);
+  });
+
+  it("serves each subgraph's /metrics on its admin port (port + 1000, loopback), not on its public one", async () => {
+    for (const name of subgraphNames) {
+      const port = fixture.ports[name];
+      const metrics = await fetch(`http://127.0.0.1:${port + 1000}/metrics`);
+      expect(metrics.status, name).toBe(200);
+      expect(await metrics.text()).toContain(
+        `meridian_subgraph_http_request_duration_seconds_count{subgraph="${name}",status="200"}`,
+      );
+      expect((await fetch(`http://127.0.0.1:${port}/metrics`)).status, name).toBe(404);
+    }
   });
 
   it('answers the product query through the router', async () => {

@@ -98,6 +98,11 @@ const webLine = await ensureWebBuild()
     (running) => ((web = running), `web app: ${running.url}/`),
     (error: Error) => `web app not served: ${error.message.split('\n')[0]}`,
   );
+// Each subgraph's /metrics: <NAME>_ADMIN_PORT, else its port + 1000 (left to the subgraph, so a replica on another port moves with it).
+const subgraphMetrics = subgraphNames
+  .map((n) => `${n} :${env[`${n.toUpperCase()}_ADMIN_PORT`] || adminPortOf(Number(env[`${n.toUpperCase()}_PORT`]))}`)
+  .join(', ');
 console.log(
-  `\nMeridian services are up: ${routerUrl}/ (router port ${defaultPorts.router} by default); metrics: http://127.0.0.1:${adminPort}/metrics; ${webLine}\n`,
+  `\nMeridian services are up: ${routerUrl}/ (router port ${defaultPorts.router} by default); metrics: http://127.0.0.1:${adminPort}/metrics; ${webLine}\n` +
+    `subgraph metrics (/metrics on their admin ports): ${subgraphMetrics}\n`,
 );

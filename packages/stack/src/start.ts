@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { stopOnSignals } from '#kit';
-import { adminPortOf, corsOriginsSetting } from '#kit/config';
+import { adminPortOf, adminPortSetting, corsOriginsSetting } from '#kit/config';
 import { demoPassword, demoUsers } from './demo-data.ts';
 import { startEmbeddedStack } from './embedded.ts';
 import { ensureWebBuild } from './web-build.ts';
@@ -20,7 +20,7 @@ const env = z
     ROUTER_CORS_ORIGINS: corsOriginsSetting.optional(),
     ROUTER_CORS_CREDENTIALS: z.enum(['true', 'false']).default('false'),
     ROUTER_CORS_MAX_AGE: z.coerce.number().int().nonnegative().default(600),
-    ROUTER_ADMIN_PORT: z.coerce.number().int().nonnegative().max(65_535).optional(),
+    ROUTER_ADMIN_PORT: adminPortSetting,
     ROUTER_ADMIN_HOST: z.string().default('127.0.0.1'),
     WEB_PORT: z.coerce.number().int().nonnegative().max(65_535).default(5173),
     WEB_HOST: z.string().default('127.0.0.1'),
@@ -68,6 +68,10 @@ const webLine =
       );
 
 const line = '─'.repeat(72);
+// Each in-process subgraph's admin listener took a free loopback port.
+const subgraphMetrics = Object.values(stack.subgraphs)
+  .map((s) => `${s.name} :${new URL(s.adminUrl).port}`)
+  .join(', ');
 console.log(`
 ${line}
  Meridian is running (embedded mode, ${((Date.now() - started) / 1000).toFixed(1)} s${stack.seeded ? ', demo data seeded' : ''})
@@ -77,6 +81,7 @@ ${line}
  GraphQL          ${stack.router.url}/graphql
  Health           ${stack.router.url}/health
  Metrics          ${stack.router.adminUrl}/metrics
+ Subgraph metrics /metrics on ${subgraphMetrics}
  Data folder      ${env.MERIDIAN_DATA_DIR}
 
  Demo sign-ins (password for all: ${demoPassword})

@@ -68,3 +68,32 @@ describe('orders subgraph over HTTP', () => {
     expect(body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
   });
 });
+
+describe('orders subgraph /metrics', () => {
+  const metrics = async () => (await fetch(`${subgraph.adminUrl}/metrics`)).text();
+
+  it('is served on its admin listener, on loopback, and answers 404 on the public port', async () => {
+    expect(subgraph.adminUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(subgraph.adminUrl).not.toBe(subgraph.http.url);
+    expect((await fetch(`${subgraph.http.url}/metrics`)).status).toBe(404);
+    expect((await fetch(`${subgraph.adminUrl}/graphql`)).status).toBe(404);
+    const answer = await fetch(`${subgraph.adminUrl}/metrics`);
+    expect(answer.status).toBe(200);
+    expect(answer.headers.get('content-type')).toMatch(/^text\/plain/);
+    expect(await answer.text()).toContain('process_cpu_user_seconds_total{subgraph="orders"}');
+  });
+
+  it('counts each operation by its client name and outcome, and times each request', async () => {
+    // As the router names it: the client operation, then the planner's subgraph and fetch index.
+    await postGraphQL(subgraph.url, 'query MyOrders__orders__0 { myOrders { edges { cursor } } }');
+    await postGraphQL(subgraph.url, 'query MyOrders__orders__1 { myOrders { edges { cursor } } }');
+    await postGraphQL(subgraph.url, '{ __typename }');
+    const text = await metrics();
+    expect(text).toContain(
+      'meridian_subgraph_operations_total{operation="MyOrders",outcome="UNAUTHENTICATED",subgraph="orders"} 2',
+    );
+    expect(text).toMatch(/meridian_subgraph_operations_total\{operation="anonymous",outcome="ok",subgraph="orders"\} [1-9]/);
+    expect(text).toMatch(/meridian_subgraph_http_request_duration_seconds_count\{subgraph="orders",status="200"\} [1-9]/);
+    expect(text).toContain('meridian_subgraph_subscriptions{subgraph="orders"} 0');
+  });
+});
