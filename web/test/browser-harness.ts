@@ -124,7 +124,7 @@ export async function startBrowserStack(options: BrowserStackOptions = {}): Prom
       async open(path, size = 'desktop') {
         const context = await browser.newContext({ viewport: viewports[size] });
         const page = await context.newPage();
-        page.on('close', () => void context.close());
+        page.on('close', () => void context.close().catch(() => undefined));
         await page.goto(new URL(path, web.url).toString());
         return page;
       },
@@ -147,7 +147,7 @@ export async function screenshot(page: Page, name: string): Promise<string> {
 
 /** How far the page is wider than the window (0: no horizontal scroll). */
 export async function horizontalOverflow(page: Page): Promise<number> {
-  return (await page.evaluate('document.documentElement.scrollWidth - window.innerWidth')) as number;
+  return Math.max(0, (await page.evaluate('document.documentElement.scrollWidth - window.innerWidth')) as number);
 }
 
 /** A new product with `units` in the first demo warehouse, through the admin API; returns its id. */
@@ -186,4 +186,13 @@ export async function adjustStock(stack: BrowserStack, productId: string, delta:
     },
   );
   if (adjusted.body.errors) throw new Error(`adjustStock failed: ${JSON.stringify(adjusted.body.errors)}`);
+}
+
+/** Signs in through the app's form (the router's cookie route) and waits until the shop shows the signed-in menu. */
+export async function signIn(page: Page, email: string, password: string): Promise<void> {
+  if (!new URL(page.url()).pathname.startsWith('/signin')) await page.goto(new URL('/signin', page.url()).toString());
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Orders' }).waitFor();
 }
