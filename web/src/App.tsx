@@ -33,11 +33,12 @@ export function App() {
           {state.status === 'signed-in' && <NavLink to="/orders">Orders</NavLink>}
           {state.status === 'signed-in' && <NavLink to="/documents">Documents</NavLink>}
           {isAdmin && <NavLink to="/admin">Admin</NavLink>}
-          {state.status === 'signed-in' ? (
-            <NavLink to="/account">{viewer?.displayName ?? 'Account'}</NavLink>
-          ) : (
-            <NavLink to="/signin">Sign in</NavLink>
+          {state.status === 'signed-in' && (
+            <NavLink to="/account" aria-label={`Account${viewer ? ` (${viewer.displayName})` : ''}`}>
+              {viewer?.displayName ?? 'Account'}
+            </NavLink>
           )}
+          {state.status === 'signed-out' && <NavLink to="/signin">Sign in</NavLink>}
         </nav>
       </header>
       {state.status === 'signed-out' && state.notice && (

@@ -131,7 +131,7 @@ export function errorInfo(error: unknown): ErrorInfo {
     }
     return { code: codeOfStatus(e.statusCode) };
   }
-  // A WebSocket close event from graphql-ws (4401: the token the socket carries was refused).
+  // A WebSocket closed under a subscription (4401: the token the socket carries was refused).
   if (typeof e.code === 'number') {
     if (e.code === 4401 || e.code === 4403) return { code: 'UNAUTHENTICATED' };
     if (e.code === 4429) return { code: 'RATE_LIMITED' };

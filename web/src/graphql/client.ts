@@ -3,36 +3,24 @@
  * from the client preset's manifest, `@defer` answered as multipart/mixed), subscriptions over
  * graphql-ws on the same URL, one normalised cache keyed by the entities' ids.
  *
- *   operation --subscription?--> GraphQLWsLink (connection_init carries the token; refreshed tokens go as pings)
+ *   operation --subscription?--> PersistedWsLink (connection_init carries the token; refreshed tokens go as pings)
  *             --otherwise-----> session expiry watch -> bearer token -> persisted query id -> HttpLink
  */
 import { ApolloClient, ApolloLink, HttpLink, InMemoryCache, CombinedGraphQLErrors, ServerError } from '@apollo/client';
 import { SetContextLink } from '@apollo/client/link/context';
 import { ErrorLink } from '@apollo/client/link/error';
 import { PersistedQueryLink } from '@apollo/client/link/persisted-queries';
-import { GraphQLWsLink } from '@apollo/client/link/subscriptions';
 import { Defer20220824Handler } from '@apollo/client/incremental';
-import { getMainDefinition, print } from '@apollo/client/utilities';
+import { getMainDefinition } from '@apollo/client/utilities';
 import type { DocumentNode } from 'graphql';
 import { createClient, type Client } from 'graphql-ws';
 import type { Session } from '../session/session.ts';
 import { pushRefreshedTokens, type TokenSocket } from '../session/socket-token.ts';
+import { documentHash } from './document-hash.ts';
+import { PersistedWsLink } from './ws-link.ts';
 
 /** Close code for "the signed-in user changed": graphql-ws reconnects with the new token (not a fatal code). */
 const identityChanged = 4205;
-
-/**
- * The persisted-query id of a document: the hash the client preset embedded (`__meta__.hash`, the
- * sha256 of the body in `web/src/gql/persisted-documents.json`), or — for a document written
- * without the preset — the sha256 of its printed text.
- */
-async function documentHash(document: DocumentNode): Promise<string> {
-  const meta = (document as { __meta__?: { hash?: unknown } }).__meta__;
-  // `sha256:<hex>` (the GraphQL-over-HTTP document id form); APQ names a document by the bare hex.
-  if (typeof meta?.hash === 'string') return meta.hash.replace(/^sha256:/, '');
-  const bytes = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(print(document)));
-  return Array.from(new Uint8Array(bytes), (b) => b.toString(16).padStart(2, '0')).join('');
-}
 
 export interface MeridianClient {
   apollo: ApolloClient;
@@ -103,7 +91,7 @@ export function createMeridianClient(routerUrl: string, session: Session): Merid
     const definition = getMainDefinition(query);
     return definition.kind === 'OperationDefinition' && definition.operation === 'subscription';
   };
-  const link = ApolloLink.split(isSubscription, new GraphQLWsLink(ws), http);
+  const link = ApolloLink.split(isSubscription, new PersistedWsLink(ws), http);
 
   const apollo = new ApolloClient({
     link,

@@ -44,7 +44,7 @@ function OrderList() {
       </p>
     );
   return (
-    <ul className="lines" aria-label="Orders">
+    <ul className="lines orders" aria-label="Orders">
       {orders.map((order) => {
         const summary = order.items.map((i) => `${i.quantity} × ${i.product.name}`).join(', ');
         return (
