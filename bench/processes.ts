@@ -1,6 +1,6 @@
 /**
  * The processes a benchmark starts, and what /proc says about them (CPU time, peak memory). Shared by
- * the scenarios of `bench/run.ts` and `bench/gateway.ts`.
+ * the scenarios (`bench/<scenario>.ts`, dispatched by `bench/run.ts`).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';

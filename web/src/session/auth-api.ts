@@ -52,8 +52,21 @@ interface RouteAnswer {
   errors?: { message?: string; extensions?: { code?: string; retryAfterSeconds?: number } }[];
 }
 
-/** The `/auth/*` routes of the router at `routerUrl`, called with `fetchFn` (injected in tests). */
-export function createAuthApi(routerUrl: string, fetchFn: Fetch): AuthApi {
+/** Runs `task` while holding the named lock of this origin (every tab), or at once where there are no Web Locks. */
+export type CrossTabLock = <T>(name: string, task: () => Promise<T>) => Promise<T>;
+
+const webLocks: CrossTabLock = <T>(name: string, task: () => Promise<T>): Promise<T> =>
+  typeof navigator !== 'undefined' && navigator.locks ? (navigator.locks.request(name, task) as Promise<T>) : task();
+
+/**
+ * The `/auth/*` routes of the router at `routerUrl`, called with `fetchFn` (injected in tests).
+ *
+ * Refreshes run one at a time across the tabs of this origin: the tabs share the cookie, and the
+ * auth subgraph revokes the whole sign-in when a rotated refresh token is presented again — two tabs
+ * refreshing with the same cookie at once would sign the user out. Under the lock, the second tab's
+ * request carries the cookie the first one's answer set.
+ */
+export function createAuthApi(routerUrl: string, fetchFn: Fetch, lock: CrossTabLock = webLocks): AuthApi {
   async function post<T>(route: string, body: object, accessToken?: string): Promise<T> {
     let response: Response;
     try {
@@ -87,7 +100,7 @@ export function createAuthApi(routerUrl: string, fetchFn: Fetch): AuthApi {
   return {
     login: (email, password) => post('login', { email, password }),
     signUp: (email, password, displayName) => post('signup', { email, password, displayName }),
-    refresh: () => post('refresh', {}),
+    refresh: () => lock('meridian-session-refresh', () => post('refresh', {})),
     changePassword: (accessToken, currentPassword, newPassword) =>
       post('password', { currentPassword, newPassword }, accessToken),
     logout: async () => {

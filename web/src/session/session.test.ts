@@ -104,6 +104,38 @@ describe('the session', () => {
     expect(router.refreshCalls()).toBe(1);
   });
 
+  it('two tabs refresh one after the other: the second sends the cookie the first one got', async () => {
+    const router = fakeRouter();
+    // The cookie jar the tabs share: each refresh must present the latest cookie, as the auth
+    // subgraph revokes the sign-in when a rotated one comes back.
+    let cookie = 1;
+    const presented: number[] = [];
+    const pending: (() => void)[] = [];
+    router.answers.refresh = () => {
+      presented.push(cookie);
+      return new Promise((resolve) => pending.push(() => resolve(router.json(200, router.grant()))));
+    };
+    const held = new Map<string, Promise<unknown>>();
+    const sharedLock = <T>(name: string, task: () => Promise<T>): Promise<T> => {
+      const run = (held.get(name) ?? Promise.resolve()).then(task, task);
+      held.set(
+        name,
+        run.catch(() => undefined),
+      );
+      return run;
+    };
+    const tabs = [1, 2].map(() => new Session({ api: createAuthApi(routerUrl, router.fetchFn, sharedLock) }));
+    const both = Promise.all(tabs.map((tab) => tab.refresh()));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(presented).toEqual([1]);
+    cookie = 2;
+    pending.shift()!();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(presented).toEqual([1, 2]);
+    pending.shift()!();
+    expect(await both).toEqual(['token-1', 'token-2']);
+  });
+
   it('a refused refresh signs out with "session expired, sign in again"', async () => {
     const router = fakeRouter();
     router.answers.refresh = async () =>

@@ -39,7 +39,7 @@ export type SagaInput =
   | { type: 'cancel_requested' }
   | { type: 'deadline_passed' };
 
-/** What orders asks another service to do (each becomes an outbox event; see `commandTopics`). */
+/** What orders asks another service to do (each becomes an outbox event: `commandEvent` in app/order-saga.ts). */
 export type SagaCommand =
   | { type: 'charge'; amount: Money; paymentMethod: string }
   | { type: 'commit' }
