@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { corsOriginMatcher, createCorsPolicy, s3CorsConfiguration } from './cors.js';
+import { corsOriginMatcher, createCorsPolicy, developmentCorsOrigins, s3CorsConfiguration } from './cors.js';
 import { createObjectStore, startEmbeddedS3, type ObjectStore } from './object-store.js';
 
 describe('CORS origin patterns', () => {
@@ -51,7 +51,7 @@ describe('the embedded S3 server and browser uploads', () => {
   let objects: ObjectStore;
   beforeAll(async () => {
     directory = mkdtempSync(join(tmpdir(), 'meridian-s3-cors-'));
-    s3 = await startEmbeddedS3({ directory, bucket: 'meridian-documents', corsOrigins: ['http://localhost:*'] });
+    s3 = await startEmbeddedS3({ directory, bucket: 'meridian-documents', corsOrigins: developmentCorsOrigins });
     objects = createObjectStore(s3.config);
   });
   afterAll(async () => {
@@ -65,20 +65,24 @@ describe('the embedded S3 server and browser uploads', () => {
       headers: { origin, 'access-control-request-method': 'PUT', 'access-control-request-headers': 'content-type' },
     });
 
-  it('answers the preflight of a presigned PUT from an allowed page, then the PUT itself with CORS headers', async () => {
-    const body = Buffer.from('hello world');
-    const upload = objects.presignedUpload('uploads/cors', 60, { contentType: 'text/plain', contentLength: body.length });
-    const answer = await preflight(upload.url, 'http://localhost:5173');
-    expect(answer.status).toBe(200);
-    expect(answer.headers.get('access-control-allow-origin')).toMatch(/^(\*|http:\/\/localhost:5173)$/);
-    expect(answer.headers.get('access-control-allow-methods')).toContain('PUT');
-    expect(answer.headers.get('access-control-allow-headers')).toBe('content-type');
+  // The web app as `npm start` serves it (http://127.0.0.1:5173), and as `npm run dev:web` does.
+  it.each(['http://127.0.0.1:5173', 'http://localhost:5173'])(
+    'answers the preflight of a presigned PUT from %s, then the PUT itself with CORS headers',
+    async (page) => {
+      const body = Buffer.from('hello world');
+      const upload = objects.presignedUpload('uploads/cors', 60, { contentType: 'text/plain', contentLength: body.length });
+      const answer = await preflight(upload.url, page);
+      expect(answer.status).toBe(200);
+      expect([page, '*']).toContain(answer.headers.get('access-control-allow-origin'));
+      expect(answer.headers.get('access-control-allow-methods')).toContain('PUT');
+      expect(answer.headers.get('access-control-allow-headers')).toBe('content-type');
 
-    const put = await fetch(upload.url, { method: 'PUT', body, headers: { ...upload.headers, origin: 'http://localhost:5173' } });
-    expect(put.status).toBe(200);
-    expect(put.headers.get('access-control-allow-origin')).toBe('http://localhost:5173');
-    expect(await objects.stat('uploads/cors')).toMatchObject({ size: body.length });
-  });
+      const put = await fetch(upload.url, { method: 'PUT', body, headers: { ...upload.headers, origin: page } });
+      expect(put.status).toBe(200);
+      expect(put.headers.get('access-control-allow-origin')).toBe(page);
+      expect(await objects.stat('uploads/cors')).toMatchObject({ size: body.length });
+    },
+  );
 
   it('refuses the preflight of another page, and a restart without origins drops the configuration', async () => {
     const upload = objects.presignedUpload('uploads/other', 60, { contentType: 'text/plain', contentLength: 5 });

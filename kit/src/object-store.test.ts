@@ -88,4 +88,22 @@ describe('object store', () => {
     expect(etag).toMatch(/^[0-9a-f]{32}$/);
     await expect(objects.download('documents/copy', 5)).rejects.toThrow(/larger than 5 bytes/);
   });
+
+  it('signs its URLs for the public address browsers use (S3_PUBLIC_URL), which the storage then accepts', async () => {
+    // The services reach 127.0.0.1, the "browser" localhost: two hosts of one server, as minio:9000 and 127.0.0.1:9000 are.
+    const publicUrl = `http://localhost:${s3.config.port}`;
+    const behind = createObjectStore({ ...s3.config, publicUrl });
+    const upload = behind.presignedUpload('uploads/public', 60, { contentType: 'text/plain', contentLength: honest.length });
+    expect(new URL(upload.url).origin).toBe(publicUrl);
+    expect((await fetch(upload.url, { method: 'PUT', body: honest, headers: upload.headers })).status).toBe(200);
+    // The same URL sent to the other host name is refused: the host is signed.
+    const elsewhere = new URL(upload.url);
+    elsewhere.hostname = '127.0.0.1';
+    expect((await fetch(elsewhere, { method: 'PUT', body: honest, headers: upload.headers })).status).toBe(403);
+
+    const download = await behind.presignedDownload('uploads/public', 60, { filename: 'a.txt', contentType: 'text/plain' });
+    expect(new URL(download).origin).toBe(publicUrl);
+    expect(await (await fetch(download)).text()).toBe('hello world');
+    expect(() => createObjectStore({ ...s3.config, publicUrl: 'http://files.example.com/s3' })).toThrow(/origin/);
+  });
 });

@@ -33,18 +33,42 @@ export interface ObjectStoreConfig {
   secretKey: string;
   bucket: string;
   region: string;
+  /**
+   * The storage as browsers reach it (`S3_PUBLIC_URL`, an origin such as `https://files.example.com`),
+   * when that is not `endPoint` — under docker-compose the services reach `minio:9000`, a browser on
+   * the host `127.0.0.1:9000`. Presigned URLs are signed for this host; a signature covers the host,
+   * so a URL cannot be rewritten afterwards.
+   */
+  publicUrl?: string;
+}
+
+/** Where presigned URLs point: the public origin when one is set, else the endpoint itself. */
+function publicEndpoint(config: ObjectStoreConfig): Pick<ObjectStoreConfig, 'endPoint' | 'port' | 'useSSL'> {
+  if (!config.publicUrl) return config;
+  const url = new URL(config.publicUrl);
+  if (url.pathname !== '/' || url.search || url.hash) {
+    throw new Error(`S3_PUBLIC_URL must be an origin (scheme://host[:port]), not ${config.publicUrl}`);
+  }
+  const useSSL = url.protocol === 'https:';
+  return { endPoint: url.hostname.replace(/^\[|\]$/g, ''), port: Number(url.port || (useSSL ? 443 : 80)), useSSL };
 }
 
 export function createObjectStore(config: ObjectStoreConfig) {
-  const client = new Client({
-    endPoint: config.endPoint,
-    port: config.port,
-    useSSL: config.useSSL,
-    accessKey: config.accessKey,
-    secretKey: config.secretKey,
-    region: config.region,
-    pathStyle: true,
-  });
+  const clientOf = (endpoint: Pick<ObjectStoreConfig, 'endPoint' | 'port' | 'useSSL'>) =>
+    new Client({
+      endPoint: endpoint.endPoint,
+      port: endpoint.port,
+      useSSL: endpoint.useSSL,
+      accessKey: config.accessKey,
+      secretKey: config.secretKey,
+      region: config.region,
+      pathStyle: true,
+    });
+  const client = clientOf(config);
+  const publicSide = publicEndpoint(config);
+  // Presigns only, for the public host: with the region given, the client signs offline (it never
+  // asks the bucket's location), so that host need not be reachable from here.
+  const signer = config.publicUrl ? clientOf(publicSide) : client;
   const { bucket } = config;
   return {
     client,
@@ -100,7 +124,7 @@ export function createObjectStore(config: ObjectStoreConfig) {
      * never renders an uploaded file as a page of ours.
      */
     presignedDownload: (key: string, seconds: number, file: { filename: string; contentType: string }) =>
-      client.presignedGetObject(bucket, key, seconds, {
+      signer.presignedGetObject(bucket, key, seconds, {
         'response-content-type': file.contentType,
         'response-content-disposition': attachment(file.filename),
       }),
@@ -113,7 +137,7 @@ export function createObjectStore(config: ObjectStoreConfig) {
       const headers = { 'content-type': file.contentType };
       const url = presignUrl(config, {
         method: 'PUT',
-        url: new URL(`${config.useSSL ? 'https' : 'http'}://${config.endPoint}:${config.port}/${path}`),
+        url: new URL(`${publicSide.useSSL ? 'https' : 'http'}://${hostOf(publicSide.endPoint)}:${publicSide.port}/${path}`),
         headers: { ...headers, 'content-length': String(file.contentLength) },
         expiresSeconds: seconds,
       });
@@ -123,6 +147,8 @@ export function createObjectStore(config: ObjectStoreConfig) {
   };
 }
 
+const hostOf = (name: string) => (name.includes(':') ? `[${name}]` : name);
+
 /** `attachment; filename="..."` with an ASCII fallback and the exact name in RFC 5987 form. */
 function attachment(filename: string): string {
   const ascii = filename.replace(/[^\x20-\x7e]|["\\]/g, '_');
@@ -131,7 +157,10 @@ function attachment(filename: string): string {
 
 export type ObjectStore = ReturnType<typeof createObjectStore>;
 
-/** Object storage settings from `S3_ENDPOINT` (e.g. `http://127.0.0.1:9000`), `S3_ACCESS_KEY`, `S3_SECRET_KEY`, `S3_BUCKET`, `S3_REGION`. */
+/**
+ * Object storage settings from `S3_ENDPOINT` (e.g. `http://127.0.0.1:9000`), `S3_ACCESS_KEY`, `S3_SECRET_KEY`,
+ * `S3_BUCKET`, `S3_REGION`, and `S3_PUBLIC_URL` (the storage as browsers reach it, when not `S3_ENDPOINT`).
+ */
 export function objectStoreConfigFromEnv(env: Record<string, string | undefined>): ObjectStoreConfig {
   const endpoint = new URL(env.S3_ENDPOINT ?? 'http://127.0.0.1:9000');
   return {
@@ -142,6 +171,7 @@ export function objectStoreConfigFromEnv(env: Record<string, string | undefined>
     secretKey: env.S3_SECRET_KEY ?? '',
     bucket: env.S3_BUCKET ?? 'meridian-documents',
     region: env.S3_REGION ?? 'us-east-1',
+    publicUrl: env.S3_PUBLIC_URL || undefined,
   };
 }
 

@@ -48,9 +48,9 @@ const initSql = readFileSync(new URL('docker/postgres/init.sql', root), 'utf8');
 const services = compose.services;
 
 describe('docker-compose.yml', () => {
-  it('has the infrastructure, the migration step, every subgraph and the router', () => {
+  it('has the infrastructure, the migration step, every subgraph, the router and the web app', () => {
     expect(Object.keys(services).sort()).toEqual(
-      ['postgres', 'redis', 'minio', 'minio-init', 'migrate', ...subgraphNames, 'worker', 'router'].sort(),
+      ['postgres', 'redis', 'minio', 'minio-init', 'migrate', ...subgraphNames, 'worker', 'router', 'web'].sort(),
     );
   });
 
@@ -82,7 +82,7 @@ describe('docker-compose.yml', () => {
   it('every Node service runs, with node, a program that `npm run build` compiles into the image', () => {
     const built = ts.parseConfigFileTextToJson('tsconfig.build.json', readFileSync(new URL('tsconfig.build.json', root), 'utf8'))
       .config as { files: string[] };
-    for (const name of ['migrate', ...subgraphNames, 'worker', 'router']) {
+    for (const name of ['migrate', ...subgraphNames, 'worker', 'router', 'web']) {
       const [command, program] = services[name]!.command ?? [];
       expect(command, name).toBe('node');
       expect(program, name).toMatch(/^dist\/.+\.js$/);
@@ -98,7 +98,7 @@ describe('docker-compose.yml', () => {
   });
 
   it('every variable a Node service is given is documented in .env.example', () => {
-    const nodeServices = ['migrate', ...subgraphNames, 'worker', 'router'];
+    const nodeServices = ['migrate', ...subgraphNames, 'worker', 'router', 'web'];
     const undocumented = nodeServices.flatMap((name) =>
       Object.keys(services[name]!.environment ?? {})
         .filter((key) => !envExample.has(key))
@@ -124,6 +124,27 @@ describe('docker-compose.yml', () => {
     expect(services.worker!.depends_on!['minio-init']?.condition).toBe('service_completed_successfully');
     for (const name of subgraphNames) expect(services.router!.depends_on![name]?.condition).toBe('service_healthy');
     expect(services.router!.ports).toEqual([`${defaultPorts.router}:${defaultPorts.router}`]);
+  });
+
+  it('serves the web app built into the image, pointed at the router, uploading to MinIO, as a browser on the host reaches them', () => {
+    const [buildStage = '', runStage = ''] = readFileSync(new URL('Dockerfile', root), 'utf8')
+      .split(/^FROM /m)
+      .slice(1);
+    expect(buildStage).toMatch(/^RUN .*\bnpm run build:web\b/m);
+    // dist/ mirrors the repository: the compiled web.js serves dist/web/dist.
+    expect(runStage).toMatch(/^COPY --from=build \/app\/web\/dist \.\/dist\/web\/dist$/m);
+    const web = services.web!;
+    expect(web.ports).toEqual(['5173:5173']);
+    const routerUrl = new URL(unsetValue(web.environment!.ROUTER_PUBLIC_URL!));
+    expect(services.router!.ports).toContain(`${routerUrl.port}:${defaultPorts.router}`);
+    expect(web.depends_on!.router?.condition).toBe('service_healthy');
+    // The router lets the page call it (a production router allows no origin by default).
+    const origins = unsetValue(services.router!.environment!.ROUTER_CORS_ORIGINS!).split(',');
+    expect(origins).toEqual(expect.arrayContaining(['http://127.0.0.1:5173', 'http://localhost:5173']));
+    // Upload URLs are signed for MinIO's published port, not for minio:9000.
+    const s3Public = new URL(unsetValue(services.documents!.environment!.S3_PUBLIC_URL!));
+    expect(s3Public.hostname).toBe('127.0.0.1');
+    expect(services.minio!.ports).toContain(`${s3Public.port}:9000`);
   });
 
   it("every subgraph trusts the addresses of the stack's containers (the router's), and not the host side of the network", () => {

@@ -20,6 +20,8 @@ import {
 const root = new URL('../../', import.meta.url).pathname;
 const basePort = 20_000 + Math.floor(Math.random() * 400) * 10;
 const routerUrl = `http://127.0.0.1:${basePort}`;
+// After the router, the six subgraphs and the worker.
+const webUrl = `http://127.0.0.1:${basePort + 8}`;
 let fixture: ServicesFixture;
 let services: ChildProcess;
 let output = '';
@@ -27,7 +29,7 @@ let output = '';
 beforeAll(async () => {
   fixture = await prepareServicesFixture({ namespace: `test-services-${basePort}`, basePort });
   services = spawn(join(root, 'node_modules/.bin/tsx'), [join(root, 'stack/src/services.ts')], {
-    env: { ...(process.env as Record<string, string>), ...fixture.env },
+    env: { ...(process.env as Record<string, string>), ...fixture.env, WEB_PORT: String(basePort + 8) },
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -62,6 +64,16 @@ describe('services mode, end to end (separate processes, real PostgreSQL and Red
       expect((await fetch(`http://127.0.0.1:${port}/metrics`)).status, name).toBe(404);
     }
   });
+
+  it('serves the web app, built when missing, pointed at this router', async () => {
+    // The app is served once the router is up (and the build, if one was needed, is done).
+    await waitHealthy(`${webUrl}/config.json`, { timeoutMs: 60_000, process: services, describe: () => output });
+    expect(await (await fetch(`${webUrl}/config.json`)).json()).toEqual({ routerUrl });
+    const page = await fetch(`${webUrl}/orders/any`);
+    expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(await page.text()).toContain('<div id="root">');
+    await expect.poll(() => output).toContain(`web app: ${webUrl}/`);
+  }, 70_000);
 
   it('answers the product query through the router', async () => {
     const result = await graphql<{ products: { edges: { node: { name: string } }[] } }>(routerUrl, productsQuery);

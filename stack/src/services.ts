@@ -3,7 +3,8 @@
  * second when it is up to date, so it never runs stale code), migrates the databases, then runs each
  * subgraph and the router, compiled, as its own node process against the PostgreSQL, Redis and S3
  * named in the environment (defaults: the local servers, see .env.example), prefixing their output.
- * Stops them all on Ctrl-C; if one dies, stops the rest and exits non-zero.
+ * Stops them all on Ctrl-C; if one dies, stops the rest and exits non-zero. The web app is served from
+ * this process (`WEB_PORT`, default 5173), built first when missing or older than its sources.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { dirname, resolve } from 'node:path';
@@ -13,6 +14,8 @@ import { adminPortOf } from '#kit/config';
 import { build, compiled } from './build.ts';
 import { servicesEnv } from './services-env.ts';
 import { waitHealthy } from '#kit/wait-healthy';
+import { ensureWebBuild } from './web-build.ts';
+import { sameHostRouterUrl, startWebServer, type RunningWebServer } from './web-server.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const env = servicesEnv(process.env);
@@ -46,9 +49,11 @@ if (code !== 0) process.exit(1);
 const children: ChildProcess[] = [];
 const byName = new Map<string, ChildProcess>();
 let stopping = false;
+let web: RunningWebServer | undefined;
 const stopAll = (exitCode: number) => {
   if (stopping) return;
   stopping = true;
+  void web?.stop();
   for (const child of children) child.kill('SIGTERM');
   setTimeout(() => process.exit(exitCode), 3000).unref();
   Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.on('exit', r)) : null))).then(() =>
@@ -80,11 +85,24 @@ children.push(router);
 router.on('exit', (c) => !stopping && (console.error(`router exited with ${c}`), stopAll(1)));
 await waitHealthy(`http://127.0.0.1:${env.ROUTER_PORT}/health`, { process: router });
 const adminPort = env.ROUTER_ADMIN_PORT || adminPortOf(Number(env.ROUTER_PORT));
+const routerUrl = `http://127.0.0.1:${env.ROUTER_PORT}`;
+const webLine = await ensureWebBuild()
+  .then(() =>
+    startWebServer({
+      port: Number(env.WEB_PORT ?? 5173),
+      host: env.WEB_HOST ?? '127.0.0.1',
+      routerUrl: sameHostRouterUrl(routerUrl),
+    }),
+  )
+  .then(
+    (running) => ((web = running), `web app: ${running.url}/`),
+    (error: Error) => `web app not served: ${error.message.split('\n')[0]}`,
+  );
 // Each subgraph's /metrics: <NAME>_ADMIN_PORT, else its port + 1000 (left to the subgraph, so a replica on another port moves with it).
 const subgraphMetrics = subgraphNames
   .map((n) => `${n} :${env[`${n.toUpperCase()}_ADMIN_PORT`] || adminPortOf(Number(env[`${n.toUpperCase()}_PORT`]))}`)
   .join(', ');
 console.log(
-  `\nMeridian services are up: http://127.0.0.1:${env.ROUTER_PORT}/ (router port ${defaultPorts.router} by default); metrics: http://127.0.0.1:${adminPort}/metrics\n` +
+  `\nMeridian services are up: ${routerUrl}/ (router port ${defaultPorts.router} by default); metrics: http://127.0.0.1:${adminPort}/metrics; ${webLine}\n` +
     `subgraph metrics (/metrics on their admin ports): ${subgraphMetrics}\n`,
 );

@@ -1,6 +1,6 @@
 /** The six subgraphs' composition roots, by name, in start order (auth first: it serves the JWKS). */
 import type { RunningSubgraph, SharedAdapters, SubgraphConfig, SubgraphName } from '#kit';
-import { startAuthSubgraph } from '../../subgraphs/auth/src/subgraph.ts';
+import { startAuthSubgraph, type AuthOptions } from '../../subgraphs/auth/src/subgraph.ts';
 import { startDocumentsSubgraph, type DocumentsOptions } from '../../subgraphs/documents/src/subgraph.ts';
 import { startInventorySubgraph, type InventoryOptions } from '../../subgraphs/inventory/src/subgraph.ts';
 import { startOrdersSubgraph, type OrdersOptions } from '../../subgraphs/orders/src/subgraph.ts';
@@ -9,6 +9,7 @@ import { startUsersSubgraph } from '../../subgraphs/users/src/subgraph.ts';
 
 /** Per-subgraph settings beyond the common config (what services mode reads from `INVENTORY_*`/`ORDERS_*`/`PAYMENTS_*`). */
 export interface SubgraphTuning {
+  auth?: AuthOptions;
   inventory?: InventoryOptions;
   orders?: OrdersOptions;
   payments?: PaymentsOptions;
@@ -18,7 +19,7 @@ export interface SubgraphTuning {
 type Starter = (config: SubgraphConfig, shared: SharedAdapters, tuning: SubgraphTuning) => Promise<RunningSubgraph>;
 
 export const subgraphStarters: [SubgraphName, Starter][] = [
-  ['auth', (config, shared) => startAuthSubgraph(config, shared)],
+  ['auth', (config, shared, tuning) => startAuthSubgraph(config, shared, tuning.auth)],
   ['users', (config, shared) => startUsersSubgraph(config, shared)],
   ['inventory', (config, shared, tuning) => startInventorySubgraph(config, shared, tuning.inventory)],
   ['orders', (config, shared, tuning) => startOrdersSubgraph(config, shared, tuning.orders)],

@@ -55,6 +55,9 @@ describe('error messages', () => {
     expect(messageFor({ code: 'QUOTA_EXCEEDED', message: 'You keep 1000 documents already' })).toBe(
       'You keep 1000 documents already. Delete documents to make room.',
     );
+    expect(
+      messageFor({ code: 'QUOTA_EXCEEDED', message: 'You may keep at most 1000 documents; delete some to upload more' }),
+    ).toBe('You may keep at most 1000 documents; delete some to upload more.');
     expect(messageFor({ code: 'NOT_FOUND', message: 'Order was not found' })).toBe('Order was not found.');
     expect(messageFor({ code: 'SUBGRAPH_UNAVAILABLE', retryAfterSeconds: 5 })).toBe(
       'Part of the service is unavailable right now: try again in 5 seconds.',

@@ -43,9 +43,20 @@ export function messageFor(info: ErrorInfo): string {
       // Domain messages are written for the person at the keyboard (e.g. a refused file type).
       return said ? sentence(said) : 'Check what you entered and try again.';
     case 'QUOTA_EXCEEDED':
+      // The documents subgraph's own message already says to delete some: not twice.
+      if (said && /\bdelete\b/i.test(said)) return sentence(said);
       return `${said ? sentence(said) : 'You have used up your quota.'} Delete documents to make room.`;
     case 'PAYLOAD_TOO_LARGE':
       return 'That is too large to send.';
+    // The browser's own checks and the presigned upload (web/src/documents), before or beside the API.
+    case 'FILE_TYPE_REFUSED':
+      return 'That type of file cannot be read: choose plain text, PDF, PNG, JPEG or DOCX.';
+    case 'FILE_TOO_LARGE':
+      return said ? sentence(said) : 'That file is too large: choose a smaller one.';
+    case 'FILE_EMPTY':
+      return 'That file is empty: choose another.';
+    case 'UPLOAD_FAILED':
+      return 'The file did not reach the storage: try the upload again.';
     case 'OUT_OF_STOCK':
       return 'Not enough stock: lower the quantity or remove the product.';
     case 'PAYMENT_DECLINED':

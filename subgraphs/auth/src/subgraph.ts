@@ -15,7 +15,12 @@ import { createPasswordHasher } from './adapters/password-hasher.ts';
 import { createLoaders } from './graphql/context.ts';
 import { createResolvers } from './graphql/resolvers.ts';
 
-export async function startAuthSubgraph(config: SubgraphConfig, shared: SharedAdapters) {
+export interface AuthOptions {
+  /** Lifetime of the access tokens issued (default 15 minutes). */
+  accessTokenTtlSeconds?: number;
+}
+
+export async function startAuthSubgraph(config: SubgraphConfig, shared: SharedAdapters, options: AuthOptions = {}) {
   const logger = createLogger('auth', config.logLevel);
   const db = createAuthDb(config.databaseUrl, config.databasePoolMax);
   const accounts = createAccountStore(db);
@@ -29,6 +34,7 @@ export async function startAuthSubgraph(config: SubgraphConfig, shared: SharedAd
       keys,
       limiter: shared.rateLimiter ?? createInProcessRateLimiter(),
       passwords: createPasswordHasher(),
+      accessTokenTtlSeconds: options.accessTokenTtlSeconds,
     }),
     // The auth subgraph checks tokens against its own key ring rather than over HTTP.
     verifyToken: createVerifier(keys.getKey, config.tokens),

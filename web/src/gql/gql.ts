@@ -14,6 +14,20 @@ import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-
  * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
  */
 type Documents = {
+    "\n  query DeadLetters {\n    deadLetters(last: 50) {\n      id\n      eventId\n      topic\n      group\n      error\n      reason\n      deliveries\n      payload\n      occurredAt\n      deadAt\n    }\n  }\n": typeof types.DeadLettersDocument,
+    "\n  mutation ReplayDeadLetter($id: String!) {\n    replayDeadLetter(id: $id) {\n      id\n    }\n  }\n": typeof types.ReplayDeadLetterDocument,
+    "\n  query FailedDocumentJobs {\n    failedDocumentJobs(last: 50) {\n      id\n      status\n      attempts\n      failureReason\n      createdAt\n      finishedAt\n      document {\n        id\n        filename\n        contentType\n        owner {\n          id\n        }\n      }\n    }\n  }\n": typeof types.FailedDocumentJobsDocument,
+    "\n  query AdminProducts {\n    products(first: 100) {\n      edges {\n        node {\n          id\n          sku\n          name\n          available\n        }\n      }\n    }\n  }\n": typeof types.AdminProductsDocument,
+    "\n  mutation AdjustStock($input: StockAdjustmentInput!) {\n    adjustStock(input: $input) {\n      warehouseId\n      onHand\n      reserved\n      product {\n        id\n        name\n        available\n      }\n    }\n  }\n": typeof types.AdjustStockDocument,
+    "\n  fragment DocumentJobFields on DocumentJob {\n    id\n    status\n    progress\n    attempts\n    failureReason\n    text\n    pageCount\n    createdAt\n    finishedAt\n  }\n": typeof types.DocumentJobFieldsFragmentDoc,
+    "\n  fragment DocumentFields on Document {\n    id\n    filename\n    contentType\n    size\n    status\n    createdAt\n    jobs {\n      ...DocumentJobFields\n    }\n  }\n": typeof types.DocumentFieldsFragmentDoc,
+    "\n  query MyDocuments($first: Int!) {\n    myDocuments(first: $first) {\n      edges {\n        node {\n          ...DocumentFields\n        }\n      }\n      pageInfo {\n        hasNextPage\n      }\n    }\n  }\n": typeof types.MyDocumentsDocument,
+    "\n  mutation CreateDocumentUpload($input: DocumentUploadInput!) {\n    createDocumentUpload(input: $input) {\n      document {\n        ...DocumentFields\n      }\n      uploadUrl\n      uploadHeaders {\n        name\n        value\n      }\n      expiresAt\n    }\n  }\n": typeof types.CreateDocumentUploadDocument,
+    "\n  mutation SubmitDocument($id: ID!) {\n    submitDocument(id: $id) {\n      ...DocumentJobFields\n      document {\n        id\n        status\n        jobs {\n          ...DocumentJobFields\n        }\n      }\n    }\n  }\n": typeof types.SubmitDocumentDocument,
+    "\n  mutation ReprocessDocument($id: ID!) {\n    reprocessDocument(id: $id) {\n      ...DocumentJobFields\n      document {\n        id\n        status\n        jobs {\n          ...DocumentJobFields\n        }\n      }\n    }\n  }\n": typeof types.ReprocessDocumentDocument,
+    "\n  mutation DeleteDocument($id: ID!) {\n    deleteDocument(id: $id)\n  }\n": typeof types.DeleteDocumentDocument,
+    "\n  query DocumentDownload($id: ID!) {\n    document(id: $id) {\n      id\n      downloadUrl\n    }\n  }\n": typeof types.DocumentDownloadDocument,
+    "\n  subscription DocumentJobUpdated($jobId: ID!) {\n    documentJobUpdated(jobId: $jobId) {\n      ...DocumentJobFields\n      document {\n        id\n        status\n      }\n    }\n  }\n": typeof types.DocumentJobUpdatedDocument,
     "\n  mutation LogoutAll {\n    logoutAll\n  }\n": typeof types.LogoutAllDocument,
     "\n  query CheckoutAddresses {\n    me {\n      id\n      addresses {\n        id\n        label\n        line1\n        city\n        country\n        isDefault\n      }\n    }\n  }\n": typeof types.CheckoutAddressesDocument,
     "\n  mutation PlaceOrder($input: PlaceOrderInput!, $idempotencyKey: String!) {\n    placeOrder(input: $input, idempotencyKey: $idempotencyKey) {\n      id\n      status\n      createdAt\n    }\n  }\n": typeof types.PlaceOrderDocument,
@@ -25,6 +39,20 @@ type Documents = {
     "\n  query Viewer {\n    me {\n      id\n      displayName\n      roles\n    }\n  }\n": typeof types.ViewerDocument,
 };
 const documents: Documents = {
+    "\n  query DeadLetters {\n    deadLetters(last: 50) {\n      id\n      eventId\n      topic\n      group\n      error\n      reason\n      deliveries\n      payload\n      occurredAt\n      deadAt\n    }\n  }\n": types.DeadLettersDocument,
+    "\n  mutation ReplayDeadLetter($id: String!) {\n    replayDeadLetter(id: $id) {\n      id\n    }\n  }\n": types.ReplayDeadLetterDocument,
+    "\n  query FailedDocumentJobs {\n    failedDocumentJobs(last: 50) {\n      id\n      status\n      attempts\n      failureReason\n      createdAt\n      finishedAt\n      document {\n        id\n        filename\n        contentType\n        owner {\n          id\n        }\n      }\n    }\n  }\n": types.FailedDocumentJobsDocument,
+    "\n  query AdminProducts {\n    products(first: 100) {\n      edges {\n        node {\n          id\n          sku\n          name\n          available\n        }\n      }\n    }\n  }\n": types.AdminProductsDocument,
+    "\n  mutation AdjustStock($input: StockAdjustmentInput!) {\n    adjustStock(input: $input) {\n      warehouseId\n      onHand\n      reserved\n      product {\n        id\n        name\n        available\n      }\n    }\n  }\n": types.AdjustStockDocument,
+    "\n  fragment DocumentJobFields on DocumentJob {\n    id\n    status\n    progress\n    attempts\n    failureReason\n    text\n    pageCount\n    createdAt\n    finishedAt\n  }\n": types.DocumentJobFieldsFragmentDoc,
+    "\n  fragment DocumentFields on Document {\n    id\n    filename\n    contentType\n    size\n    status\n    createdAt\n    jobs {\n      ...DocumentJobFields\n    }\n  }\n": types.DocumentFieldsFragmentDoc,
+    "\n  query MyDocuments($first: Int!) {\n    myDocuments(first: $first) {\n      edges {\n        node {\n          ...DocumentFields\n        }\n      }\n      pageInfo {\n        hasNextPage\n      }\n    }\n  }\n": types.MyDocumentsDocument,
+    "\n  mutation CreateDocumentUpload($input: DocumentUploadInput!) {\n    createDocumentUpload(input: $input) {\n      document {\n        ...DocumentFields\n      }\n      uploadUrl\n      uploadHeaders {\n        name\n        value\n      }\n      expiresAt\n    }\n  }\n": types.CreateDocumentUploadDocument,
+    "\n  mutation SubmitDocument($id: ID!) {\n    submitDocument(id: $id) {\n      ...DocumentJobFields\n      document {\n        id\n        status\n        jobs {\n          ...DocumentJobFields\n        }\n      }\n    }\n  }\n": types.SubmitDocumentDocument,
+    "\n  mutation ReprocessDocument($id: ID!) {\n    reprocessDocument(id: $id) {\n      ...DocumentJobFields\n      document {\n        id\n        status\n        jobs {\n          ...DocumentJobFields\n        }\n      }\n    }\n  }\n": types.ReprocessDocumentDocument,
+    "\n  mutation DeleteDocument($id: ID!) {\n    deleteDocument(id: $id)\n  }\n": types.DeleteDocumentDocument,
+    "\n  query DocumentDownload($id: ID!) {\n    document(id: $id) {\n      id\n      downloadUrl\n    }\n  }\n": types.DocumentDownloadDocument,
+    "\n  subscription DocumentJobUpdated($jobId: ID!) {\n    documentJobUpdated(jobId: $jobId) {\n      ...DocumentJobFields\n      document {\n        id\n        status\n      }\n    }\n  }\n": types.DocumentJobUpdatedDocument,
     "\n  mutation LogoutAll {\n    logoutAll\n  }\n": types.LogoutAllDocument,
     "\n  query CheckoutAddresses {\n    me {\n      id\n      addresses {\n        id\n        label\n        line1\n        city\n        country\n        isDefault\n      }\n    }\n  }\n": types.CheckoutAddressesDocument,
     "\n  mutation PlaceOrder($input: PlaceOrderInput!, $idempotencyKey: String!) {\n    placeOrder(input: $input, idempotencyKey: $idempotencyKey) {\n      id\n      status\n      createdAt\n    }\n  }\n": types.PlaceOrderDocument,
@@ -50,6 +78,62 @@ const documents: Documents = {
  */
 export function graphql(source: string): unknown;
 
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query DeadLetters {\n    deadLetters(last: 50) {\n      id\n      eventId\n      topic\n      group\n      error\n      reason\n      deliveries\n      payload\n      occurredAt\n      deadAt\n    }\n  }\n"): (typeof documents)["\n  query DeadLetters {\n    deadLetters(last: 50) {\n      id\n      eventId\n      topic\n      group\n      error\n      reason\n      deliveries\n      payload\n      occurredAt\n      deadAt\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ReplayDeadLetter($id: String!) {\n    replayDeadLetter(id: $id) {\n      id\n    }\n  }\n"): (typeof documents)["\n  mutation ReplayDeadLetter($id: String!) {\n    replayDeadLetter(id: $id) {\n      id\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query FailedDocumentJobs {\n    failedDocumentJobs(last: 50) {\n      id\n      status\n      attempts\n      failureReason\n      createdAt\n      finishedAt\n      document {\n        id\n        filename\n        contentType\n        owner {\n          id\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query FailedDocumentJobs {\n    failedDocumentJobs(last: 50) {\n      id\n      status\n      attempts\n      failureReason\n      createdAt\n      finishedAt\n      document {\n        id\n        filename\n        contentType\n        owner {\n          id\n        }\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query AdminProducts {\n    products(first: 100) {\n      edges {\n        node {\n          id\n          sku\n          name\n          available\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query AdminProducts {\n    products(first: 100) {\n      edges {\n        node {\n          id\n          sku\n          name\n          available\n        }\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation AdjustStock($input: StockAdjustmentInput!) {\n    adjustStock(input: $input) {\n      warehouseId\n      onHand\n      reserved\n      product {\n        id\n        name\n        available\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation AdjustStock($input: StockAdjustmentInput!) {\n    adjustStock(input: $input) {\n      warehouseId\n      onHand\n      reserved\n      product {\n        id\n        name\n        available\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment DocumentJobFields on DocumentJob {\n    id\n    status\n    progress\n    attempts\n    failureReason\n    text\n    pageCount\n    createdAt\n    finishedAt\n  }\n"): (typeof documents)["\n  fragment DocumentJobFields on DocumentJob {\n    id\n    status\n    progress\n    attempts\n    failureReason\n    text\n    pageCount\n    createdAt\n    finishedAt\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment DocumentFields on Document {\n    id\n    filename\n    contentType\n    size\n    status\n    createdAt\n    jobs {\n      ...DocumentJobFields\n    }\n  }\n"): (typeof documents)["\n  fragment DocumentFields on Document {\n    id\n    filename\n    contentType\n    size\n    status\n    createdAt\n    jobs {\n      ...DocumentJobFields\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query MyDocuments($first: Int!) {\n    myDocuments(first: $first) {\n      edges {\n        node {\n          ...DocumentFields\n        }\n      }\n      pageInfo {\n        hasNextPage\n      }\n    }\n  }\n"): (typeof documents)["\n  query MyDocuments($first: Int!) {\n    myDocuments(first: $first) {\n      edges {\n        node {\n          ...DocumentFields\n        }\n      }\n      pageInfo {\n        hasNextPage\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation CreateDocumentUpload($input: DocumentUploadInput!) {\n    createDocumentUpload(input: $input) {\n      document {\n        ...DocumentFields\n      }\n      uploadUrl\n      uploadHeaders {\n        name\n        value\n      }\n      expiresAt\n    }\n  }\n"): (typeof documents)["\n  mutation CreateDocumentUpload($input: DocumentUploadInput!) {\n    createDocumentUpload(input: $input) {\n      document {\n        ...DocumentFields\n      }\n      uploadUrl\n      uploadHeaders {\n        name\n        value\n      }\n      expiresAt\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation SubmitDocument($id: ID!) {\n    submitDocument(id: $id) {\n      ...DocumentJobFields\n      document {\n        id\n        status\n        jobs {\n          ...DocumentJobFields\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation SubmitDocument($id: ID!) {\n    submitDocument(id: $id) {\n      ...DocumentJobFields\n      document {\n        id\n        status\n        jobs {\n          ...DocumentJobFields\n        }\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ReprocessDocument($id: ID!) {\n    reprocessDocument(id: $id) {\n      ...DocumentJobFields\n      document {\n        id\n        status\n        jobs {\n          ...DocumentJobFields\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation ReprocessDocument($id: ID!) {\n    reprocessDocument(id: $id) {\n      ...DocumentJobFields\n      document {\n        id\n        status\n        jobs {\n          ...DocumentJobFields\n        }\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation DeleteDocument($id: ID!) {\n    deleteDocument(id: $id)\n  }\n"): (typeof documents)["\n  mutation DeleteDocument($id: ID!) {\n    deleteDocument(id: $id)\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query DocumentDownload($id: ID!) {\n    document(id: $id) {\n      id\n      downloadUrl\n    }\n  }\n"): (typeof documents)["\n  query DocumentDownload($id: ID!) {\n    document(id: $id) {\n      id\n      downloadUrl\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription DocumentJobUpdated($jobId: ID!) {\n    documentJobUpdated(jobId: $jobId) {\n      ...DocumentJobFields\n      document {\n        id\n        status\n      }\n    }\n  }\n"): (typeof documents)["\n  subscription DocumentJobUpdated($jobId: ID!) {\n    documentJobUpdated(jobId: $jobId) {\n      ...DocumentJobFields\n      document {\n        id\n        status\n      }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

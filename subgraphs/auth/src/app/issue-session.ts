@@ -11,6 +11,8 @@ export interface AuthDeps {
   keys: KeyRing;
   limiter: RateLimiter;
   passwords: PasswordHasher;
+  /** Lifetime of the access tokens issued; default {@link accessTokenTtlSeconds} (tests shorten it to see tokens expire). */
+  accessTokenTtlSeconds?: number;
 }
 
 /** Refresh tokens are 256 random bits; only their SHA-256 is stored. */
@@ -27,7 +29,7 @@ export async function signAccessToken(deps: AuthDeps, account: AccountIdentity) 
     email: account.email,
     name: account.displayName,
   };
-  return deps.keys.sign(claims, accessTokenTtlSeconds);
+  return deps.keys.sign(claims, deps.accessTokenTtlSeconds ?? accessTokenTtlSeconds);
 }
 
 /** A fresh session: an access token and the first refresh token of a new family. */
