@@ -8,9 +8,13 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { createBullJobQueue, createLogger, createObjectStore, dropDatabase, ensureDatabase, migrate, migrationsDir } from '#kit';
 import { putUpload, startTestS3 } from '#kit/testing';
-import { createDocumentStore, createDocumentsDb } from '../subgraphs/documents/src/adapters/prisma-document-store.ts';
-import { createDocumentUpload, submitDocument } from '../subgraphs/documents/src/app/upload-document.ts';
-import { documentJobsQueue } from '../subgraphs/documents/src/subgraph.ts';
+import {
+  createDocumentStore,
+  createDocumentsDb,
+  createDocumentUpload,
+  submitDocument,
+  documentJobsQueue,
+} from '../subgraphs/documents/src/index.ts';
 import { textPdf } from '../subgraphs/documents/test-fixtures/text-pdf.ts';
 import { cpuSeconds, node, pct, root } from './processes.ts';
 import { base, cleanups, dropNamespace, eventsNamespace, named, postgres, redisUrl } from './services.ts';

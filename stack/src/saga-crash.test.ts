@@ -9,9 +9,9 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type SubgraphName } from '#kit';
 import { createTestDatabase, dropRedisNamespace, testRedisUrl, type TestDatabase } from '#kit/testing';
-import { createInventoryDb, createInventoryStore } from '../../subgraphs/inventory/src/adapters/prisma-inventory-store.ts';
-import { createOrdersDb } from '../../subgraphs/orders/src/adapters/prisma-order-store.ts';
-import { createPaymentsDb } from '../../subgraphs/payments/src/adapters/prisma-payment-store.ts';
+import { createInventoryDb, createInventoryStore } from '../../subgraphs/inventory/src/index.ts';
+import { createOrdersDb } from '../../subgraphs/orders/src/index.ts';
+import { createPaymentsDb } from '../../subgraphs/payments/src/index.ts';
 import { createProcessGroup, type ServiceProcess } from '#kit/process-group';
 import { mintAccessTokens, placeOrder } from './test-stack.ts';
 

@@ -24,13 +24,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type SubgraphName } from '#kit';
 import { startRedisServer, startTcpProxy, type RedisServer, type TcpProxy } from '#kit/fault-injection';
 import { createTestDatabase, postGraphQL, testServerUrl, type TestDatabase } from '#kit/testing';
-import {
-  createInventoryDb,
-  createInventoryStore,
-  type InventoryDb,
-} from '../../subgraphs/inventory/src/adapters/prisma-inventory-store.ts';
-import { createOrdersDb, type OrdersDb } from '../../subgraphs/orders/src/adapters/prisma-order-store.ts';
-import { createPaymentsDb, type PaymentsDb } from '../../subgraphs/payments/src/adapters/prisma-payment-store.ts';
+import { createInventoryDb, createInventoryStore, type InventoryDb } from '../../subgraphs/inventory/src/index.ts';
+import { createOrdersDb, type OrdersDb } from '../../subgraphs/orders/src/index.ts';
+import { createPaymentsDb, type PaymentsDb } from '../../subgraphs/payments/src/index.ts';
 import { createProcessGroup, type ServiceProcess } from '#kit/process-group';
 import { mintAccessTokens, placeOrder, placeOrderMutation } from './test-stack.ts';
 

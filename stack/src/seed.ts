@@ -3,14 +3,12 @@
  * each subgraph's own store, and puts the demo documents' files in the object store.
  */
 import { createObjectStore, type Logger, type ObjectStoreConfig, type SubgraphName } from '#kit';
-import { createAccountStore, createAuthDb } from '../../subgraphs/auth/src/adapters/prisma-account-store.ts';
-import { createPasswordHasher } from '../../subgraphs/auth/src/adapters/password-hasher.ts';
-import { createDocumentsDb, createDocumentStore } from '../../subgraphs/documents/src/adapters/prisma-document-store.ts';
-import { createInventoryDb, createInventoryStore } from '../../subgraphs/inventory/src/adapters/prisma-inventory-store.ts';
-import { createOrdersDb, createOrderStore } from '../../subgraphs/orders/src/adapters/prisma-order-store.ts';
-import { createPaymentsDb, createPaymentStore } from '../../subgraphs/payments/src/adapters/prisma-payment-store.ts';
-import { createUsersDb, createUserStore } from '../../subgraphs/users/src/adapters/prisma-user-store.ts';
-import { newProfile } from '../../subgraphs/users/src/domain/user.ts';
+import { createAccountStore, createAuthDb, createPasswordHasher } from '../../subgraphs/auth/src/index.ts';
+import { createDocumentsDb, createDocumentStore } from '../../subgraphs/documents/src/index.ts';
+import { createInventoryDb, createInventoryStore } from '../../subgraphs/inventory/src/index.ts';
+import { createOrdersDb, createOrderStore } from '../../subgraphs/orders/src/index.ts';
+import { createPaymentsDb, createPaymentStore } from '../../subgraphs/payments/src/index.ts';
+import { createUsersDb, createUserStore, newProfile } from '../../subgraphs/users/src/index.ts';
 import { demoDocuments, demoOrders, demoPassword, demoProducts, demoUsers, demoWarehouses } from './demo-data.ts';
 
 /** Returns true when it seeded, false when the data was already there. */

@@ -1,11 +1,11 @@
 /** The six subgraphs' composition roots, by name, in start order (auth first: it serves the JWKS). */
 import type { RunningSubgraph, SharedAdapters, SubgraphConfig, SubgraphName } from '#kit';
-import { startAuthSubgraph, type AuthOptions } from '../../subgraphs/auth/src/subgraph.ts';
-import { startDocumentsSubgraph, type DocumentsOptions } from '../../subgraphs/documents/src/subgraph.ts';
-import { startInventorySubgraph, type InventoryOptions } from '../../subgraphs/inventory/src/subgraph.ts';
-import { startOrdersSubgraph, type OrdersOptions } from '../../subgraphs/orders/src/subgraph.ts';
-import { startPaymentsSubgraph, type PaymentsOptions } from '../../subgraphs/payments/src/subgraph.ts';
-import { startUsersSubgraph } from '../../subgraphs/users/src/subgraph.ts';
+import { startAuthSubgraph, type AuthOptions } from '../../subgraphs/auth/src/index.ts';
+import { startDocumentsSubgraph, type DocumentsOptions } from '../../subgraphs/documents/src/index.ts';
+import { startInventorySubgraph, type InventoryOptions } from '../../subgraphs/inventory/src/index.ts';
+import { startOrdersSubgraph, type OrdersOptions } from '../../subgraphs/orders/src/index.ts';
+import { startPaymentsSubgraph, type PaymentsOptions } from '../../subgraphs/payments/src/index.ts';
+import { startUsersSubgraph } from '../../subgraphs/users/src/index.ts';
 
 /** Per-subgraph settings beyond the common config (what services mode reads from `INVENTORY_*`/`ORDERS_*`/`PAYMENTS_*`). */
 export interface SubgraphTuning {

@@ -21,9 +21,7 @@ import { startEmbeddedStack, type EmbeddedOptions, type EmbeddedStack } from './
 import { seedDemoData } from './seed.ts';
 import { servicesEnv } from './services-env.ts';
 import type { RouterOptions } from '../../router/src/router.ts';
-import { createAuthDb } from '../../subgraphs/auth/src/adapters/prisma-account-store.ts';
-import { createKeyRing } from '../../subgraphs/auth/src/adapters/key-ring.ts';
-import { scopesOf } from '../../subgraphs/auth/src/domain/account.ts';
+import { createAuthDb, createKeyRing, scopesOf } from '../../subgraphs/auth/src/index.ts';
 
 /** POSTs a GraphQL operation to the router; `token` becomes the bearer token. */
 export const graphql = postGraphQL;

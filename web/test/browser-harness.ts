@@ -18,8 +18,7 @@ import { demoWarehouses } from '../../stack/src/demo-data.ts';
 import { graphql, mintAccessTokens, startTestStack, type TestStack } from '../../stack/src/test-stack.ts';
 import { ensureWebBuild } from '../../stack/src/web-build.ts';
 import { startWebServer, type RunningWebServer } from '../../stack/src/web-server.ts';
-import { createSimulatedProvider } from '../../subgraphs/payments/src/adapters/simulated-provider.ts';
-import type { PaymentProvider } from '../../subgraphs/payments/src/ports.ts';
+import { createSimulatedProvider, type PaymentProvider } from '../../subgraphs/payments/src/index.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 export const screenshotDir = join(root, '.artifacts/screenshots');

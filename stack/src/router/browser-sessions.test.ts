@@ -15,7 +15,7 @@ import { createRedisTokenBuckets } from '#kit/rate-limiter';
 import { dropRedisNamespace, testRedisUrl } from '#kit/testing';
 import { graphql, routerOptionsOn, startTestStack, type TestStack } from '../test-stack.ts';
 import { demoPassword, demoUsers } from '../demo-data.ts';
-import { refreshTokenTtlDays } from '../../../subgraphs/auth/src/domain/account.ts';
+import { refreshTokenTtlDays } from '../../../subgraphs/auth/src/index.ts';
 import { defaultRefreshTokenMaxAgeSeconds, refreshCookieOf } from '../../../router/src/browser-sessions.ts';
 import { startRouter, type RouterOptions, type RunningRouter } from '../../../router/src/router.ts';
 

@@ -1,0 +1,8 @@
+/**
+ * The documents subgraph's public entry: start it, seed documents through its own store, and the two
+ * use cases the documents benchmark drives without HTTP (upload, submit) with the queue they feed.
+ * Nothing else is imported from outside `subgraphs/documents` (lint rule in eslint.config.js).
+ */
+export { documentJobsQueue, startDocumentsSubgraph, type DocumentsOptions } from './subgraph.ts';
+export { createDocumentStore, createDocumentsDb, type DocumentsDb } from './adapters/prisma-document-store.ts';
+export { createDocumentUpload, submitDocument } from './app/upload-document.ts';
