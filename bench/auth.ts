@@ -5,7 +5,8 @@
 import { randomUUID } from 'node:crypto';
 import autocannon from 'autocannon';
 import { Redis } from 'ioredis';
-import { createJwksVerifier, defaultRateLimitPrefix } from '#kit';
+import { createJwksVerifier } from '#kit/auth';
+import { defaultRateLimitPrefix } from '#kit/rate-limiter';
 import { createAccountStore, createAuthDb, createPasswordHasher } from '../subgraphs/auth/src/index.ts';
 import { demoPassword } from '../stack/src/demo-data.ts';
 import { loginAs } from '../stack/src/test-stack.ts';

@@ -6,9 +6,12 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { createBullJobQueue, createLogger, createObjectStore, dropDatabase, ensureDatabase, migrate, migrationsDir } from '#kit';
+import { dropDatabase, ensureDatabase, migrate, migrationsDir } from '#kit/database';
+import { createLogger } from '#kit/logger';
+import { createObjectStore } from '#kit/object-store';
 import { putUpload, startTestS3 } from '#kit/testing';
 import {
+  createBullJobQueue,
   createDocumentStore,
   createDocumentsDb,
   createDocumentUpload,

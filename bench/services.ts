@@ -5,9 +5,11 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import autocannon from 'autocannon';
-import { createLogger, ensureDatabase, dropDatabase, migrate, migrationsDir, subgraphNames, type SubgraphName } from '#kit';
-import { dropRedisNamespace, startTestS3 } from '#kit/testing';
 import { adminPortOf } from '#kit/config';
+import { subgraphNames, type SubgraphName } from '../stack/src/topology.ts';
+import { ensureDatabase, dropDatabase, migrate, migrationsDir } from '#kit/database';
+import { createLogger } from '#kit/logger';
+import { dropRedisNamespace, startTestS3 } from '#kit/testing';
 import { seedDemoData } from '../stack/src/seed.ts';
 import { servicesEnv } from '../stack/src/services-env.ts';
 import { waitHealthy } from '#kit/wait-healthy';

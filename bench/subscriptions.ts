@@ -14,7 +14,7 @@ import { readdirSync, renameSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { subgraphNames } from '#kit';
+import { subgraphNames } from '../stack/src/topology.ts';
 import { eventually } from '#kit/testing';
 import { demoProducts } from '../stack/src/demo-data.ts';
 import { metricsOf, openSubscriptions } from '#kit/live-client';

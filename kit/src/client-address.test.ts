@@ -50,12 +50,12 @@ describe('client address behind trusted proxies', () => {
 
   it('a bad TRUSTED_PROXIES entry stops a subgraph at start, naming the variable and the entry', () => {
     const env = { AUTH_DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/meridian_auth' };
-    expect(readSubgraphConfig('auth', { ...env, TRUSTED_PROXIES: '172.28.1.0/24, fd00::/8' }).trustedProxies).toEqual([
-      '172.28.1.0/24',
-      'fd00::/8',
-    ]);
-    expect(() => readSubgraphConfig('auth', { ...env, TRUSTED_PROXIES: '172.28.1.0/24,172.28.1.0/33' })).toThrow(
-      /'172\.28\.1\.0\/33' is not an IP address or CIDR range[\s\S]*TRUSTED_PROXIES/,
-    );
+    expect(
+      readSubgraphConfig({ name: 'auth', defaultPort: 4002 }, { ...env, TRUSTED_PROXIES: '172.28.1.0/24, fd00::/8' })
+        .trustedProxies,
+    ).toEqual(['172.28.1.0/24', 'fd00::/8']);
+    expect(() =>
+      readSubgraphConfig({ name: 'auth', defaultPort: 4002 }, { ...env, TRUSTED_PROXIES: '172.28.1.0/24,172.28.1.0/33' }),
+    ).toThrow(/'172\.28\.1\.0\/33' is not an IP address or CIDR range[\s\S]*TRUSTED_PROXIES/);
   });
 });

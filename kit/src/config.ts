@@ -7,20 +7,15 @@ import type { TokenSettings } from './auth.js';
 import { trustedProxies } from './client-address.js';
 import { corsOriginMatcher } from './cors.js';
 
-export const subgraphNames = ['users', 'auth', 'inventory', 'orders', 'payments', 'documents'] as const;
-export type SubgraphName = (typeof subgraphNames)[number];
-
-/** Default ports of the services mode (the router listens on 4000; the document worker's health check on 4007). */
-export const defaultPorts: Record<SubgraphName | 'router' | 'worker', number> = {
-  router: 4000,
-  users: 4001,
-  auth: 4002,
-  inventory: 4003,
-  orders: 4004,
-  payments: 4005,
-  documents: 4006,
-  worker: 4007,
-};
+/**
+ * A subgraph as its composition root names it: `name` prefixes its settings (`ORDERS_PORT`, …) and
+ * `defaultPort` is where it listens unless `<NAME>_PORT` says otherwise. The kit knows no list of
+ * subgraphs: the stack does (stack/src/topology.ts).
+ */
+export interface SubgraphIdentity {
+  name: string;
+  defaultPort: number;
+}
 
 export type Env = Record<string, string | undefined>;
 
@@ -93,7 +88,7 @@ export interface EventsConfig {
 }
 
 export interface SubgraphConfig extends CommonConfig {
-  name: SubgraphName;
+  name: string;
   port: number;
   host: string;
   databaseUrl: string;
@@ -113,7 +108,8 @@ export function readCommonConfig(env: Env): CommonConfig {
     .object({
       NODE_ENV: z.string().default('development'),
       LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-      AUTH_JWKS_URL: z.string().url().default(`http://localhost:${defaultPorts.auth}/.well-known/jwks.json`),
+      // The auth subgraph on its default port (4002) on this machine, as `npm run start:services` runs it.
+      AUTH_JWKS_URL: z.string().url().default('http://localhost:4002/.well-known/jwks.json'),
       JWT_ISSUER: z.string().min(1).default('meridian-auth'),
       JWT_AUDIENCE: z.string().min(1).default('meridian'),
       REDIS_URL: z.string().url().optional(),
@@ -144,11 +140,11 @@ export const adminPortSetting = unsetWhenEmpty(z.coerce.number().int().nonnegati
  * Reads `<NAME>_PORT`, `<NAME>_DATABASE_URL`, `<NAME>_ADMIN_PORT` (default: the port + 1000),
  * `<NAME>_ADMIN_HOST` (default: `ADMIN_HOST`, else loopback) and the shared settings of one subgraph.
  */
-export function readSubgraphConfig(name: SubgraphName, env: Env): SubgraphConfig {
+export function readSubgraphConfig({ name, defaultPort }: SubgraphIdentity, env: Env): SubgraphConfig {
   const prefix = name.toUpperCase();
   const parsed = z
     .object({
-      [`${prefix}_PORT`]: int(defaultPorts[name]),
+      [`${prefix}_PORT`]: int(defaultPort),
       [`${prefix}_DATABASE_URL`]: z.string().url({ message: `${prefix}_DATABASE_URL must be a postgres:// URL` }),
       [`${prefix}_ADMIN_PORT`]: adminPortSetting,
       [`${prefix}_ADMIN_HOST`]: unsetWhenEmpty(z.string()),

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { GraphQLObjectType, GraphQLSchema, GraphQLString, GraphQLInt, GraphQLNonNull } from 'graphql';
 import WebSocket from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createErrorFormatter } from './errors.js';
+import { createErrorFormatter } from './error-formatter.js';
 import { startGraphQLWs, tooSlowCloseCode, type GraphQLWsServer, type WsServerOptions } from './graphql-ws-server.js';
 import { createLogger } from './logger.js';
 import { eventually } from './testing.js';

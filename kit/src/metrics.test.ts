@@ -25,17 +25,27 @@ describe('subgraph operation labels', () => {
 
 describe('subgraph admin settings', () => {
   it('default to the port + 1000 on loopback, even when the public port listens on every interface', () => {
-    const config = readSubgraphConfig('orders', { ORDERS_DATABASE_URL: databaseUrl, HOST: '0.0.0.0' });
+    const config = readSubgraphConfig(
+      { name: 'orders', defaultPort: 4004 },
+      { ORDERS_DATABASE_URL: databaseUrl, HOST: '0.0.0.0' },
+    );
     expect(config.admin).toEqual({ port: 5004, host: '127.0.0.1' });
-    const moved = readSubgraphConfig('orders', { ORDERS_DATABASE_URL: databaseUrl, ORDERS_PORT: '7004', ORDERS_ADMIN_PORT: '' });
+    const moved = readSubgraphConfig(
+      { name: 'orders', defaultPort: 4004 },
+      { ORDERS_DATABASE_URL: databaseUrl, ORDERS_PORT: '7004', ORDERS_ADMIN_PORT: '' },
+    );
     expect(moved.admin.port).toBe(8004);
   });
 
   it('take <NAME>_ADMIN_PORT, and <NAME>_ADMIN_HOST over the shared ADMIN_HOST', () => {
     const env = { ORDERS_DATABASE_URL: databaseUrl, ORDERS_ADMIN_PORT: '9104', ADMIN_HOST: '0.0.0.0' };
-    expect(readSubgraphConfig('orders', env).admin).toEqual({ port: 9104, host: '0.0.0.0' });
-    expect(readSubgraphConfig('orders', { ...env, ORDERS_ADMIN_HOST: '::1' }).admin.host).toBe('::1');
-    expect(() => readSubgraphConfig('orders', { ...env, ORDERS_ADMIN_PORT: '70000' })).toThrow(/ORDERS_ADMIN_PORT/);
+    expect(readSubgraphConfig({ name: 'orders', defaultPort: 4004 }, env).admin).toEqual({ port: 9104, host: '0.0.0.0' });
+    expect(readSubgraphConfig({ name: 'orders', defaultPort: 4004 }, { ...env, ORDERS_ADMIN_HOST: '::1' }).admin.host).toBe(
+      '::1',
+    );
+    expect(() => readSubgraphConfig({ name: 'orders', defaultPort: 4004 }, { ...env, ORDERS_ADMIN_PORT: '70000' })).toThrow(
+      /ORDERS_ADMIN_PORT/,
+    );
   });
 });
 

@@ -9,7 +9,7 @@ import {
   type Env,
   type EventsConfig,
   type SubgraphConfig,
-  type SubgraphName,
+  type SubgraphIdentity,
 } from './config.js';
 import { createInProcessEventBus, createRedisEventBus, type EventBus } from './events.js';
 import { createLogger, type Logger } from './logger.js';
@@ -85,12 +85,12 @@ export function connectSharedAdapters(
 
 /** The body of every subgraph's `main.ts`. */
 export async function runSubgraphProcess(
-  name: SubgraphName,
+  subgraph: SubgraphIdentity,
   env: Env,
   start: (config: SubgraphConfig, shared: SharedAdapters) => Promise<RunningSubgraph>,
 ): Promise<void> {
-  const config = readSubgraphConfig(name, env);
-  const logger = createLogger(name, config.logLevel);
+  const config = readSubgraphConfig(subgraph, env);
+  const logger = createLogger(subgraph.name, config.logLevel);
   // A service process is meant to share them with the others: without Redis it cannot.
   if (!config.redisUrl) logger.warn('REDIS_URL is not set: events and rate limits stay inside this process');
   const shared = connectSharedAdapters(config.redisUrl, logger, config.events);

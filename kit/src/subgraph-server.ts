@@ -18,11 +18,12 @@ import { CloseCode, type SubscribePayload } from 'graphql-ws';
 import { createJwksVerifier, viewerOf, type TokenVerifier, type Viewer } from './auth.js';
 import type { SubgraphConfig } from './config.js';
 import { createDocumentCache } from './document-cache.js';
-import { createErrorFormatter, DomainError, errorLoggingPlugin, graphQLErrorOf } from './errors.js';
+import { DomainError } from './errors.js';
+import { createErrorFormatter, errorLoggingPlugin, graphQLErrorOf } from './error-formatter.js';
 import { mapAsyncIterable, startGraphQLWs, type GraphQLWsServer, type WsExtra } from './graphql-ws-server.js';
 import { clientAddressOf, loopbackProxies, trustedProxies } from './client-address.js';
 import { correlationIdOf, startHttpServer, type Route, type RunningHttpServer } from './http-server.js';
-import { refuseMalformedIds } from './ids.js';
+import { refuseMalformedIds } from './malformed-ids.js';
 import type { Logger } from './logger.js';
 import { createSubgraphMetrics, type SubgraphGauge } from './metrics.js';
 

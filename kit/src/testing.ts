@@ -10,9 +10,9 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { Redis } from 'ioredis';
 import type { Role, Viewer } from './auth.js';
-import type { SubgraphConfig, SubgraphName } from './config.js';
+import type { SubgraphConfig } from './config.js';
 import { dropDatabase, ensureDatabase, migrate, migrationsDir } from './database.js';
-import { createErrorFormatter } from './errors.js';
+import { createErrorFormatter } from './error-formatter.js';
 import { createLogger, setLogDestination } from './logger.js';
 import { startEmbeddedS3, type ObjectStoreConfig } from './object-store.js';
 import { subgraphSchema, type SubgraphContext } from './subgraph-server.js';
@@ -77,11 +77,7 @@ export async function createTestDatabase(subgraph: string): Promise<TestDatabase
 }
 
 /** A subgraph's config for tests: any free port (and admin port, on loopback), quiet logs, the given database. */
-export function testSubgraphConfig(
-  name: SubgraphName,
-  databaseUrl: string,
-  overrides: Partial<SubgraphConfig> = {},
-): SubgraphConfig {
+export function testSubgraphConfig(name: string, databaseUrl: string, overrides: Partial<SubgraphConfig> = {}): SubgraphConfig {
   return {
     name,
     port: 0,

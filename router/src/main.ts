@@ -11,11 +11,9 @@ import {
   adminPortOf,
   adminPortSetting,
   corsOriginsSetting,
-  defaultPorts,
   proxyListSetting,
   readCommonConfig,
   stopOnSignals,
-  subgraphNames,
 } from '#kit/config';
 import { defaultSupergraphFile } from './supergraph-file.ts';
 import { defaultDocumentLimits as limits } from './document-limits.ts';
@@ -39,7 +37,7 @@ const { values: flags } = parseArgs({
 const env = z
   .object({
     SUPERGRAPH_PATH: z.string().default(defaultSupergraphFile),
-    ROUTER_PORT: z.coerce.number().int().nonnegative().default(defaultPorts.router),
+    ROUTER_PORT: z.coerce.number().int().nonnegative().default(4000),
     ROUTER_HOST: z.string().default('127.0.0.1'),
     ROUTER_INTROSPECTION: z.enum(['true', 'false']).optional(),
     ROUTER_MAX_TOKENS: z.coerce.number().int().positive().default(limits.maxTokens),
@@ -92,10 +90,12 @@ const common = readCommonConfig(process.env);
 const logger = createLogger('router', common.logLevel);
 
 // `<NAME>_URL` overrides a subgraph's routing URL from the supergraph (e.g. container host names).
+// The supergraph names the subgraphs: the router looks up only those, so no list of them is needed
+// here (other `*_URL` variables, REDIS_URL or AUTH_JWKS_URL, name no subgraph).
 const subgraphUrls = Object.fromEntries(
-  subgraphNames.flatMap((name) => {
-    const url = process.env[`${name.toUpperCase()}_URL`];
-    return url ? [[name, url]] : [];
+  Object.entries(process.env).flatMap(([key, url]) => {
+    const name = /^(.+)_URL$/.exec(key)?.[1];
+    return name && url ? [[name.toLowerCase(), url]] : [];
   }),
 );
 

@@ -20,7 +20,8 @@ import {
 } from '@apollo/server/plugin/disabled';
 import { ApolloGateway } from '@apollo/gateway';
 import { clientAddressOf, trustedProxies } from '#kit/client-address';
-import { createErrorFormatter, errorLoggingPlugin, DomainError, graphQLErrorOf } from '#kit/errors';
+import { DomainError } from '#kit/errors';
+import { createErrorFormatter, errorLoggingPlugin, graphQLErrorOf } from '#kit/error-formatter';
 import { createJwksVerifier, viewerOf, type TokenSettings, type TokenVerifier } from '#kit/auth';
 import { createCorsPolicy, developmentCorsOrigins, type CorsSettings } from '#kit/cors';
 import { startHttpServer, type RunningHttpServer } from '#kit/http-server';

@@ -15,7 +15,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { subgraphNames } from '#kit/config';
+import { subgraphNames } from './topology.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const distDir = join(root, 'dist');

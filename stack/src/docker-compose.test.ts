@@ -6,8 +6,9 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import ts from 'typescript';
 import { parse } from 'yaml';
-import { defaultPorts, proxyListSetting, subgraphNames, trustedProxies } from '#kit';
-import { adminPortOf } from '#kit/config';
+import { trustedProxies } from '#kit/client-address';
+import { proxyListSetting, adminPortOf } from '#kit/config';
+import { defaultPorts, subgraphNames } from './topology.ts';
 
 const root = new URL('../../', import.meta.url);
 const compose = parse(readFileSync(new URL('docker-compose.yml', root), 'utf8'), { merge: true }) as {

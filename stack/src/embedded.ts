@@ -6,22 +6,15 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import {
-  connectSharedAdapters,
-  createInProcessJobQueue,
-  createObjectStore,
-  createLogger,
-  defaultPorts,
-  migrate,
-  migrationsDir,
-  startEmbeddedPostgres,
-  startEmbeddedS3,
-  subgraphNames,
-  type ObjectStore,
-  type RunningSubgraph,
-  type SubgraphConfig,
-  type SubgraphName,
-} from '#kit';
+import type { SubgraphConfig } from '#kit/config';
+import { defaultPorts, subgraphNames, type SubgraphName } from './topology.ts';
+import { migrate, migrationsDir } from '#kit/database';
+import { startEmbeddedPostgres } from './embedded-postgres.ts';
+import { createInProcessJobQueue } from '../../subgraphs/documents/src/index.ts';
+import { createLogger } from '#kit/logger';
+import { createObjectStore, startEmbeddedS3, type ObjectStore } from '#kit/object-store';
+import { connectSharedAdapters } from '#kit/process';
+import type { RunningSubgraph } from '#kit/subgraph-server';
 import { developmentCorsOrigins } from '#kit/cors';
 import { composeSupergraph, defaultSupergraphConfig, readSupergraphConfig, withUrls } from '../../router/src/compose.ts';
 import { startRouter, type RouterOptions, type RunningRouter } from '../../router/src/router.ts';

@@ -2,7 +2,8 @@
  * `npm run db:migrate`: creates each subgraph's database when missing and applies its migrations.
  * Reads `<NAME>_DATABASE_URL` for every subgraph (see .env.example).
  */
-import { ensureDatabase, migrate, migrationsDir, subgraphNames } from '#kit';
+import { subgraphNames } from './topology.ts';
+import { ensureDatabase, migrate, migrationsDir } from '#kit/database';
 
 for (const name of subgraphNames) {
   const url = process.env[`${name.toUpperCase()}_DATABASE_URL`];

@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type SubgraphName } from '#kit';
+import type { SubgraphName } from './topology.ts';
 import { createTestDatabase, dropRedisNamespace, testRedisUrl, type TestDatabase } from '#kit/testing';
 import { createInventoryDb, createInventoryStore } from '../../subgraphs/inventory/src/index.ts';
 import { createOrdersDb } from '../../subgraphs/orders/src/index.ts';

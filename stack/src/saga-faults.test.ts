@@ -21,7 +21,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type SubgraphName } from '#kit';
+import type { SubgraphName } from './topology.ts';
 import { startRedisServer, startTcpProxy, type RedisServer, type TcpProxy } from '#kit/fault-injection';
 import { createTestDatabase, postGraphQL, testServerUrl, type TestDatabase } from '#kit/testing';
 import { createInventoryDb, createInventoryStore, type InventoryDb } from '../../subgraphs/inventory/src/index.ts';

@@ -6,7 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger, createRedisEventBus, domainEvent } from '#kit';
+import { createRedisEventBus, domainEvent } from '#kit/events';
+import { createLogger } from '#kit/logger';
 import { dropRedisNamespace, testRedisUrl } from '#kit/testing';
 import { createInventoryDb, type InventoryDb } from '../../subgraphs/inventory/src/index.ts';
 import { createOrdersDb, type OrdersDb } from '../../subgraphs/orders/src/index.ts';

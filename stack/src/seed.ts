@@ -2,7 +2,9 @@
  * Seeds the demo data into the six databases on first start (when auth has no accounts yet), through
  * each subgraph's own store, and puts the demo documents' files in the object store.
  */
-import { createObjectStore, type Logger, type ObjectStoreConfig, type SubgraphName } from '#kit';
+import type { SubgraphName } from './topology.ts';
+import type { Logger } from '#kit/logger';
+import { createObjectStore, type ObjectStoreConfig } from '#kit/object-store';
 import { createAccountStore, createAuthDb, createPasswordHasher } from '../../subgraphs/auth/src/index.ts';
 import { createDocumentsDb, createDocumentStore } from '../../subgraphs/documents/src/index.ts';
 import { createInventoryDb, createInventoryStore } from '../../subgraphs/inventory/src/index.ts';

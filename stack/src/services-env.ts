@@ -1,5 +1,6 @@
 /** The environment of the services mode, with local defaults for what is not set (see .env.example). */
-import { defaultPorts, subgraphNames, type Env } from '#kit';
+import type { Env } from '#kit/config';
+import { defaultPorts, subgraphNames } from './topology.ts';
 
 export function servicesEnv(base: Env): Record<string, string> {
   const env: Record<string, string> = {};

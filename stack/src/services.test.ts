@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { subgraphNames } from '#kit';
+import { subgraphNames } from './topology.ts';
 import { waitHealthy } from '#kit/wait-healthy';
 import {
   graphql,

@@ -9,8 +9,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { defaultPorts, subgraphNames } from '#kit';
 import { adminPortOf } from '#kit/config';
+import { defaultPorts, subgraphNames } from './topology.ts';
 import { build, compiled } from './build.ts';
 import { servicesEnv } from './services-env.ts';
 import { waitHealthy } from '#kit/wait-healthy';

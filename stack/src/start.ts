@@ -3,8 +3,7 @@
  * the first start). Prints the Sandbox and web app URLs and the demo sign-ins.
  */
 import { z } from 'zod';
-import { stopOnSignals } from '#kit';
-import { adminPortOf, adminPortSetting, corsOriginsSetting } from '#kit/config';
+import { stopOnSignals, adminPortOf, adminPortSetting, corsOriginsSetting } from '#kit/config';
 import { demoPassword, demoUsers } from './demo-data.ts';
 import { startEmbeddedStack } from './embedded.ts';
 import { ensureWebBuild } from './web-build.ts';

@@ -1,5 +1,8 @@
 /** The six subgraphs' composition roots, by name, in start order (auth first: it serves the JWKS). */
-import type { RunningSubgraph, SharedAdapters, SubgraphConfig, SubgraphName } from '#kit';
+import type { SubgraphConfig } from '#kit/config';
+import type { SubgraphName } from './topology.ts';
+import type { SharedAdapters } from '#kit/process';
+import type { RunningSubgraph } from '#kit/subgraph-server';
 import { startAuthSubgraph, type AuthOptions } from '../../subgraphs/auth/src/index.ts';
 import { startDocumentsSubgraph, type DocumentsOptions } from '../../subgraphs/documents/src/index.ts';
 import { startInventorySubgraph, type InventoryOptions } from '../../subgraphs/inventory/src/index.ts';

@@ -8,8 +8,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { subgraphNames } from '#kit';
 import { adminPortOf } from '#kit/config';
+import { subgraphNames } from './topology.ts';
 import { eventually, putUpload, type PresignedUploadAnswer } from '#kit/testing';
 import { demoProducts } from './demo-data.ts';
 import { connectLive, metricsOf, openSubscriptions, watch, type LiveConnection, type Watch } from '#kit/live-client';

@@ -6,7 +6,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { createLogger, subgraphNames, type Role, type SubgraphName } from '#kit';
+import type { Role } from '#kit/auth';
+import { subgraphNames, type SubgraphName } from './topology.ts';
+import { createLogger } from '#kit/logger';
 import {
   createTestDatabase,
   dropRedisNamespace,

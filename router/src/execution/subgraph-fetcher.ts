@@ -11,7 +11,7 @@
  * response is served.
  */
 import { GraphQLError } from 'graphql';
-import { unavailableRetryAfterSeconds } from '#kit/errors';
+import { unavailableRetryAfterSeconds } from '#kit/error-formatter';
 import { TransientFailure } from '#kit/failures';
 import type { RouterContext } from '../context.ts';
 import { SubgraphUnavailableError, type SubgraphBreakers } from './subgraph-breakers.ts';

@@ -14,7 +14,7 @@ import {
 } from 'graphql';
 import type { SubscribePayload } from 'graphql-ws';
 import { parseOperation } from '#kit/document-cache';
-import { graphQLErrorOf } from '#kit/errors';
+import { graphQLErrorOf } from '#kit/error-formatter';
 import { estimatedCost, type WithEstimate } from '../demand-control.ts';
 import { refusalError } from '../rate-limits.ts';
 import { admitSubscribePayload } from '../trusted-documents.ts';

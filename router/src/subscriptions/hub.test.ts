@@ -5,7 +5,8 @@
  */
 import { parse, type ExecutionResult } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { createLogger, type Viewer } from '#kit';
+import type { Viewer } from '#kit/auth';
+import { createLogger } from '#kit/logger';
 import { testViewer } from '#kit/testing';
 import { createSubscriptionHub, type LiveQuerySpec, type Subscriber } from './hub.ts';
 import type { SubscriptionPlan } from './query-plan.ts';

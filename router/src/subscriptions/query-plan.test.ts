@@ -9,7 +9,7 @@ import { composeServices } from '@apollo/composition';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { LocalGraphQLDataSource, type GraphQLDataSource } from '@apollo/gateway';
 import { prettyFormatQueryPlan } from '@apollo/query-planner';
-import { createDocumentCache } from '#kit';
+import { createDocumentCache } from '#kit/document-cache';
 import { composeSupergraph, defaultSupergraphConfig, readSupergraphConfig } from '../compose.ts';
 import { createSubscriptionPlanner, type SubscriptionEvent } from './query-plan.ts';
 

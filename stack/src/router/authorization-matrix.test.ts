@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoDocuments, demoOrders, demoUsers } from '../demo-data.ts';
 import { graphql, loginAs, startTestStack, type TestStack } from '../test-stack.ts';
-import type { SubgraphName } from '#kit';
+import type { SubgraphName } from '../topology.ts';
 
 type Actor = 'anonymous' | 'owner' | 'other' | 'admin';
 /** DATA: answered, non-null; NULL: answered null (indistinguishable from absent); or an error code. */

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordLogs } from '#kit/testing';
-import type { SubgraphName } from '#kit';
+import type { SubgraphName } from '../topology.ts';
 import { demoUsers } from '../demo-data.ts';
 import { connectLive, watch, type LiveConnection } from '#kit/live-client';
 import { graphql, loginAs, startTestStack, type TestStack } from '../test-stack.ts';

@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sqlEvents } from '#kit';
+import { sqlEvents } from '#kit/database';
 import { createOrdersDb, createOrderStore } from '../../../subgraphs/orders/src/index.ts';
 import { createPaymentsDb, createPaymentStore } from '../../../subgraphs/payments/src/index.ts';
 import { demoProducts, demoUsers } from '../demo-data.ts';

@@ -7,7 +7,7 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { createLogger } from '#kit';
+import { createLogger } from '#kit/logger';
 import { eventually } from '#kit/testing';
 import { connectLive, watch, type LiveConnection } from '#kit/live-client';
 import { graphql, loginAs, startTestStack, type TestStack } from '../test-stack.ts';

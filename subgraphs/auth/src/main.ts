@@ -1,4 +1,4 @@
-import { runSubgraphProcess } from '#kit';
-import { startAuthSubgraph } from './subgraph.ts';
+import { runSubgraphProcess } from '#kit/process';
+import { startAuthSubgraph, authSubgraph } from './subgraph.ts';
 
-await runSubgraphProcess('auth', process.env, startAuthSubgraph);
+await runSubgraphProcess(authSubgraph, process.env, startAuthSubgraph);

@@ -3,7 +3,7 @@
  * Tokens signed by the previous keys stay valid until they expire; every auth replica signs its next
  * token with the new key and publishes it in its JWKS. Reads AUTH_DATABASE_URL, JWT_ISSUER, JWT_AUDIENCE.
  */
-import { readCommonConfig } from '#kit';
+import { readCommonConfig } from '#kit/config';
 import { createAuthDb } from './adapters/prisma-account-store.ts';
 import { createKeyRing } from './adapters/key-ring.ts';
 

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { decodeProtectedHeader } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createInProcessEventBus, createInProcessPubSub, createLogger } from '#kit';
+import { createInProcessEventBus } from '#kit/events';
+import { createLogger } from '#kit/logger';
+import { createInProcessPubSub } from '#kit/pubsub';
 import { createTestDatabase, postGraphQL, testSubgraphConfig, type TestDatabase } from '#kit/testing';
 import { startAuthSubgraph } from './subgraph.ts';
 

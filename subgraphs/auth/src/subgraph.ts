@@ -1,19 +1,19 @@
 /** Composition root of the auth subgraph. */
-import {
-  createInProcessRateLimiter,
-  createLogger,
-  createVerifier,
-  readSchemaFile,
-  startOutboxRelay,
-  startSubgraph,
-  type SharedAdapters,
-  type SubgraphConfig,
-} from '#kit';
+import { createVerifier } from '#kit/auth';
+import type { SubgraphConfig, SubgraphIdentity } from '#kit/config';
+import { createLogger } from '#kit/logger';
+import { startOutboxRelay } from '#kit/outbox';
+import type { SharedAdapters } from '#kit/process';
+import { createInProcessRateLimiter } from '#kit/rate-limiter';
+import { readSchemaFile, startSubgraph } from '#kit/subgraph-server';
 import { createAccountStore, createAuthDb } from './adapters/prisma-account-store.ts';
 import { createKeyRing } from './adapters/key-ring.ts';
 import { createPasswordHasher } from './adapters/password-hasher.ts';
 import { createLoaders } from './graphql/context.ts';
 import { createResolvers } from './graphql/resolvers.ts';
+
+/** Its settings are `AUTH_*`; it listens on 4002 unless `AUTH_PORT` says otherwise. */
+export const authSubgraph: SubgraphIdentity = { name: 'auth', defaultPort: 4002 };
 
 export interface AuthOptions {
   /** Lifetime of the access tokens issued (default 15 minutes). */

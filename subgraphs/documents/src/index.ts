@@ -6,3 +6,4 @@
 export { documentJobsQueue, startDocumentsSubgraph, type DocumentsOptions } from './subgraph.ts';
 export { createDocumentStore, createDocumentsDb, type DocumentsDb } from './adapters/prisma-document-store.ts';
 export { createDocumentUpload, submitDocument } from './app/upload-document.ts';
+export { createBullJobQueue, createInProcessJobQueue } from './adapters/job-queue.ts';

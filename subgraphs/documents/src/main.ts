@@ -1,9 +1,17 @@
-import { createLogger, createObjectStore, objectStoreConfigFromEnv, runSubgraphProcess } from '#kit';
-import { connectDocumentJobQueue, readDocumentQuota, readDocumentsMaxBytes, startDocumentsSubgraph } from './subgraph.ts';
+import { createLogger } from '#kit/logger';
+import { createObjectStore, objectStoreConfigFromEnv } from '#kit/object-store';
+import { runSubgraphProcess } from '#kit/process';
+import {
+  connectDocumentJobQueue,
+  readDocumentQuota,
+  readDocumentsMaxBytes,
+  startDocumentsSubgraph,
+  documentsSubgraph,
+} from './subgraph.ts';
 
 const maxBytes = readDocumentsMaxBytes(process.env);
 const quota = readDocumentQuota(process.env);
-await runSubgraphProcess('documents', process.env, (config, shared) =>
+await runSubgraphProcess(documentsSubgraph, process.env, (config, shared) =>
   startDocumentsSubgraph(config, shared, {
     objects: createObjectStore(objectStoreConfigFromEnv(process.env)),
     maxBytes,

@@ -8,7 +8,9 @@ import { randomUUID } from 'node:crypto';
 import { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBullJobQueue, createLogger, createObjectStore, type JobPolicy, type JobQueue, type ObjectStore } from '#kit';
+import { createBullJobQueue, type JobPolicy, type JobQueue } from './adapters/job-queue.ts';
+import { createLogger } from '#kit/logger';
+import { createObjectStore, type ObjectStore } from '#kit/object-store';
 import {
   createTestDatabase,
   dropRedisNamespace,

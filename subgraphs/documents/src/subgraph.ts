@@ -4,27 +4,22 @@
  */
 import { Redis } from 'ioredis';
 import { z } from 'zod';
-import {
-  connectRedis,
-  createBullJobQueue,
-  createLogger,
-  readSchemaFile,
-  startOutboxRelay,
-  startSubgraph,
-  type Env,
-  type JobPolicy,
-  type JobQueue,
-  type Logger,
-  type ObjectStore,
-  type SharedAdapters,
-  type SubgraphConfig,
-} from '#kit';
+import type { Env, SubgraphConfig, SubgraphIdentity } from '#kit/config';
+import { createBullJobQueue, type JobPolicy, type JobQueue } from './adapters/job-queue.ts';
+import { createLogger, type Logger } from '#kit/logger';
+import type { ObjectStore } from '#kit/object-store';
+import { startOutboxRelay } from '#kit/outbox';
+import { connectRedis, type SharedAdapters } from '#kit/process';
+import { readSchemaFile, startSubgraph } from '#kit/subgraph-server';
 import { createDocumentStore, createDocumentsDb } from './adapters/prisma-document-store.ts';
 import { startDocumentWorker } from './app/process-job.ts';
 import { liveDocumentsGroup, liveDocumentTopics, publishDocumentDeleted, publishJobUpdate } from './app/watch-document.ts';
 import { createLoaders } from './graphql/context.ts';
 import { createResolvers } from './graphql/resolvers.ts';
 import { defaultDocumentQuota, type DocumentQuota } from './domain/document.ts';
+
+/** Its settings are `DOCUMENTS_*`; it listens on 4006 unless `DOCUMENTS_PORT` says otherwise. */
+export const documentsSubgraph: SubgraphIdentity = { name: 'documents', defaultPort: 4006 };
 
 /** The BullMQ queue the documents subgraph fills and the worker empties. */
 export const documentJobsQueue = 'document-jobs';

@@ -6,7 +6,9 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBullJobQueue, createLogger, createObjectStore, type JobQueue } from '#kit';
+import { createBullJobQueue, type JobQueue } from './adapters/job-queue.ts';
+import { createLogger } from '#kit/logger';
+import { createObjectStore } from '#kit/object-store';
 import {
   createTestDatabase,
   dropRedisNamespace,

@@ -5,29 +5,25 @@
  */
 import { createServer } from 'node:http';
 import { z } from 'zod';
-import {
-  createLogger,
-  createObjectStore,
-  connectSharedAdapters,
-  defaultJobPolicy,
-  defaultPorts,
-  objectStoreConfigFromEnv,
-  readSubgraphConfig,
-  startOutboxRelay,
-  stopOnSignals,
-} from '#kit';
+import { readSubgraphConfig, stopOnSignals } from '#kit/config';
+import { defaultJobPolicy } from './adapters/job-queue.ts';
+import { createLogger } from '#kit/logger';
+import { createObjectStore, objectStoreConfigFromEnv } from '#kit/object-store';
+import { startOutboxRelay } from '#kit/outbox';
+import { connectSharedAdapters } from '#kit/process';
 import { createDocumentStore, createDocumentsDb } from './adapters/prisma-document-store.ts';
 import { startDocumentWorker } from './app/process-job.ts';
-import { connectDocumentJobQueue, readDocumentsMaxBytes } from './subgraph.ts';
+import { connectDocumentJobQueue, documentsSubgraph, readDocumentsMaxBytes } from './subgraph.ts';
 
-const config = readSubgraphConfig('documents', process.env);
+const config = readSubgraphConfig(documentsSubgraph, process.env);
 const env = z
   .object({
     WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(defaultJobPolicy.concurrency),
     WORKER_JOB_ATTEMPTS: z.coerce.number().int().min(1).default(defaultJobPolicy.attempts),
     // A job running longer fails for good; unset, processJob's default applies.
     WORKER_JOB_TIMEOUT_MS: z.coerce.number().int().min(1000).optional(),
-    WORKER_HEALTH_PORT: z.coerce.number().int().nonnegative().default(defaultPorts.worker),
+    // Next to the documents subgraph's default port (4006).
+    WORKER_HEALTH_PORT: z.coerce.number().int().nonnegative().default(4007),
     // A job whose worker stops renewing its lock this long is handed to another worker.
     WORKER_LOCK_MS: z.coerce.number().int().min(1000).default(defaultJobPolicy.lockMs),
   })

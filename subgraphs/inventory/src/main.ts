@@ -1,5 +1,5 @@
-import { runSubgraphProcess } from '#kit';
-import { inventoryOptionsFromEnv, startInventorySubgraph } from './subgraph.ts';
+import { runSubgraphProcess } from '#kit/process';
+import { inventoryOptionsFromEnv, startInventorySubgraph, inventorySubgraph } from './subgraph.ts';
 
 const options = inventoryOptionsFromEnv(process.env);
-await runSubgraphProcess('inventory', process.env, (config, shared) => startInventorySubgraph(config, shared, options));
+await runSubgraphProcess(inventorySubgraph, process.env, (config, shared) => startInventorySubgraph(config, shared, options));

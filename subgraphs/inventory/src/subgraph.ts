@@ -1,21 +1,20 @@
 /** Composition root of the inventory subgraph: config + shared adapters -> running server. */
-import {
-  createLogger,
-  openDatabase,
-  readSchemaFile,
-  startOutboxRelay,
-  startSubgraph,
-  type DomainEvent,
-  type Env,
-  type SharedAdapters,
-  type SubgraphConfig,
-} from '#kit';
+import type { Env, SubgraphConfig, SubgraphIdentity } from '#kit/config';
+import { openDatabase } from '#kit/database';
+import type { DomainEvent } from '#kit/events';
+import { createLogger } from '#kit/logger';
+import { startOutboxRelay } from '#kit/outbox';
+import type { SharedAdapters } from '#kit/process';
+import { readSchemaFile, startSubgraph } from '#kit/subgraph-server';
 import { z } from 'zod';
 import { createInventoryDb, createInventoryStore } from './adapters/prisma-inventory-store.ts';
 import { createReservationStore } from './adapters/prisma-reservation-store.ts';
 import { onOrderCancelled, onOrderPaid, onOrderPlaced, startReservationSweeper } from './app/order-events.ts';
 import { createLoaders } from './graphql/context.ts';
 import { createResolvers } from './graphql/resolvers.ts';
+
+/** Its settings are `INVENTORY_*`; it listens on 4003 unless `INVENTORY_PORT` says otherwise. */
+export const inventorySubgraph: SubgraphIdentity = { name: 'inventory', defaultPort: 4003 };
 
 export interface InventoryOptions {
   /** How long stock stays held for an unpaid order; default 15 minutes. */

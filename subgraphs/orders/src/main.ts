@@ -1,5 +1,5 @@
-import { runSubgraphProcess } from '#kit';
-import { ordersOptionsFromEnv, startOrdersSubgraph } from './subgraph.ts';
+import { runSubgraphProcess } from '#kit/process';
+import { ordersOptionsFromEnv, startOrdersSubgraph, ordersSubgraph } from './subgraph.ts';
 
 const options = ordersOptionsFromEnv(process.env);
-await runSubgraphProcess('orders', process.env, (config, shared) => startOrdersSubgraph(config, shared, options));
+await runSubgraphProcess(ordersSubgraph, process.env, (config, shared) => startOrdersSubgraph(config, shared, options));

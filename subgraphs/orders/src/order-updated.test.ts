@@ -6,15 +6,10 @@ import { randomUUID } from 'node:crypto';
 import type { Client } from 'graphql-ws';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createLogger,
-  createRedisEventBus,
-  createRedisPubSub,
-  domainEvent,
-  type EventBus,
-  type PubSub,
-  type RunningSubgraph,
-} from '#kit';
+import { createRedisEventBus, domainEvent, type EventBus } from '#kit/events';
+import { createLogger } from '#kit/logger';
+import { createRedisPubSub, type PubSub } from '#kit/pubsub';
+import type { RunningSubgraph } from '#kit/subgraph-server';
 import { startTestIssuer, type TestIssuer } from '#kit/test-tokens';
 import {
   createTestDatabase,

@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createInProcessEventBus, createInProcessPubSub, createLogger, type RunningSubgraph } from '#kit';
+import { createInProcessEventBus } from '#kit/events';
+import { createLogger } from '#kit/logger';
+import { createInProcessPubSub } from '#kit/pubsub';
+import type { RunningSubgraph } from '#kit/subgraph-server';
 import { createTestDatabase, postGraphQL, testSubgraphConfig, type TestDatabase } from '#kit/testing';
 import { createOrderStore, createOrdersDb } from './adapters/prisma-order-store.ts';
 import { startOrdersSubgraph } from './subgraph.ts';

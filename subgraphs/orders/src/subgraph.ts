@@ -2,16 +2,12 @@
  * Composition root of the orders subgraph: config + shared adapters -> running server, the saga it
  * orchestrates, and the bridge from `order.updated` on the bus to the live orders on pub/sub.
  */
-import {
-  createLogger,
-  openDatabase,
-  readSchemaFile,
-  startOutboxRelay,
-  startSubgraph,
-  type Env,
-  type SharedAdapters,
-  type SubgraphConfig,
-} from '#kit';
+import type { Env, SubgraphConfig, SubgraphIdentity } from '#kit/config';
+import { openDatabase } from '#kit/database';
+import { createLogger } from '#kit/logger';
+import { startOutboxRelay } from '#kit/outbox';
+import type { SharedAdapters } from '#kit/process';
+import { readSchemaFile, startSubgraph } from '#kit/subgraph-server';
 import { z } from 'zod';
 import { createOrderStore, createOrdersDb } from './adapters/prisma-order-store.ts';
 import { addressesChangedTopic, onAddressesChanged } from './app/address-book.ts';
@@ -20,6 +16,9 @@ import { startOrderWatchdog, type WatchdogOptions } from './app/order-watchdog.t
 import { liveOrdersGroup, publishOrderUpdate } from './app/watch-order.ts';
 import { createLoaders } from './graphql/context.ts';
 import { createResolvers } from './graphql/resolvers.ts';
+
+/** Its settings are `ORDERS_*`; it listens on 4004 unless `ORDERS_PORT` says otherwise. */
+export const ordersSubgraph: SubgraphIdentity = { name: 'orders', defaultPort: 4004 };
 
 export interface OrdersOptions {
   /** The watchdog that cancels orders stuck in the saga (see order-watchdog.ts). */

@@ -1,5 +1,5 @@
-import { runSubgraphProcess } from '#kit';
-import { paymentsOptionsFromEnv, startPaymentsSubgraph } from './subgraph.ts';
+import { runSubgraphProcess } from '#kit/process';
+import { paymentsOptionsFromEnv, startPaymentsSubgraph, paymentsSubgraph } from './subgraph.ts';
 
 const options = paymentsOptionsFromEnv(process.env);
-await runSubgraphProcess('payments', process.env, (config, shared) => startPaymentsSubgraph(config, shared, options));
+await runSubgraphProcess(paymentsSubgraph, process.env, (config, shared) => startPaymentsSubgraph(config, shared, options));

@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createInProcessEventBus, createInProcessPubSub, createLogger, type RunningSubgraph } from '#kit';
+import { createInProcessEventBus } from '#kit/events';
+import { createLogger } from '#kit/logger';
+import { createInProcessPubSub } from '#kit/pubsub';
+import type { RunningSubgraph } from '#kit/subgraph-server';
 import { createTestDatabase, postGraphQL, testSubgraphConfig, type TestDatabase } from '#kit/testing';
 import { createPaymentsDb, createPaymentStore, type PaymentsDb } from './adapters/prisma-payment-store.ts';
 import { startPaymentsSubgraph } from './subgraph.ts';

@@ -1,16 +1,11 @@
 /** Composition root of the payments subgraph: config + shared adapters -> running server. */
-import {
-  createLogger,
-  openDatabase,
-  readSchemaFile,
-  startOutboxRelay,
-  startSubgraph,
-  type DomainEvent,
-  type Env,
-  type EventHandler,
-  type SharedAdapters,
-  type SubgraphConfig,
-} from '#kit';
+import type { Env, SubgraphConfig, SubgraphIdentity } from '#kit/config';
+import { openDatabase } from '#kit/database';
+import type { DomainEvent, EventHandler } from '#kit/events';
+import { createLogger } from '#kit/logger';
+import { startOutboxRelay } from '#kit/outbox';
+import type { SharedAdapters } from '#kit/process';
+import { readSchemaFile, startSubgraph } from '#kit/subgraph-server';
 import { z } from 'zod';
 import { createPaymentsDb, createPaymentStore } from './adapters/prisma-payment-store.ts';
 import { createSimulatedProvider } from './adapters/simulated-provider.ts';
@@ -19,6 +14,9 @@ import { defaultProviderPolicy, providerPolicyFromEnv, type ProviderPolicy } fro
 import { createLoaders } from './graphql/context.ts';
 import { createResolvers } from './graphql/resolvers.ts';
 import type { PaymentProvider } from './ports.ts';
+
+/** Its settings are `PAYMENTS_*`; it listens on 4005 unless `PAYMENTS_PORT` says otherwise. */
+export const paymentsSubgraph: SubgraphIdentity = { name: 'payments', defaultPort: 4005 };
 
 export interface PaymentsOptions {
   /** The card processor; defaults to the simulated one (test tokens). */

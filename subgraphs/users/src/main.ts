@@ -1,4 +1,4 @@
-import { runSubgraphProcess } from '#kit';
-import { startUsersSubgraph } from './subgraph.ts';
+import { runSubgraphProcess } from '#kit/process';
+import { startUsersSubgraph, usersSubgraph } from './subgraph.ts';
 
-await runSubgraphProcess('users', process.env, startUsersSubgraph);
+await runSubgraphProcess(usersSubgraph, process.env, startUsersSubgraph);

@@ -1,9 +1,16 @@
 /** Composition root of the users subgraph: config + shared adapters -> running server. */
-import { createLogger, readSchemaFile, startOutboxRelay, startSubgraph, type SharedAdapters, type SubgraphConfig } from '#kit';
+import type { SubgraphConfig, SubgraphIdentity } from '#kit/config';
+import { createLogger } from '#kit/logger';
+import { startOutboxRelay } from '#kit/outbox';
+import type { SharedAdapters } from '#kit/process';
+import { readSchemaFile, startSubgraph } from '#kit/subgraph-server';
 import { createUserStore, createUsersDb } from './adapters/prisma-user-store.ts';
 import { registerProfile } from './app/register-profile.ts';
 import { createLoaders } from './graphql/context.ts';
 import { createResolvers } from './graphql/resolvers.ts';
+
+/** Its settings are `USERS_*`; it listens on 4001 unless `USERS_PORT` says otherwise. */
+export const usersSubgraph: SubgraphIdentity = { name: 'users', defaultPort: 4001 };
 
 export async function startUsersSubgraph(config: SubgraphConfig, deps: SharedAdapters) {
   const logger = createLogger('users', config.logLevel);

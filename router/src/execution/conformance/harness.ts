@@ -22,7 +22,8 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import { graphql, GraphQLError, parse, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import { expect } from 'vitest';
-import { createErrorFormatter, createLogger } from '#kit';
+import { createErrorFormatter } from '#kit/error-formatter';
+import { createLogger } from '#kit/logger';
 import { startRouter, type RouterOptions, type RunningRouter } from '../../router.ts';
 
 /** One subgraph of a fixture: its SDL (fed 2 with `@link`, or fed 1 without) and its resolvers. */

@@ -10,7 +10,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { exportJWK, generateKeyPair, importJWK, SignJWT, type JWK, type JWTVerifyGetKey, type CryptoKey } from 'jose';
-import { unauthenticated } from '#kit';
+import { unauthenticated } from '#kit/errors';
 import type { AuthDb } from './prisma-account-store.ts';
 import type { PublicSigningKey } from '../domain/signing-key.ts';
 

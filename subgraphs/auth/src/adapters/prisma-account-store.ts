@@ -1,6 +1,7 @@
 /** Accounts, refresh tokens, signing keys and the outbox in the auth database (Prisma). */
 import { PrismaClient } from '../__generated__/prisma/client.ts';
-import { pgAdapter, type DomainEvent } from '#kit';
+import { pgAdapter } from '#kit/database';
+import type { DomainEvent } from '#kit/events';
 import type { AccountIdentity, AccountRef, Role } from '../domain/account.ts';
 
 export type AuthDb = InstanceType<typeof PrismaClient>;

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLocalJWKSet, decodeProtectedHeader } from 'jose';
-import { createVerifier, DomainError } from '#kit';
+import { createVerifier } from '#kit/auth';
+import { DomainError } from '#kit/errors';
 import type { AuthDb } from '../adapters/prisma-account-store.ts';
 import { createPasswordHasher, defaultScryptCost } from '../adapters/password-hasher.ts';
 import type { KeyRing } from '../adapters/key-ring.ts';

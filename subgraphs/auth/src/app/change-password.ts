@@ -1,5 +1,6 @@
 /** Use cases: change the password (revoking every session) and log out everywhere. */
-import { requireViewer, unauthenticated, type Viewer } from '#kit';
+import { requireViewer, type Viewer } from '#kit/auth';
+import { unauthenticated } from '#kit/errors';
 import { checkPassword, type Session } from '../domain/account.ts';
 import { issueSession, type AuthDeps } from './issue-session.ts';
 import { passwordAttempt } from './password-attempt.ts';

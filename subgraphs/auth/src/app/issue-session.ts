@@ -1,6 +1,6 @@
 /** Issues an access token and a new refresh token in a family (shared by sign-up, login, refresh). */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import type { RateLimiter } from '#kit';
+import type { RateLimiter } from '#kit/rate-limiter';
 import { accessTokenTtlSeconds, refreshTokenTtlDays, scopesOf, type AccountIdentity, type Session } from '../domain/account.ts';
 import type { AccountStore } from '../adapters/prisma-account-store.ts';
 import type { KeyRing } from '../adapters/key-ring.ts';

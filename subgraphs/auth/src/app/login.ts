@@ -4,7 +4,7 @@
  * a limit it is not checked at all, so guessing stops paying (see password-attempt.ts). A hash made
  * at a lower cost than today's is replaced on a successful login.
  */
-import { DomainError, unauthenticated } from '#kit';
+import { DomainError, unauthenticated } from '#kit/errors';
 import { normaliseEmail, type Session } from '../domain/account.ts';
 import { issueSession, type AuthDeps } from './issue-session.ts';
 import { passwordAttempt } from './password-attempt.ts';

@@ -14,7 +14,7 @@
  *   arrives inside a burst of guesses the rest of the burst stays refused — no guess beyond the limit
  *   is ever checked — and refused attempts keep the account locked until the window ends.
  */
-import { assertWithinLimit, type RateLimit, type RateLimiter } from '#kit';
+import { assertWithinLimit, type RateLimit, type RateLimiter } from '#kit/rate-limiter';
 import { abuseLimits } from '../domain/account.ts';
 
 interface Counter {

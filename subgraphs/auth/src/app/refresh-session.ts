@@ -2,7 +2,7 @@
  * Use case: rotate a refresh token. Each token works once; presenting one that was already rotated
  * (a stolen copy, or the legitimate client after a thief used it) revokes its whole family.
  */
-import { unauthenticated } from '#kit';
+import { unauthenticated } from '#kit/errors';
 import type { Session } from '../domain/account.ts';
 import { hashRefreshToken, newRefreshToken, refreshExpiry, sessionOf, type AuthDeps } from './issue-session.ts';
 

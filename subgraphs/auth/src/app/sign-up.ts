@@ -1,6 +1,9 @@
 /** Use case: create a customer account, announce it (`user.registered`), and sign it in. */
 import { randomUUID } from 'node:crypto';
-import { assertWithinLimit, domainEvent, DomainError, visibleText } from '#kit';
+import { DomainError } from '#kit/errors';
+import { domainEvent } from '#kit/events';
+import { assertWithinLimit } from '#kit/rate-limiter';
+import { visibleText } from '#kit/text';
 import { abuseLimits, checkPassword, normaliseEmail, type Session } from '../domain/account.ts';
 import { issueSession, type AuthDeps } from './issue-session.ts';
 

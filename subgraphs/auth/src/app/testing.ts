@@ -2,7 +2,9 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { createLocalJWKSet } from 'jose';
-import { createRedisRateLimiter, createVerifier, DomainError, type Viewer } from '#kit';
+import { createVerifier, type Viewer } from '#kit/auth';
+import { DomainError } from '#kit/errors';
+import { createRedisRateLimiter } from '#kit/rate-limiter';
 import { createTestDatabase, testRedisUrl } from '#kit/testing';
 import { createAccountStore, createAuthDb, type AuthDb } from '../adapters/prisma-account-store.ts';
 import { createKeyRing } from '../adapters/key-ring.ts';

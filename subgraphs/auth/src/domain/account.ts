@@ -1,5 +1,6 @@
 /** Accounts and sessions: the auth subgraph's rules. Pure: no I/O. */
-import { badInput, type Role } from '#kit';
+import type { Role } from '#kit/auth';
+import { badInput } from '#kit/errors';
 
 export type { Role };
 

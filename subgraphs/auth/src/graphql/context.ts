@@ -1,4 +1,5 @@
-import { rowLoader, type SubgraphContext } from '#kit';
+import { rowLoader } from '#kit/loaders';
+import type { SubgraphContext } from '#kit/subgraph-server';
 import type { AccountStore } from '../adapters/prisma-account-store.ts';
 
 export function createLoaders(accounts: AccountStore) {

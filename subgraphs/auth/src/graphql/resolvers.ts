@@ -1,5 +1,7 @@
 /** GraphQL <-> auth use cases. */
-import { canSee, DateTimeScalar, forbidden, requireViewer } from '#kit';
+import { canSee, requireViewer } from '#kit/auth';
+import { forbidden } from '#kit/errors';
+import { DateTimeScalar } from '#kit/scalars';
 import type { Resolvers } from '../__generated__/resolvers-types.ts';
 import { changePassword, logoutAll } from '../app/change-password.ts';
 import { login } from '../app/login.ts';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Cursor } from '#kit';
+import type { Cursor } from '#kit/pagination';
 import { createTestDatabase, type TestDatabase } from '#kit/testing';
 import { createDocumentStore, createDocumentsDb, type DocumentSeed, type DocumentsDb } from './prisma-document-store.ts';
 

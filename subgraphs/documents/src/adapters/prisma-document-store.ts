@@ -1,5 +1,7 @@
 /** Documents and their processing jobs in the documents database (Prisma). */
-import { afterCursor, newestFirst, outboxEvent, pgAdapter, writeOutbox, type Cursor, type OutboxEvent } from '#kit';
+import { pgAdapter } from '#kit/database';
+import { outboxEvent, writeOutbox, type OutboxEvent } from '#kit/outbox';
+import { afterCursor, newestFirst, type Cursor } from '#kit/pagination';
 import { PrismaClient, type Prisma } from '../__generated__/prisma/client.ts';
 import type { Document, DocumentJob, DocumentQuota, JobPoint } from '../domain/document.ts';
 

@@ -1,5 +1,6 @@
 /** Use case: one page of an owner's documents, newest first — for the owner or an admin only. */
-import { assertOwnerOrAdmin, pageArgs, toConnection, type Connection, type PageArgs, type Viewer } from '#kit';
+import { assertOwnerOrAdmin, type Viewer } from '#kit/auth';
+import { pageArgs, toConnection, type Connection, type PageArgs } from '#kit/pagination';
 import type { DocumentStore } from '../adapters/prisma-document-store.ts';
 import type { Document } from '../domain/document.ts';
 

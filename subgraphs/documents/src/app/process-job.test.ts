@@ -5,7 +5,9 @@
 import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createInProcessJobQueue, createLogger, createObjectStore, type JobQueue } from '#kit';
+import { createInProcessJobQueue, type JobQueue } from '../adapters/job-queue.ts';
+import { createLogger } from '#kit/logger';
+import { createObjectStore } from '#kit/object-store';
 import { createTestDatabase, eventually, putUpload, startTestS3, testViewer, type TestDatabase, type TestS3 } from '#kit/testing';
 import { createDocumentStore, createDocumentsDb, type DocumentsDb } from '../adapters/prisma-document-store.ts';
 import { lyingDocx } from '../../test-fixtures/lying-docx.ts';

@@ -5,7 +5,9 @@
  * lost the job (its queue lock expired while it was slow, and another took it over) changes nothing,
  * and a job completes once.
  */
-import { isFinalFailure, PermanentJobFailure, type JobAttempt, type JobQueue, type Logger, type ObjectStore } from '#kit';
+import { isFinalFailure, PermanentJobFailure, type JobAttempt, type JobQueue } from '../adapters/job-queue.ts';
+import type { Logger } from '#kit/logger';
+import type { ObjectStore } from '#kit/object-store';
 import type { ClaimedJob, DocumentStore } from '../adapters/prisma-document-store.ts';
 import { removeStaleObjects } from './upload-document.ts';
 import { defaultExtractionLimits, extractText, stopOcr, type ExtractionLimits } from '../adapters/text-extractors.ts';

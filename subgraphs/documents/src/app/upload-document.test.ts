@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createObjectStore, type ObjectStore } from '#kit';
+import { createObjectStore, type ObjectStore } from '#kit/object-store';
 import { createTestDatabase, putUpload, startTestS3, testViewer, type TestDatabase, type TestS3 } from '#kit/testing';
 import { createDocumentStore, createDocumentsDb, type DocumentsDb } from '../adapters/prisma-document-store.ts';
 import {

@@ -8,18 +8,11 @@
  * is removed again once its URL has expired ({@link removeStaleObjects}).
  */
 import { randomUUID } from 'node:crypto';
-import {
-  badInput,
-  canSee,
-  DomainError,
-  isUuid,
-  notFound,
-  requireViewer,
-  type JobQueue,
-  type ObjectInfo,
-  type ObjectStore,
-  type Viewer,
-} from '#kit';
+import { canSee, requireViewer, type Viewer } from '#kit/auth';
+import { badInput, DomainError, notFound } from '#kit/errors';
+import { isUuid } from '#kit/ids';
+import type { JobQueue } from '../adapters/job-queue.ts';
+import type { ObjectInfo, ObjectStore } from '#kit/object-store';
 import type { DocumentStore } from '../adapters/prisma-document-store.ts';
 import {
   assertDeclaredType,

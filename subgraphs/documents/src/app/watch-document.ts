@@ -3,19 +3,13 @@
  * through the bus group `documents-live`, which publishes it on the pub/sub channels of the job and
  * of its document; pub/sub hands it to every replica, so a watcher is served wherever it connected.
  */
-import {
-  badInput,
-  canSee,
-  forbidden,
-  isUuid,
-  liveFeed,
-  mapAsyncIterable,
-  notFound,
-  requireViewer,
-  type DomainEvent,
-  type PubSub,
-  type Viewer,
-} from '#kit';
+import { canSee, requireViewer, type Viewer } from '#kit/auth';
+import { badInput, forbidden, notFound } from '#kit/errors';
+import type { DomainEvent } from '#kit/events';
+import { mapAsyncIterable } from '#kit/graphql-ws-server';
+import { isUuid } from '#kit/ids';
+import { liveFeed } from '#kit/live-feed';
+import type { PubSub } from '#kit/pubsub';
 import { z } from 'zod';
 import type { DocumentStore } from '../adapters/prisma-document-store.ts';
 import {

@@ -1,5 +1,6 @@
 /** Documents and their text-extraction jobs: the documents subgraph's own view. Pure: no I/O. */
-import { assertNever, badInput, isUuid } from '#kit';
+import { assertNever, badInput } from '#kit/errors';
+import { isUuid } from '#kit/ids';
 
 export type DocumentStatus = 'UPLOADING' | 'UPLOADED' | 'PROCESSING' | 'PROCESSED' | 'FAILED';
 export const jobStatuses = ['PENDING', 'RUNNING', 'COMPLETED', 'FAILED'] as const;

@@ -1,4 +1,5 @@
-import { DataLoader, groupLoader, rowLoader, type SubgraphContext } from '#kit';
+import { DataLoader, groupLoader, rowLoader } from '#kit/loaders';
+import type { SubgraphContext } from '#kit/subgraph-server';
 import type { DocumentStore } from '../adapters/prisma-document-store.ts';
 import type { Document } from '../domain/document.ts';
 

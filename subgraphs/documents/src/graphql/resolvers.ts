@@ -1,15 +1,9 @@
 /** GraphQL <-> documents use cases. A customer sees only their own documents; an admin sees all. */
-import {
-  assertOwnerOrAdmin,
-  badInput,
-  canSee,
-  DateTimeScalar,
-  notFound,
-  pageArgs,
-  requireAdmin,
-  requireViewer,
-  type PubSub,
-} from '#kit';
+import { assertOwnerOrAdmin, canSee, requireAdmin, requireViewer } from '#kit/auth';
+import { badInput, notFound } from '#kit/errors';
+import { pageArgs } from '#kit/pagination';
+import type { PubSub } from '#kit/pubsub';
+import { DateTimeScalar } from '#kit/scalars';
 import type { Resolvers } from '../__generated__/resolvers-types.ts';
 import type { DocumentStore } from '../adapters/prisma-document-store.ts';
 import { listDocuments } from '../app/list-documents.ts';

@@ -1,6 +1,7 @@
 /** Products, warehouses and stock levels in the inventory database (Prisma). */
-import type { Cursor } from '#kit';
-import { afterCursor, newestFirst, pgAdapter, isUuid } from '#kit';
+import { type Cursor, afterCursor, newestFirst } from '#kit/pagination';
+import { pgAdapter } from '#kit/database';
+import { isUuid } from '#kit/ids';
 import type pg from 'pg';
 import { PrismaClient } from '../__generated__/prisma/client.ts';
 import { availableUnits, newProduct, stockCount, type Product, type StockCount } from '../domain/product.ts';

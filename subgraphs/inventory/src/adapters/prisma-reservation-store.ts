@@ -4,18 +4,11 @@
  * condition make oversell impossible under any concurrency, and the table's CHECK constraints back
  * that up. Each state change writes its outbox event in the same transaction.
  */
-import {
-  badInput,
-  isUniqueViolation,
-  isUuid,
-  notFound,
-  outboxParams,
-  sqlState,
-  type DomainEvent,
-  type OutboxEvent,
-  type SqlClient,
-  type SqlRunner,
-} from '#kit';
+import { isUniqueViolation, sqlState, type SqlClient, type SqlRunner } from '#kit/database';
+import { badInput, notFound } from '#kit/errors';
+import type { DomainEvent } from '#kit/events';
+import { isUuid } from '#kit/ids';
+import { outboxParams, type OutboxEvent } from '#kit/outbox';
 import type { InventoryDb } from './prisma-inventory-store.ts';
 
 export interface ReservationLine {

@@ -1,5 +1,5 @@
 /** Use case: the catalogue — active products, newest first, one page at a time. */
-import { pageArgs, toConnection, type Connection, type PageArgs } from '#kit';
+import { pageArgs, toConnection, type Connection, type PageArgs } from '#kit/pagination';
 import type { InventoryStore } from '../adapters/prisma-inventory-store.ts';
 import type { Product } from '../domain/product.ts';
 

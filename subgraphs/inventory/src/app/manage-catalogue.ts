@@ -1,6 +1,8 @@
 /** Use cases: admins create and change products and adjust stock (audited). */
 import { randomUUID } from 'node:crypto';
-import { DomainError, notFound, requireAdmin, visibleText, type Viewer } from '#kit';
+import { requireAdmin, type Viewer } from '#kit/auth';
+import { DomainError, notFound } from '#kit/errors';
+import { visibleText } from '#kit/text';
 import type { InventoryStore } from '../adapters/prisma-inventory-store.ts';
 import type { ReservationStore } from '../adapters/prisma-reservation-store.ts';
 import type { Product, StockLevelView } from '../domain/product.ts';

@@ -4,7 +4,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createInProcessEventBus, createLogger, domainEvent, startOutboxRelay, type DomainEvent } from '#kit';
+import { createInProcessEventBus, domainEvent, type DomainEvent } from '#kit/events';
+import { createLogger } from '#kit/logger';
+import { startOutboxRelay } from '#kit/outbox';
 import { createTestDatabase, type TestDatabase } from '#kit/testing';
 import { createInventoryDb, createInventoryStore, type InventoryDb } from '../adapters/prisma-inventory-store.ts';
 import { createReservationStore } from '../adapters/prisma-reservation-store.ts';

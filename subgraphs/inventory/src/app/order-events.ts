@@ -6,7 +6,9 @@
  * reservation (one per order) also makes a second event for the same step harmless.
  */
 import { z } from 'zod';
-import { outboxEvent as event, type DomainEvent, type Logger } from '#kit';
+import type { DomainEvent } from '#kit/events';
+import type { Logger } from '#kit/logger';
+import { outboxEvent as event } from '#kit/outbox';
 import type { ReservationStore, ReserveOutcome } from '../adapters/prisma-reservation-store.ts';
 
 /** How long stock stays held for an unpaid order, unless configured otherwise. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { DomainError } from '#kit';
+import type { DomainError } from '#kit/errors';
 import { availableUnits, newProduct, price, stockCount } from './product.ts';
 
 const badInput = (field: string) => expect.objectContaining({ code: 'BAD_USER_INPUT', details: { field } }) as DomainError;

@@ -1,5 +1,6 @@
 /** Products the platform sells and how many units of each can be ordered now. Pure: no I/O. */
-import { badInput, visibleText } from '#kit';
+import { badInput } from '#kit/errors';
+import { visibleText } from '#kit/text';
 
 /** An amount in integer minor units (1999 with `EUR` is €19.99) of an ISO 4217 currency. */
 export interface Money {

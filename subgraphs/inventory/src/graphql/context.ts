@@ -1,4 +1,5 @@
-import { rowLoader, type SubgraphContext } from '#kit';
+import { rowLoader } from '#kit/loaders';
+import type { SubgraphContext } from '#kit/subgraph-server';
 import type { InventoryStore } from '../adapters/prisma-inventory-store.ts';
 
 /** Per-request loaders: one batched read per entity type per request. */

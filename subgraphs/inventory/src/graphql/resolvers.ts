@@ -1,5 +1,5 @@
 /** GraphQL <-> inventory use cases. Products are public: no viewer is needed to read them. */
-import { DateTimeScalar } from '#kit';
+import { DateTimeScalar } from '#kit/scalars';
 import type { Resolvers } from '../__generated__/resolvers-types.ts';
 import type { InventoryStore } from '../adapters/prisma-inventory-store.ts';
 import type { ReservationStore } from '../adapters/prisma-reservation-store.ts';

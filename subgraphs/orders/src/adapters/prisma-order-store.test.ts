@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Cursor } from '#kit';
+import type { Cursor } from '#kit/pagination';
 import { createTestDatabase, type TestDatabase } from '#kit/testing';
 import { createOrderStore, createOrdersDb, type OrderSeed, type OrdersDb } from './prisma-order-store.ts';
 

@@ -3,20 +3,12 @@
  * placing an order and applying a saga step — each change the order and write their outbox events
  * in one transaction, in plain SQL (they are the hot path of every order).
  */
-import {
-  afterCursor,
-  notFound,
-  newestFirst,
-  outboxParams,
-  pgAdapter,
-  isUniqueViolation,
-  type Cursor,
-  type DomainEvent,
-  type OutboxEvent,
-  type SqlClient,
-  type SqlRunner,
-  isUuid,
-} from '#kit';
+import { pgAdapter, isUniqueViolation, type SqlClient, type SqlRunner } from '#kit/database';
+import { notFound } from '#kit/errors';
+import type { DomainEvent } from '#kit/events';
+import { isUuid } from '#kit/ids';
+import { outboxParams, type OutboxEvent } from '#kit/outbox';
+import { afterCursor, newestFirst, type Cursor } from '#kit/pagination';
 import type pg from 'pg';
 import { PrismaClient } from '../__generated__/prisma/client.ts';
 import type { CancelReason, Order, OrderItem, OrderStatus, StatusChange } from '../domain/order.ts';

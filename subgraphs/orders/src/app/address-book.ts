@@ -3,7 +3,8 @@
  * events (the users subgraph owns addresses; orders only needs to know whose each id is). An event
  * carries the whole book and its version, so a redelivered or late event changes nothing.
  */
-import type { DomainEvent, Logger } from '#kit';
+import type { DomainEvent } from '#kit/events';
+import type { Logger } from '#kit/logger';
 import { z } from 'zod';
 import type { OrderStore } from '../adapters/prisma-order-store.ts';
 

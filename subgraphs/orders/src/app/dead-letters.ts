@@ -1,5 +1,8 @@
 /** Use cases: an admin reads the events the platform gave up on (the bus's dead letters) and replays them. */
-import { badInput, notFound, requireAdmin, type DeadLetter, type EventBus, type Logger, type Viewer } from '#kit';
+import { requireAdmin, type Viewer } from '#kit/auth';
+import { badInput, notFound } from '#kit/errors';
+import type { DeadLetter, EventBus } from '#kit/events';
+import type { Logger } from '#kit/logger';
 import type { OrderStore } from '../adapters/prisma-order-store.ts';
 
 export const maxDeadLettersPage = 500;

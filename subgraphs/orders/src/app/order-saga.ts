@@ -6,7 +6,9 @@
  *
  * Topics and payloads are listed in README.md (The order saga).
  */
-import { outboxEvent, type DomainEvent, type Logger, type OutboxEvent } from '#kit';
+import type { DomainEvent } from '#kit/events';
+import type { Logger } from '#kit/logger';
+import { outboxEvent, type OutboxEvent } from '#kit/outbox';
 import { z } from 'zod';
 import type { OrderStore } from '../adapters/prisma-order-store.ts';
 import type { Order } from '../domain/order.ts';

@@ -6,7 +6,7 @@
  * The deadline is past the reservation hold (15 minutes by default), so the normal expiry acts
  * first.
  */
-import type { Logger } from '#kit';
+import type { Logger } from '#kit/logger';
 import type { OrderStore } from '../adapters/prisma-order-store.ts';
 import type { OrderStatus } from '../domain/order.ts';
 import { decide } from '../domain/saga.ts';

@@ -4,7 +4,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger, domainEvent, pgPool, sqlClient } from '#kit';
+import { pgPool, sqlClient } from '#kit/database';
+import { domainEvent } from '#kit/events';
+import { createLogger } from '#kit/logger';
 import { createTestDatabase, testViewer, type TestDatabase } from '#kit/testing';
 import { createOrderStore, createOrdersDb, type OrdersDb } from '../adapters/prisma-order-store.ts';
 import { onSagaAnswer } from './order-saga.ts';

@@ -1,6 +1,8 @@
 /** Use cases: a buyer places an order (the saga then runs on its own) or cancels one before it is confirmed. */
 import { randomUUID } from 'node:crypto';
-import { badInput, DomainError, notFound, outboxEvent, requireViewer, canSee, type Viewer } from '#kit';
+import { requireViewer, canSee, type Viewer } from '#kit/auth';
+import { badInput, DomainError, notFound } from '#kit/errors';
+import { outboxEvent } from '#kit/outbox';
 import type { OrderStore } from '../adapters/prisma-order-store.ts';
 import { newOrder, sameRequest, type NewOrderInput, type Order } from '../domain/order.ts';
 import { decide } from '../domain/saga.ts';

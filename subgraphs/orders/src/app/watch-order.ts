@@ -3,18 +3,12 @@
  * which publishes it on the order's pub/sub channel; pub/sub hands it to every replica, so a
  * watcher is served wherever its WebSocket landed.
  */
-import {
-  badInput,
-  canSee,
-  forbidden,
-  isUuid,
-  liveFeed,
-  notFound,
-  requireViewer,
-  type DomainEvent,
-  type PubSub,
-  type Viewer,
-} from '#kit';
+import { canSee, requireViewer, type Viewer } from '#kit/auth';
+import { badInput, forbidden, notFound } from '#kit/errors';
+import type { DomainEvent } from '#kit/events';
+import { isUuid } from '#kit/ids';
+import { liveFeed } from '#kit/live-feed';
+import type { PubSub } from '#kit/pubsub';
 import { z } from 'zod';
 import type { OrderStore } from '../adapters/prisma-order-store.ts';
 import type { Order } from '../domain/order.ts';

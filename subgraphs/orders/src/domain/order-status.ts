@@ -2,7 +2,7 @@
  * The order state machine: `PENDING -> RESERVED -> PAID -> CONFIRMED`, or `CANCELLED` (with a
  * reason) from any state before `CONFIRMED`. Pure: no I/O.
  */
-import { assertNever, badInput, DomainError } from '#kit';
+import { assertNever, badInput, DomainError } from '#kit/errors';
 
 export const orderStatuses = ['PENDING', 'RESERVED', 'PAID', 'CONFIRMED', 'CANCELLED'] as const;
 export type OrderStatus = (typeof orderStatuses)[number];

@@ -1,5 +1,7 @@
 /** Orders, their items and status history: the orders subgraph's own view of a purchase. Pure: no I/O. */
-import { badInput, InvalidMessage, isUuid } from '#kit';
+import { badInput } from '#kit/errors';
+import { InvalidMessage } from '#kit/failures';
+import { isUuid } from '#kit/ids';
 import { transition, type CancelReason, type OrderStatus } from './order-status.ts';
 
 export type { CancelReason, OrderStatus };

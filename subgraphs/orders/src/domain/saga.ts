@@ -14,7 +14,8 @@
  * refund of nothing is nothing. An order the saga left in one status past its deadline (a lost
  * answer) is cancelled by the watchdog (TIMED_OUT) the same way.
  */
-import { DomainError, InvalidMessage, assertNever } from '#kit';
+import { DomainError, assertNever } from '#kit/errors';
+import { InvalidMessage } from '#kit/failures';
 import {
   changeStatus,
   priceItems,

@@ -1,4 +1,5 @@
-import { groupLoader, rowLoader, type SubgraphContext } from '#kit';
+import { groupLoader, rowLoader } from '#kit/loaders';
+import type { SubgraphContext } from '#kit/subgraph-server';
 import type { OrderStore } from '../adapters/prisma-order-store.ts';
 
 /** Per-request loaders: one query per entity type per request. */

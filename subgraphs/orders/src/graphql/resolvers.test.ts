@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createInProcessEventBus, createInProcessPubSub, createLogger, readSchemaFile } from '#kit';
+import { createInProcessEventBus } from '#kit/events';
+import { createLogger } from '#kit/logger';
+import { createInProcessPubSub } from '#kit/pubsub';
+import { readSchemaFile } from '#kit/subgraph-server';
 import { createTestDatabase, inProcessSubgraph, testViewer, type TestDatabase } from '#kit/testing';
 import { createOrderStore, createOrdersDb, type OrderStore, type OrdersDb } from '../adapters/prisma-order-store.ts';
 import { createLoaders, type Context } from './context.ts';

@@ -1,14 +1,9 @@
 /** GraphQL <-> orders use cases. A customer sees only their own orders; an admin sees all. */
-import {
-  canSee,
-  DateTimeScalar,
-  requireViewer,
-  type DeadLetter,
-  type EventBus,
-  type Logger,
-  type PubSub,
-  type Viewer,
-} from '#kit';
+import { canSee, requireViewer, type Viewer } from '#kit/auth';
+import type { DeadLetter, EventBus } from '#kit/events';
+import type { Logger } from '#kit/logger';
+import type { PubSub } from '#kit/pubsub';
+import { DateTimeScalar } from '#kit/scalars';
 import type { Resolvers } from '../__generated__/resolvers-types.ts';
 import type { OrderStore } from '../adapters/prisma-order-store.ts';
 import { listDeadLetters, replayDeadLetter } from '../app/dead-letters.ts';

@@ -3,19 +3,11 @@
  * reads, seeding and refunds; the order saga's charge path runs plain SQL (see {@link PaymentStoreOptions}).
  */
 import { randomUUID } from 'node:crypto';
-import {
-  isUniqueViolation,
-  markProcessed,
-  notFound,
-  outboxParams,
-  pgAdapter,
-  writeOutbox,
-  type DomainEvent,
-  type OutboxEvent,
-  type RawSqlTransaction,
-  type SqlRunner,
-  isUuid,
-} from '#kit';
+import { isUniqueViolation, pgAdapter, type SqlRunner } from '#kit/database';
+import { notFound } from '#kit/errors';
+import type { DomainEvent } from '#kit/events';
+import { isUuid } from '#kit/ids';
+import { markProcessed, outboxParams, writeOutbox, type OutboxEvent, type RawSqlTransaction } from '#kit/outbox';
 import type pg from 'pg';
 import { PrismaClient } from '../__generated__/prisma/client.ts';
 import {

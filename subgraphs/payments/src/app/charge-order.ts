@@ -1,5 +1,5 @@
 /** Use case: charge an order through the payment provider, once, whoever asks and however often. */
-import { notFound } from '#kit';
+import { notFound } from '#kit/errors';
 import { systemClock } from '../adapters/system-clock.ts';
 import type { AttemptRecord, ChangeEffects, PaymentStore, Settlement } from '../adapters/prisma-payment-store.ts';
 import {

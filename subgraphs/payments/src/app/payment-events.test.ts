@@ -6,14 +6,10 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createInProcessEventBus,
-  createInProcessPubSub,
-  createLogger,
-  domainEvent,
-  type DomainEvent,
-  type RunningSubgraph,
-} from '#kit';
+import { createInProcessEventBus, domainEvent, type DomainEvent } from '#kit/events';
+import { createLogger } from '#kit/logger';
+import { createInProcessPubSub } from '#kit/pubsub';
+import type { RunningSubgraph } from '#kit/subgraph-server';
 import { createTestDatabase, testSubgraphConfig, type TestDatabase } from '#kit/testing';
 import { createPaymentsDb, createPaymentStore, type PaymentsDb, type PaymentStore } from '../adapters/prisma-payment-store.ts';
 import { createSimulatedProvider } from '../adapters/simulated-provider.ts';

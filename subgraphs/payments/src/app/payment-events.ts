@@ -6,7 +6,10 @@
  * (or the refund made) and neither calls the provider nor writes anything again.
  */
 import { z } from 'zod';
-import { outboxEvent, TransientFailure, type DomainEvent, type Logger, type OutboxEvent } from '#kit';
+import type { DomainEvent } from '#kit/events';
+import { TransientFailure } from '#kit/failures';
+import type { Logger } from '#kit/logger';
+import { outboxEvent, type OutboxEvent } from '#kit/outbox';
 import type { PaymentStore } from '../adapters/prisma-payment-store.ts';
 import type { Clock, PaymentProvider } from '../ports.ts';
 import { chargeOrder, type ChargeOutcome } from './charge-order.ts';

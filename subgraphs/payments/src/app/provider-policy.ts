@@ -1,6 +1,7 @@
 /** How the use cases talk to the payment provider: bounded attempts, a timeout each, backoff between. */
 import { z } from 'zod';
-import { badInput, type Env } from '#kit';
+import type { Env } from '#kit/config';
+import { badInput } from '#kit/errors';
 
 export interface ProviderPolicy {
   /** Calls to the provider before giving up on timeouts and processing errors (a decline is never retried). */

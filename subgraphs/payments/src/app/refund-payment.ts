@@ -1,5 +1,5 @@
 /** Use case: give back all or part of a successful payment, once per idempotency key. */
-import { badInput, DomainError, notFound } from '#kit';
+import { badInput, DomainError, notFound } from '#kit/errors';
 import { systemClock } from '../adapters/system-clock.ts';
 import type { ChangeEffects, PaymentStore } from '../adapters/prisma-payment-store.ts';
 import type { Payment } from '../domain/payment.ts';

@@ -1,5 +1,6 @@
 /** Payments: the charge for one order and the provider attempts behind it. Pure: no I/O. */
-import { assertNever, badInput, DomainError, isUuid } from '#kit';
+import { assertNever, badInput, DomainError } from '#kit/errors';
+import { isUuid } from '#kit/ids';
 
 export const paymentStatuses = ['PENDING', 'SUCCEEDED', 'FAILED', 'REFUNDED', 'PARTIALLY_REFUNDED'] as const;
 export type PaymentStatus = (typeof paymentStatuses)[number];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { DomainError } from '#kit';
+import type { DomainError } from '#kit/errors';
 import type { Payment, PaymentStatus } from './payment.ts';
 import { refundAmount, statusAfterRefunds } from './refund.ts';
 

@@ -1,5 +1,5 @@
 /** Refunds: money given back on a successful payment, in full or in parts. Pure: no I/O. */
-import { badInput, DomainError } from '#kit';
+import { badInput, DomainError } from '#kit/errors';
 import { nextStatuses, transition, type Money, type Payment, type PaymentStatus } from './payment.ts';
 
 export const refundStatuses = ['PENDING', 'SUCCEEDED'] as const;

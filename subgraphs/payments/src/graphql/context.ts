@@ -1,4 +1,5 @@
-import { groupLoader, rowLoader, type SubgraphContext } from '#kit';
+import { groupLoader, rowLoader } from '#kit/loaders';
+import type { SubgraphContext } from '#kit/subgraph-server';
 import type { PaymentStore } from '../adapters/prisma-payment-store.ts';
 
 /** Per-request loaders: one batched read per entity type (and per list field) per request. */

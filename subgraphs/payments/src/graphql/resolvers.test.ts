@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger, readSchemaFile } from '#kit';
+import { createLogger } from '#kit/logger';
+import { readSchemaFile } from '#kit/subgraph-server';
 import { createTestDatabase, inProcessSubgraph, testViewer, type TestDatabase } from '#kit/testing';
 import { createPaymentsDb, createPaymentStore, type PaymentsDb, type PaymentStore } from '../adapters/prisma-payment-store.ts';
 import { createSimulatedProvider } from '../adapters/simulated-provider.ts';

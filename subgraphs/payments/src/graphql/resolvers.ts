@@ -2,7 +2,8 @@
  * GraphQL <-> payments. A payment is visible to its payer and to admins only; to anyone else it
  * does not exist (null), whether asked for by id, through its order or as an entity reference.
  */
-import { canSee, DateTimeScalar, requireAdmin, requireViewer, type Viewer } from '#kit';
+import { canSee, requireAdmin, requireViewer, type Viewer } from '#kit/auth';
+import { DateTimeScalar } from '#kit/scalars';
 import type { Resolvers } from '../__generated__/resolvers-types.ts';
 import { refundPayment, type RefundDeps } from '../app/refund-payment.ts';
 import type { ProviderPolicy } from '../app/provider-policy.ts';

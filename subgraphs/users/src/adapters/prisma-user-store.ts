@@ -1,6 +1,8 @@
 /** Profiles and address books in the users database (Prisma). */
 import { PrismaClient } from '../__generated__/prisma/client.ts';
-import { badInput, notFound, outboxEvent, pgAdapter, writeOutbox, type RawSqlTransaction } from '#kit';
+import { pgAdapter } from '#kit/database';
+import { badInput, notFound } from '#kit/errors';
+import { outboxEvent, writeOutbox, type RawSqlTransaction } from '#kit/outbox';
 import { preferencesFrom, type Address, type UserProfile } from '../domain/user.ts';
 
 /** Announces a user's whole address book, with its version, whenever it changes (orders keeps a copy). */

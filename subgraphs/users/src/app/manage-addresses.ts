@@ -1,6 +1,8 @@
 /** Use cases: a user adds and removes postal addresses of their own (orders ships only to those). */
 import { randomUUID } from 'node:crypto';
-import { badInput, isUuid, requireViewer, type Viewer } from '#kit';
+import { requireViewer, type Viewer } from '#kit/auth';
+import { badInput } from '#kit/errors';
+import { isUuid } from '#kit/ids';
 import type { UserStore } from '../adapters/prisma-user-store.ts';
 import { maxAddresses, newAddress, provisionalProfile, type Address, type AddressInput } from '../domain/user.ts';
 

@@ -1,7 +1,8 @@
 /** users' `user.registered` handler over a real bus and database: a profile per event, poison payloads dead-lettered. */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createInProcessEventBus, createLogger, domainEvent } from '#kit';
+import { createInProcessEventBus, domainEvent } from '#kit/events';
+import { createLogger } from '#kit/logger';
 import { createTestDatabase, type TestDatabase } from '#kit/testing';
 import { createUserStore, createUsersDb, type UsersDb } from '../adapters/prisma-user-store.ts';
 import { registerProfile } from './register-profile.ts';

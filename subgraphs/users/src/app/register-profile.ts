@@ -1,5 +1,6 @@
 /** Use case: an account was registered in auth -> create its profile (idempotent per event). */
-import type { DomainEvent, Logger } from '#kit';
+import type { DomainEvent } from '#kit/events';
+import type { Logger } from '#kit/logger';
 import { z } from 'zod';
 import { newProfile } from '../domain/user.ts';
 import type { UserStore } from '../adapters/prisma-user-store.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DomainError } from '#kit';
+import { DomainError } from '#kit/errors';
 import { displayName, newProfile, preferencesFrom, provisionalProfile } from './user.ts';
 
 describe('user profile rules', () => {

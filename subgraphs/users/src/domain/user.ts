@@ -1,5 +1,6 @@
 /** A user's profile: the users subgraph's own view of a person. Pure: no I/O. */
-import { badInput, visibleText } from '#kit';
+import { badInput } from '#kit/errors';
+import { visibleText } from '#kit/text';
 
 export interface Preferences {
   locale: string;

@@ -1,5 +1,7 @@
 /** GraphQL <-> users use cases. Private fields are the owner's (or an admin's) only. */
-import { canSee, DateTimeScalar, forbidden, requireViewer } from '#kit';
+import { canSee, requireViewer } from '#kit/auth';
+import { forbidden } from '#kit/errors';
+import { DateTimeScalar } from '#kit/scalars';
 import type { Resolvers } from '../__generated__/resolvers-types.ts';
 import type { UserStore } from '../adapters/prisma-user-store.ts';
 import { addAddress, removeAddress } from '../app/manage-addresses.ts';

@@ -1,7 +1,7 @@
 import { buildSchema, getVariableValues, GraphQLError, parse, validate, type OperationDefinitionNode } from 'graphql';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { createErrorFormatter } from './errors.js';
+import { createErrorFormatter } from './error-formatter.js';
 import { freePort } from './fault-injection.js';
 import { testServerUrl } from './testing.js';
 

@@ -16,8 +16,8 @@
  *   for good itself, fenced like its other writes.
  */
 import { DelayedError, Queue, UnrecoverableError, Worker, type ConnectionOptions } from 'bullmq';
-import { backoffDelay, failureKindOf } from './failures.js';
-import type { Logger } from './logger.js';
+import { backoffDelay, failureKindOf } from '#kit/failures';
+import type { Logger } from '#kit/logger';
 
 /** A failure retrying cannot fix (a corrupt file, an unsupported format). */
 export class PermanentJobFailure extends UnrecoverableError {

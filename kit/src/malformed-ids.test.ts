@@ -2,7 +2,7 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import { execute, parse, subscribe, type ExecutionResult, type GraphQLError } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import type { DomainError } from './errors.js';
-import { refuseMalformedIds } from './ids.js';
+import { refuseMalformedIds } from './malformed-ids.js';
 
 const id = '0d3e0000-0000-4000-8000-000000000001';
 /** What each resolver was called with: a malformed id must never get this far. */

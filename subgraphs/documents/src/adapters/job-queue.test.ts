@@ -2,12 +2,12 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
-import { TransientFailure } from './failures.js';
-import { startRedisServer } from './fault-injection.js';
-import { createBullJobQueue, createInProcessJobQueue, PermanentJobFailure, type JobAttempt, type JobQueue } from './job-queue.js';
-import { createLogger } from './logger.js';
-import { connectRedis } from './process.js';
-import { dropRedisNamespace, eventually, testRedisUrl } from './testing.js';
+import { TransientFailure } from '#kit/failures';
+import { startRedisServer } from '#kit/fault-injection';
+import { createBullJobQueue, createInProcessJobQueue, PermanentJobFailure, type JobAttempt, type JobQueue } from './job-queue.ts';
+import { createLogger } from '#kit/logger';
+import { connectRedis } from '#kit/process';
+import { dropRedisNamespace, eventually, testRedisUrl } from '#kit/testing';
 
 const logger = createLogger('test', 'silent');
 const policy = { attempts: 3, backoffMs: 50, concurrency: 2, lockMs: 5_000 };
