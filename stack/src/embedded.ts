@@ -55,6 +55,8 @@ export interface EmbeddedOptions {
   rateLimits?: RouterOptions['rateLimits'];
   /** Responses carry `extensions.cost: { estimated, actual }` (`npm start` in development). */
   reportCost?: boolean;
+  /** The router's trusted documents (default: off, no manifest); `npm start` loads the web app's. */
+  trustedDocuments?: RouterOptions['trustedDocuments'];
 }
 
 export interface EmbeddedStack {
@@ -148,6 +150,7 @@ export async function startEmbeddedStack(options: EmbeddedOptions): Promise<Embe
       admin: options.admin,
       rateLimits: options.rateLimits,
       cost: { report: options.reportCost ?? false },
+      trustedDocuments: options.trustedDocuments,
       logger: createLogger('router', logLevel),
     });
     stops.push(() => router.stop());

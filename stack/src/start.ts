@@ -9,6 +9,9 @@ import { startEmbeddedStack } from './embedded.ts';
 import { ensureWebBuild } from './web-build.ts';
 import { sameHostRouterUrl, startWebServer, webOrigins, type RunningWebServer } from './web-server.ts';
 import { defaultRateLimits } from '../../router/src/rate-limits.ts';
+import { defaultTrustedDocumentsMode, trustedDocumentsModes } from '../../router/src/trusted-documents.ts';
+
+const webTrustedDocumentsPath = 'web/src/gql/persisted-documents.json';
 
 const env = z
   .object({
@@ -23,6 +26,9 @@ const env = z
     ROUTER_ADMIN_HOST: z.string().default('127.0.0.1'),
     WEB_PORT: z.coerce.number().int().nonnegative().max(65_535).default(5173),
     WEB_HOST: z.string().default('127.0.0.1'),
+    ROUTER_TRUSTED_DOCUMENTS: z.enum(trustedDocumentsModes).optional(),
+    // The web app's operations (the client preset writes them at `npm run codegen`).
+    ROUTER_TRUSTED_DOCUMENTS_PATH: z.string().default(webTrustedDocumentsPath),
   })
   .parse(process.env);
 
@@ -51,6 +57,11 @@ const stack = await startEmbeddedStack({
   admin: { port: env.ROUTER_ADMIN_PORT ?? adminPortOf(env.ROUTER_PORT), host: env.ROUTER_ADMIN_HOST },
   // In-process buckets: one process serves everything.
   rateLimits: defaultRateLimits,
+  // Development: the web app's ids are resolved, any other document served (Sandbox); production: only the app's.
+  trustedDocuments: {
+    mode: env.ROUTER_TRUSTED_DOCUMENTS ?? defaultTrustedDocumentsMode(production, env.ROUTER_TRUSTED_DOCUMENTS_PATH),
+    path: env.ROUTER_TRUSTED_DOCUMENTS_PATH,
+  },
 });
 
 let web: RunningWebServer | undefined;

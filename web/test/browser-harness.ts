@@ -15,7 +15,8 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { dropRedisNamespace, testRedisUrl } from '#kit/testing';
 import { demoWarehouses } from '../../stack/src/demo-data.ts';
-import { graphql, mintAccessTokens, startTestStack, type TestStack } from '../../stack/src/test-stack.ts';
+import { graphql, mintAccessTokens, routerOptionsOn, startTestStack, type TestStack } from '../../stack/src/test-stack.ts';
+import { startRouter } from '../../router/src/router.ts';
 import { ensureWebBuild } from '../../stack/src/web-build.ts';
 import { startWebServer, type RunningWebServer } from '../../stack/src/web-server.ts';
 import { createSimulatedProvider, type PaymentProvider } from '../../subgraphs/payments/src/index.ts';
@@ -77,6 +78,12 @@ export interface BrowserStack {
   payments: HeldPayments;
   /** An access token with the ADMIN role, for setting the scene through the API. */
   adminToken: string;
+  /**
+   * The public router (`stack.url`) serves only the web app's trusted documents (`enforce`, the
+   * manifest the client preset writes), as in production: what the tests do themselves goes through
+   * this second router on the same subgraphs, without that list.
+   */
+  apiUrl: string;
   /** A new page at `size` in a browser context of its own (own cookies), at `path` of the app. */
   open(path: string, size?: Viewport): Promise<Page>;
   stop(): Promise<void>;
@@ -103,8 +110,11 @@ export async function startBrowserStack(options: BrowserStackOptions = {}): Prom
         // A held charge may wait far longer than a real processor's answer.
         payments: { provider: payments, providerPolicy: { attempts: 3, timeoutMs: 120_000, backoffMs: 100 } },
       },
+      trustedDocuments: { mode: 'enforce', path: join(root, 'web/src/gql/persisted-documents.json') },
     });
     stops.push(() => stack.stop());
+    const api = await startRouter(routerOptionsOn(stack));
+    stops.push(() => api.stop());
     const web = await startWebServer({ port: 0, routerUrl: stack.url });
     stops.push(() => web.stop());
     const browser = await chromium.launch({
@@ -120,6 +130,7 @@ export async function startBrowserStack(options: BrowserStackOptions = {}): Prom
       url: web.url,
       payments,
       adminToken,
+      apiUrl: api.url,
       async open(path, size = 'desktop') {
         const context = await browser.newContext({ viewport: viewports[size] });
         const page = await context.newPage();
@@ -155,7 +166,7 @@ export async function productWithStock(
   product: { name: string; units: number; priceAmount?: number },
 ): Promise<string> {
   const created = await graphql<{ createProduct: { id: string } }>(
-    stack.stack.url,
+    stack.apiUrl,
     'mutation ($input: ProductInput!) { createProduct(input: $input) { id } }',
     {
       token: stack.adminToken,
@@ -177,7 +188,7 @@ export async function productWithStock(
 /** Adds (or with a negative `delta` removes) units of a product in the first demo warehouse. */
 export async function adjustStock(stack: BrowserStack, productId: string, delta: number): Promise<void> {
   const adjusted = await graphql(
-    stack.stack.url,
+    stack.apiUrl,
     'mutation ($input: StockAdjustmentInput!) { adjustStock(input: $input) { onHand } }',
     {
       token: stack.adminToken,

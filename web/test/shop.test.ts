@@ -7,7 +7,7 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoPassword, demoUsers } from '../../stack/src/demo-data.ts';
-import { loginAs, placeOrder } from '../../stack/src/test-stack.ts';
+import { graphql, loginAs, placeOrder } from '../../stack/src/test-stack.ts';
 import {
   adjustStock,
   horizontalOverflow,
@@ -83,6 +83,11 @@ describe('the web app in Chromium', () => {
     await page.reload();
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: ada.displayName }).waitFor();
     await page.close();
+  });
+
+  it('runs on trusted documents only: the router it calls refuses any operation the app does not ship', async () => {
+    const refused = await graphql(web.stack.url, '{ products(first: 1) { edges { node { id } } } }');
+    expect(refused.body.errors?.[0]?.extensions?.code).toBe('PERSISTED_QUERY_NOT_IN_LIST');
   });
 
   it('an order placed in the shop reaches CONFIRMED on its page without a reload', async () => {
@@ -174,7 +179,7 @@ describe('the web app in Chromium', () => {
 
   it("shows another customer's order as not found", async () => {
     const productId = await productWithStock(web, { name: 'Private parcel', units: 2 });
-    const { id } = await placeOrder(web.stack.url, await loginAs(web.stack.url, ada.email), { productId });
+    const { id } = await placeOrder(web.apiUrl, await loginAs(web.apiUrl, ada.email), { productId });
     const page = await signedIn(grace);
     await page.goto(`${web.url}/orders/${id}`);
     await page.getByRole('heading', { name: 'Order not found' }).waitFor();
