@@ -8,8 +8,9 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { dropDatabase, ensureDatabase, migrate, migrationsDir } from '#kit/database';
 import { createLogger } from '#kit/logger';
-import { createObjectStore } from '#kit/object-store';
-import { putUpload, startTestS3 } from '#kit/testing';
+import { createObjectStore } from '../subgraphs/documents/src/index.ts';
+import { putUpload } from '#kit/testing';
+import { startTestS3 } from '../subgraphs/documents/src/index.ts';
 import {
   createBullJobQueue,
   createDocumentStore,

@@ -3,9 +3,6 @@
  * file, dropped afterwards. `TEST_DATABASE_URL` points at the server (default: local trust auth).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { Redis } from 'ioredis';
@@ -14,7 +11,6 @@ import type { SubgraphConfig } from './config.js';
 import { dropDatabase, ensureDatabase, migrate, migrationsDir } from './database.js';
 import { createErrorFormatter } from './error-formatter.js';
 import { createLogger, setLogDestination } from './logger.js';
-import { startEmbeddedS3, type ObjectStoreConfig } from './object-store.js';
 import { subgraphSchema, type SubgraphContext } from './subgraph-server.js';
 
 export const testServerUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -32,33 +28,6 @@ export async function dropRedisNamespace(namespace: string, url = testRedisUrl):
   } finally {
     await redis.quit();
   }
-}
-
-export interface TestS3 {
-  config: ObjectStoreConfig;
-  /** `S3_ENDPOINT`, `S3_ACCESS_KEY`, `S3_SECRET_KEY`, `S3_BUCKET`: the same server for a service process. */
-  env: Record<string, string>;
-  /** Stops the server and deletes its files. */
-  stop(): Promise<void>;
-}
-
-/** An embedded S3 server with the documents bucket, on a fresh temporary directory and any free port. */
-export async function startTestS3(): Promise<TestS3> {
-  const directory = mkdtempSync(join(tmpdir(), 'meridian-s3-'));
-  const s3 = await startEmbeddedS3({ directory, bucket: 'meridian-documents' });
-  return {
-    config: s3.config,
-    env: {
-      S3_ENDPOINT: `http://${s3.config.endPoint}:${s3.config.port}`,
-      S3_ACCESS_KEY: s3.config.accessKey,
-      S3_SECRET_KEY: s3.config.secretKey,
-      S3_BUCKET: s3.config.bucket,
-    },
-    async stop() {
-      await s3.stop();
-      rmSync(directory, { recursive: true, force: true });
-    },
-  };
 }
 
 export interface TestDatabase {

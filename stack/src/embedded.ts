@@ -12,7 +12,7 @@ import { migrate, migrationsDir } from '#kit/database';
 import { startEmbeddedPostgres } from './embedded-postgres.ts';
 import { createInProcessJobQueue } from '../../subgraphs/documents/src/index.ts';
 import { createLogger } from '#kit/logger';
-import { createObjectStore, startEmbeddedS3, type ObjectStore } from '#kit/object-store';
+import { createObjectStore, startEmbeddedS3, type ObjectStore } from '../../subgraphs/documents/src/index.ts';
 import { connectSharedAdapters } from '#kit/process';
 import type { RunningSubgraph } from '#kit/subgraph-server';
 import { developmentCorsOrigins } from '#kit/cors';

@@ -4,7 +4,7 @@
  */
 import type { SubgraphName } from './topology.ts';
 import type { Logger } from '#kit/logger';
-import { createObjectStore, type ObjectStoreConfig } from '#kit/object-store';
+import { createObjectStore, type ObjectStoreConfig } from '../../subgraphs/documents/src/index.ts';
 import { createAccountStore, createAuthDb, createPasswordHasher } from '../../subgraphs/auth/src/index.ts';
 import { createDocumentsDb, createDocumentStore } from '../../subgraphs/documents/src/index.ts';
 import { createInventoryDb, createInventoryStore } from '../../subgraphs/inventory/src/index.ts';

@@ -9,15 +9,8 @@ import { randomUUID } from 'node:crypto';
 import type { Role } from '#kit/auth';
 import { subgraphNames, type SubgraphName } from './topology.ts';
 import { createLogger } from '#kit/logger';
-import {
-  createTestDatabase,
-  dropRedisNamespace,
-  postGraphQL,
-  startTestS3,
-  testRedisUrl,
-  type TestDatabase,
-  type TestS3,
-} from '#kit/testing';
+import { createTestDatabase, dropRedisNamespace, postGraphQL, testRedisUrl, type TestDatabase } from '#kit/testing';
+import { startTestS3, type TestS3 } from '../../subgraphs/documents/src/index.ts';
 import { demoPassword, demoUsers } from './demo-data.ts';
 import { startEmbeddedStack, type EmbeddedOptions, type EmbeddedStack } from './embedded.ts';
 import { seedDemoData } from './seed.ts';

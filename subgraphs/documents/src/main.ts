@@ -1,5 +1,5 @@
 import { createLogger } from '#kit/logger';
-import { createObjectStore, objectStoreConfigFromEnv } from '#kit/object-store';
+import { createObjectStore, objectStoreConfigFromEnv } from './adapters/object-store.ts';
 import { runSubgraphProcess } from '#kit/process';
 import {
   connectDocumentJobQueue,

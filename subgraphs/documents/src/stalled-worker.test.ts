@@ -10,18 +10,17 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBullJobQueue, type JobPolicy, type JobQueue } from './adapters/job-queue.ts';
 import { createLogger } from '#kit/logger';
-import { createObjectStore, type ObjectStore } from '#kit/object-store';
+import { createObjectStore, type ObjectStore } from './adapters/object-store.ts';
 import {
   createTestDatabase,
   dropRedisNamespace,
   eventually,
   putUpload,
-  startTestS3,
   testRedisUrl,
   testViewer,
   type TestDatabase,
-  type TestS3,
 } from '#kit/testing';
+import { startTestS3, type TestS3 } from './testing.ts';
 import {
   createDocumentStore,
   createDocumentsDb,

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import type { Env, SubgraphConfig, SubgraphIdentity } from '#kit/config';
 import { createBullJobQueue, type JobPolicy, type JobQueue } from './adapters/job-queue.ts';
 import { createLogger, type Logger } from '#kit/logger';
-import type { ObjectStore } from '#kit/object-store';
+import type { ObjectStore } from './adapters/object-store.ts';
 import { startOutboxRelay } from '#kit/outbox';
 import { connectRedis, type SharedAdapters } from '#kit/process';
 import { readSchemaFile, startSubgraph } from '#kit/subgraph-server';

@@ -8,18 +8,17 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBullJobQueue, type JobQueue } from './adapters/job-queue.ts';
 import { createLogger } from '#kit/logger';
-import { createObjectStore } from '#kit/object-store';
+import { createObjectStore } from './adapters/object-store.ts';
 import {
   createTestDatabase,
   dropRedisNamespace,
   eventually,
   putUpload,
-  startTestS3,
   testRedisUrl,
   testViewer,
   type TestDatabase,
-  type TestS3,
 } from '#kit/testing';
+import { startTestS3, type TestS3 } from './testing.ts';
 import { createProcessGroup, type ServiceProcess } from '#kit/process-group';
 import { createDocumentStore, createDocumentsDb, type DocumentsDb } from './adapters/prisma-document-store.ts';
 import { createDocumentUpload, submitDocument, type UploadDeps } from './app/upload-document.ts';

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { readSubgraphConfig, stopOnSignals } from '#kit/config';
 import { defaultJobPolicy } from './adapters/job-queue.ts';
 import { createLogger } from '#kit/logger';
-import { createObjectStore, objectStoreConfigFromEnv } from '#kit/object-store';
+import { createObjectStore, objectStoreConfigFromEnv } from './adapters/object-store.ts';
 import { startOutboxRelay } from '#kit/outbox';
 import { connectSharedAdapters } from '#kit/process';
 import { createDocumentStore, createDocumentsDb } from './adapters/prisma-document-store.ts';

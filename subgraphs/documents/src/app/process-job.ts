@@ -7,7 +7,7 @@
  */
 import { isFinalFailure, PermanentJobFailure, type JobAttempt, type JobQueue } from '../adapters/job-queue.ts';
 import type { Logger } from '#kit/logger';
-import type { ObjectStore } from '#kit/object-store';
+import type { ObjectStore } from '../adapters/object-store.ts';
 import type { ClaimedJob, DocumentStore } from '../adapters/prisma-document-store.ts';
 import { removeStaleObjects } from './upload-document.ts';
 import { defaultExtractionLimits, extractText, stopOcr, type ExtractionLimits } from '../adapters/text-extractors.ts';

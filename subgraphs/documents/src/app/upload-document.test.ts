@@ -4,8 +4,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createObjectStore, type ObjectStore } from '#kit/object-store';
-import { createTestDatabase, putUpload, startTestS3, testViewer, type TestDatabase, type TestS3 } from '#kit/testing';
+import { createObjectStore, type ObjectStore } from '../adapters/object-store.ts';
+import { createTestDatabase, putUpload, testViewer, type TestDatabase } from '#kit/testing';
+import { startTestS3, type TestS3 } from '../testing.ts';
 import { createDocumentStore, createDocumentsDb, type DocumentsDb } from '../adapters/prisma-document-store.ts';
 import {
   createDocumentUpload,

@@ -12,7 +12,7 @@ import { canSee, requireViewer, type Viewer } from '#kit/auth';
 import { badInput, DomainError, notFound } from '#kit/errors';
 import { isUuid } from '#kit/ids';
 import type { JobQueue } from '../adapters/job-queue.ts';
-import type { ObjectInfo, ObjectStore } from '#kit/object-store';
+import type { ObjectInfo, ObjectStore } from '../adapters/object-store.ts';
 import type { DocumentStore } from '../adapters/prisma-document-store.ts';
 import {
   assertDeclaredType,

@@ -6,8 +6,8 @@ import { mkdirSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { Client, CopyDestinationOptions, CopySourceOptions } from 'minio';
 import S3rver from 's3rver';
-import { s3CorsConfiguration } from './cors.js';
-import { presignUrl, signatureProblem } from './s3-signature.js';
+import { s3CorsConfiguration } from '#kit/cors';
+import { presignUrl, signatureProblem } from './s3-signature.ts';
 
 /** What an object is: its size, type (when stored with one) and ETag (changes whenever its bytes do). */
 export interface ObjectInfo {
