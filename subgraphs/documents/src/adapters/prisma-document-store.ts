@@ -1,5 +1,5 @@
 /** Documents and their processing jobs in the documents database (Prisma). */
-import { afterCursor, newestFirst, outboxEvent, pgAdapter, writeOutbox, type Cursor, type OutboxEvent } from '#kit';
+import { afterCursor, newestFirst, outboxEvent, pgAdapter, writeEffects, type Cursor, type OutboxEvent } from '#kit';
 import { PrismaClient, type Prisma } from '../__generated__/prisma/client.ts';
 import type { Document, DocumentJob, DocumentQuota, JobPoint } from '../domain/document.ts';
 
@@ -225,7 +225,9 @@ export function createDocumentStore(db: DocumentsDb, options: DocumentStoreOptio
           { objectKey: document.objectKey, removeAfter: uploadStaleAfter },
           ...(document.fileKey ? [{ objectKey: document.fileKey, removeAfter: new Date() }] : []),
         ]);
-        await writeOutbox(tx, [outboxEvent('document.deleted', { documentId: document.id, jobIds: jobs.map((job) => job.id) })]);
+        await writeEffects(tx, {
+          announce: [outboxEvent('document.deleted', { documentId: document.id, jobIds: jobs.map((job) => job.id) })],
+        });
         return true;
       });
     },
@@ -262,7 +264,9 @@ export function createDocumentStore(db: DocumentsDb, options: DocumentStoreOptio
           jobId,
         );
         if (!claimed) return null;
-        await writeOutbox(tx, [jobUpdated({ ...claimed, status: 'RUNNING', progress: 0, failureReason: null }, claimed.ownerId)]);
+        await writeEffects(tx, {
+          announce: [jobUpdated({ ...claimed, status: 'RUNNING', progress: 0, failureReason: null }, claimed.ownerId)],
+        });
         return claimed;
       });
     },
@@ -275,7 +279,9 @@ export function createDocumentStore(db: DocumentsDb, options: DocumentStoreOptio
       await writing(async (tx) => {
         const changed = await tx.documentJob.updateMany({ where: currentAttempt(job), data: { progress } });
         if (changed.count === 0) return false;
-        await writeOutbox(tx, [jobUpdated({ ...job, status: 'RUNNING', progress, failureReason: null }, job.ownerId)]);
+        await writeEffects(tx, {
+          announce: [jobUpdated({ ...job, status: 'RUNNING', progress, failureReason: null }, job.ownerId)],
+        });
         return true;
       });
     },
@@ -293,7 +299,9 @@ export function createDocumentStore(db: DocumentsDb, options: DocumentStoreOptio
         });
         if (done.count === 0) return false;
         await tx.document.update({ where: { id: job.documentId }, data: { status: 'PROCESSED' } });
-        await writeOutbox(tx, [jobUpdated({ ...job, status: 'COMPLETED', progress: 100, failureReason: null }, job.ownerId)]);
+        await writeEffects(tx, {
+          announce: [jobUpdated({ ...job, status: 'COMPLETED', progress: 100, failureReason: null }, job.ownerId)],
+        });
         return true;
       });
     },
@@ -308,7 +316,9 @@ export function createDocumentStore(db: DocumentsDb, options: DocumentStoreOptio
         if (failed.count === 0) return false;
         await tx.document.update({ where: { id: job.documentId }, data: { status: 'FAILED' } });
         const { progress } = await tx.documentJob.findUniqueOrThrow({ where: { id: job.id }, select: { progress: true } });
-        await writeOutbox(tx, [jobUpdated({ ...job, status: 'FAILED', progress, failureReason: reason }, job.ownerId)]);
+        await writeEffects(tx, {
+          announce: [jobUpdated({ ...job, status: 'FAILED', progress, failureReason: reason }, job.ownerId)],
+        });
         return true;
       });
     },

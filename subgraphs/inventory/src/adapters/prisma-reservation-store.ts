@@ -6,12 +6,12 @@
  */
 import {
   badInput,
+  effectsSql,
   isUniqueViolation,
   isUuid,
   notFound,
-  outboxParams,
   sqlState,
-  type DomainEvent,
+  type ChangeEffects,
   type OutboxEvent,
   type SqlClient,
   type SqlRunner,
@@ -36,11 +36,11 @@ export type ReserveOutcome =
   | { status: 'RELEASED' | 'EXPIRED'; items: ReservedItem[] }
   | { status: 'OUT_OF_STOCK'; productId: string };
 
-/** Builds the outbox event announcing an outcome (the caller knows the topic names). */
-export type OutboxFor<T> = (outcome: T) => OutboxEvent | null;
-
-/** Builds the outbox event announcing a settlement: the reservation now (null: none), and whether this call moved it. */
-export type SettleOutbox = (outcome: ReserveOutcome | null, changed: boolean) => OutboxEvent | null;
+/** A settlement of a reservation: the reservation now (null: none), and whether this call moved it. */
+export interface Settled {
+  changed: boolean;
+  outcome: ReserveOutcome | null;
+}
 
 class OutOfStock extends Error {
   constructor(readonly productId: string) {
@@ -65,11 +65,6 @@ const reservationSql = (lock: boolean) =>
              FROM reservation_items i WHERE i.reservation_id = r.id) AS items
      FROM reservations r WHERE r.order_id = $1::uuid ${lock ? 'FOR UPDATE OF r' : ''}`;
 
-/** Parameters of the statement part that records `handled` as processed (nothing when absent). */
-const processedParams = (handled?: DomainEvent) => [handled?.id ?? null, handled?.topic ?? null];
-/** Parameters of the statement part that writes `event` to the outbox (nothing when absent). */
-const outboxOf = (event: OutboxEvent | null | undefined) => outboxParams(event ? [event] : []);
-
 /**
  * Reservations and stock movements. `sql` runs the saga's statements (the kit's `sqlClient` in the
  * running service: plain SQL on the pool, no per-query Prisma overhead); it defaults to `db`'s raw
@@ -87,15 +82,15 @@ export function createReservationStore(db: InventoryDb, sql: SqlClient = db) {
    * Moves an order's reservation to `to` under a row lock: HELD -> COMMITTED takes the units out of
    * stock on hand; HELD -> RELEASED/EXPIRED gives them back on sale; COMMITTED -> RELEASED (an order
    * cancelled after its stock was committed) puts them back on hand. Any other move changes nothing.
-   * `outbox` sees the outcome and whether it changed, and may answer either way (a failed commit is
-   * news too). With `handled`, the event is recorded as processed in the same transaction and a
-   * redelivery changes and writes nothing.
+   * `effects.announce` sees the outcome and whether it changed, and may answer either way (a failed
+   * commit is news too). With `effects.handled`, the event is recorded as processed in the same
+   * transaction and a redelivery changes and writes nothing.
    */
   async function settle(
     orderId: string,
     to: 'COMMITTED' | 'RELEASED' | 'EXPIRED',
-    options: { outbox?: SettleOutbox; handled?: DomainEvent } = {},
-  ): Promise<{ changed: boolean; outcome: ReserveOutcome | null }> {
+    effects: ChangeEffects<Settled> = {},
+  ): Promise<Settled> {
     try {
       return await sql.$transaction(async (tx) => {
         const [row] = await tx.$queryRawUnsafe<ReservationRow[]>(reservationSql(true), orderId);
@@ -103,33 +98,37 @@ export function createReservationStore(db: InventoryDb, sql: SqlClient = db) {
         const changed = from === 'HELD' || (from === 'COMMITTED' && to === 'RELEASED');
         const items = row?.items ?? [];
         const outcome = row ? outcomeOf({ ...row, status: changed ? to : row.status }) : null;
-        const answer = options.outbox?.(outcome, changed);
+        const written = effectsSql(
+          effects,
+          { changed, outcome },
+          {
+            params: [
+              orderId,
+              to,
+              changed,
+              items.map((i) => i.productId),
+              items.map((i) => i.warehouseId),
+              items.map((i) => (from === 'HELD' ? i.quantity : 0)),
+              items.map((i) => (from === 'COMMITTED' ? i.quantity : to === 'COMMITTED' ? -i.quantity : 0)),
+            ],
+          },
+        );
         // held -> committed: reserved and on hand both drop; held -> released: reserved drops;
         // committed -> released: the units come back on hand.
         await tx.$executeRawUnsafe(
-          `WITH p AS (
-             INSERT INTO processed_events (id, topic) SELECT $1::text, $2::text WHERE $1::text IS NOT NULL),
-           r AS (
-             UPDATE reservations SET status = $4::"ReservationStatus", updated_at = now() WHERE order_id = $3::uuid AND $5::boolean),
+          `WITH r AS (
+             UPDATE reservations SET status = $2::"ReservationStatus", updated_at = now() WHERE order_id = $1::uuid AND $3::boolean),
            s AS (
              UPDATE stock_levels s SET reserved = s.reserved - t.unreserve, on_hand = s.on_hand + t.on_hand
-               FROM unnest($6::uuid[], $7::uuid[], $8::int[], $9::int[]) AS t(product_id, warehouse_id, unreserve, on_hand)
-              WHERE $5::boolean AND s.product_id = t.product_id AND s.warehouse_id = t.warehouse_id)
-           INSERT INTO outbox_events (id, topic, payload) SELECT * FROM unnest($10::uuid[], $11::text[], $12::jsonb[])`,
-          ...processedParams(options.handled),
-          orderId,
-          to,
-          changed,
-          items.map((i) => i.productId),
-          items.map((i) => i.warehouseId),
-          items.map((i) => (from === 'HELD' ? i.quantity : 0)),
-          items.map((i) => (from === 'COMMITTED' ? i.quantity : to === 'COMMITTED' ? -i.quantity : 0)),
-          ...outboxOf(answer),
+               FROM unnest($4::uuid[], $5::uuid[], $6::int[], $7::int[]) AS t(product_id, warehouse_id, unreserve, on_hand)
+              WHERE $3::boolean AND s.product_id = t.product_id AND s.warehouse_id = t.warehouse_id)${written.ctes}
+           SELECT 1`,
+          ...written.params,
         );
         return { changed, outcome };
       });
     } catch (error) {
-      if (options.handled && isUniqueViolation(error, 'processed_events'))
+      if (effects.handled && isUniqueViolation(error, 'processed_events'))
         return { changed: false, outcome: await current(orderId) };
       throw error;
     }
@@ -142,14 +141,13 @@ export function createReservationStore(db: InventoryDb, sql: SqlClient = db) {
      * Holds stock for every line of an order until `expiresAt`, all or nothing, at the current
      * prices. Idempotent per order: a repeat returns the first outcome (an out-of-stock order is
      * recorded as RELEASED with no items, so a retry after stock frees up cannot flip it). With
-     * `handled`, the event is recorded as processed in the same transaction.
+     * `effects.handled`, the event is recorded as processed in the same transaction.
      */
     async reserve(
       orderId: string,
       lines: ReservationLine[],
       expiresAt: Date,
-      outbox?: OutboxFor<ReserveOutcome>,
-      handled?: DomainEvent,
+      effects: ChangeEffects<ReserveOutcome> = {},
     ): Promise<ReserveOutcome> {
       if (lines.length === 0 || lines.some((l) => !Number.isInteger(l.quantity) || l.quantity < 1)) {
         throw badInput('A reservation needs lines with positive whole quantities');
@@ -190,26 +188,27 @@ export function createReservationStore(db: InventoryDb, sql: SqlClient = db) {
             items.push({ ...line, warehouseId: held.warehouseId, unitPriceAmount: held.priceAmount, currency: held.currency });
           }
           const outcome: ReserveOutcome = { status: 'HELD', items, expiresAt };
+          const written = effectsSql(effects, outcome, {
+            params: [
+              orderId,
+              expiresAt,
+              items.map((i) => i.productId),
+              items.map((i) => i.warehouseId),
+              items.map((i) => i.quantity),
+              items.map((i) => i.unitPriceAmount),
+              items.map((i) => i.currency),
+            ],
+          });
           await tx.$executeRawUnsafe(
-            `WITH p AS (
-               INSERT INTO processed_events (id, topic) SELECT $1::text, $2::text WHERE $1::text IS NOT NULL),
-             r AS (
+            `WITH r AS (
                INSERT INTO reservations (id, order_id, status, expires_at, updated_at)
-               VALUES (gen_random_uuid(), $3::uuid, 'HELD', $4, now()) RETURNING id),
+               VALUES (gen_random_uuid(), $1::uuid, 'HELD', $2, now()) RETURNING id),
              i AS (
                INSERT INTO reservation_items (id, reservation_id, product_id, warehouse_id, quantity, unit_price_amount, currency)
                SELECT gen_random_uuid(), r.id, t.p, t.w, t.q, t.a, t.c
-                 FROM r, unnest($5::uuid[], $6::uuid[], $7::int[], $8::int[], $9::text[]) AS t(p, w, q, a, c))
-             INSERT INTO outbox_events (id, topic, payload) SELECT * FROM unnest($10::uuid[], $11::text[], $12::jsonb[])`,
-            ...processedParams(handled),
-            orderId,
-            expiresAt,
-            items.map((i) => i.productId),
-            items.map((i) => i.warehouseId),
-            items.map((i) => i.quantity),
-            items.map((i) => i.unitPriceAmount),
-            items.map((i) => i.currency),
-            ...outboxOf(outbox?.(outcome)),
+                 FROM r, unnest($3::uuid[], $4::uuid[], $5::int[], $6::int[], $7::text[]) AS t(p, w, q, a, c))${written.ctes}
+             SELECT 1`,
+            ...written.params,
           );
           return outcome;
         });
@@ -219,20 +218,15 @@ export function createReservationStore(db: InventoryDb, sql: SqlClient = db) {
         if (!(error instanceof OutOfStock)) throw error;
         const outcome: ReserveOutcome = { status: 'OUT_OF_STOCK', productId: error.productId };
         try {
-          // One statement: the OUT_OF_STOCK record, its answer and the processed mark, all or nothing.
+          // One statement: the OUT_OF_STOCK record, its answer and the processed mark, all or nothing;
+          // the answer only with the record (the mark either way: the event is handled).
+          const written = effectsSql(effects, outcome, { params: [orderId], announceIf: 'r' });
           const [{ recorded }] = (await sql.$queryRawUnsafe<{ recorded: number }[]>(
-            `WITH p AS (
-               INSERT INTO processed_events (id, topic) SELECT $1::text, $2::text WHERE $1::text IS NOT NULL),
-             r AS (
+            `WITH r AS (
                INSERT INTO reservations (id, order_id, status, expires_at, updated_at)
-               VALUES (gen_random_uuid(), $3::uuid, 'RELEASED', now(), now()) ON CONFLICT (order_id) DO NOTHING RETURNING id),
-             e AS (
-               INSERT INTO outbox_events (id, topic, payload)
-               SELECT t.id, t.topic, t.payload FROM r, unnest($4::uuid[], $5::text[], $6::jsonb[]) AS t(id, topic, payload))
+               VALUES (gen_random_uuid(), $1::uuid, 'RELEASED', now(), now()) ON CONFLICT (order_id) DO NOTHING RETURNING id)${written.ctes}
              SELECT count(*)::int AS recorded FROM r`,
-            ...processedParams(handled),
-            orderId,
-            ...outboxOf(outbox?.(outcome)),
+            ...written.params,
           )) as [{ recorded: number }];
           // Not recorded: a delivery of the same order got there first; its outcome stands.
           return recorded === 1 ? outcome : (await current(orderId))!;
@@ -244,15 +238,13 @@ export function createReservationStore(db: InventoryDb, sql: SqlClient = db) {
     },
 
     /** Turns a held reservation into a decrement of stock on hand (the order was paid). */
-    commit: (orderId: string, options?: { outbox?: SettleOutbox; handled?: DomainEvent }) =>
-      settle(orderId, 'COMMITTED', options),
+    commit: (orderId: string, effects?: ChangeEffects<Settled>) => settle(orderId, 'COMMITTED', effects),
 
     /** Gives a held (or committed) reservation's stock back (the order was cancelled). */
-    release: (orderId: string, options?: { outbox?: SettleOutbox; handled?: DomainEvent }) =>
-      settle(orderId, 'RELEASED', options),
+    release: (orderId: string, effects?: ChangeEffects<Settled>) => settle(orderId, 'RELEASED', effects),
 
-    /** Releases up to `limit` HELD reservations past their expiry; returns the order ids expired. */
-    async expireDue(now: Date, limit: number, outbox?: (orderId: string) => OutboxEvent): Promise<string[]> {
+    /** Releases up to `limit` HELD reservations past their expiry, each `announce`d; returns the order ids expired. */
+    async expireDue(now: Date, limit: number, announce?: (orderId: string) => OutboxEvent): Promise<string[]> {
       const due = await db.reservation.findMany({
         where: { status: 'HELD', expiresAt: { lte: now } },
         take: limit,
@@ -261,7 +253,7 @@ export function createReservationStore(db: InventoryDb, sql: SqlClient = db) {
       const expired: string[] = [];
       for (const { orderId } of due) {
         const { changed } = await settle(orderId, 'EXPIRED', {
-          outbox: (_, moved) => (moved && outbox ? outbox(orderId) : null),
+          announce: (settled) => (settled.changed && announce ? [announce(orderId)] : []),
         });
         if (changed) expired.push(orderId);
       }

@@ -5,13 +5,13 @@
  */
 import {
   afterCursor,
+  effectsSql,
   notFound,
   newestFirst,
-  outboxParams,
   pgAdapter,
   isUniqueViolation,
+  type ChangeEffects,
   type Cursor,
-  type DomainEvent,
   type OutboxEvent,
   type SqlClient,
   type SqlRunner,
@@ -153,6 +153,24 @@ export function createOrderStore(db: OrdersDb, options: OrderStoreOptions = {}) 
      */
     async place(placement: Placement): Promise<{ order: Order; items: OrderItem[]; created: boolean }> {
       const { order, items, history, events } = placement;
+      // The events only with the order: a placement under a used key writes nothing.
+      const effects = effectsSql({ announce: events }, undefined, {
+        announceIf: 'o',
+        params: [
+          order.id,
+          order.buyerId,
+          placement.idempotencyKey,
+          order.paymentMethod,
+          placement.shippingAddressId,
+          order.createdAt,
+          items.map((i) => i.position),
+          items.map((i) => i.productId),
+          items.map((i) => i.quantity),
+          history.map((c) => c.status),
+          history.map((c) => c.reason),
+          history.map((c) => c.at),
+        ],
+      });
       const [{ created }] = (await sql.$queryRawUnsafe<{ created: number }[]>(
         `WITH o AS (
            INSERT INTO orders (id, buyer_id, status, idempotency_key, payment_method, shipping_address_id, created_at, updated_at)
@@ -164,24 +182,9 @@ export function createOrderStore(db: OrdersDb, options: OrderStoreOptions = {}) 
          h AS (
            INSERT INTO order_status_changes (id, order_id, status, reason, at)
            SELECT gen_random_uuid(), o.id, t.s::"OrderStatus", t.r::"CancelReason", t.a
-             FROM o, unnest($10::text[], $11::text[], $12::timestamptz[]) AS t(s, r, a)),
-         e AS (
-           INSERT INTO outbox_events (id, topic, payload)
-           SELECT t.id, t.topic, t.payload FROM o, unnest($13::uuid[], $14::text[], $15::jsonb[]) AS t(id, topic, payload))
+             FROM o, unnest($10::text[], $11::text[], $12::timestamptz[]) AS t(s, r, a))${effects.ctes}
          SELECT count(*)::int AS created FROM o`,
-        order.id,
-        order.buyerId,
-        placement.idempotencyKey,
-        order.paymentMethod,
-        placement.shippingAddressId,
-        order.createdAt,
-        items.map((i) => i.position),
-        items.map((i) => i.productId),
-        items.map((i) => i.quantity),
-        history.map((c) => c.status),
-        history.map((c) => c.reason),
-        history.map((c) => c.at),
-        ...outboxParams(events),
+        ...effects.params,
       )) as [{ created: number }];
       if (created === 1) {
         eventsWritten();
@@ -199,17 +202,16 @@ export function createOrderStore(db: OrdersDb, options: OrderStoreOptions = {}) 
 
     /**
      * Applies one saga step to an order under a row lock, in one transaction of two statements:
-     * `decide` sees the order as it is now and returns the step; its moves, prices, `events(step)`
-     * and (with `handled`) the processed-event record are written together by one statement. A
-     * redelivered event fails that record's primary key, rolls the transaction back and returns
-     * null. NOT_FOUND when the order does not exist. With `unchangedSince` (the watchdog), an order
-     * updated since then is left alone: null.
+     * `decide` sees the order as it is now and returns the step; its moves, prices and `effects` (the
+     * events `announce` makes of the step, and the processed-event record of `handled`) are written
+     * together by one statement. A redelivered event fails that record's primary key, rolls the
+     * transaction back and returns null. NOT_FOUND when the order does not exist. With
+     * `unchangedSince` (the watchdog), an order updated since then is left alone: null.
      */
     async applyStep(
       orderId: string,
-      handled: DomainEvent | null,
       decide: (order: Order, items: OrderItem[]) => SagaStep,
-      events: (step: SagaStep) => OutboxEvent[],
+      effects: ChangeEffects<SagaStep>,
       options: { unchangedSince?: Date } = {},
     ): Promise<SagaStep | null> {
       let step: SagaStep | null;
@@ -223,44 +225,42 @@ export function createOrderStore(db: OrdersDb, options: OrderStoreOptions = {}) 
           const decided = decide(current.order, current.items);
           const changed = decided.moves.length > 0 || decided.pricedItems !== undefined;
           const { order } = decided;
-          const written = events(decided);
+          const written = effectsSql(effects, decided, {
+            params: [
+              orderId,
+              (decided.pricedItems ?? []).map((i) => i.position),
+              (decided.pricedItems ?? []).map((i) => i.unitPrice!.amount),
+              order.status,
+              order.cancelReason,
+              order.total?.amount ?? null,
+              order.total?.currency ?? null,
+              changed,
+              decided.moves.map((m) => m.status),
+              decided.moves.map((m) => m.reason),
+              decided.moves.map((m) => m.at),
+            ],
+          });
           await tx.$executeRawUnsafe(
-            `WITH p AS (
-               INSERT INTO processed_events (id, topic) SELECT $2::text, $3::text WHERE $2::text IS NOT NULL),
-             i AS (
+            `WITH i AS (
                UPDATE order_items i SET unit_price_amount = t.price
-                 FROM unnest($4::int[], $5::int[]) AS t(position, price)
+                 FROM unnest($2::int[], $3::int[]) AS t(position, price)
                 WHERE i.order_id = $1::uuid AND i.position = t.position),
              o AS (
-               UPDATE orders SET status = $6::"OrderStatus", cancel_reason = $7::"CancelReason",
-                      total_amount = $8, currency = $9, updated_at = now()
-                WHERE id = $1::uuid AND $10::boolean),
+               UPDATE orders SET status = $4::"OrderStatus", cancel_reason = $5::"CancelReason",
+                      total_amount = $6, currency = $7, updated_at = now()
+                WHERE id = $1::uuid AND $8::boolean),
              h AS (
                INSERT INTO order_status_changes (id, order_id, status, reason, at)
                SELECT gen_random_uuid(), $1::uuid, t.s::"OrderStatus", t.r::"CancelReason", t.a
-                 FROM unnest($11::text[], $12::text[], $13::timestamptz[]) AS t(s, r, a))
-             INSERT INTO outbox_events (id, topic, payload)
-             SELECT * FROM unnest($14::uuid[], $15::text[], $16::jsonb[])`,
-            orderId,
-            handled?.id ?? null,
-            handled?.topic ?? null,
-            (decided.pricedItems ?? []).map((i) => i.position),
-            (decided.pricedItems ?? []).map((i) => i.unitPrice!.amount),
-            order.status,
-            order.cancelReason,
-            order.total?.amount ?? null,
-            order.total?.currency ?? null,
-            changed,
-            decided.moves.map((m) => m.status),
-            decided.moves.map((m) => m.reason),
-            decided.moves.map((m) => m.at),
-            ...outboxParams(written),
+                 FROM unnest($9::text[], $10::text[], $11::timestamptz[]) AS t(s, r, a))${written.ctes}
+             SELECT 1`,
+            ...written.params,
           );
           return decided;
         });
       } catch (error) {
         // The processed-event record exists: this event was applied before (a redelivery).
-        if (handled && isUniqueViolation(error, 'processed_events')) return null;
+        if (effects.handled && isUniqueViolation(error, 'processed_events')) return null;
         throw error;
       }
       if (step && (step.moves.length > 0 || step.commands.length > 0)) eventsWritten();

@@ -36,12 +36,11 @@ export async function cancelStuckOrders(
     let from: OrderStatus | undefined;
     const step = await deps.orders.applyStep(
       id,
-      null,
       (order, items) => {
         from = order.status;
         return decide(order, items, { type: 'deadline_passed' }, now);
       },
-      stepEvents,
+      { announce: stepEvents },
       { unchangedSince: before },
     );
     if (step && step.moves.length > 0) {

@@ -70,12 +70,11 @@ export async function cancelOrder(deps: PlaceOrderDeps, viewer: Viewer | null, o
   const at = deps.now?.() ?? new Date();
   const step = await deps.orders.applyStep(
     orderId,
-    null,
     (order, items) => {
       if (!canSee(who, order.buyerId)) throw notFound('The order');
       return decide(order, items, { type: 'cancel_requested' }, at);
     },
-    stepEvents,
+    { announce: stepEvents },
   );
   return step!.order;
 }

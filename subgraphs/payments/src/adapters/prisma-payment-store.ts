@@ -4,15 +4,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import {
+  effectsSql,
   isUniqueViolation,
-  markProcessed,
   notFound,
-  outboxParams,
   pgAdapter,
-  writeOutbox,
+  writeEffects,
+  type ChangeEffects,
   type DomainEvent,
-  type OutboxEvent,
-  type RawSqlTransaction,
+  type HandledEvent,
   type SqlRunner,
   isUuid,
 } from '#kit';
@@ -21,12 +20,14 @@ import { PrismaClient } from '../__generated__/prisma/client.ts';
 import {
   chargeAmount,
   type AttemptOutcome,
+  type AttemptRecord,
   type Charge,
   type Payment,
   type PaymentAttempt,
   type PaymentStatus,
+  type Settlement,
 } from '../domain/payment.ts';
-import type { Refund, RefundStatus } from '../domain/refund.ts';
+import type { RefundDecision, RefundedStatus, Refund, RefundStatus } from '../domain/refund.ts';
 
 /** The payments Prisma client; typed with query events so tests can count SQL statements. */
 export type PaymentsDb = PrismaClient<'query'>;
@@ -101,46 +102,9 @@ interface RefundRow {
 
 const toRefund = ({ amount, currency, ...row }: RefundRow): Refund => ({ ...row, amount: { amount, currency } });
 
-/** One call to the provider, as {@link PaymentStore.recordAttempt} records it. */
-export interface AttemptRecord {
-  outcome: AttemptOutcome;
-  providerRef?: string | null;
-  failureReason?: string | null;
-}
-
-/** How a PENDING payment ends, as {@link PaymentStore.settleCharge} writes it. */
-export interface Settlement {
-  status: PaymentStatus;
-  providerRef?: string | null;
-  failureReason?: string | null;
-}
-
-/** What a refund may take of a payment, given what its earlier refunds (pending or succeeded) take. */
-export type RefundDecision = (payment: Payment, reserved: number) => number;
-
-/** A payment's status once its succeeded refunds sum to `refunded`. */
-export type RefundedStatus = (payment: Payment, refunded: number) => PaymentStatus;
-
-/**
- * What a payment change carries into its transaction for the order saga: the events announcing it
- * (written to the outbox) and the bus event it answers (recorded as processed). Both are written only
- * when that call made the change: the change is what is idempotent, so a caller that finds it already
- * made writes nothing.
- */
-export interface ChangeEffects<T> {
-  /** The outbox events announcing the change, from its result. */
-  announce?: (changed: T) => readonly OutboxEvent[];
-  /** The bus event the change answers. */
-  handled?: Pick<DomainEvent, 'id' | 'topic'>;
-}
-
-async function applyEffects<T>(tx: RawSqlTransaction, effects: ChangeEffects<T> | undefined, changed: T): Promise<void> {
-  if (!effects) return;
-  // The processed row matters only for handlers that may make no change (nothing to refund); here the
-  // change just happened, so it is announced whatever markProcessed says.
-  if (effects.handled) await markProcessed(tx, effects.handled);
-  if (effects.announce) await writeOutbox(tx, effects.announce(changed));
-}
+// A payment change's effects (the events announcing it, the bus event it answers) are written only
+// when that call made the change: the change is what is idempotent, so a caller that finds it
+// already made writes nothing.
 
 /** The parameters of a new attempt row: id, payment, succeeded, outcome, provider_ref, failure_reason. */
 const attemptParams = (paymentId: string, attempt: AttemptRecord) => [
@@ -379,9 +343,14 @@ export function createPaymentStore(db: PaymentsDb, options: PaymentStoreOptions 
         providerRef: settlement.providerRef ?? null,
         failureReason: settlement.failureReason ?? null,
       };
-      const events = effects?.announce?.(ended) ?? [];
       // The processed mark and the outbox rows are inserted only from the row the UPDATE settled, as
-      // markProcessed and writeOutbox would inside a transaction.
+      // writeEffects would inside a transaction.
+      const written = effectsSql(effects, ended, {
+        params: [...attemptParams(pending.id, attempt), ended.status, ended.providerRef, ended.failureReason],
+        redelivery: 'ignored',
+        handledIf: 'settled',
+        announceIf: 'settled',
+      });
       const [row] = await sql.$queryRawUnsafe<PaymentRow[]>(
         `WITH attempt AS (${insertAttemptSql}),
          settled AS (
@@ -389,22 +358,9 @@ export function createPaymentStore(db: PaymentsDb, options: PaymentStoreOptions 
               SET status = $7::"PaymentStatus", provider_ref = $8, failure_reason = $9, charge_lease_until = NULL,
                   updated_at = now()
             WHERE id = $2::uuid AND status = 'PENDING'
-           RETURNING ${paymentSql}),
-         processed AS (
-           INSERT INTO processed_events (id, topic)
-           SELECT $10::text, $11::text FROM settled WHERE $10::text IS NOT NULL
-           ON CONFLICT (id) DO NOTHING),
-         announced AS (
-           INSERT INTO outbox_events (id, topic, payload)
-           SELECT * FROM unnest($12::uuid[], $13::text[], $14::jsonb[]) WHERE EXISTS (SELECT 1 FROM settled))
+           RETURNING ${paymentSql})${written.ctes}
          SELECT * FROM settled`,
-        ...attemptParams(pending.id, attempt),
-        ended.status,
-        ended.providerRef,
-        ended.failureReason,
-        effects?.handled?.id ?? null,
-        effects?.handled?.topic ?? null,
-        ...outboxParams(events),
+        ...written.params,
       );
       if (row) return { payment: toPayment(row), settled: true };
       // Read after the statement, not in it: its snapshot may predate the other caller's settlement.
@@ -487,7 +443,9 @@ export function createPaymentStore(db: PaymentsDb, options: PaymentStoreOptions 
           }
         }
         const refund = toRefund(await tx.refund.findUniqueOrThrow({ where: { id: refundId } }));
-        if (marked.count === 1) await applyEffects(tx, effects, { payment, refund });
+        // The processed row matters only for handlers that may make no change (nothing to refund); here
+        // the change just happened, so it is announced whether or not the event was recorded before.
+        if (marked.count === 1 && effects) await writeEffects(tx, effects, { payment, refund });
         return { payment, refund };
       });
     },
@@ -499,8 +457,8 @@ export function createPaymentStore(db: PaymentsDb, options: PaymentStoreOptions 
     },
 
     /** Records a bus event that called for no change as handled; false when it already was. */
-    async recordHandled(event: Pick<DomainEvent, 'id' | 'topic'>): Promise<boolean> {
-      return markProcessed(sql, event);
+    async recordHandled(event: HandledEvent): Promise<boolean> {
+      return writeEffects(sql, { handled: event });
     },
 
     /** The refunds of a payment, oldest first. */
