@@ -66,30 +66,28 @@ export function effectsSql<T>(
   options: EffectsSqlOptions = {},
 ): { ctes: string; params: unknown[] } {
   const params = [...(options.params ?? [])];
-  const next = () => `$${params.length}`;
   let ctes = '';
   const handled = effects?.handled;
   if (handled) {
-    params.push(handled.id);
-    const id = next();
-    params.push(handled.topic);
-    const topic = next();
+    const n = params.push(handled.id, handled.topic);
     ctes += `,
      processed AS (
-       INSERT INTO processed_events (id, topic) SELECT ${id}::text, ${topic}::text${onlyIfMade(options.handledIf)}
+       INSERT INTO processed_events (id, topic) SELECT $${n - 1}::text, $${n}::text${onlyIfMade(options.handledIf)}
        ${options.redelivery === 'ignored' ? 'ON CONFLICT (id) DO NOTHING ' : ''}RETURNING id)`;
   }
   const announce = effects?.announce ?? [];
   const events = typeof announce === 'function' ? announce(change) : announce;
   if (events.length > 0) {
-    const [ids, topics, payloads] = outboxParams(events);
-    params.push(ids);
-    const first = params.length;
-    params.push(topics, payloads);
+    // One statement for any number of events, in their order (the table's `seq` keeps it).
+    const n = params.push(
+      events.map((e) => e.id),
+      events.map((e) => e.topic),
+      events.map((e) => JSON.stringify(e.payload)),
+    );
     ctes += `,
      announced AS (
        INSERT INTO outbox_events (id, topic, payload)
-       SELECT * FROM unnest($${first}::uuid[], $${first + 1}::text[], $${first + 2}::jsonb[])${onlyIfMade(options.announceIf)})`;
+       SELECT * FROM unnest($${n - 2}::uuid[], $${n - 1}::text[], $${n}::jsonb[])${onlyIfMade(options.announceIf)})`;
   }
   return { ctes, params };
 }
@@ -109,16 +107,6 @@ export async function writeEffects<T>(tx: RawSqlTransaction, effects: ChangeEffe
   const [row] = await tx.$queryRawUnsafe<{ fresh: number }[]>(`WITH ${ctes.slice(1)} SELECT ${fresh} AS fresh`, ...params);
   return row?.fresh === 1;
 }
-
-/**
- * `events` as the three parameters of `unnest($n::uuid[], $n+1::text[], $n+2::jsonb[])` — ids, topics,
- * payloads — for a statement that inserts them into `outbox_events` along with the change they announce.
- */
-export const outboxParams = (events: readonly OutboxEvent[]): [string[], string[], string[]] => [
-  events.map((e) => e.id),
-  events.map((e) => e.topic),
-  events.map((e) => JSON.stringify(e.payload)),
-];
 
 /** Writes events into `outbox_events` inside the caller's transaction: {@link writeEffects} with nothing handled. */
 export async function writeOutbox(tx: RawSqlTransaction, events: readonly OutboxEvent[]): Promise<void> {
