@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import { outboxEvent as event, type DomainEvent, type Logger } from '#kit';
-import type { ReservationStore, ReserveOutcome } from '../adapters/prisma-reservation-store.ts';
+import type { ReservationStore, ReserveOutcome } from '../adapters/reservation-store.ts';
 
 /** How long stock stays held for an unpaid order, unless configured otherwise. */
 export const defaultReservationTtlMs = 15 * 60_000;

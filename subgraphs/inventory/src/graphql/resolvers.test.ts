@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger, readSchemaFile } from '#kit';
 import { createTestDatabase, inProcessSubgraph, testViewer, type TestDatabase } from '#kit/testing';
-import { createReservationStore } from '../adapters/prisma-reservation-store.ts';
+import { createReservationStore } from '../adapters/reservation-store.ts';
 import {
   createInventoryDb,
   createInventoryStore,

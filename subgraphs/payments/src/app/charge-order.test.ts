@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pgPool, sqlClient } from '#kit';
 import { createTestDatabase, type TestDatabase } from '#kit/testing';
-import { createPaymentsDb, createPaymentStore, type PaymentsDb, type PaymentStore } from '../adapters/prisma-payment-store.ts';
+import { createPaymentsDb, createPaymentStore, type PaymentsDb, type PaymentStore } from '../adapters/payment-store.ts';
 import { createSimulatedProvider, type SimulatedProvider } from '../adapters/simulated-provider.ts';
 import { systemClock } from '../adapters/system-clock.ts';
 import { newCharge } from '../domain/payment.ts';

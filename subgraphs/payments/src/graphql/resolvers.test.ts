@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger, readSchemaFile } from '#kit';
 import { createTestDatabase, inProcessSubgraph, testViewer, type TestDatabase } from '#kit/testing';
-import { createPaymentsDb, createPaymentStore, type PaymentsDb, type PaymentStore } from '../adapters/prisma-payment-store.ts';
+import { createPaymentsDb, createPaymentStore, type PaymentsDb, type PaymentStore } from '../adapters/payment-store.ts';
 import { createSimulatedProvider } from '../adapters/simulated-provider.ts';
 import { createLoaders, type Context } from './context.ts';
 import { createResolvers } from './resolvers.ts';
