@@ -8,7 +8,7 @@
  */
 import { outboxEvent, type DomainEvent, type Logger, type OutboxEvent } from '#kit';
 import { z } from 'zod';
-import type { OrderStore } from '../adapters/order-store.ts';
+import type { OrderStore } from '../ports.ts';
 import type { Order } from '../domain/order.ts';
 import { decide, type SagaCommand, type SagaInput, type SagaStep } from '../domain/saga.ts';
 

@@ -7,7 +7,7 @@
  * first.
  */
 import type { Logger } from '#kit';
-import type { OrderStore } from '../adapters/order-store.ts';
+import type { OrderStore } from '../ports.ts';
 import type { OrderStatus } from '../domain/order.ts';
 import { decide } from '../domain/saga.ts';
 import { stepEvents } from './order-saga.ts';
