@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '#kit/testing';
 import { createInventoryDb, createInventoryStore, type InventoryDb } from './prisma-inventory-store.ts';
-import { createReservationStore, type ReservationStore } from './reservation-store.ts';
+import type { ReservationStore } from '../ports.ts';
+import { createReservationStore } from './reservation-store.ts';
 
 let database: TestDatabase;
 let db: InventoryDb;

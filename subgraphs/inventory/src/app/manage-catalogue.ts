@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { DomainError, notFound, requireAdmin, visibleText, type Viewer } from '#kit';
 import type { InventoryStore } from '../adapters/prisma-inventory-store.ts';
-import type { ReservationStore } from '../adapters/reservation-store.ts';
+import type { ReservationStore } from '../ports.ts';
 import type { Product, StockLevelView } from '../domain/product.ts';
 
 export interface ProductInput {

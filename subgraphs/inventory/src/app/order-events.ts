@@ -7,7 +7,8 @@
  */
 import { z } from 'zod';
 import { outboxEvent as event, type DomainEvent, type Logger } from '#kit';
-import type { ReservationStore, ReserveOutcome } from '../adapters/reservation-store.ts';
+import type { ReserveOutcome } from '../domain/reservation.ts';
+import type { ReservationStore } from '../ports.ts';
 
 /** How long stock stays held for an unpaid order, unless configured otherwise. */
 export const defaultReservationTtlMs = 15 * 60_000;

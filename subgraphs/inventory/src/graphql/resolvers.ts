@@ -2,7 +2,7 @@
 import { DateTimeScalar } from '#kit';
 import type { Resolvers } from '../__generated__/resolvers-types.ts';
 import type { InventoryStore } from '../adapters/prisma-inventory-store.ts';
-import type { ReservationStore } from '../adapters/reservation-store.ts';
+import type { ReservationStore } from '../ports.ts';
 import { listProducts } from '../app/list-products.ts';
 import { adjustStock, createProduct, updateProduct } from '../app/manage-catalogue.ts';
 
