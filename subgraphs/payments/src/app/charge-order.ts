@@ -1,7 +1,7 @@
 /** Use case: charge an order through the payment provider, once, whoever asks and however often. */
 import { notFound, type ChangeEffects } from '#kit';
 import { systemClock } from '../adapters/system-clock.ts';
-import type { PaymentStore } from '../adapters/payment-store.ts';
+import type { PaymentStore } from '../ports.ts';
 import {
   assertSameCharge,
   newCharge,
