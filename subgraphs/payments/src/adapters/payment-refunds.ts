@@ -10,7 +10,6 @@ import { paymentById, toRefund, uuids } from './payment-rows.ts';
 type Refunds = 'reserveRefund' | 'completeRefund' | 'refundsOf' | 'refundsOfPayments';
 
 // Refunds of one payment are decided one at a time: the row lock makes "what is left" exact.
-// Refunds of one payment are decided one at a time: the row lock makes "what is left" exact.
 const lockPayment = async (tx: Pick<PaymentsDb, '$queryRaw'>, id: string): Promise<boolean> => {
   const rows = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM payments WHERE id = ${id}::uuid FOR UPDATE`;
   return rows.length > 0;

@@ -64,10 +64,6 @@ export interface RefundRow {
 
 export const toRefund = ({ amount, currency, ...row }: RefundRow): Refund => ({ ...row, amount: { amount, currency } });
 
-// A payment change's effects (the events announcing it, the bus event it answers) are written only
-// when that call made the change: the change is what is idempotent, so a caller that finds it
-// already made writes nothing.
-
 /** The parameters of a new attempt row: id, payment, succeeded, outcome, provider_ref, failure_reason. */
 export const attemptParams = (paymentId: string, attempt: AttemptRecord) => [
   randomUUID(),
