@@ -1,7 +1,7 @@
 /** Payments, attempts and refunds as rows of the payments database, and the SQL shared by the store's parts. */
 import { randomUUID } from 'node:crypto';
 import { isUuid, notFound, type SqlRunner } from '#kit';
-import type { AttemptOutcome, AttemptRecord, Payment, PaymentAttempt, PaymentStatus } from '../domain/payment.ts';
+import type { AttemptRecord, Payment, PaymentAttempt, PaymentStatus } from '../domain/payment.ts';
 import type { Refund, RefundStatus } from '../domain/refund.ts';
 import type { PaymentsDb } from './payment-store.ts';
 
@@ -36,15 +36,8 @@ export const toPayment = (row: PaymentRow): Payment => ({
   createdAt: row.createdAt,
 });
 
-export interface AttemptRow {
-  id: string;
-  paymentId: string;
-  succeeded: boolean;
-  outcome: AttemptOutcome;
-  failureReason: string | null;
-  providerRef: string | null;
-  createdAt: Date;
-}
+/** An attempt as stored: its time is the row's creation time. */
+export type AttemptRow = Omit<PaymentAttempt, 'at'> & { createdAt: Date };
 
 export const attemptSql = `id, payment_id AS "paymentId", succeeded, outcome::text AS outcome, failure_reason AS "failureReason",
   provider_ref AS "providerRef", created_at AS "createdAt"`;
