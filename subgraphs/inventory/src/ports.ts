@@ -1,6 +1,40 @@
-/** What the inventory use cases and resolvers need of reservations (implemented by adapters/reservation-store.ts). */
-import type { ChangeEffects, OutboxEvent } from '#kit';
+/**
+ * What the inventory use cases and resolvers need of the inventory database: the catalogue
+ * (adapters/prisma-inventory-store.ts) and reservations (adapters/reservation-store.ts).
+ */
+import type { ChangeEffects, Cursor, OutboxEvent } from '#kit';
+import type { Product } from './domain/product.ts';
 import type { ReservationLine, ReserveOutcome } from './domain/reservation.ts';
+
+/** What seeding passes to {@link InventoryStore.saveProduct}. */
+export interface ProductSeed {
+  id: string;
+  sku: string;
+  name: string;
+  description?: string;
+  priceAmount: number;
+  priceCurrency: string;
+  active?: boolean;
+  /** Defaults to now on creation; never changed by a later save. */
+  createdAt?: Date;
+}
+
+/** Products with their availability, and idempotent `save`/`set` methods for seeding. */
+export interface InventoryStore {
+  /** Products (active or not) with their availability, in no particular order. */
+  byIds(ids: readonly string[]): Promise<Product[]>;
+  /** Up to `limit` active products after `after`, newest first (ties broken by id). */
+  activePage(after: Cursor | null, limit: number): Promise<Product[]>;
+  /** Inserts or renames a warehouse (demo data, admin tooling). */
+  saveWarehouse(warehouse: { id: string; code: string; name: string }): Promise<void>;
+  /** Inserts or replaces a product after validating it (demo data, admin tooling). */
+  saveProduct(seed: ProductSeed): Promise<void>;
+  /**
+   * Sets a warehouse's units on hand of a product (demo data, stock intake). `reserved` is left as
+   * it is unless given; the database refuses on-hand below what is reserved.
+   */
+  setStock(level: { productId: string; warehouseId: string; onHand: number; reserved?: number }): Promise<void>;
+}
 
 /** A settlement of a reservation: the reservation now (null: none), and whether this call moved it. */
 export interface Settled {

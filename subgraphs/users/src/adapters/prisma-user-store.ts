@@ -2,6 +2,7 @@
 import { PrismaClient } from '../__generated__/prisma/client.ts';
 import { badInput, notFound, outboxEvent, pgAdapter, writeEffects } from '#kit';
 import { preferencesFrom, type Address, type UserProfile } from '../domain/user.ts';
+import type { UserStore } from '../ports.ts';
 
 /** Announces a user's whole address book, with its version, whenever it changes (orders keeps a copy). */
 export const addressesChangedTopic = 'user.addresses_changed';
@@ -43,7 +44,7 @@ async function announceBook(tx: Tx, userId: string, version: number): Promise<vo
   await writeEffects(tx, { announce: [outboxEvent(addressesChangedTopic, payload)] });
 }
 
-export function createUserStore(db: UsersDb, options: { onEventsWritten?: () => void } = {}) {
+export function createUserStore(db: UsersDb, options: { onEventsWritten?: () => void } = {}): UserStore {
   const eventsWritten = () => options.onEventsWritten?.();
   return {
     async byIds(ids: readonly string[]): Promise<UserProfile[]> {
@@ -135,5 +136,3 @@ export function createUserStore(db: UsersDb, options: { onEventsWritten?: () => 
     },
   };
 }
-
-export type UserStore = ReturnType<typeof createUserStore>;
