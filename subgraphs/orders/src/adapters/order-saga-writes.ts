@@ -3,7 +3,7 @@
  * changes the order and writes its effects (outbox events, processed-event record) in one plain SQL
  * statement — they are the hot path of every order.
  */
-import { effectsSql, isUniqueViolation, notFound, type ChangeEffects, type SqlClient } from '#kit';
+import { effectsSql, isUniqueViolation, notFound, type ChangeEffects, type SqlClient, type SqlRunner } from '#kit';
 import type { Order, OrderItem } from '../domain/order.ts';
 import type { SagaStep } from '../domain/saga.ts';
 import type { OrderStore, Placement } from '../ports.ts';
@@ -90,39 +90,7 @@ export function orderSagaWrites(sql: SqlClient, eventsWritten: () => void): Pick
             throw notFound('The order');
           }
           const decided = decide(current.order, current.items);
-          const changed = decided.moves.length > 0 || decided.pricedItems !== undefined;
-          const { order } = decided;
-          const written = effectsSql(effects, decided, {
-            params: [
-              orderId,
-              (decided.pricedItems ?? []).map((i) => i.position),
-              (decided.pricedItems ?? []).map((i) => i.unitPrice!.amount),
-              order.status,
-              order.cancelReason,
-              order.total?.amount ?? null,
-              order.total?.currency ?? null,
-              changed,
-              decided.moves.map((m) => m.status),
-              decided.moves.map((m) => m.reason),
-              decided.moves.map((m) => m.at),
-            ],
-          });
-          await tx.$executeRawUnsafe(
-            `WITH i AS (
-               UPDATE order_items i SET unit_price_amount = t.price
-                 FROM unnest($2::int[], $3::int[]) AS t(position, price)
-                WHERE i.order_id = $1::uuid AND i.position = t.position),
-             o AS (
-               UPDATE orders SET status = $4::"OrderStatus", cancel_reason = $5::"CancelReason",
-                      total_amount = $6, currency = $7, updated_at = now()
-                WHERE id = $1::uuid AND $8::boolean),
-             h AS (
-               INSERT INTO order_status_changes (id, order_id, status, reason, at)
-               SELECT gen_random_uuid(), $1::uuid, t.s::"OrderStatus", t.r::"CancelReason", t.a
-                 FROM unnest($9::text[], $10::text[], $11::timestamptz[]) AS t(s, r, a))${written.ctes}
-             SELECT 1`,
-            ...written.params,
-          );
+          await writeStep(tx, orderId, decided, effects);
           return decided;
         });
       } catch (error) {
@@ -134,4 +102,41 @@ export function orderSagaWrites(sql: SqlClient, eventsWritten: () => void): Pick
       return step;
     },
   };
+}
+
+/** One statement: the step's prices, status, history and `effects` (a redelivered `effects.handled` fails it). */
+async function writeStep(tx: SqlRunner, orderId: string, step: SagaStep, effects: ChangeEffects<SagaStep>): Promise<void> {
+  const changed = step.moves.length > 0 || step.pricedItems !== undefined;
+  const { order } = step;
+  const written = effectsSql(effects, step, {
+    params: [
+      orderId,
+      (step.pricedItems ?? []).map((i) => i.position),
+      (step.pricedItems ?? []).map((i) => i.unitPrice!.amount),
+      order.status,
+      order.cancelReason,
+      order.total?.amount ?? null,
+      order.total?.currency ?? null,
+      changed,
+      step.moves.map((m) => m.status),
+      step.moves.map((m) => m.reason),
+      step.moves.map((m) => m.at),
+    ],
+  });
+  await tx.$executeRawUnsafe(
+    `WITH i AS (
+       UPDATE order_items i SET unit_price_amount = t.price
+         FROM unnest($2::int[], $3::int[]) AS t(position, price)
+        WHERE i.order_id = $1::uuid AND i.position = t.position),
+     o AS (
+       UPDATE orders SET status = $4::"OrderStatus", cancel_reason = $5::"CancelReason",
+              total_amount = $6, currency = $7, updated_at = now()
+        WHERE id = $1::uuid AND $8::boolean),
+     h AS (
+       INSERT INTO order_status_changes (id, order_id, status, reason, at)
+       SELECT gen_random_uuid(), $1::uuid, t.s::"OrderStatus", t.r::"CancelReason", t.a
+         FROM unnest($9::text[], $10::text[], $11::timestamptz[]) AS t(s, r, a))${written.ctes}
+     SELECT 1`,
+    ...written.params,
+  );
 }
