@@ -5,8 +5,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sqlEvents } from '#kit';
-import { createOrdersDb, createOrderStore } from '../../subgraphs/orders/src/adapters/prisma-order-store.ts';
-import { createPaymentsDb, createPaymentStore } from '../../subgraphs/payments/src/adapters/prisma-payment-store.ts';
+import { createOrdersDb, createOrderStore } from '../../subgraphs/orders/src/adapters/order-store.ts';
+import { createPaymentsDb, createPaymentStore } from '../../subgraphs/payments/src/adapters/payment-store.ts';
 import { demoProducts, demoUsers } from '../../packages/stack/src/demo-data.ts';
 import { graphql, loginAs, startTestStack, type TestStack } from '../../packages/stack/src/test-stack.ts';
 

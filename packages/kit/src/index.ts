@@ -72,11 +72,13 @@ export { correlationHeader, startHttpServer, type HttpServerOptions, type Route,
 export { groupLoader, rowLoader, DataLoader } from './loaders.js';
 export { createLogger, type Logger } from './logger.js';
 export {
-  markProcessed,
+  effectsSql,
   outboxEvent,
-  outboxParams,
   startOutboxRelay,
-  writeOutbox,
+  writeEffects,
+  type ChangeEffects,
+  type EffectsSqlOptions,
+  type HandledEvent,
   type OutboxEvent,
   type OutboxRelay,
   type RawSqlClient,

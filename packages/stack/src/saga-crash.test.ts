@@ -10,8 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type SubgraphName } from '#kit';
 import { createTestDatabase, dropRedisNamespace, testRedisUrl, type TestDatabase } from '#kit/testing';
 import { createInventoryDb, createInventoryStore } from '../../../subgraphs/inventory/src/adapters/prisma-inventory-store.ts';
-import { createOrdersDb } from '../../../subgraphs/orders/src/adapters/prisma-order-store.ts';
-import { createPaymentsDb } from '../../../subgraphs/payments/src/adapters/prisma-payment-store.ts';
+import { createOrdersDb } from '../../../subgraphs/orders/src/adapters/order-store.ts';
+import { createPaymentsDb } from '../../../subgraphs/payments/src/adapters/payment-store.ts';
 import { createProcessGroup, type ServiceProcess } from './process-group.ts';
 import { mintAccessTokens, placeOrder } from './test-stack.ts';
 

@@ -29,8 +29,8 @@ import {
   createInventoryStore,
   type InventoryDb,
 } from '../../../subgraphs/inventory/src/adapters/prisma-inventory-store.ts';
-import { createOrdersDb, type OrdersDb } from '../../../subgraphs/orders/src/adapters/prisma-order-store.ts';
-import { createPaymentsDb, type PaymentsDb } from '../../../subgraphs/payments/src/adapters/prisma-payment-store.ts';
+import { createOrdersDb, type OrdersDb } from '../../../subgraphs/orders/src/adapters/order-store.ts';
+import { createPaymentsDb, type PaymentsDb } from '../../../subgraphs/payments/src/adapters/payment-store.ts';
 import { createProcessGroup, type ServiceProcess } from './process-group.ts';
 import { mintAccessTokens, placeOrder, placeOrderMutation } from './test-stack.ts';
 

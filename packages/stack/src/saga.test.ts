@@ -9,8 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger, createRedisEventBus, domainEvent } from '#kit';
 import { dropRedisNamespace, testRedisUrl } from '#kit/testing';
 import { createInventoryDb, type InventoryDb } from '../../../subgraphs/inventory/src/adapters/prisma-inventory-store.ts';
-import { createOrdersDb, type OrdersDb } from '../../../subgraphs/orders/src/adapters/prisma-order-store.ts';
-import { createPaymentsDb, type PaymentsDb } from '../../../subgraphs/payments/src/adapters/prisma-payment-store.ts';
+import { createOrdersDb, type OrdersDb } from '../../../subgraphs/orders/src/adapters/order-store.ts';
+import { createPaymentsDb, type PaymentsDb } from '../../../subgraphs/payments/src/adapters/payment-store.ts';
 import { demoWarehouses } from './demo-data.ts';
 import { graphql, mintAccessTokens, placeOrder, startTestStack, type TestStack } from './test-stack.ts';
 

@@ -7,8 +7,8 @@ import { createAccountStore, createAuthDb } from '../../../subgraphs/auth/src/ad
 import { createPasswordHasher } from '../../../subgraphs/auth/src/adapters/password-hasher.ts';
 import { createDocumentsDb, createDocumentStore } from '../../../subgraphs/documents/src/adapters/prisma-document-store.ts';
 import { createInventoryDb, createInventoryStore } from '../../../subgraphs/inventory/src/adapters/prisma-inventory-store.ts';
-import { createOrdersDb, createOrderStore } from '../../../subgraphs/orders/src/adapters/prisma-order-store.ts';
-import { createPaymentsDb, createPaymentStore } from '../../../subgraphs/payments/src/adapters/prisma-payment-store.ts';
+import { createOrdersDb, createOrderStore } from '../../../subgraphs/orders/src/adapters/order-store.ts';
+import { createPaymentsDb, createPaymentStore } from '../../../subgraphs/payments/src/adapters/payment-store.ts';
 import { createUsersDb, createUserStore } from '../../../subgraphs/users/src/adapters/prisma-user-store.ts';
 import { newProfile } from '../../../subgraphs/users/src/domain/user.ts';
 import { demoDocuments, demoOrders, demoPassword, demoProducts, demoUsers, demoWarehouses } from './demo-data.ts';

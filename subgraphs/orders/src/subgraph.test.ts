@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createInProcessEventBus, createInProcessPubSub, createLogger, type RunningSubgraph } from '#kit';
 import { createTestDatabase, postGraphQL, testSubgraphConfig, type TestDatabase } from '#kit/testing';
-import { createOrderStore, createOrdersDb } from './adapters/prisma-order-store.ts';
+import { createOrderStore, createOrdersDb } from './adapters/order-store.ts';
 import { startOrdersSubgraph } from './subgraph.ts';
 
 let database: TestDatabase;

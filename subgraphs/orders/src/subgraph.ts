@@ -13,7 +13,7 @@ import {
   type SubgraphConfig,
 } from '#kit';
 import { z } from 'zod';
-import { createOrderStore, createOrdersDb } from './adapters/prisma-order-store.ts';
+import { createOrderStore, createOrdersDb } from './adapters/order-store.ts';
 import { addressesChangedTopic, onAddressesChanged } from './app/address-book.ts';
 import { answerTopics, onSagaAnswer, orderTopics } from './app/order-saga.ts';
 import { startOrderWatchdog, type WatchdogOptions } from './app/order-watchdog.ts';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createInProcessEventBus, createInProcessPubSub, createLogger, type RunningSubgraph } from '#kit';
 import { createTestDatabase, postGraphQL, testSubgraphConfig, type TestDatabase } from '#kit/testing';
-import { createPaymentsDb, createPaymentStore, type PaymentsDb } from './adapters/prisma-payment-store.ts';
+import { createPaymentsDb, createPaymentStore, type PaymentsDb } from './adapters/payment-store.ts';
 import { startPaymentsSubgraph } from './subgraph.ts';
 
 let database: TestDatabase;

@@ -12,7 +12,7 @@ import {
   type SubgraphConfig,
 } from '#kit';
 import { z } from 'zod';
-import { createPaymentsDb, createPaymentStore } from './adapters/prisma-payment-store.ts';
+import { createPaymentsDb, createPaymentStore } from './adapters/payment-store.ts';
 import { createSimulatedProvider } from './adapters/simulated-provider.ts';
 import { onPaymentRequested, onRefundRequested, paymentTopics, type PaymentEventDeps } from './app/payment-events.ts';
 import { defaultProviderPolicy, providerPolicyFromEnv, type ProviderPolicy } from './app/provider-policy.ts';

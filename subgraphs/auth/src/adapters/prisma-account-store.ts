@@ -1,6 +1,6 @@
 /** Accounts, refresh tokens, signing keys and the outbox in the auth database (Prisma). */
 import { PrismaClient } from '../__generated__/prisma/client.ts';
-import { pgAdapter, type DomainEvent } from '#kit';
+import { pgAdapter, writeEffects, type DomainEvent } from '#kit';
 import type { AccountIdentity, AccountRef, Role } from '../domain/account.ts';
 
 export type AuthDb = InstanceType<typeof PrismaClient>;
@@ -45,7 +45,7 @@ export function createAccountStore(db: AuthDb) {
       try {
         return await db.$transaction(async (tx) => {
           const created = await tx.account.create({ data: account });
-          await tx.outboxEvent.create({ data: { id: event.id, topic: event.topic, payload: event.payload as object } });
+          await writeEffects(tx, { announce: [event] });
           return created;
         });
       } catch (error) {

@@ -1,8 +1,8 @@
 /** Use cases: admins create and change products and adjust stock (audited). */
 import { randomUUID } from 'node:crypto';
 import { DomainError, notFound, requireAdmin, visibleText, type Viewer } from '#kit';
-import type { InventoryStore } from '../adapters/prisma-inventory-store.ts';
-import type { ReservationStore } from '../adapters/prisma-reservation-store.ts';
+import type { InventoryStore } from '../ports.ts';
+import type { ReservationStore } from '../ports.ts';
 import type { Product, StockLevelView } from '../domain/product.ts';
 
 export interface ProductInput {

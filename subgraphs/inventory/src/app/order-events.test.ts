@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createInProcessEventBus, createLogger, domainEvent, startOutboxRelay, type DomainEvent } from '#kit';
 import { createTestDatabase, type TestDatabase } from '#kit/testing';
 import { createInventoryDb, createInventoryStore, type InventoryDb } from '../adapters/prisma-inventory-store.ts';
-import { createReservationStore } from '../adapters/prisma-reservation-store.ts';
+import { createReservationStore } from '../adapters/reservation-store.ts';
 import { inventoryTopics, onOrderCancelled, onOrderPaid, onOrderPlaced } from './order-events.ts';
 
 const logger = createLogger('test', 'silent');

@@ -1,5 +1,5 @@
 import { rowLoader, type SubgraphContext } from '#kit';
-import type { InventoryStore } from '../adapters/prisma-inventory-store.ts';
+import type { InventoryStore } from '../ports.ts';
 
 /** Per-request loaders: one batched read per entity type per request. */
 export function createLoaders(products: InventoryStore) {

@@ -5,7 +5,7 @@
  */
 import type { DomainEvent, Logger } from '#kit';
 import { z } from 'zod';
-import type { OrderStore } from '../adapters/prisma-order-store.ts';
+import type { OrderStore } from '../ports.ts';
 
 export const addressesChangedTopic = 'user.addresses_changed';
 

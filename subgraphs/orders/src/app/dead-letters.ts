@@ -1,6 +1,6 @@
 /** Use cases: an admin reads the events the platform gave up on (the bus's dead letters) and replays them. */
 import { badInput, notFound, requireAdmin, type DeadLetter, type EventBus, type Logger, type Viewer } from '#kit';
-import type { OrderStore } from '../adapters/prisma-order-store.ts';
+import type { OrderStore } from '../ports.ts';
 
 export const maxDeadLettersPage = 500;
 

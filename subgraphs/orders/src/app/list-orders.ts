@@ -1,6 +1,6 @@
 /** Use case: one page of a buyer's orders, newest first — for the buyer or an admin only. */
 import { assertOwnerOrAdmin, pageArgs, toConnection, type Connection, type PageArgs, type Viewer } from '#kit';
-import type { OrderStore } from '../adapters/prisma-order-store.ts';
+import type { OrderStore } from '../ports.ts';
 import type { Order } from '../domain/order.ts';
 
 /**

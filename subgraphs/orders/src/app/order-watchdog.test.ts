@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger, domainEvent, pgPool, sqlClient } from '#kit';
 import { createTestDatabase, testViewer, type TestDatabase } from '#kit/testing';
-import { createOrderStore, createOrdersDb, type OrdersDb } from '../adapters/prisma-order-store.ts';
+import { createOrderStore, createOrdersDb, type OrdersDb } from '../adapters/order-store.ts';
 import { onAddressesChanged } from './address-book.ts';
 import { onSagaAnswer } from './order-saga.ts';
 import { cancelStuckOrders } from './order-watchdog.ts';

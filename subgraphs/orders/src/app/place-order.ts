@@ -1,7 +1,7 @@
 /** Use cases: a buyer places an order (the saga then runs on its own) or cancels one before it is confirmed. */
 import { randomUUID } from 'node:crypto';
 import { badInput, DomainError, notFound, outboxEvent, requireViewer, canSee, type Viewer } from '#kit';
-import type { OrderStore } from '../adapters/prisma-order-store.ts';
+import type { OrderStore } from '../ports.ts';
 import { newOrder, sameRequest, type NewOrderInput, type Order } from '../domain/order.ts';
 import { decide } from '../domain/saga.ts';
 import { orderTopics, stepEvents, updatedEvent } from './order-saga.ts';
@@ -70,12 +70,11 @@ export async function cancelOrder(deps: PlaceOrderDeps, viewer: Viewer | null, o
   const at = deps.now?.() ?? new Date();
   const step = await deps.orders.applyStep(
     orderId,
-    null,
     (order, items) => {
       if (!canSee(who, order.buyerId)) throw notFound('The order');
       return decide(order, items, { type: 'cancel_requested' }, at);
     },
-    stepEvents,
+    { announce: stepEvents },
   );
   return step!.order;
 }

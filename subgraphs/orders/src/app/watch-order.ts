@@ -16,7 +16,7 @@ import {
   type Viewer,
 } from '#kit';
 import { z } from 'zod';
-import type { OrderStore } from '../adapters/prisma-order-store.ts';
+import type { OrderStore } from '../ports.ts';
 import type { Order } from '../domain/order.ts';
 import { canBecome, cancelReasons, isFinal, orderStatuses } from '../domain/order-status.ts';
 

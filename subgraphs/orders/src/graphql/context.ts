@@ -1,5 +1,5 @@
 import { groupLoader, rowLoader, type SubgraphContext } from '#kit';
-import type { OrderStore } from '../adapters/prisma-order-store.ts';
+import type { OrderStore } from '../ports.ts';
 
 /** Per-request loaders: one query per entity type per request. */
 export function createLoaders(orders: OrderStore) {

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createInProcessEventBus, createInProcessPubSub, createLogger, readSchemaFile } from '#kit';
 import { createTestDatabase, inProcessSubgraph, testViewer, type TestDatabase } from '#kit/testing';
-import { createOrderStore, createOrdersDb, type OrderStore, type OrdersDb } from '../adapters/prisma-order-store.ts';
+import { createOrderStore, createOrdersDb, type OrdersDb } from '../adapters/order-store.ts';
+import type { OrderStore } from '../ports.ts';
 import { createLoaders, type Context } from './context.ts';
 import { createResolvers } from './resolvers.ts';
 

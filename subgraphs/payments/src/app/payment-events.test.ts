@@ -15,7 +15,8 @@ import {
   type RunningSubgraph,
 } from '#kit';
 import { createTestDatabase, testSubgraphConfig, type TestDatabase } from '#kit/testing';
-import { createPaymentsDb, createPaymentStore, type PaymentsDb, type PaymentStore } from '../adapters/prisma-payment-store.ts';
+import { createPaymentsDb, createPaymentStore, type PaymentsDb } from '../adapters/payment-store.ts';
+import type { PaymentStore } from '../ports.ts';
 import { createSimulatedProvider } from '../adapters/simulated-provider.ts';
 import type { PaymentProvider } from '../ports.ts';
 import { startPaymentsSubgraph } from '../subgraph.ts';

@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import { outboxEvent, TransientFailure, type DomainEvent, type Logger, type OutboxEvent } from '#kit';
-import type { PaymentStore } from '../adapters/prisma-payment-store.ts';
+import type { PaymentStore } from '../ports.ts';
 import type { Clock, PaymentProvider } from '../ports.ts';
 import { chargeOrder, type ChargeOutcome } from './charge-order.ts';
 import { defaultProviderPolicy, type ProviderPolicy } from './provider-policy.ts';

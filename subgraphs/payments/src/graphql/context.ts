@@ -1,5 +1,5 @@
 import { groupLoader, rowLoader, type SubgraphContext } from '#kit';
-import type { PaymentStore } from '../adapters/prisma-payment-store.ts';
+import type { PaymentStore } from '../ports.ts';
 
 /** Per-request loaders: one batched read per entity type (and per list field) per request. */
 export function createLoaders(payments: PaymentStore) {

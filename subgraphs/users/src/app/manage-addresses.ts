@@ -1,7 +1,7 @@
 /** Use cases: a user adds and removes postal addresses of their own (orders ships only to those). */
 import { randomUUID } from 'node:crypto';
 import { badInput, isUuid, requireViewer, type Viewer } from '#kit';
-import type { UserStore } from '../adapters/prisma-user-store.ts';
+import type { UserStore } from '../ports.ts';
 import { maxAddresses, newAddress, provisionalProfile, type Address, type AddressInput } from '../domain/user.ts';
 
 /**

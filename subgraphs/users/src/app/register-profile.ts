@@ -2,7 +2,7 @@
 import type { DomainEvent, Logger } from '#kit';
 import { z } from 'zod';
 import { newProfile } from '../domain/user.ts';
-import type { UserStore } from '../adapters/prisma-user-store.ts';
+import type { UserStore } from '../ports.ts';
 
 /** Payload of the `user.registered` event emitted by the auth subgraph. */
 export interface UserRegistered {

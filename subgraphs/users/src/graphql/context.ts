@@ -1,5 +1,5 @@
 import { groupLoader, rowLoader, type SubgraphContext } from '#kit';
-import type { UserStore } from '../adapters/prisma-user-store.ts';
+import type { UserStore } from '../ports.ts';
 
 /** Per-request loaders: one query per entity type per request. */
 export function createLoaders(users: UserStore) {

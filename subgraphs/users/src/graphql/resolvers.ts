@@ -1,7 +1,7 @@
 /** GraphQL <-> users use cases. Private fields are the owner's (or an admin's) only. */
 import { canSee, DateTimeScalar, forbidden, requireViewer } from '#kit';
 import type { Resolvers } from '../__generated__/resolvers-types.ts';
-import type { UserStore } from '../adapters/prisma-user-store.ts';
+import type { UserStore } from '../ports.ts';
 import { addAddress, removeAddress } from '../app/manage-addresses.ts';
 import { provisionalProfile, type UserProfile } from '../domain/user.ts';
 import type { Context } from './context.ts';
