@@ -1,11 +1,11 @@
 /** The transactional outbox on a real PostgreSQL database (the orders schema has the tables). */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pgPool, sqlClient, type SqlClient } from './database.js';
+import { isUniqueViolation, pgPool, sqlClient, type SqlClient } from './database.js';
 import { createInProcessEventBus, createRedisEventBus, domainEvent, type DomainEvent } from './events.js';
 import type { Redis } from 'ioredis';
 import { startRedisServer, startTcpProxy, type RedisServer } from './fault-injection.js';
 import { createLogger } from './logger.js';
-import { markProcessed, outboxEvent, startOutboxRelay, writeOutbox } from './outbox.js';
+import { effectsSql, markProcessed, outboxEvent, startOutboxRelay, writeEffects, writeOutbox } from './outbox.js';
 import { connectRedis } from './process.js';
 import { createTestDatabase, type TestDatabase } from './testing.js';
 
@@ -207,5 +207,44 @@ describe('processed events', () => {
       })
       .catch(() => undefined);
     expect(await sql.$transaction((tx) => markProcessed(tx, event))).toBe(true);
+  });
+});
+
+describe('the effects of a change', () => {
+  const payloadsOf = async (topic: string) =>
+    (
+      await sql.$queryRawUnsafe<{ n: number }[]>(
+        `SELECT (payload->>'n')::int AS n FROM outbox_events WHERE topic = $1 ORDER BY seq`,
+        topic,
+      )
+    ).map((row) => row.n);
+
+  it('in a store statement: written only when the gating CTE made the change, and a redelivery fails it', async () => {
+    const handled = domainEvent('test.effects.handled', {});
+    const statement = (made: boolean) => {
+      const effects = effectsSql(
+        {
+          handled,
+          announce: (n: number) => [outboxEvent('test.effects.gated', { n }), outboxEvent('test.effects.gated', { n: n + 1 })],
+        },
+        made ? 1 : 3,
+        { params: [made], announceIf: 'made', handledIf: 'made', redelivery: 'fails' },
+      );
+      return sql.$queryRawUnsafe(`WITH made AS (SELECT 1 WHERE $1::boolean)${effects.ctes} SELECT 1`, ...effects.params);
+    };
+    await statement(false);
+    expect(await payloadsOf('test.effects.gated')).toEqual([]);
+    await statement(true);
+    expect(await payloadsOf('test.effects.gated')).toEqual([1, 2]);
+    await expect(statement(true)).rejects.toSatisfy((error) => isUniqueViolation(error, 'processed_events'));
+    expect(await payloadsOf('test.effects.gated')).toEqual([1, 2]);
+  });
+
+  it('on their own: the handled mark tells a repeat, the events are written in order', async () => {
+    const handled = domainEvent('test.effects.alone', {});
+    const announce = [outboxEvent('test.effects.alone', { n: 1 }), outboxEvent('test.effects.alone', { n: 2 })];
+    expect(await sql.$transaction((tx) => writeEffects(tx, { handled, announce }))).toBe(true);
+    expect(await sql.$transaction((tx) => writeEffects(tx, { handled }))).toBe(false);
+    expect(await payloadsOf('test.effects.alone')).toEqual([1, 2]);
   });
 });

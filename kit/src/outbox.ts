@@ -19,39 +19,107 @@ export const outboxEvent = <T>(topic: string, payload: T): OutboxEvent<T> => ({ 
 export type RawSqlClient = SqlClient;
 export type RawSqlTransaction = SqlRunner;
 
-/**
- * `events` as the three parameters of `unnest($n::uuid[], $n+1::text[], $n+2::jsonb[])` — ids, topics,
- * payloads — for a statement that inserts them into `outbox_events` along with the change they announce.
- */
-export const outboxParams = (events: readonly OutboxEvent[]): [string[], string[], string[]] => [
-  events.map((e) => e.id),
-  events.map((e) => e.topic),
-  events.map((e) => JSON.stringify(e.payload)),
-];
+/** A bus event as a consumer records it in `processed_events`. */
+export type HandledEvent = Pick<DomainEvent, 'id' | 'topic'>;
 
-/** Writes events into `outbox_events` inside the caller's transaction (one statement for any number). */
+/**
+ * What a change writes besides itself, in its own transaction: the bus event it handles (recorded
+ * in `processed_events`, so a redelivery changes nothing) and the events announcing it (written to
+ * `outbox_events`, from the change as made). Every store takes this for its event-driven writes and
+ * hands it to {@link writeEffects} or {@link effectsSql}; which change counts as "made" is the store's.
+ */
+export interface ChangeEffects<T = void> {
+  /** The bus event the change answers. */
+  handled?: HandledEvent;
+  /** The outbox events announcing the change, or how to make them from its result. */
+  announce?: readonly OutboxEvent[] | ((change: T) => readonly OutboxEvent[]);
+}
+
+/** How {@link effectsSql} fits the effects into a store's statement. */
+export interface EffectsSqlOptions {
+  /** The statement's own parameters: the effects' are numbered after them. */
+  params?: readonly unknown[];
+  /**
+   * What a `handled` event recorded before does: `fails` the statement on the primary key of
+   * `processed_events` (the store rolls back and reports a redelivery; see `isUniqueViolation`), or
+   * is `ignored` (the change itself is idempotent). Default `fails`.
+   */
+  redelivery?: 'fails' | 'ignored';
+  /** A CTE of the statement whose rows say the change was made: `handled` is recorded only then. */
+  handledIf?: string;
+  /** A CTE of the statement whose rows say the change was made: the events are written only then. */
+  announceIf?: string;
+}
+
+const onlyIfMade = (cte: string | undefined) => (cte ? ` WHERE EXISTS (SELECT 1 FROM ${cte})` : '');
+
+/**
+ * The effects of a change as data-modifying CTEs, `processed` (`RETURNING id`: empty when the event
+ * was recorded before and `redelivery` is `ignored`) and `announced`, each preceded by a comma, to
+ * follow a statement's own CTEs — so a hot path writes its change and its effects in one statement —
+ * and every parameter of that statement. A part with nothing to write is left out (a service
+ * without `processed_events` never names it).
+ */
+export function effectsSql<T>(
+  effects: ChangeEffects<T> | undefined,
+  change: T,
+  options: EffectsSqlOptions = {},
+): { ctes: string; params: unknown[] } {
+  const params = [...(options.params ?? [])];
+  let ctes = '';
+  const handled = effects?.handled;
+  if (handled) {
+    const n = params.push(handled.id, handled.topic);
+    ctes += `,
+     processed AS (
+       INSERT INTO processed_events (id, topic) SELECT $${n - 1}::text, $${n}::text${onlyIfMade(options.handledIf)}
+       ${options.redelivery === 'ignored' ? 'ON CONFLICT (id) DO NOTHING ' : ''}RETURNING id)`;
+  }
+  const announce = effects?.announce ?? [];
+  const events = typeof announce === 'function' ? announce(change) : announce;
+  if (events.length > 0) {
+    // One statement for any number of events, in their order (the table's `seq` keeps it).
+    const n = params.push(
+      events.map((e) => e.id),
+      events.map((e) => e.topic),
+      events.map((e) => JSON.stringify(e.payload)),
+    );
+    ctes += `,
+     announced AS (
+       INSERT INTO outbox_events (id, topic, payload)
+       SELECT * FROM unnest($${n - 2}::uuid[], $${n - 1}::text[], $${n}::jsonb[])${onlyIfMade(options.announceIf)})`;
+  }
+  return { ctes, params };
+}
+
+/**
+ * Writes the effects of `change` inside the caller's transaction (the kit's `sqlClient` or a Prisma
+ * transaction), in one statement. Resolves to false when `handled` was recorded before — the
+ * events are written all the same (the caller made its change; a store whose repeats must write
+ * nothing checks first, or fails on the record with {@link effectsSql}) — and true otherwise.
+ */
+export async function writeEffects(tx: RawSqlTransaction, effects: ChangeEffects): Promise<boolean>;
+export async function writeEffects<T>(tx: RawSqlTransaction, effects: ChangeEffects<T>, change: T): Promise<boolean>;
+export async function writeEffects<T>(tx: RawSqlTransaction, effects: ChangeEffects<T>, change?: T): Promise<boolean> {
+  const { ctes, params } = effectsSql(effects, change as T, { redelivery: 'ignored' });
+  if (ctes === '') return true;
+  const fresh = effects.handled ? '(SELECT count(*)::int FROM processed)' : '1';
+  const [row] = await tx.$queryRawUnsafe<{ fresh: number }[]>(`WITH ${ctes.slice(1)} SELECT ${fresh} AS fresh`, ...params);
+  return row?.fresh === 1;
+}
+
+/** Writes events into `outbox_events` inside the caller's transaction: {@link writeEffects} with nothing handled. */
 export async function writeOutbox(tx: RawSqlTransaction, events: readonly OutboxEvent[]): Promise<void> {
-  if (events.length === 0) return;
-  await tx.$executeRawUnsafe(
-    `INSERT INTO outbox_events (id, topic, payload)
-     SELECT * FROM unnest($1::uuid[], $2::text[], $3::jsonb[])`,
-    ...outboxParams(events),
-  );
+  await writeEffects(tx, { announce: events });
 }
 
 /**
  * Records, inside the caller's transaction, that `event` was handled; false when it already was —
  * the handler then skips its effect. With the effect in the same transaction, a redelivered event
- * (the consumer died before acknowledging) is applied exactly once.
+ * (the consumer died before acknowledging) is applied exactly once. {@link writeEffects} with no events.
  */
-export async function markProcessed(tx: RawSqlTransaction, event: Pick<DomainEvent, 'id' | 'topic'>): Promise<boolean> {
-  const inserted = await tx.$executeRawUnsafe(
-    `INSERT INTO processed_events (id, topic) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING`,
-    event.id,
-    event.topic,
-  );
-  return inserted === 1;
-}
+export const markProcessed = (tx: RawSqlTransaction, event: HandledEvent): Promise<boolean> =>
+  writeEffects(tx, { handled: event });
 
 export interface OutboxRelay {
   /** Publishes what is pending now (also runs every `intervalMs`). Resolves to the count published. */

@@ -8,7 +8,7 @@ import type { SharedAdapters } from '#kit/process';
 import { readSchemaFile, startSubgraph } from '#kit/subgraph-server';
 import { z } from 'zod';
 import { createInventoryDb, createInventoryStore } from './adapters/prisma-inventory-store.ts';
-import { createReservationStore } from './adapters/prisma-reservation-store.ts';
+import { createReservationStore } from './adapters/reservation-store.ts';
 import { onOrderCancelled, onOrderPaid, onOrderPlaced, startReservationSweeper } from './app/order-events.ts';
 import { createLoaders } from './graphql/context.ts';
 import { createResolvers } from './graphql/resolvers.ts';

@@ -3,4 +3,4 @@
  * Nothing else is imported from outside `subgraphs/orders` (lint rule in eslint.config.js).
  */
 export { ordersOptionsFromEnv, startOrdersSubgraph, type OrdersOptions } from './subgraph.ts';
-export { createOrderStore, createOrdersDb, type OrdersDb } from './adapters/prisma-order-store.ts';
+export { createOrderStore, createOrdersDb, type OrdersDb } from './adapters/order-store.ts';

@@ -21,7 +21,7 @@ import {
   eventually,
 } from '#kit/testing';
 import { connectLive, openSubscriptions, type LiveConnection } from '#kit/live-client';
-import { createOrderStore, createOrdersDb, type OrdersDb } from './adapters/prisma-order-store.ts';
+import { createOrderStore, createOrdersDb, type OrdersDb } from './adapters/order-store.ts';
 import type { OrderUpdated } from './app/order-saga.ts';
 import type { OrderStatus } from './domain/order.ts';
 import { startOrdersSubgraph } from './subgraph.ts';

@@ -4,7 +4,7 @@ import { createLogger } from '#kit/logger';
 import { createInProcessPubSub } from '#kit/pubsub';
 import type { RunningSubgraph } from '#kit/subgraph-server';
 import { createTestDatabase, postGraphQL, testSubgraphConfig, type TestDatabase } from '#kit/testing';
-import { createOrderStore, createOrdersDb } from './adapters/prisma-order-store.ts';
+import { createOrderStore, createOrdersDb } from './adapters/order-store.ts';
 import { startOrdersSubgraph } from './subgraph.ts';
 
 let database: TestDatabase;

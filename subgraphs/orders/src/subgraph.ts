@@ -9,7 +9,7 @@ import { startOutboxRelay } from '#kit/outbox';
 import type { SharedAdapters } from '#kit/process';
 import { readSchemaFile, startSubgraph } from '#kit/subgraph-server';
 import { z } from 'zod';
-import { createOrderStore, createOrdersDb } from './adapters/prisma-order-store.ts';
+import { createOrderStore, createOrdersDb } from './adapters/order-store.ts';
 import { addressesChangedTopic, onAddressesChanged } from './app/address-book.ts';
 import { answerTopics, onSagaAnswer, orderTopics } from './app/order-saga.ts';
 import { startOrderWatchdog, type WatchdogOptions } from './app/order-watchdog.ts';

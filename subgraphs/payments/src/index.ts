@@ -4,6 +4,6 @@
  * `subgraphs/payments` (lint rule in eslint.config.js).
  */
 export { paymentsOptionsFromEnv, startPaymentsSubgraph, type PaymentsOptions } from './subgraph.ts';
-export { createPaymentStore, createPaymentsDb, type PaymentsDb } from './adapters/prisma-payment-store.ts';
+export { createPaymentStore, createPaymentsDb, type PaymentsDb } from './adapters/payment-store.ts';
 export { createSimulatedProvider } from './adapters/simulated-provider.ts';
 export type { PaymentProvider } from './ports.ts';

@@ -5,7 +5,7 @@ import { createLogger } from '#kit/logger';
 import { createInProcessPubSub } from '#kit/pubsub';
 import type { RunningSubgraph } from '#kit/subgraph-server';
 import { createTestDatabase, postGraphQL, testSubgraphConfig, type TestDatabase } from '#kit/testing';
-import { createPaymentsDb, createPaymentStore, type PaymentsDb } from './adapters/prisma-payment-store.ts';
+import { createPaymentsDb, createPaymentStore, type PaymentsDb } from './adapters/payment-store.ts';
 import { startPaymentsSubgraph } from './subgraph.ts';
 
 let database: TestDatabase;

@@ -7,7 +7,7 @@ import { startOutboxRelay } from '#kit/outbox';
 import type { SharedAdapters } from '#kit/process';
 import { readSchemaFile, startSubgraph } from '#kit/subgraph-server';
 import { z } from 'zod';
-import { createPaymentsDb, createPaymentStore } from './adapters/prisma-payment-store.ts';
+import { createPaymentsDb, createPaymentStore } from './adapters/payment-store.ts';
 import { createSimulatedProvider } from './adapters/simulated-provider.ts';
 import { onPaymentRequested, onRefundRequested, paymentTopics, type PaymentEventDeps } from './app/payment-events.ts';
 import { defaultProviderPolicy, providerPolicyFromEnv, type ProviderPolicy } from './app/provider-policy.ts';

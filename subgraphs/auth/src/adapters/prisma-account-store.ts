@@ -2,6 +2,7 @@
 import { PrismaClient } from '../__generated__/prisma/client.ts';
 import { pgAdapter } from '#kit/database';
 import type { DomainEvent } from '#kit/events';
+import { writeEffects } from '#kit/outbox';
 import type { AccountIdentity, AccountRef, Role } from '../domain/account.ts';
 
 export type AuthDb = InstanceType<typeof PrismaClient>;
@@ -46,7 +47,7 @@ export function createAccountStore(db: AuthDb) {
       try {
         return await db.$transaction(async (tx) => {
           const created = await tx.account.create({ data: account });
-          await tx.outboxEvent.create({ data: { id: event.id, topic: event.topic, payload: event.payload as object } });
+          await writeEffects(tx, { announce: [event] });
           return created;
         });
       } catch (error) {

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '#kit/testing';
 import { listProducts } from '../app/list-products.ts';
-import { createInventoryDb, createInventoryStore, type InventoryDb, type InventoryStore } from './prisma-inventory-store.ts';
+import type { InventoryStore } from '../ports.ts';
+import { createInventoryDb, createInventoryStore, type InventoryDb } from './prisma-inventory-store.ts';
 
 let database: TestDatabase;
 let db: InventoryDb;

@@ -5,6 +5,7 @@ import { isUuid } from '#kit/ids';
 import type pg from 'pg';
 import { PrismaClient } from '../__generated__/prisma/client.ts';
 import { availableUnits, newProduct, stockCount, type Product, type StockCount } from '../domain/product.ts';
+import type { InventoryStore, ProductSeed } from '../ports.ts';
 
 /** The inventory Prisma client; typed with query events so tests can count SQL statements. */
 export type InventoryDb = PrismaClient<'query'>;
@@ -45,21 +46,8 @@ const toProduct = (row: ProductRow): Product => ({
   available: availableUnits(row.stock),
 });
 
-/** What seeding passes to {@link InventoryStore.saveProduct}. */
-export interface ProductSeed {
-  id: string;
-  sku: string;
-  name: string;
-  description?: string;
-  priceAmount: number;
-  priceCurrency: string;
-  active?: boolean;
-  /** Defaults to now on creation; never changed by a later save. */
-  createdAt?: Date;
-}
-
 /** The reads the resolvers need, plus idempotent `save`/`set` methods for seeding. */
-export function createInventoryStore(db: InventoryDb) {
+export function createInventoryStore(db: InventoryDb): InventoryStore {
   return {
     /**
      * Products (active or not) with their availability, in no particular order. Whatever the number
@@ -131,5 +119,3 @@ export function createInventoryStore(db: InventoryDb) {
     },
   };
 }
-
-export type InventoryStore = ReturnType<typeof createInventoryStore>;

@@ -1,6 +1,6 @@
 /** Use case: the catalogue — active products, newest first, one page at a time. */
 import { pageArgs, toConnection, type Connection, type PageArgs } from '#kit/pagination';
-import type { InventoryStore } from '../adapters/prisma-inventory-store.ts';
+import type { InventoryStore } from '../ports.ts';
 import type { Product } from '../domain/product.ts';
 
 /** A page of active products; throws BAD_USER_INPUT for a bad `first` or `after`. */

@@ -3,8 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { requireAdmin, type Viewer } from '#kit/auth';
 import { DomainError, notFound } from '#kit/errors';
 import { visibleText } from '#kit/text';
-import type { InventoryStore } from '../adapters/prisma-inventory-store.ts';
-import type { ReservationStore } from '../adapters/prisma-reservation-store.ts';
+import type { InventoryStore } from '../ports.ts';
+import type { ReservationStore } from '../ports.ts';
 import type { Product, StockLevelView } from '../domain/product.ts';
 
 export interface ProductInput {

@@ -9,7 +9,7 @@ import { createLogger } from '#kit/logger';
 import { startOutboxRelay } from '#kit/outbox';
 import { createTestDatabase, type TestDatabase } from '#kit/testing';
 import { createInventoryDb, createInventoryStore, type InventoryDb } from '../adapters/prisma-inventory-store.ts';
-import { createReservationStore } from '../adapters/prisma-reservation-store.ts';
+import { createReservationStore } from '../adapters/reservation-store.ts';
 import { inventoryTopics, onOrderCancelled, onOrderPaid, onOrderPlaced } from './order-events.ts';
 
 const logger = createLogger('test', 'silent');

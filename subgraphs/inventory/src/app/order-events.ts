@@ -9,7 +9,8 @@ import { z } from 'zod';
 import type { DomainEvent } from '#kit/events';
 import type { Logger } from '#kit/logger';
 import { outboxEvent as event } from '#kit/outbox';
-import type { ReservationStore, ReserveOutcome } from '../adapters/prisma-reservation-store.ts';
+import type { ReserveOutcome } from '../domain/reservation.ts';
+import type { ReservationStore } from '../ports.ts';
 
 /** How long stock stays held for an unpaid order, unless configured otherwise. */
 export const defaultReservationTtlMs = 15 * 60_000;
@@ -43,16 +44,14 @@ export interface OrderEventDeps {
 export async function onOrderPlaced(deps: OrderEventDeps, placed: DomainEvent): Promise<void> {
   const { orderId, items } = OrderPlaced.parse(placed.payload);
   const expiresAt = new Date((deps.now?.() ?? new Date()).getTime() + (deps.reservationTtlMs ?? defaultReservationTtlMs));
-  const outcome = await deps.reservations.reserve(
-    orderId,
-    items,
-    expiresAt,
-    (result: ReserveOutcome) =>
+  const outcome = await deps.reservations.reserve(orderId, items, expiresAt, {
+    handled: placed,
+    announce: (result: ReserveOutcome) => [
       result.status === 'OUT_OF_STOCK'
         ? event(inventoryTopics.reservationFailed, { orderId, reason: 'OUT_OF_STOCK', productId: result.productId })
         : event(inventoryTopics.reserved, { orderId, items: result.items, expiresAt: expiresAt.toISOString() }),
-    placed,
-  );
+    ],
+  });
   deps.logger.debug({ orderId, status: outcome.status }, 'order.placed handled');
 }
 
@@ -65,10 +64,11 @@ export async function onOrderPaid(deps: OrderEventDeps, paid: DomainEvent): Prom
   const { orderId } = OrderSettled.parse(paid.payload);
   await deps.reservations.commit(orderId, {
     handled: paid,
-    outbox: (outcome) =>
+    announce: ({ outcome }) => [
       outcome?.status === 'COMMITTED'
         ? event(inventoryTopics.committed, { orderId })
         : event(inventoryTopics.commitFailed, { orderId, reason: 'RESERVATION_EXPIRED' }),
+    ],
   });
 }
 
@@ -77,7 +77,7 @@ export async function onOrderCancelled(deps: OrderEventDeps, cancelled: DomainEv
   const { orderId } = OrderSettled.parse(cancelled.payload);
   await deps.reservations.release(orderId, {
     handled: cancelled,
-    outbox: (_, changed) => (changed ? event(inventoryTopics.released, { orderId }) : null),
+    announce: ({ changed }) => (changed ? [event(inventoryTopics.released, { orderId })] : []),
   });
 }
 

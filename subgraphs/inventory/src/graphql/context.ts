@@ -1,6 +1,6 @@
 import { rowLoader } from '#kit/loaders';
 import type { SubgraphContext } from '#kit/subgraph-server';
-import type { InventoryStore } from '../adapters/prisma-inventory-store.ts';
+import type { InventoryStore } from '../ports.ts';
 
 /** Per-request loaders: one batched read per entity type per request. */
 export function createLoaders(products: InventoryStore) {

@@ -3,13 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '#kit/logger';
 import { readSchemaFile } from '#kit/subgraph-server';
 import { createTestDatabase, inProcessSubgraph, testViewer, type TestDatabase } from '#kit/testing';
-import { createReservationStore } from '../adapters/prisma-reservation-store.ts';
-import {
-  createInventoryDb,
-  createInventoryStore,
-  type InventoryDb,
-  type InventoryStore,
-} from '../adapters/prisma-inventory-store.ts';
+import { createReservationStore } from '../adapters/reservation-store.ts';
+import { createInventoryDb, createInventoryStore, type InventoryDb } from '../adapters/prisma-inventory-store.ts';
+import type { InventoryStore } from '../ports.ts';
 import { createLoaders, type Context } from './context.ts';
 import { createResolvers } from './resolvers.ts';
 

@@ -6,7 +6,7 @@
 import type { DomainEvent } from '#kit/events';
 import type { Logger } from '#kit/logger';
 import { z } from 'zod';
-import type { OrderStore } from '../adapters/prisma-order-store.ts';
+import type { OrderStore } from '../ports.ts';
 
 export const addressesChangedTopic = 'user.addresses_changed';
 

@@ -3,7 +3,7 @@ import { requireAdmin, type Viewer } from '#kit/auth';
 import { badInput, notFound } from '#kit/errors';
 import type { DeadLetter, EventBus } from '#kit/events';
 import type { Logger } from '#kit/logger';
-import type { OrderStore } from '../adapters/prisma-order-store.ts';
+import type { OrderStore } from '../ports.ts';
 
 export const maxDeadLettersPage = 500;
 

@@ -1,7 +1,7 @@
 /** Use case: one page of a buyer's orders, newest first — for the buyer or an admin only. */
 import { assertOwnerOrAdmin, type Viewer } from '#kit/auth';
 import { pageArgs, toConnection, type Connection, type PageArgs } from '#kit/pagination';
-import type { OrderStore } from '../adapters/prisma-order-store.ts';
+import type { OrderStore } from '../ports.ts';
 import type { Order } from '../domain/order.ts';
 
 /**

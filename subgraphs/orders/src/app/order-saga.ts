@@ -10,7 +10,7 @@ import type { DomainEvent } from '#kit/events';
 import type { Logger } from '#kit/logger';
 import { outboxEvent, type OutboxEvent } from '#kit/outbox';
 import { z } from 'zod';
-import type { OrderStore } from '../adapters/prisma-order-store.ts';
+import type { OrderStore } from '../ports.ts';
 import type { Order } from '../domain/order.ts';
 import { decide, type SagaCommand, type SagaInput, type SagaStep } from '../domain/saga.ts';
 
@@ -122,7 +122,10 @@ export async function onSagaAnswer(deps: SagaDeps, event: DomainEvent): Promise<
   if (!read) throw new Error(`orders does not handle ${event.topic}`);
   const { orderId: id, input } = read(event.payload);
   const at = deps.now?.() ?? new Date();
-  const step = await deps.orders.applyStep(id, event, (order, items) => decide(order, items, input, at), stepEvents);
+  const step = await deps.orders.applyStep(id, (order, items) => decide(order, items, input, at), {
+    handled: event,
+    announce: stepEvents,
+  });
   if (step === null) deps.logger.debug({ eventId: event.id, topic: event.topic }, 'event already handled');
   else if (step.moves.length > 0) deps.logger.info({ orderId: id, status: step.order.status, topic: event.topic }, 'order moved');
 }

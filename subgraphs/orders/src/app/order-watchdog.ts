@@ -7,7 +7,7 @@
  * first.
  */
 import type { Logger } from '#kit/logger';
-import type { OrderStore } from '../adapters/prisma-order-store.ts';
+import type { OrderStore } from '../ports.ts';
 import type { OrderStatus } from '../domain/order.ts';
 import { decide } from '../domain/saga.ts';
 import { stepEvents } from './order-saga.ts';
@@ -36,12 +36,11 @@ export async function cancelStuckOrders(
     let from: OrderStatus | undefined;
     const step = await deps.orders.applyStep(
       id,
-      null,
       (order, items) => {
         from = order.status;
         return decide(order, items, { type: 'deadline_passed' }, now);
       },
-      stepEvents,
+      { announce: stepEvents },
       { unchangedSince: before },
     );
     if (step && step.moves.length > 0) {

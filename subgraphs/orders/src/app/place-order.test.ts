@@ -8,7 +8,7 @@ import { pgPool, sqlClient } from '#kit/database';
 import { domainEvent } from '#kit/events';
 import { createLogger } from '#kit/logger';
 import { createTestDatabase, testViewer, type TestDatabase } from '#kit/testing';
-import { createOrderStore, createOrdersDb, type OrdersDb } from '../adapters/prisma-order-store.ts';
+import { createOrderStore, createOrdersDb, type OrdersDb } from '../adapters/order-store.ts';
 import { onSagaAnswer } from './order-saga.ts';
 import { cancelOrder, placeOrder, type PlaceOrder } from './place-order.ts';
 

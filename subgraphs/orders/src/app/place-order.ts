@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { requireViewer, canSee, type Viewer } from '#kit/auth';
 import { badInput, DomainError, notFound } from '#kit/errors';
 import { outboxEvent } from '#kit/outbox';
-import type { OrderStore } from '../adapters/prisma-order-store.ts';
+import type { OrderStore } from '../ports.ts';
 import { newOrder, sameRequest, type NewOrderInput, type Order } from '../domain/order.ts';
 import { decide } from '../domain/saga.ts';
 import { orderTopics, stepEvents, updatedEvent } from './order-saga.ts';
@@ -72,12 +72,11 @@ export async function cancelOrder(deps: PlaceOrderDeps, viewer: Viewer | null, o
   const at = deps.now?.() ?? new Date();
   const step = await deps.orders.applyStep(
     orderId,
-    null,
     (order, items) => {
       if (!canSee(who, order.buyerId)) throw notFound('The order');
       return decide(order, items, { type: 'cancel_requested' }, at);
     },
-    stepEvents,
+    { announce: stepEvents },
   );
   return step!.order;
 }

@@ -10,7 +10,7 @@ import { isUuid } from '#kit/ids';
 import { liveFeed } from '#kit/live-feed';
 import type { PubSub } from '#kit/pubsub';
 import { z } from 'zod';
-import type { OrderStore } from '../adapters/prisma-order-store.ts';
+import type { OrderStore } from '../ports.ts';
 import type { Order } from '../domain/order.ts';
 import { canBecome, cancelReasons, isFinal, orderStatuses } from '../domain/order-status.ts';
 

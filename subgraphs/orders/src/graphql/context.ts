@@ -1,6 +1,6 @@
 import { groupLoader, rowLoader } from '#kit/loaders';
 import type { SubgraphContext } from '#kit/subgraph-server';
-import type { OrderStore } from '../adapters/prisma-order-store.ts';
+import type { OrderStore } from '../ports.ts';
 
 /** Per-request loaders: one query per entity type per request. */
 export function createLoaders(orders: OrderStore) {

@@ -4,7 +4,8 @@ import { createLogger } from '#kit/logger';
 import { createInProcessPubSub } from '#kit/pubsub';
 import { readSchemaFile } from '#kit/subgraph-server';
 import { createTestDatabase, inProcessSubgraph, testViewer, type TestDatabase } from '#kit/testing';
-import { createOrderStore, createOrdersDb, type OrderStore, type OrdersDb } from '../adapters/prisma-order-store.ts';
+import { createOrderStore, createOrdersDb, type OrdersDb } from '../adapters/order-store.ts';
+import type { OrderStore } from '../ports.ts';
 import { createLoaders, type Context } from './context.ts';
 import { createResolvers } from './resolvers.ts';
 

@@ -5,7 +5,7 @@ import type { Logger } from '#kit/logger';
 import type { PubSub } from '#kit/pubsub';
 import { DateTimeScalar } from '#kit/scalars';
 import type { Resolvers } from '../__generated__/resolvers-types.ts';
-import type { OrderStore } from '../adapters/prisma-order-store.ts';
+import type { OrderStore } from '../ports.ts';
 import { listDeadLetters, replayDeadLetter } from '../app/dead-letters.ts';
 import { listOrders } from '../app/list-orders.ts';
 import { cancelOrder, placeOrder } from '../app/place-order.ts';

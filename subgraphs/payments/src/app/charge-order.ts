@@ -1,7 +1,8 @@
 /** Use case: charge an order through the payment provider, once, whoever asks and however often. */
 import { notFound } from '#kit/errors';
+import type { ChangeEffects } from '#kit/outbox';
 import { systemClock } from '../adapters/system-clock.ts';
-import type { AttemptRecord, ChangeEffects, PaymentStore, Settlement } from '../adapters/prisma-payment-store.ts';
+import type { PaymentStore } from '../ports.ts';
 import {
   assertSameCharge,
   newCharge,
@@ -9,9 +10,11 @@ import {
   settledResult,
   transition,
   type AttemptOutcome,
+  type AttemptRecord,
   type Charge,
   type ChargeResult,
   type Payment,
+  type Settlement,
 } from '../domain/payment.ts';
 import { ProviderUnavailable, type ChargeDecision, type Clock, type PaymentProvider } from '../ports.ts';
 import { backoffBefore, checkPolicy, defaultProviderPolicy, worstCaseMs, type ProviderPolicy } from './provider-policy.ts';
@@ -159,7 +162,7 @@ async function settleWith(
   const announce = effects?.announce;
   const { payment, settled } = await payments.settleCharge(pending, attempt, settlement, {
     handled: effects?.handled,
-    announce: announce && ((ended) => announce(settledOutcome(ended, attempt.outcome))),
+    announce: typeof announce === 'function' ? (ended) => announce(settledOutcome(ended, attempt.outcome)) : announce,
   });
   return outcomeOf(payments, payment, settled ? attempt : undefined);
 }

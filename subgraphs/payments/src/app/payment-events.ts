@@ -10,7 +10,7 @@ import type { DomainEvent } from '#kit/events';
 import { TransientFailure } from '#kit/failures';
 import type { Logger } from '#kit/logger';
 import { outboxEvent, type OutboxEvent } from '#kit/outbox';
-import type { PaymentStore } from '../adapters/prisma-payment-store.ts';
+import type { PaymentStore } from '../ports.ts';
 import type { Clock, PaymentProvider } from '../ports.ts';
 import { chargeOrder, type ChargeOutcome } from './charge-order.ts';
 import { defaultProviderPolicy, type ProviderPolicy } from './provider-policy.ts';

@@ -62,6 +62,20 @@ export interface Charge {
 /** How a charge ended for the caller: paid, refused by the card's bank, or the provider could not be reached. */
 export type ChargeResult = 'SUCCEEDED' | 'DECLINED' | 'ERROR';
 
+/** One call to the provider, as the store records it. */
+export interface AttemptRecord {
+  outcome: AttemptOutcome;
+  providerRef?: string | null;
+  failureReason?: string | null;
+}
+
+/** How a PENDING payment ends. */
+export interface Settlement {
+  status: PaymentStatus;
+  providerRef?: string | null;
+  failureReason?: string | null;
+}
+
 // Amounts are stored in a Postgres INTEGER and served as a GraphQL Int: both are 32-bit signed.
 const maxAmount = 2_147_483_647;
 

@@ -19,6 +19,12 @@ export interface Refund {
   createdAt: Date;
 }
 
+/** What a refund may take of a payment, given what its earlier refunds (pending or succeeded) take. */
+export type RefundDecision = (payment: Payment, reserved: number) => number;
+
+/** A payment's status once its succeeded refunds sum to `refunded`. */
+export type RefundedStatus = (payment: Payment, refunded: number) => PaymentStatus;
+
 /**
  * How much a new refund of `payment` takes: `requested`, or everything left when it is omitted.
  * `reserved` is what its earlier refunds (pending or succeeded) already take. Throws CONFLICT when the

@@ -1,6 +1,6 @@
 import { groupLoader, rowLoader } from '#kit/loaders';
 import type { SubgraphContext } from '#kit/subgraph-server';
-import type { PaymentStore } from '../adapters/prisma-payment-store.ts';
+import type { PaymentStore } from '../ports.ts';
 
 /** Per-request loaders: one batched read per entity type (and per list field) per request. */
 export function createLoaders(payments: PaymentStore) {

@@ -2,8 +2,9 @@
 import { PrismaClient } from '../__generated__/prisma/client.ts';
 import { pgAdapter } from '#kit/database';
 import { badInput, notFound } from '#kit/errors';
-import { outboxEvent, writeOutbox, type RawSqlTransaction } from '#kit/outbox';
+import { outboxEvent, writeEffects } from '#kit/outbox';
 import { preferencesFrom, type Address, type UserProfile } from '../domain/user.ts';
+import type { UserStore } from '../ports.ts';
 
 /** Announces a user's whole address book, with its version, whenever it changes (orders keeps a copy). */
 export const addressesChangedTopic = 'user.addresses_changed';
@@ -23,7 +24,7 @@ export function createUsersDb(databaseUrl: string, poolMax?: number, log = false
 type Row = { id: string; email: string; displayName: string; preferences: unknown; createdAt: Date };
 const toProfile = (row: Row): UserProfile => ({ ...row, preferences: preferencesFrom(row.preferences) });
 
-type Tx = Parameters<Parameters<UsersDb['$transaction']>[0]>[0];
+type Tx = Omit<UsersDb, '$connect' | '$disconnect' | '$on' | '$transaction' | '$extends'>;
 
 /**
  * Bumps the user's address-book version, taking the user's row lock: changes to one book commit one
@@ -42,10 +43,10 @@ async function nextBookVersion(tx: Tx, userId: string): Promise<number> {
 async function announceBook(tx: Tx, userId: string, version: number): Promise<void> {
   const addressIds = (await tx.address.findMany({ where: { userId }, select: { id: true } })).map((a) => a.id);
   const payload: AddressesChanged = { userId, addressIds, version };
-  await writeOutbox(tx as unknown as RawSqlTransaction, [outboxEvent(addressesChangedTopic, payload)]);
+  await writeEffects(tx, { announce: [outboxEvent(addressesChangedTopic, payload)] });
 }
 
-export function createUserStore(db: UsersDb, options: { onEventsWritten?: () => void } = {}) {
+export function createUserStore(db: UsersDb, options: { onEventsWritten?: () => void } = {}): UserStore {
   const eventsWritten = () => options.onEventsWritten?.();
   return {
     async byIds(ids: readonly string[]): Promise<UserProfile[]> {
@@ -66,11 +67,7 @@ export function createUserStore(db: UsersDb, options: { onEventsWritten?: () => 
      */
     async createFromEvent(eventId: string, profile: UserProfile): Promise<boolean> {
       return db.$transaction(async (tx) => {
-        const fresh = await tx.processedEvent.createMany({
-          data: [{ id: eventId, topic: 'user.registered' }],
-          skipDuplicates: true,
-        });
-        if (fresh.count === 0) return false;
+        if (!(await writeEffects(tx, { handled: { id: eventId, topic: 'user.registered' } }))) return false;
         await tx.user.upsert({
           where: { id: profile.id },
           create: { ...profile, preferences: { ...profile.preferences } },
@@ -141,5 +138,3 @@ export function createUserStore(db: UsersDb, options: { onEventsWritten?: () => 
     },
   };
 }
-
-export type UserStore = ReturnType<typeof createUserStore>;

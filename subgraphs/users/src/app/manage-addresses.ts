@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { requireViewer, type Viewer } from '#kit/auth';
 import { badInput } from '#kit/errors';
 import { isUuid } from '#kit/ids';
-import type { UserStore } from '../adapters/prisma-user-store.ts';
+import type { UserStore } from '../ports.ts';
 import { maxAddresses, newAddress, provisionalProfile, type Address, type AddressInput } from '../domain/user.ts';
 
 /**

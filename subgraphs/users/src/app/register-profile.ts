@@ -3,7 +3,7 @@ import type { DomainEvent } from '#kit/events';
 import type { Logger } from '#kit/logger';
 import { z } from 'zod';
 import { newProfile } from '../domain/user.ts';
-import type { UserStore } from '../adapters/prisma-user-store.ts';
+import type { UserStore } from '../ports.ts';
 
 /** Payload of the `user.registered` event emitted by the auth subgraph. */
 export interface UserRegistered {

@@ -1,6 +1,6 @@
 import { groupLoader, rowLoader } from '#kit/loaders';
 import type { SubgraphContext } from '#kit/subgraph-server';
-import type { UserStore } from '../adapters/prisma-user-store.ts';
+import type { UserStore } from '../ports.ts';
 
 /** Per-request loaders: one query per entity type per request. */
 export function createLoaders(users: UserStore) {

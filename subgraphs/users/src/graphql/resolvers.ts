@@ -3,7 +3,7 @@ import { canSee, requireViewer } from '#kit/auth';
 import { forbidden } from '#kit/errors';
 import { DateTimeScalar } from '#kit/scalars';
 import type { Resolvers } from '../__generated__/resolvers-types.ts';
-import type { UserStore } from '../adapters/prisma-user-store.ts';
+import type { UserStore } from '../ports.ts';
 import { addAddress, removeAddress } from '../app/manage-addresses.ts';
 import { provisionalProfile, type UserProfile } from '../domain/user.ts';
 import type { Context } from './context.ts';

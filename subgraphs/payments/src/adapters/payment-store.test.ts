@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pgPool, sqlClient } from '#kit/database';
 import { createTestDatabase, type TestDatabase } from '#kit/testing';
-import { createPaymentsDb, createPaymentStore, type PaymentsDb, type PaymentStore } from './prisma-payment-store.ts';
+import type { PaymentStore } from '../ports.ts';
+import { createPaymentsDb, createPaymentStore, type PaymentsDb } from './payment-store.ts';
 
 let database: TestDatabase;
 let db: PaymentsDb;

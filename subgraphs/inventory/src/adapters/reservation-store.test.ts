@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '#kit/testing';
 import { createInventoryDb, createInventoryStore, type InventoryDb } from './prisma-inventory-store.ts';
-import { createReservationStore, type ReservationStore } from './prisma-reservation-store.ts';
+import type { ReservationStore } from '../ports.ts';
+import { createReservationStore } from './reservation-store.ts';
 
 let database: TestDatabase;
 let db: InventoryDb;
@@ -103,13 +104,13 @@ describe('reservations (real PostgreSQL, concurrent)', () => {
     const productId = await product([4, 0]);
     const orderId = randomUUID();
     const placed = { id: randomUUID(), topic: 'order.placed', payload: {}, occurredAt: new Date().toISOString() };
-    await reservations.reserve(orderId, [{ productId, quantity: 1 }], inFifteenMinutes(), undefined, placed);
+    await reservations.reserve(orderId, [{ productId, quantity: 1 }], inFifteenMinutes(), { handled: placed });
     const cancelled = { ...placed, id: randomUUID(), topic: 'order.cancelled' };
     expect((await reservations.release(orderId, { handled: cancelled })).changed).toBe(true);
     expect(await levels(productId)).toEqual({ onHand: 4, reserved: 0 });
     // The same reservation event again (a consumer died before acknowledging): no second hold.
     expect(
-      (await reservations.reserve(orderId, [{ productId, quantity: 1 }], inFifteenMinutes(), undefined, placed)).status,
+      (await reservations.reserve(orderId, [{ productId, quantity: 1 }], inFifteenMinutes(), { handled: placed })).status,
     ).toBe('RELEASED');
     expect((await reservations.release(orderId, { handled: cancelled })).changed).toBe(false);
     expect(await db.processedEvent.count({ where: { id: { in: [placed.id, cancelled.id] } } })).toBe(2);

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Cursor } from '#kit/pagination';
 import { createTestDatabase, type TestDatabase } from '#kit/testing';
-import { createOrderStore, createOrdersDb, type OrderSeed, type OrdersDb } from './prisma-order-store.ts';
+import type { OrderSeed } from '../ports.ts';
+import { createOrderStore, createOrdersDb, type OrdersDb } from './order-store.ts';
 
 let database: TestDatabase;
 let db: OrdersDb;
