@@ -7,15 +7,7 @@ import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { eventually } from '#kit/testing';
-import {
-  graphql,
-  loginAs,
-  meQuery,
-  productsQuery,
-  routerOptionsOn,
-  startTestStack,
-  type TestStack,
-} from '../test-stack.ts';
+import { graphql, loginAs, meQuery, productsQuery, routerOptionsOn, startTestStack, type TestStack } from '../test-stack.ts';
 import { startRouter, type RouterOptions, type RunningRouter } from '../../../router/src/router.ts';
 
 let stack: TestStack;

@@ -7,15 +7,7 @@ import { join } from 'node:path';
 import { getIntrospectionQuery } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoOrders, demoUsers } from '../demo-data.ts';
-import {
-  graphql,
-  loginAs,
-  meQuery,
-  productsQuery,
-  routerOptionsOn,
-  startTestStack,
-  type TestStack,
-} from '../test-stack.ts';
+import { graphql, loginAs, meQuery, productsQuery, routerOptionsOn, startTestStack, type TestStack } from '../test-stack.ts';
 import { startRouter, type RouterOptions, type RunningRouter } from '../../../router/src/router.ts';
 
 let stack: TestStack;
