@@ -5,9 +5,10 @@
  */
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { demoPassword, demoUsers } from '../../stack/src/demo-data.ts';
+import { demoPassword, demoUsers, demoWarehouses } from '../../stack/src/demo-data.ts';
 import {
   horizontalOverflow,
+  productWithStock,
   screenshot,
   signIn,
   startBrowserStack,
@@ -50,6 +51,32 @@ describe('documents in Chromium', () => {
     await screenshot(page, 'documents-processed');
     await page.close();
   }, 90_000);
+
+  it('an admin adjusts stock in a warehouse picked by name, and the shop shows the new availability', async () => {
+    const admin = demoUsers.find((u) => (u.roles as readonly string[]).includes('ADMIN'))!;
+    const productId = await productWithStock(web, { name: 'Admin-counted lamp', units: 3 });
+    const page = await web.open('/signin');
+    await signIn(page, admin.email, demoPassword);
+    await page.goto(`${web.url}/admin`);
+    const form = page.getByRole('form', { name: 'Adjust stock' });
+    await form.getByLabel('Product').selectOption(productId);
+    await form.getByLabel('Warehouse').selectOption({ label: `${demoWarehouses[0]!.name} (${demoWarehouses[0]!.code})` });
+    await form.getByLabel('Number of units').fill('4');
+    await form.getByLabel('Reason').fill('Intake from the browser test');
+    await form.getByRole('button', { name: 'Adjust stock' }).click();
+    await form
+      .getByRole('status')
+      .filter({ hasText: `Admin-counted lamp: 7 on hand, 0 reserved in ${demoWarehouses[0]!.name}` })
+      .waitFor();
+    await page.goto(`${web.url}/`);
+    await page
+      .getByRole('list', { name: 'Products' })
+      .getByRole('listitem')
+      .filter({ hasText: 'Admin-counted lamp' })
+      .getByText('7 in stock')
+      .waitFor();
+    await page.close();
+  }, 60_000);
 
   it.each(Object.keys(viewports) as Viewport[])(
     'the documents and admin screens at %s size: screenshots, and no horizontal scroll on a phone',

@@ -4,7 +4,7 @@
  */
 import type { ChangeEffects, OutboxEvent } from '#kit/outbox';
 import type { Cursor } from '#kit/pagination';
-import type { Product } from './domain/product.ts';
+import type { Product, Warehouse } from './domain/product.ts';
 import type { ReservationLine, ReserveOutcome } from './domain/reservation.ts';
 
 /** What seeding passes to {@link InventoryStore.saveProduct}. */
@@ -26,8 +26,10 @@ export interface InventoryStore {
   byIds(ids: readonly string[]): Promise<Product[]>;
   /** Up to `limit` active products after `after`, newest first (ties broken by id). */
   activePage(after: Cursor | null, limit: number): Promise<Product[]>;
+  /** Every warehouse, by code. */
+  warehouses(): Promise<Warehouse[]>;
   /** Inserts or renames a warehouse (demo data, admin tooling). */
-  saveWarehouse(warehouse: { id: string; code: string; name: string }): Promise<void>;
+  saveWarehouse(warehouse: Warehouse): Promise<void>;
   /** Inserts or replaces a product after validating it (demo data, admin tooling). */
   saveProduct(seed: ProductSeed): Promise<void>;
   /**

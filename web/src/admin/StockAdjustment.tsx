@@ -1,7 +1,7 @@
 /**
  * Adjust a product's stock in one warehouse (`adjustStock`): add units (intake) or remove them
- * (damage, count correction), with the reason recorded beside the admin who made it. The graph has
- * no list of warehouses, so the warehouse is given by its id.
+ * (damage, count correction), with the reason recorded beside the admin who made it; the warehouse
+ * is chosen from inventory's list (`warehouses`, admins only).
  */
 import { useState, type FormEvent } from 'react';
 import { useMutation, useQuery } from '@apollo/client/react';
@@ -20,6 +20,11 @@ const AdminProductsQuery = graphql(`
           available
         }
       }
+    }
+    warehouses {
+      id
+      code
+      name
     }
   }
 `);
@@ -63,8 +68,9 @@ export function StockAdjustment() {
     try {
       const { data } = await adjust({ variables: { input: parsed.input } });
       const level = data!.adjustStock;
+      const warehouse = warehouses.find((w) => w.id === level.warehouseId)?.name ?? level.warehouseId;
       setResult(
-        `${level.product.name}: ${level.onHand} on hand, ${level.reserved} reserved in warehouse ${level.warehouseId}; ${level.product.available} available in all.`,
+        `${level.product.name}: ${level.onHand} on hand, ${level.reserved} reserved in ${warehouse}; ${level.product.available} available in all.`,
       );
       setForm((f) => ({ ...f, units: '', reason: '' }));
     } catch (e) {
@@ -75,6 +81,7 @@ export function StockAdjustment() {
   const invalidProps = (field: keyof StockAdjustmentForm) =>
     invalid?.field === field ? { 'aria-invalid': true, 'aria-describedby': 'stock-adjustment-invalid' } : {};
   const nodes = products.data?.products.edges.map((e) => e.node) ?? [];
+  const warehouses = products.data?.warehouses ?? [];
 
   return (
     <section className="panel" aria-labelledby="adjust-stock">
@@ -93,16 +100,15 @@ export function StockAdjustment() {
           </select>
         </label>
         <label>
-          Warehouse ID
-          <input
-            type="text"
-            inputMode="text"
-            autoComplete="off"
-            spellCheck={false}
-            value={form.warehouseId}
-            onChange={(e) => set('warehouseId')(e.target.value)}
-            {...invalidProps('warehouseId')}
-          />
+          Warehouse
+          <select value={form.warehouseId} onChange={(e) => set('warehouseId')(e.target.value)} {...invalidProps('warehouseId')}>
+            <option value="">{products.loading ? 'Loading warehouses…' : 'Choose a warehouse'}</option>
+            {warehouses.map((w) => (
+              <option key={w.id} value={w.id}>
+                {w.name} ({w.code})
+              </option>
+            ))}
+          </select>
         </label>
         <div className="row">
           <label>

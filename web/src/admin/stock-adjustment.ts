@@ -38,7 +38,7 @@ export function parseStockAdjustment(form: StockAdjustmentForm): ParsedAdjustmen
     return {
       ok: false,
       field: 'warehouseId',
-      message: 'Enter the warehouse id (a UUID such as 7e1a0000-0000-4000-8000-000000000001).',
+      message: 'Choose a warehouse.',
     };
   }
   const units = form.units.trim();

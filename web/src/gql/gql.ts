@@ -17,7 +17,7 @@ type Documents = {
     "\n  query DeadLetters {\n    deadLetters(last: 50) {\n      id\n      eventId\n      topic\n      group\n      error\n      reason\n      deliveries\n      payload\n      occurredAt\n      deadAt\n    }\n  }\n": typeof types.DeadLettersDocument,
     "\n  mutation ReplayDeadLetter($id: String!) {\n    replayDeadLetter(id: $id) {\n      id\n    }\n  }\n": typeof types.ReplayDeadLetterDocument,
     "\n  query FailedDocumentJobs {\n    failedDocumentJobs(last: 50) {\n      id\n      status\n      attempts\n      failureReason\n      createdAt\n      finishedAt\n      document {\n        id\n        filename\n        contentType\n        owner {\n          id\n        }\n      }\n    }\n  }\n": typeof types.FailedDocumentJobsDocument,
-    "\n  query AdminProducts {\n    products(first: 100) {\n      edges {\n        node {\n          id\n          sku\n          name\n          available\n        }\n      }\n    }\n  }\n": typeof types.AdminProductsDocument,
+    "\n  query AdminProducts {\n    products(first: 100) {\n      edges {\n        node {\n          id\n          sku\n          name\n          available\n        }\n      }\n    }\n    warehouses {\n      id\n      code\n      name\n    }\n  }\n": typeof types.AdminProductsDocument,
     "\n  mutation AdjustStock($input: StockAdjustmentInput!) {\n    adjustStock(input: $input) {\n      warehouseId\n      onHand\n      reserved\n      product {\n        id\n        name\n        available\n      }\n    }\n  }\n": typeof types.AdjustStockDocument,
     "\n  fragment DocumentJobFields on DocumentJob {\n    id\n    status\n    progress\n    attempts\n    failureReason\n    text\n    pageCount\n    createdAt\n    finishedAt\n  }\n": typeof types.DocumentJobFieldsFragmentDoc,
     "\n  fragment DocumentFields on Document {\n    id\n    filename\n    contentType\n    size\n    status\n    createdAt\n    jobs {\n      ...DocumentJobFields\n    }\n  }\n": typeof types.DocumentFieldsFragmentDoc,
@@ -42,7 +42,7 @@ const documents: Documents = {
     "\n  query DeadLetters {\n    deadLetters(last: 50) {\n      id\n      eventId\n      topic\n      group\n      error\n      reason\n      deliveries\n      payload\n      occurredAt\n      deadAt\n    }\n  }\n": types.DeadLettersDocument,
     "\n  mutation ReplayDeadLetter($id: String!) {\n    replayDeadLetter(id: $id) {\n      id\n    }\n  }\n": types.ReplayDeadLetterDocument,
     "\n  query FailedDocumentJobs {\n    failedDocumentJobs(last: 50) {\n      id\n      status\n      attempts\n      failureReason\n      createdAt\n      finishedAt\n      document {\n        id\n        filename\n        contentType\n        owner {\n          id\n        }\n      }\n    }\n  }\n": types.FailedDocumentJobsDocument,
-    "\n  query AdminProducts {\n    products(first: 100) {\n      edges {\n        node {\n          id\n          sku\n          name\n          available\n        }\n      }\n    }\n  }\n": types.AdminProductsDocument,
+    "\n  query AdminProducts {\n    products(first: 100) {\n      edges {\n        node {\n          id\n          sku\n          name\n          available\n        }\n      }\n    }\n    warehouses {\n      id\n      code\n      name\n    }\n  }\n": types.AdminProductsDocument,
     "\n  mutation AdjustStock($input: StockAdjustmentInput!) {\n    adjustStock(input: $input) {\n      warehouseId\n      onHand\n      reserved\n      product {\n        id\n        name\n        available\n      }\n    }\n  }\n": types.AdjustStockDocument,
     "\n  fragment DocumentJobFields on DocumentJob {\n    id\n    status\n    progress\n    attempts\n    failureReason\n    text\n    pageCount\n    createdAt\n    finishedAt\n  }\n": types.DocumentJobFieldsFragmentDoc,
     "\n  fragment DocumentFields on Document {\n    id\n    filename\n    contentType\n    size\n    status\n    createdAt\n    jobs {\n      ...DocumentJobFields\n    }\n  }\n": types.DocumentFieldsFragmentDoc,
@@ -93,7 +93,7 @@ export function graphql(source: "\n  query FailedDocumentJobs {\n    failedDocum
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query AdminProducts {\n    products(first: 100) {\n      edges {\n        node {\n          id\n          sku\n          name\n          available\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query AdminProducts {\n    products(first: 100) {\n      edges {\n        node {\n          id\n          sku\n          name\n          available\n        }\n      }\n    }\n  }\n"];
+export function graphql(source: "\n  query AdminProducts {\n    products(first: 100) {\n      edges {\n        node {\n          id\n          sku\n          name\n          available\n        }\n      }\n    }\n    warehouses {\n      id\n      code\n      name\n    }\n  }\n"): (typeof documents)["\n  query AdminProducts {\n    products(first: 100) {\n      edges {\n        node {\n          id\n          sku\n          name\n          available\n        }\n      }\n    }\n    warehouses {\n      id\n      code\n      name\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -1,5 +1,5 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
-import type { Product as ProductModel, StockLevelView as StockLevelViewModel } from '../domain/product.ts';
+import type { Product as ProductModel, StockLevelView as StockLevelViewModel, Warehouse as WarehouseModel } from '../domain/product.ts';
 import type { Context } from '../graphql/context.ts';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -108,6 +108,8 @@ export type Query = {
   product: Maybe<Product>;
   /** Active products, newest first. */
   products: ProductConnection;
+  /** Every warehouse, by code: where `adjustStock` can move units (admins). */
+  warehouses: Array<Warehouse>;
 };
 
 
@@ -137,6 +139,15 @@ export type StockLevel = {
   product: Product;
   reserved: Scalars['Int']['output'];
   warehouseId: Scalars['ID']['output'];
+};
+
+/** A place that holds stock. */
+export type Warehouse = {
+  __typename?: 'Warehouse';
+  /** Short unique code, e.g. `LIS-1`. */
+  code: Scalars['String']['output'];
+  id: Scalars['ID']['output'];
+  name: Scalars['String']['output'];
 };
 
 export type WithIndex<TObject> = TObject & Record<string, any>;
@@ -250,6 +261,7 @@ export type ResolversTypes = ResolversObject<{
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   StockAdjustmentInput: StockAdjustmentInput;
   StockLevel: ResolverTypeWrapper<StockLevelViewModel>;
+  Warehouse: ResolverTypeWrapper<WarehouseModel>;
 }>;
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -270,6 +282,7 @@ export type ResolversParentTypes = ResolversObject<{
   Query: Record<PropertyKey, never>;
   StockAdjustmentInput: StockAdjustmentInput;
   StockLevel: StockLevelViewModel;
+  Warehouse: WarehouseModel;
 }>;
 
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
@@ -317,6 +330,7 @@ export type ProductEdgeResolvers<ContextType = Context, ParentType extends Resol
 export type QueryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
   product?: Resolver<Maybe<ResolversTypes['Product']>, ParentType, ContextType, RequireFields<QueryProductArgs, 'id'>>;
   products?: Resolver<ResolversTypes['ProductConnection'], ParentType, ContextType, RequireFields<QueryProductsArgs, 'first'>>;
+  warehouses?: Resolver<Array<ResolversTypes['Warehouse']>, ParentType, ContextType>;
 }>;
 
 export type StockLevelResolvers<ContextType = Context, ParentType extends ResolversParentTypes['StockLevel'] = ResolversParentTypes['StockLevel']> = ResolversObject<{
@@ -324,6 +338,12 @@ export type StockLevelResolvers<ContextType = Context, ParentType extends Resolv
   product?: Resolver<ResolversTypes['Product'], ParentType, ContextType>;
   reserved?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   warehouseId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+}>;
+
+export type WarehouseResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Warehouse'] = ResolversParentTypes['Warehouse']> = ResolversObject<{
+  code?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 }>;
 
 export type Resolvers<ContextType = Context> = ResolversObject<{
@@ -336,5 +356,6 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   ProductEdge?: ProductEdgeResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   StockLevel?: StockLevelResolvers<ContextType>;
+  Warehouse?: WarehouseResolvers<ContextType>;
 }>;
 

@@ -4,7 +4,7 @@ import { pgAdapter } from '#kit/database';
 import { isUuid } from '#kit/ids';
 import type pg from 'pg';
 import { PrismaClient } from '../__generated__/prisma/client.ts';
-import { availableUnits, newProduct, stockCount, type Product, type StockCount } from '../domain/product.ts';
+import { availableUnits, newProduct, stockCount, type Product, type StockCount, type Warehouse } from '../domain/product.ts';
 import type { InventoryStore, ProductSeed } from '../ports.ts';
 
 /** The inventory Prisma client; typed with query events so tests can count SQL statements. */
@@ -72,7 +72,9 @@ export function createInventoryStore(db: InventoryDb): InventoryStore {
     },
 
     /** Inserts or renames a warehouse (demo data, admin tooling). */
-    async saveWarehouse(warehouse: { id: string; code: string; name: string }): Promise<void> {
+    warehouses: () => db.warehouse.findMany({ select: { id: true, code: true, name: true }, orderBy: { code: 'asc' } }),
+
+    async saveWarehouse(warehouse: Warehouse): Promise<void> {
       await db.warehouse.upsert({
         where: { id: warehouse.id },
         create: warehouse,

@@ -5,7 +5,7 @@ import { DomainError, notFound } from '#kit/errors';
 import { visibleText } from '#kit/text';
 import type { InventoryStore } from '../ports.ts';
 import type { ReservationStore } from '../ports.ts';
-import type { Product, StockLevelView } from '../domain/product.ts';
+import type { Product, StockLevelView, Warehouse } from '../domain/product.ts';
 
 export interface ProductInput {
   sku: string;
@@ -67,4 +67,10 @@ export async function adjustStock(
   const reason = visibleText(input.reason, { field: 'reason', max: 200 });
   const level = await deps.reservations.adjustStock({ ...input, reason, actorId: admin.id });
   return { productId: input.productId, warehouseId: input.warehouseId, ...level };
+}
+
+/** The warehouses stock can be adjusted in (admins: the stock form's choices). */
+export async function listWarehouses(deps: CatalogueDeps, viewer: Viewer | null): Promise<Warehouse[]> {
+  requireCatalogueAdmin(viewer);
+  return deps.products.warehouses();
 }

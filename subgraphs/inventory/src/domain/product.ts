@@ -97,6 +97,14 @@ export function stockCount(onHand: number, reserved = 0): StockCount {
 }
 
 /** A product's stock in one warehouse, as an adjustment leaves it. */
+/** A place that holds stock. */
+export interface Warehouse {
+  id: string;
+  /** Short unique code, e.g. `LIS-1`. */
+  code: string;
+  name: string;
+}
+
 export interface StockLevelView {
   productId: string;
   warehouseId: string;

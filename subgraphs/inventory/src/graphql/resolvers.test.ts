@@ -125,6 +125,22 @@ describe('catalogue administration', () => {
     );
   });
 
+  it("lists the warehouses by code for an admin (the stock form's choices); not for a customer", async () => {
+    await store.saveWarehouse({ id: randomUUID(), code: 'ZRH', name: 'Zurich' });
+    await store.saveWarehouse({ id: randomUUID(), code: 'AMS', name: 'Amsterdam' });
+    const list = '{ warehouses { code name } }';
+    const listed = await subgraph.run<{ warehouses: { code: string; name: string }[] }>(admin, list);
+    const codes = listed.data!.warehouses.map((w) => w.code);
+    expect(codes).toEqual([...codes].sort());
+    expect(listed.data!.warehouses).toEqual(
+      expect.arrayContaining([
+        { code: 'AMS', name: 'Amsterdam' },
+        { code: 'ZRH', name: 'Zurich' },
+      ]),
+    );
+    expect((await subgraph.run(customer, list)).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+  });
+
   it('stock adjustments change on-hand units, are audited with who and why, and never go below reserved', async () => {
     const created = await subgraph.run<{ createProduct: { id: string } }>(admin, create, { input: { ...input, sku: 'CUP-910' } });
     const productId = created.data!.createProduct.id;

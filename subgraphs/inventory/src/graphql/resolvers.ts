@@ -4,7 +4,7 @@ import type { Resolvers } from '../__generated__/resolvers-types.ts';
 import type { InventoryStore } from '../ports.ts';
 import type { ReservationStore } from '../ports.ts';
 import { listProducts } from '../app/list-products.ts';
-import { adjustStock, createProduct, updateProduct } from '../app/manage-catalogue.ts';
+import { adjustStock, createProduct, listWarehouses, updateProduct } from '../app/manage-catalogue.ts';
 
 /** The inventory resolvers over the stores; references go through the request's loaders. */
 export function createResolvers(deps: { products: InventoryStore; reservations: ReservationStore }): Resolvers {
@@ -14,6 +14,7 @@ export function createResolvers(deps: { products: InventoryStore; reservations: 
       // Inactive products stay readable by id: orders placed earlier still show what was bought.
       product: (_, { id }, { loaders }) => loaders.product.load(id),
       products: (_, args) => listProducts(deps, args),
+      warehouses: (_, __, { viewer }) => listWarehouses(deps, viewer),
     },
     Mutation: {
       createProduct: (_, { input }, { viewer }) => createProduct(deps, viewer, input),
