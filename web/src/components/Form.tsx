@@ -17,6 +17,19 @@ export function Field({ label, value, onChange, ...input }: FieldProps) {
   );
 }
 
+/** The length a new password must have (the auth subgraph's rule). */
+const passwordLength = { minLength: 10, maxLength: 128 };
+
+/**
+ * A password input: `current` for one to check (the password manager fills it in), `new` for one
+ * to choose (the manager may suggest one; the length rule is checked before sending).
+ */
+export function PasswordField({ kind, ...field }: Omit<FieldProps, 'type' | 'autoComplete'> & { kind: 'current' | 'new' }) {
+  return (
+    <Field type="password" autoComplete={`${kind}-password`} {...(kind === 'new' ? passwordLength : {})} required {...field} />
+  );
+}
+
 /**
  * The form's `onSubmit`: runs `action` with `busy` set, keeping what it threw as `error` (for an
  * `ErrorMessage`) until the next submission.

@@ -4,7 +4,7 @@ import { useMutation } from '@apollo/client/react';
 import { useNavigate } from 'react-router';
 import { useApp } from '../app-context.tsx';
 import { ErrorMessage } from '../components/ErrorMessage.tsx';
-import { Field, useSubmit } from '../components/Form.tsx';
+import { PasswordField, useSubmit } from '../components/Form.tsx';
 import { RequireSignIn } from '../components/RequireSignIn.tsx';
 import { graphql } from '../gql/index.ts';
 import { useViewer } from '../viewer.ts';
@@ -31,24 +31,8 @@ function ChangePassword() {
   return (
     <form className="stack" onSubmit={submit} aria-label="Change password">
       <h2>Change password</h2>
-      <Field
-        label="Current password"
-        type="password"
-        autoComplete="current-password"
-        required
-        value={currentPassword}
-        onChange={setCurrent}
-      />
-      <Field
-        label="New password"
-        type="password"
-        autoComplete="new-password"
-        minLength={10}
-        maxLength={128}
-        required
-        value={newPassword}
-        onChange={setNext}
-      />
+      <PasswordField kind="current" label="Current password" value={currentPassword} onChange={setCurrent} />
+      <PasswordField kind="new" label="New password" value={newPassword} onChange={setNext} />
       <ErrorMessage error={error} />
       {done && <p role="status">Password changed. Your other devices are signed out.</p>}
       <button type="submit" disabled={busy}>

@@ -3,7 +3,7 @@ import { useState } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router';
 import { useApp } from '../app-context.tsx';
 import { ErrorMessage } from '../components/ErrorMessage.tsx';
-import { Field, useSubmit } from '../components/Form.tsx';
+import { Field, PasswordField, useSubmit } from '../components/Form.tsx';
 
 /** Where to go after signing in: a path of this app from `?next=`, else the shop. */
 export const nextPath = (next: string | null) => (next && next.startsWith('/') && !next.startsWith('//') ? next : '/');
@@ -24,15 +24,7 @@ export function SignIn() {
       <h1>Sign in</h1>
       <form className="stack" onSubmit={submit} aria-label="Sign in">
         <Field label="Email" type="email" name="email" autoComplete="username" required value={email} onChange={setEmail} />
-        <Field
-          label="Password"
-          type="password"
-          name="password"
-          autoComplete="current-password"
-          required
-          value={password}
-          onChange={setPassword}
-        />
+        <PasswordField kind="current" label="Password" name="password" value={password} onChange={setPassword} />
         <ErrorMessage error={error} />
         <button type="submit" disabled={busy}>
           {busy ? 'Signing in…' : 'Sign in'}

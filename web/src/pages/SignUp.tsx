@@ -3,7 +3,7 @@ import { useState } from 'react';
 import { Link, useNavigate } from 'react-router';
 import { useApp } from '../app-context.tsx';
 import { ErrorMessage } from '../components/ErrorMessage.tsx';
-import { Field, useSubmit } from '../components/Form.tsx';
+import { Field, PasswordField, useSubmit } from '../components/Form.tsx';
 
 export function SignUp() {
   const { session } = useApp();
@@ -22,14 +22,10 @@ export function SignUp() {
       <form className="stack" onSubmit={submit} aria-label="Create an account">
         <Field label="Name" name="displayName" autoComplete="name" required value={displayName} onChange={setDisplayName} />
         <Field label="Email" type="email" name="email" autoComplete="email" required value={email} onChange={setEmail} />
-        <Field
+        <PasswordField
+          kind="new"
           label="Password"
-          type="password"
           name="password"
-          autoComplete="new-password"
-          minLength={10}
-          maxLength={128}
-          required
           aria-describedby="password-rule"
           value={password}
           onChange={setPassword}
