@@ -1,6 +1,6 @@
-/** CORS origin patterns and policies (browser uploads to the embedded S3 server: documents' s3-cors.test.ts). */
+/** CORS origin patterns and policies (the S3 bucket's configuration and browser uploads: documents' s3-cors.test.ts). */
 import { describe, expect, it } from 'vitest';
-import { corsOriginMatcher, createCorsPolicy, s3CorsConfiguration } from './cors.js';
+import { corsOriginMatcher, createCorsPolicy } from './cors.js';
 
 describe('CORS origin patterns', () => {
   it('refuses entries that are not origins, naming them', () => {
@@ -27,13 +27,5 @@ describe('CORS origin patterns', () => {
   it('refuses * with credentials (any site could act as the signed-in user)', () => {
     expect(() => createCorsPolicy({ origins: ['*'], credentials: true })).toThrow(/credentials/);
     expect(createCorsPolicy({ origins: ['*'] }).allows('https://anything.example')).toBe(true);
-  });
-
-  it('writes the S3 bucket configuration with the portless origin beside :*, and one * per origin at most', () => {
-    const xml = s3CorsConfiguration(['http://localhost:*', 'https://*.example.com']);
-    expect(xml).toContain('<AllowedOrigin>http://localhost:*</AllowedOrigin><AllowedOrigin>http://localhost</AllowedOrigin>');
-    expect(xml).toContain('<AllowedOrigin>https://*.example.com</AllowedOrigin>');
-    expect(xml).toContain('<AllowedMethod>PUT</AllowedMethod>');
-    expect(() => s3CorsConfiguration(['https://*.example.com:*'])).toThrow(/one \*/);
   });
 });

@@ -172,37 +172,42 @@ export function isUniqueViolation(error: unknown, constraintOrTable?: string): b
   return [e.constraint, e.table, e.message].some((text) => text?.includes(constraintOrTable));
 }
 
-/** Creates the database named in `connectionString` when it does not exist yet. */
-export async function ensureDatabase(connectionString: string): Promise<void> {
+/**
+ * Runs `work` on a client of the server of `connectionString`, connected to its `postgres` database
+ * (a database cannot be created or dropped from a connection to itself), with the quoted name of the
+ * database `connectionString` names; the client is closed afterwards.
+ */
+async function onServer<T>(
+  connectionString: string,
+  work: (client: pg.Client, database: { name: string; quoted: string }) => Promise<T>,
+): Promise<T> {
   const url = new URL(connectionString);
   const name = decodeURIComponent(url.pathname.slice(1));
   url.pathname = '/postgres';
   const client = new pg.Client({ connectionString: url.toString() });
   await client.connect();
   try {
-    const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
-    if (found.rowCount === 0) {
-      await client.query(`CREATE DATABASE "${name.replaceAll('"', '""')}"`).catch((error: { code?: string }) => {
-        if (error.code !== '42P04') throw error; // created concurrently by another process
-      });
-    }
+    return await work(client, { name, quoted: `"${name.replaceAll('"', '""')}"` });
   } finally {
     await client.end();
   }
 }
 
+/** Creates the database named in `connectionString` when it does not exist yet. */
+export async function ensureDatabase(connectionString: string): Promise<void> {
+  await onServer(connectionString, async (client, { name, quoted }) => {
+    const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (found.rowCount === 0) {
+      await client.query(`CREATE DATABASE ${quoted}`).catch((error: { code?: string }) => {
+        if (error.code !== '42P04') throw error; // created concurrently by another process
+      });
+    }
+  });
+}
+
 /** Drops a database (tests). */
 export async function dropDatabase(connectionString: string): Promise<void> {
-  const url = new URL(connectionString);
-  const name = decodeURIComponent(url.pathname.slice(1));
-  url.pathname = '/postgres';
-  const client = new pg.Client({ connectionString: url.toString() });
-  await client.connect();
-  try {
-    await client.query(`DROP DATABASE IF EXISTS "${name.replaceAll('"', '""')}" WITH (FORCE)`);
-  } finally {
-    await client.end();
-  }
+  await onServer(connectionString, (client, { quoted }) => client.query(`DROP DATABASE IF EXISTS ${quoted} WITH (FORCE)`));
 }
 
 /**

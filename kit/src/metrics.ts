@@ -57,19 +57,52 @@ function outcomeOf(errors: readonly GraphQLFormattedError[] | undefined): string
   return typeof code === 'string' ? code : 'INTERNAL_SERVER_ERROR';
 }
 
+/** What {@link createHttpMetrics} is told: the histogram's name and help, and labels every sample carries. */
+export interface HttpMetricsOptions {
+  /** Full metric name of the request durations, e.g. `meridian_router_http_request_duration_seconds`. */
+  durationName: string;
+  durationHelp: string;
+  defaultLabels?: Record<string, string>;
+}
+
+/**
+ * A registry with the process figures and the HTTP request durations by status, fed by the
+ * http-server's `onResponse` hook and served by `route` (`/metrics`): what the router and every
+ * subgraph start from before adding their own figures to `registry`.
+ */
+export function createHttpMetrics(options: HttpMetricsOptions) {
+  const registry = new Registry();
+  if (options.defaultLabels) registry.setDefaultLabels(options.defaultLabels);
+  collectDefaultMetrics({ register: registry });
+  const duration = new Histogram({
+    name: options.durationName,
+    help: options.durationHelp,
+    labelNames: ['status'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [registry],
+  });
+  const route: Route = async () => ({
+    status: 200,
+    body: await registry.metrics(),
+    headers: { 'content-type': registry.contentType },
+  });
+  return {
+    registry,
+    /** The http-server's `onResponse` hook. */
+    observe: ({ status, seconds }: { status: number; seconds: number }) => duration.observe({ status: String(status) }, seconds),
+    /** `/metrics`, for the admin listener. */
+    route,
+  };
+}
+
 export type SubgraphMetrics = ReturnType<typeof createSubgraphMetrics>;
 
 /** The registry of one subgraph, with the hooks that feed it. */
 export function createSubgraphMetrics(subgraph: string, gauges: readonly SubgraphGauge[] = []) {
-  const registry = new Registry();
-  registry.setDefaultLabels({ subgraph });
-  collectDefaultMetrics({ register: registry });
-  const duration = new Histogram({
-    name: 'meridian_subgraph_http_request_duration_seconds',
-    help: 'HTTP requests served by the subgraph, by status',
-    labelNames: ['status'],
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
-    registers: [registry],
+  const { registry, observe, route } = createHttpMetrics({
+    durationName: 'meridian_subgraph_http_request_duration_seconds',
+    durationHelp: 'HTTP requests served by the subgraph, by status',
+    defaultLabels: { subgraph },
   });
   const operations = new Counter({
     name: 'meridian_subgraph_operations_total',
@@ -116,17 +149,12 @@ export function createSubgraphMetrics(subgraph: string, gauges: readonly Subgrap
       };
     },
   };
-  const route: Route = async () => ({
-    status: 200,
-    body: await registry.metrics(),
-    headers: { 'content-type': registry.contentType },
-  });
   return {
     registry,
     /** Counts each GraphQL operation Apollo Server answers. */
     plugin,
     /** The http-server's `onResponse` hook. */
-    observe: ({ status, seconds }: { status: number; seconds: number }) => duration.observe({ status: String(status) }, seconds),
+    observe,
     /** Where the subscription gauges read from. */
     reportLive(figures: LiveFigures) {
       live = figures;

@@ -1,5 +1,6 @@
 /** Prometheus metrics of the router, served at `/metrics` (prom-client). */
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram } from 'prom-client';
+import { createHttpMetrics } from '#kit/metrics';
 
 /** What the subscription server reports (see subscriptions/server.ts). */
 export interface LiveFigures {
@@ -9,14 +10,9 @@ export interface LiveFigures {
 }
 
 export function createRouterMetrics() {
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
-  const duration = new Histogram({
-    name: 'meridian_router_http_request_duration_seconds',
-    help: 'HTTP requests served by the router',
-    labelNames: ['status'],
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
-    registers: [registry],
+  const { registry, observe, route } = createHttpMetrics({
+    durationName: 'meridian_router_http_request_duration_seconds',
+    durationHelp: 'HTTP requests served by the router',
   });
   let live: LiveFigures | undefined;
   const gauge = (name: string, help: string, read: (figures: LiveFigures) => number) =>
@@ -104,12 +100,9 @@ export function createRouterMetrics() {
       live = figures;
     },
     counters: { events: () => events.inc(), dropped: () => dropped.inc() },
-    observe: ({ status, seconds }: { path: string; status: number; seconds: number }) =>
-      duration.observe({ status: String(status) }, seconds),
-    route: async () => ({
-      status: 200,
-      body: await registry.metrics(),
-      headers: { 'content-type': registry.contentType },
-    }),
+    /** The http-server's `onResponse` hook. */
+    observe,
+    /** `/metrics`, for the admin listener. */
+    route,
   };
 }

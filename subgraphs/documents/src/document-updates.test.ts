@@ -21,13 +21,8 @@ import {
   eventually,
 } from '#kit/testing';
 import { connectLive, openSubscriptions, type LiveConnection } from '#kit/live-client';
-import {
-  createDocumentStore,
-  createDocumentsDb,
-  type DocumentsDb,
-  type DocumentStore,
-  type JobSeed,
-} from './adapters/prisma-document-store.ts';
+import { createDocumentStore, createDocumentsDb, type DocumentsDb } from './adapters/prisma-document-store.ts';
+import type { DocumentStore, JobSeed } from './ports.ts';
 import type { DocumentStatus } from './domain/document.ts';
 import { startDocumentsSubgraph } from './subgraph.ts';
 

@@ -8,7 +8,8 @@ import { randomUUID } from 'node:crypto';
 import { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBullJobQueue, type JobPolicy, type JobQueue } from './adapters/job-queue.ts';
+import { createBullJobQueue, type JobPolicy } from './adapters/job-queue.ts';
+import type { JobQueue } from './ports.ts';
 import { createLogger } from '#kit/logger';
 import { createObjectStore, type ObjectStore } from './adapters/object-store.ts';
 import {
@@ -21,12 +22,8 @@ import {
   type TestDatabase,
 } from '#kit/testing';
 import { startTestS3, type TestS3 } from './testing.ts';
-import {
-  createDocumentStore,
-  createDocumentsDb,
-  type DocumentsDb,
-  type DocumentStore,
-} from './adapters/prisma-document-store.ts';
+import { createDocumentStore, createDocumentsDb, type DocumentsDb } from './adapters/prisma-document-store.ts';
+import type { DocumentStore } from './ports.ts';
 import { processJob, startDocumentWorker } from './app/process-job.ts';
 import { createDocumentUpload, submitDocument } from './app/upload-document.ts';
 import { documentJobsQueue } from './subgraph.ts';

@@ -5,7 +5,8 @@
 import { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { Env, SubgraphConfig, SubgraphIdentity } from '#kit/config';
-import { createBullJobQueue, type JobPolicy, type JobQueue } from './adapters/job-queue.ts';
+import { createBullJobQueue, type JobPolicy } from './adapters/job-queue.ts';
+import type { JobQueue } from './ports.ts';
 import { createLogger, type Logger } from '#kit/logger';
 import type { ObjectStore } from './adapters/object-store.ts';
 import { startOutboxRelay } from '#kit/outbox';

@@ -6,7 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBullJobQueue, type JobQueue } from './adapters/job-queue.ts';
+import { createBullJobQueue } from './adapters/job-queue.ts';
+import type { JobQueue } from './ports.ts';
 import { createLogger } from '#kit/logger';
 import { createObjectStore } from './adapters/object-store.ts';
 import {

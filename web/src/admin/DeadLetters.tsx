@@ -96,11 +96,15 @@ export function DeadLetters() {
               </dl>
               <details open>
                 <summary>Last error</summary>
-                <pre tabIndex={0}>{formatLetterText(letter.error)}</pre>
+                <pre className="stored-text" tabIndex={0}>
+                  {formatLetterText(letter.error)}
+                </pre>
               </details>
               <details>
                 <summary>Payload of event {letter.eventId}</summary>
-                <pre tabIndex={0}>{formatLetterText(letter.payload)}</pre>
+                <pre className="stored-text" tabIndex={0}>
+                  {formatLetterText(letter.payload)}
+                </pre>
               </details>
             </div>
             <button

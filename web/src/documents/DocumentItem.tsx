@@ -52,7 +52,13 @@ function JobResult({ job, filename }: { job: DocumentJobFieldsFragment; filename
         Extracted text
         {job.pageCount ? <span className="muted"> · {job.pageCount === 1 ? '1 page' : `${job.pageCount} pages`}</span> : null}
       </h3>
-      {job.text?.trim() ? <pre tabIndex={0}>{job.text}</pre> : <p className="muted">No text was found in this file.</p>}
+      {job.text?.trim() ? (
+        <pre className="stored-text" tabIndex={0}>
+          {job.text}
+        </pre>
+      ) : (
+        <p className="muted">No text was found in this file.</p>
+      )}
     </section>
   );
 }

@@ -33,6 +33,20 @@ export const DocumentFieldsFragment = graphql(`
   }
 `);
 
+/** What a mutation on a job answers: the job, and its document's new status and jobs (for every view of it). */
+export const JobWithDocumentFieldsFragment = graphql(`
+  fragment JobWithDocumentFields on DocumentJob {
+    ...DocumentJobFields
+    document {
+      id
+      status
+      jobs {
+        ...DocumentJobFields
+      }
+    }
+  }
+`);
+
 export const MyDocumentsQuery = graphql(`
   query MyDocuments($first: Int!) {
     myDocuments(first: $first) {
@@ -67,14 +81,7 @@ export const CreateDocumentUploadMutation = graphql(`
 export const SubmitDocumentMutation = graphql(`
   mutation SubmitDocument($id: ID!) {
     submitDocument(id: $id) {
-      ...DocumentJobFields
-      document {
-        id
-        status
-        jobs {
-          ...DocumentJobFields
-        }
-      }
+      ...JobWithDocumentFields
     }
   }
 `);
@@ -82,14 +89,7 @@ export const SubmitDocumentMutation = graphql(`
 export const ReprocessDocumentMutation = graphql(`
   mutation ReprocessDocument($id: ID!) {
     reprocessDocument(id: $id) {
-      ...DocumentJobFields
-      document {
-        id
-        status
-        jobs {
-          ...DocumentJobFields
-        }
-      }
+      ...JobWithDocumentFields
     }
   }
 `);

@@ -1,9 +1,10 @@
 /** The account: who is signed in, change password, sign out here or everywhere. */
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { useMutation } from '@apollo/client/react';
 import { useNavigate } from 'react-router';
 import { useApp } from '../app-context.tsx';
 import { ErrorMessage } from '../components/ErrorMessage.tsx';
+import { PasswordField, useSubmit } from '../components/Form.tsx';
 import { RequireSignIn } from '../components/RequireSignIn.tsx';
 import { graphql } from '../gql/index.ts';
 import { useViewer } from '../viewer.ts';
@@ -18,52 +19,20 @@ function ChangePassword() {
   const { session } = useApp();
   const [currentPassword, setCurrent] = useState('');
   const [newPassword, setNext] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>();
   const [done, setDone] = useState(false);
-
-  async function submit(event: FormEvent) {
-    event.preventDefault();
-    setBusy(true);
-    setError(undefined);
+  const { busy, error, submit } = useSubmit(async () => {
     setDone(false);
-    try {
-      await session.changePassword(currentPassword, newPassword);
-      setCurrent('');
-      setNext('');
-      setDone(true);
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
-  }
+    await session.changePassword(currentPassword, newPassword);
+    setCurrent('');
+    setNext('');
+    setDone(true);
+  });
 
   return (
     <form className="stack" onSubmit={submit} aria-label="Change password">
       <h2>Change password</h2>
-      <label>
-        Current password
-        <input
-          type="password"
-          autoComplete="current-password"
-          required
-          value={currentPassword}
-          onChange={(e) => setCurrent(e.target.value)}
-        />
-      </label>
-      <label>
-        New password
-        <input
-          type="password"
-          autoComplete="new-password"
-          minLength={10}
-          maxLength={128}
-          required
-          value={newPassword}
-          onChange={(e) => setNext(e.target.value)}
-        />
-      </label>
+      <PasswordField kind="current" label="Current password" value={currentPassword} onChange={setCurrent} />
+      <PasswordField kind="new" label="New password" value={newPassword} onChange={setNext} />
       <ErrorMessage error={error} />
       {done && <p role="status">Password changed. Your other devices are signed out.</p>}
       <button type="submit" disabled={busy}>

@@ -24,7 +24,7 @@ function AdminOnly() {
   return (
     <>
       <h1>Admin</h1>
-      <div className="admin-layout">
+      <div className="page-columns admin-layout">
         <DeadLetters />
         <FailedDocumentJobs />
         <StockAdjustment />

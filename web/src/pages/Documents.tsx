@@ -43,7 +43,7 @@ export function Documents() {
   return (
     <RequireSignIn>
       <h1>Documents</h1>
-      <div className="documents-layout">
+      <div className="page-columns documents-layout">
         <UploadForm />
         <DocumentList />
       </div>

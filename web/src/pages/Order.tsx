@@ -15,19 +15,8 @@ import { cancellable, finalStatus, orderTimeline } from '../shop/order-timeline.
 const OrderPageQuery = graphql(`
   query OrderPage($id: ID!) {
     order(id: $id) {
-      id
-      status
-      cancelReason
+      ...OrderProgressFields
       createdAt
-      total {
-        amount
-        currency
-      }
-      history {
-        status
-        reason
-        at
-      }
       items {
         quantity
         unitPrice {
@@ -42,10 +31,6 @@ const OrderPageQuery = graphql(`
           id
           name
         }
-      }
-      payment {
-        id
-        status
       }
       ... @defer(label: "paymentDetails") {
         payment {
@@ -78,22 +63,7 @@ const OrderPageQuery = graphql(`
 const OrderLiveSubscription = graphql(`
   subscription OrderLive($id: ID!) {
     orderUpdated(id: $id) {
-      id
-      status
-      cancelReason
-      total {
-        amount
-        currency
-      }
-      history {
-        status
-        reason
-        at
-      }
-      payment {
-        id
-        status
-      }
+      ...OrderProgressFields
     }
   }
 `);

@@ -11,14 +11,8 @@ const MyOrdersQuery = graphql(`
     myOrders(first: $first) {
       edges {
         node {
-          id
-          status
-          cancelReason
+          ...OrderStatusFields
           createdAt
-          total {
-            amount
-            currency
-          }
           items {
             quantity
             product {

@@ -1,8 +1,9 @@
 /** Sign in with email and password (the router's `/auth/login`; the refresh token stays in its cookie). */
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router';
 import { useApp } from '../app-context.tsx';
 import { ErrorMessage } from '../components/ErrorMessage.tsx';
+import { Field, PasswordField, useSubmit } from '../components/Form.tsx';
 
 /** Where to go after signing in: a path of this app from `?next=`, else the shop. */
 export const nextPath = (next: string | null) => (next && next.startsWith('/') && !next.startsWith('//') ? next : '/');
@@ -13,49 +14,17 @@ export function SignIn() {
   const [params] = useSearchParams();
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>();
-
-  async function submit(event: FormEvent) {
-    event.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
-      await session.signIn(email.trim(), password);
-      navigate(nextPath(params.get('next')), { replace: true });
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
-  }
+  const { busy, error, submit } = useSubmit(async () => {
+    await session.signIn(email.trim(), password);
+    navigate(nextPath(params.get('next')), { replace: true });
+  });
 
   return (
     <section className="panel">
       <h1>Sign in</h1>
       <form className="stack" onSubmit={submit} aria-label="Sign in">
-        <label>
-          Email
-          <input
-            type="email"
-            name="email"
-            autoComplete="username"
-            required
-            value={email}
-            onChange={(e) => setEmail(e.target.value)}
-          />
-        </label>
-        <label>
-          Password
-          <input
-            type="password"
-            name="password"
-            autoComplete="current-password"
-            required
-            value={password}
-            onChange={(e) => setPassword(e.target.value)}
-          />
-        </label>
+        <Field label="Email" type="email" name="email" autoComplete="username" required value={email} onChange={setEmail} />
+        <PasswordField kind="current" label="Password" name="password" value={password} onChange={setPassword} />
         <ErrorMessage error={error} />
         <button type="submit" disabled={busy}>
           {busy ? 'Signing in…' : 'Sign in'}

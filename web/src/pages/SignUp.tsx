@@ -1,8 +1,9 @@
 /** Create an account (the router's `/auth/signup`), signed in at once. */
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { Link, useNavigate } from 'react-router';
 import { useApp } from '../app-context.tsx';
 import { ErrorMessage } from '../components/ErrorMessage.tsx';
+import { Field, PasswordField, useSubmit } from '../components/Form.tsx';
 
 export function SignUp() {
   const { session } = useApp();
@@ -10,62 +11,25 @@ export function SignUp() {
   const [displayName, setDisplayName] = useState('');
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>();
-
-  async function submit(event: FormEvent) {
-    event.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
-      await session.signUp(email.trim(), password, displayName.trim());
-      navigate('/', { replace: true });
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
-  }
+  const { busy, error, submit } = useSubmit(async () => {
+    await session.signUp(email.trim(), password, displayName.trim());
+    navigate('/', { replace: true });
+  });
 
   return (
     <section className="panel">
       <h1>Create an account</h1>
       <form className="stack" onSubmit={submit} aria-label="Create an account">
-        <label>
-          Name
-          <input
-            name="displayName"
-            autoComplete="name"
-            required
-            value={displayName}
-            onChange={(e) => setDisplayName(e.target.value)}
-          />
-        </label>
-        <label>
-          Email
-          <input
-            type="email"
-            name="email"
-            autoComplete="email"
-            required
-            value={email}
-            onChange={(e) => setEmail(e.target.value)}
-          />
-        </label>
-        <label>
-          Password
-          <input
-            type="password"
-            name="password"
-            autoComplete="new-password"
-            minLength={10}
-            maxLength={128}
-            required
-            aria-describedby="password-rule"
-            value={password}
-            onChange={(e) => setPassword(e.target.value)}
-          />
-        </label>
+        <Field label="Name" name="displayName" autoComplete="name" required value={displayName} onChange={setDisplayName} />
+        <Field label="Email" type="email" name="email" autoComplete="email" required value={email} onChange={setEmail} />
+        <PasswordField
+          kind="new"
+          label="Password"
+          name="password"
+          aria-describedby="password-rule"
+          value={password}
+          onChange={setPassword}
+        />
         <p id="password-rule" className="muted">
           10 to 128 characters.
         </p>

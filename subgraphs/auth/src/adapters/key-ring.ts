@@ -13,6 +13,7 @@ import { exportJWK, generateKeyPair, importJWK, SignJWT, type JWK, type JWTVerif
 import { unauthenticated } from '#kit/errors';
 import type { AuthDb } from './prisma-account-store.ts';
 import type { PublicSigningKey } from '../domain/signing-key.ts';
+import type { AccessTokenClaims, KeyRing } from '../ports.ts';
 
 const alg = 'ES256';
 
@@ -22,15 +23,10 @@ interface LoadedKey extends PublicSigningKey {
   publicJwk: JWK;
 }
 
-export interface AccessTokenClaims {
-  sub: string;
-  roles: string[];
-  scope: string;
-  email: string;
-  name: string;
-}
-
-export async function createKeyRing(db: AuthDb, settings: { issuer: string; audience: string }) {
+export async function createKeyRing(
+  db: AuthDb,
+  settings: { issuer: string; audience: string },
+): Promise<KeyRing & { getKey: JWTVerifyGetKey }> {
   let keys: LoadedKey[] = [];
 
   async function load() {
@@ -116,5 +112,3 @@ export async function createKeyRing(db: AuthDb, settings: { issuer: string; audi
     },
   };
 }
-
-export type KeyRing = Awaited<ReturnType<typeof createKeyRing>>;

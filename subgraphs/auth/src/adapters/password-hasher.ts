@@ -4,6 +4,7 @@
  * raised later applies to old hashes at their owner's next sign-in (`needsRehash`).
  */
 import { randomBytes, scrypt as scryptCallback, timingSafeEqual } from 'node:crypto';
+import type { PasswordHasher } from '../ports.ts';
 
 export interface ScryptCost {
   /** CPU and memory cost, a power of two: one hash takes 128 * N * r bytes. */
@@ -37,7 +38,7 @@ const parse = (stored: string) => {
 };
 
 /** Hashes and checks passwords at `cost` (tests of flows pass a cheaper one; production the default). */
-export function createPasswordHasher(cost: ScryptCost = defaultScryptCost) {
+export function createPasswordHasher(cost: ScryptCost = defaultScryptCost): PasswordHasher {
   async function hash(password: string): Promise<string> {
     const salt = randomBytes(16);
     const key = await scrypt(password, salt, 32, cost);
@@ -69,5 +70,3 @@ export function createPasswordHasher(cost: ScryptCost = defaultScryptCost) {
     },
   };
 }
-
-export type PasswordHasher = ReturnType<typeof createPasswordHasher>;

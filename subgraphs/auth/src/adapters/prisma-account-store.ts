@@ -3,7 +3,8 @@ import { PrismaClient } from '../__generated__/prisma/client.ts';
 import { pgAdapter } from '#kit/database';
 import type { DomainEvent } from '#kit/events';
 import { writeEffects } from '#kit/outbox';
-import type { AccountIdentity, AccountRef, Role } from '../domain/account.ts';
+import type { AccountIdentity, AccountRef } from '../domain/account.ts';
+import type { AccountStore, IssuedRefreshToken, NewAccount, StoredAccount, StoredRefreshToken } from '../ports.ts';
 
 export type AuthDb = InstanceType<typeof PrismaClient>;
 
@@ -11,21 +12,8 @@ export function createAuthDb(databaseUrl: string, poolMax?: number, log = false)
   return new PrismaClient({ adapter: pgAdapter(databaseUrl, poolMax), log: log ? [{ emit: 'event', level: 'query' }] : [] });
 }
 
-export interface StoredAccount extends AccountIdentity {
-  passwordHash: string;
-}
-
-export interface StoredRefreshToken {
-  id: string;
-  accountId: string;
-  familyId: string;
-  expiresAt: Date;
-  rotatedAt: Date | null;
-  /** When the token's family was revoked. */
-  revokedAt: Date | null;
-}
-
-export function createAccountStore(db: AuthDb) {
+/** The account store on the auth database. */
+export function createAccountStore(db: AuthDb): AccountStore {
   return {
     byEmail: (email: string): Promise<StoredAccount | null> => db.account.findUnique({ where: { email } }),
 
@@ -40,10 +28,7 @@ export function createAccountStore(db: AuthDb) {
      * Creates the account and its `user.registered` outbox event in one transaction.
      * Returns null when the email is taken.
      */
-    async create(
-      account: { id: string; email: string; displayName: string; passwordHash: string; roles: Role[] },
-      event: DomainEvent,
-    ): Promise<StoredAccount | null> {
+    async create(account: NewAccount, event: DomainEvent): Promise<StoredAccount | null> {
       try {
         return await db.$transaction(async (tx) => {
           const created = await tx.account.create({ data: account });
@@ -57,12 +42,12 @@ export function createAccountStore(db: AuthDb) {
     },
 
     /** Inserts or updates an account by id (demo data). */
-    async save(account: { id: string; email: string; displayName: string; passwordHash: string; roles: Role[] }): Promise<void> {
+    async save(account: NewAccount): Promise<void> {
       await db.account.upsert({ where: { id: account.id }, create: account, update: account });
     },
 
     /** Starts a refresh-token family (one login) with its first token. */
-    async issueRefreshToken(token: { accountId: string; familyId: string; tokenHash: string; expiresAt: Date }): Promise<void> {
+    async issueRefreshToken(token: IssuedRefreshToken): Promise<void> {
       const { familyId, ...first } = token;
       await db.refreshTokenFamily.create({ data: { id: familyId, accountId: token.accountId, tokens: { create: first } } });
     },
@@ -83,10 +68,7 @@ export function createAccountStore(db: AuthDb) {
      * revocation of the family waits for it (and then covers the successor too), or went first (and
      * then this finds the family revoked). `reused` means another request rotated `id` first.
      */
-    async rotateRefreshToken(
-      id: string,
-      next: { accountId: string; familyId: string; tokenHash: string; expiresAt: Date },
-    ): Promise<'rotated' | 'revoked' | 'reused'> {
+    async rotateRefreshToken(id: string, next: IssuedRefreshToken): Promise<'rotated' | 'revoked' | 'reused'> {
       return db.$transaction(async (tx) => {
         const [family] = await tx.$queryRawUnsafe<{ revoked: boolean }[]>(
           'SELECT revoked_at IS NOT NULL AS revoked FROM refresh_token_families WHERE id = $1::uuid FOR UPDATE',
@@ -132,5 +114,3 @@ export function createAccountStore(db: AuthDb) {
     },
   };
 }
-
-export type AccountStore = ReturnType<typeof createAccountStore>;

@@ -5,7 +5,7 @@ import { createVerifier } from '#kit/auth';
 import { DomainError } from '#kit/errors';
 import type { AuthDb } from '../adapters/prisma-account-store.ts';
 import { createPasswordHasher, defaultScryptCost } from '../adapters/password-hasher.ts';
-import type { KeyRing } from '../adapters/key-ring.ts';
+import type { KeyRing } from '../ports.ts';
 import { login, type Login } from './login.ts';
 import { logout, refreshSession } from './refresh-session.ts';
 import { changePassword, logoutAll } from './change-password.ts';

@@ -2,9 +2,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { RateLimiter } from '#kit/rate-limiter';
 import { accessTokenTtlSeconds, refreshTokenTtlDays, scopesOf, type AccountIdentity, type Session } from '../domain/account.ts';
-import type { AccountStore } from '../adapters/prisma-account-store.ts';
-import type { KeyRing } from '../adapters/key-ring.ts';
-import type { PasswordHasher } from '../adapters/password-hasher.ts';
+import type { AccountStore, KeyRing, PasswordHasher } from '../ports.ts';
 
 export interface AuthDeps {
   accounts: AccountStore;

@@ -1,6 +1,6 @@
 import { rowLoader } from '#kit/loaders';
 import type { SubgraphContext } from '#kit/subgraph-server';
-import type { AccountStore } from '../adapters/prisma-account-store.ts';
+import type { AccountStore } from '../ports.ts';
 
 export function createLoaders(accounts: AccountStore) {
   return {

@@ -5,7 +5,7 @@
 import { outboxEvent, writeEffects, type OutboxEvent } from '#kit/outbox';
 import type { Prisma } from '../__generated__/prisma/client.ts';
 import type { DocumentJob } from '../domain/document.ts';
-import type { ClaimedJob, JobRef } from './prisma-document-store.ts';
+import type { ClaimedJob, JobRef } from '../ports.ts';
 
 /**
  * The fence of a worker's writes: the job is RUNNING and `job.attempts` is still its attempt. Each

@@ -1,7 +1,8 @@
 /** The documents queries: by id and owner for the resolvers, jobs for loaders and watchers, and the worker's looks. */
 import { afterCursor, newestFirst, type Cursor } from '#kit/pagination';
 import type { Document, DocumentJob } from '../domain/document.ts';
-import type { DocumentsDb, JobPointRow, JobRef } from './prisma-document-store.ts';
+import type { JobPointRow, JobRef } from '../ports.ts';
+import type { DocumentsDb } from './prisma-document-store.ts';
 
 export const documentColumns = {
   id: true,

@@ -18,6 +18,7 @@
 import { DelayedError, Queue, UnrecoverableError, Worker, type ConnectionOptions } from 'bullmq';
 import { backoffDelay, failureKindOf } from '#kit/failures';
 import type { Logger } from '#kit/logger';
+import type { JobAttempt, JobHandler, JobQueue } from '../ports.ts';
 
 /** A failure retrying cannot fix (a corrupt file, an unsupported format). */
 export class PermanentJobFailure extends UnrecoverableError {
@@ -40,17 +41,6 @@ const maxTransientBackoffMs = 30_000;
 
 export const defaultJobPolicy: JobPolicy = { attempts: 4, backoffMs: 1000, concurrency: 2, lockMs: 30_000 };
 
-/** Which run of a job a handler is in. */
-export interface JobAttempt {
-  /** 1 for the first run, one more for each retry after a failure. */
-  number: number;
-  /**
-   * True when this run is the last the queue allows (see {@link isFinalFailure}: a transient failure
-   * spends no attempt, so even the last run's may not be final).
-   */
-  last: boolean;
-}
-
 /**
  * True when the queue will not run the job again after this run failed with `error`: a permanent
  * failure, or the last attempt failing for any reason but an unavailable dependency. What a handler
@@ -59,15 +49,6 @@ export interface JobAttempt {
 export function isFinalFailure(error: unknown, attempt: JobAttempt): boolean {
   if (error instanceof UnrecoverableError) return true;
   return attempt.last && failureKindOf(error) !== 'transient';
-}
-
-export type JobHandler = (id: string, attempt: JobAttempt) => Promise<void>;
-
-export interface JobQueue {
-  enqueue(id: string): Promise<void>;
-  /** Starts working: `handler` runs for each job. */
-  work(handler: JobHandler): void;
-  close(): Promise<void>;
 }
 
 /**

@@ -6,7 +6,7 @@ import { mkdirSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { Client, CopyDestinationOptions, CopySourceOptions } from 'minio';
 import S3rver from 's3rver';
-import { s3CorsConfiguration } from '#kit/cors';
+import { s3CorsConfiguration } from './s3-cors.ts';
 import { presignUrl, signatureProblem } from './s3-signature.ts';
 
 /** What an object is: its size, type (when stored with one) and ETag (changes whenever its bytes do). */

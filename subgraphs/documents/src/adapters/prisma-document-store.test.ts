@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Cursor } from '#kit/pagination';
 import { createTestDatabase, type TestDatabase } from '#kit/testing';
-import { createDocumentStore, createDocumentsDb, type DocumentSeed, type DocumentsDb } from './prisma-document-store.ts';
+import type { DocumentSeed } from '../ports.ts';
+import { createDocumentStore, createDocumentsDb, type DocumentsDb } from './prisma-document-store.ts';
 
 let database: TestDatabase;
 let db: DocumentsDb;

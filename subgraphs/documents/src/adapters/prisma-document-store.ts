@@ -2,7 +2,8 @@
 import { pgAdapter } from '#kit/database';
 import { outboxEvent, writeEffects } from '#kit/outbox';
 import { PrismaClient, type Prisma } from '../__generated__/prisma/client.ts';
-import type { Document, DocumentJob, DocumentQuota, JobPoint } from '../domain/document.ts';
+import type { Document, DocumentJob, DocumentQuota } from '../domain/document.ts';
+import type { DocumentSeed, DocumentStore, JobSeed } from '../ports.ts';
 import { jobAttempts, type Writing } from './document-job-attempts.ts';
 import { documentReads, jobColumns } from './document-reads.ts';
 
@@ -17,26 +18,6 @@ export function createDocumentsDb(databaseUrl: string, poolMax?: number, log = f
   });
 }
 
-/**
- * A document as seeded (demo data, admin tooling); `createdAt` defaults to now. A submitted one seeded
- * without `fileKey` has its file at `objectKey` (as the documents submitted before files were copied).
- */
-export type DocumentSeed = Omit<Document, 'createdAt' | 'fileKey' | 'fileEtag'> &
-  Partial<Pick<Document, 'createdAt' | 'fileKey' | 'fileEtag'>>;
-
-/** A job as seeded (demo data, admin tooling); what is left out is stored as null (`createdAt`: now). */
-export type JobSeed = Pick<DocumentJob, 'id' | 'documentId' | 'status' | 'progress' | 'attempts'> &
-  Partial<Pick<DocumentJob, 'failureReason' | 'text' | 'pageCount' | 'createdAt' | 'finishedAt'>>;
-
-/** A job as the worker holds it while processing: enough to record and announce its progress. */
-export type JobRef = Pick<DocumentJob, 'id' | 'documentId' | 'attempts'> & { ownerId: string };
-
-/** A job just claimed: its reference, and where and what its file is (as submitted: the worker checks it still is). */
-export type ClaimedJob = JobRef & { fileKey: string; fileEtag: string | null } & Pick<Document, 'contentType' | 'sizeBytes'>;
-
-/** A job's id and where it is in its life: what a document's watcher compares moves with. */
-export type JobPointRow = JobPoint & Pick<DocumentJob, 'id'>;
-
 export interface DocumentStoreOptions {
   /** Called after a transaction that wrote outbox events committed (wakes the outbox relay). */
   onEventsWritten?: () => void;
@@ -49,7 +30,8 @@ async function markStale(tx: Prisma.TransactionClient, objects: { objectKey: str
   }
 }
 
-export function createDocumentStore(db: DocumentsDb, options: DocumentStoreOptions = {}) {
+/** The document store on the documents database. */
+export function createDocumentStore(db: DocumentsDb, options: DocumentStoreOptions = {}): DocumentStore {
   /**
    * Runs `write` in one transaction; once it committed, wakes the relay unless `write` returned null
    * or false (it wrote no event), so the events leave now rather than at the next poll.
@@ -184,5 +166,3 @@ function documentSeeding(db: DocumentsDb) {
     },
   };
 }
-
-export type DocumentStore = ReturnType<typeof createDocumentStore>;

@@ -1,5 +1,5 @@
 /**
- * Browser uploads to the embedded S3 server: a presigned PUT from an allowed page is preflighted and
+ * The bucket's CORS configuration, and browser uploads to the embedded S3 server: a presigned PUT from an allowed page is preflighted and
  * answered with CORS headers; another page's is refused.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -8,6 +8,17 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { developmentCorsOrigins } from '#kit/cors';
 import { createObjectStore, startEmbeddedS3, type ObjectStore } from './object-store.ts';
+import { s3CorsConfiguration } from './s3-cors.ts';
+
+describe('the S3 bucket CORS configuration', () => {
+  it('writes the S3 bucket configuration with the portless origin beside :*, and one * per origin at most', () => {
+    const xml = s3CorsConfiguration(['http://localhost:*', 'https://*.example.com']);
+    expect(xml).toContain('<AllowedOrigin>http://localhost:*</AllowedOrigin><AllowedOrigin>http://localhost</AllowedOrigin>');
+    expect(xml).toContain('<AllowedOrigin>https://*.example.com</AllowedOrigin>');
+    expect(xml).toContain('<AllowedMethod>PUT</AllowedMethod>');
+    expect(() => s3CorsConfiguration(['https://*.example.com:*'])).toThrow(/one \*/);
+  });
+});
 
 describe('the embedded S3 server and browser uploads', () => {
   let directory: string;

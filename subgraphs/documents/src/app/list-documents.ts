@@ -1,7 +1,7 @@
 /** Use case: one page of an owner's documents, newest first — for the owner or an admin only. */
 import { assertOwnerOrAdmin, type Viewer } from '#kit/auth';
 import { pageArgs, toConnection, type Connection, type PageArgs } from '#kit/pagination';
-import type { DocumentStore } from '../adapters/prisma-document-store.ts';
+import type { DocumentStore } from '../ports.ts';
 import type { Document } from '../domain/document.ts';
 
 /**

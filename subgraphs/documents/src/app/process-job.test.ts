@@ -5,7 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createInProcessJobQueue, type JobQueue } from '../adapters/job-queue.ts';
+import { createInProcessJobQueue } from '../adapters/job-queue.ts';
+import type { JobQueue } from '../ports.ts';
 import { createLogger } from '#kit/logger';
 import { createObjectStore } from '../adapters/object-store.ts';
 import { createTestDatabase, eventually, putUpload, testViewer, type TestDatabase } from '#kit/testing';

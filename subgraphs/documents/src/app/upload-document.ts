@@ -11,9 +11,8 @@ import { randomUUID } from 'node:crypto';
 import { canSee, requireViewer, type Viewer } from '#kit/auth';
 import { badInput, DomainError, notFound } from '#kit/errors';
 import { isUuid } from '#kit/ids';
-import type { JobQueue } from '../adapters/job-queue.ts';
 import type { ObjectInfo, ObjectStore } from '../adapters/object-store.ts';
-import type { DocumentStore } from '../adapters/prisma-document-store.ts';
+import type { DocumentStore, JobQueue } from '../ports.ts';
 import {
   assertDeclaredType,
   defaultDocumentQuota,

@@ -11,7 +11,7 @@ import { isUuid } from '#kit/ids';
 import { liveFeed } from '#kit/live-feed';
 import type { PubSub } from '#kit/pubsub';
 import { z } from 'zod';
-import type { DocumentStore } from '../adapters/prisma-document-store.ts';
+import type { DocumentStore } from '../ports.ts';
 import {
   documentStatusAfter,
   isJobFinished,

@@ -1,6 +1,6 @@
 import { DataLoader, groupLoader, rowLoader } from '#kit/loaders';
 import type { SubgraphContext } from '#kit/subgraph-server';
-import type { DocumentStore } from '../adapters/prisma-document-store.ts';
+import type { DocumentStore } from '../ports.ts';
 import type { Document } from '../domain/document.ts';
 
 /** A request for the `limit` most recent documents of one owner. */

@@ -3,12 +3,8 @@ import { createLogger } from '#kit/logger';
 import { createInProcessPubSub } from '#kit/pubsub';
 import { readSchemaFile } from '#kit/subgraph-server';
 import { createTestDatabase, inProcessSubgraph, testViewer, type TestDatabase } from '#kit/testing';
-import {
-  createDocumentStore,
-  createDocumentsDb,
-  type DocumentStore,
-  type DocumentsDb,
-} from '../adapters/prisma-document-store.ts';
+import { createDocumentStore, createDocumentsDb, type DocumentsDb } from '../adapters/prisma-document-store.ts';
+import type { DocumentStore } from '../ports.ts';
 import { createLoaders, type Context } from './context.ts';
 import { createResolvers } from './resolvers.ts';
 

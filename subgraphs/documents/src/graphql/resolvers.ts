@@ -5,7 +5,7 @@ import { pageArgs } from '#kit/pagination';
 import type { PubSub } from '#kit/pubsub';
 import { DateTimeScalar } from '#kit/scalars';
 import type { Resolvers } from '../__generated__/resolvers-types.ts';
-import type { DocumentStore } from '../adapters/prisma-document-store.ts';
+import type { DocumentStore } from '../ports.ts';
 import { listDocuments } from '../app/list-documents.ts';
 import {
   createDocumentUpload,

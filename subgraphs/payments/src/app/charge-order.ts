@@ -2,7 +2,6 @@
 import { notFound } from '#kit/errors';
 import type { ChangeEffects } from '#kit/outbox';
 import { systemClock } from '../adapters/system-clock.ts';
-import type { PaymentStore } from '../ports.ts';
 import {
   assertSameCharge,
   newCharge,
@@ -16,8 +15,15 @@ import {
   type Payment,
   type Settlement,
 } from '../domain/payment.ts';
-import { ProviderUnavailable, type ChargeDecision, type Clock, type PaymentProvider } from '../ports.ts';
-import { backoffBefore, checkPolicy, defaultProviderPolicy, worstCaseMs, type ProviderPolicy } from './provider-policy.ts';
+import type { Clock, PaymentStore } from '../ports.ts';
+import {
+  callWithPolicy,
+  checkPolicy,
+  defaultProviderPolicy,
+  worstCaseMs,
+  type ProviderDeps,
+  type ProviderPolicy,
+} from './provider-policy.ts';
 
 export interface ChargeOrder {
   orderId: string;
@@ -28,13 +34,6 @@ export interface ChargeOrder {
   currency: string;
   /** The card token or saved payment method, e.g. `tok_visa`. */
   paymentMethod: string;
-}
-
-export interface ChargeDeps {
-  payments: PaymentStore;
-  provider: PaymentProvider;
-  /** Defaults to the system clock. */
-  clock?: Clock;
 }
 
 /** The order's payment and how its charge ended; `reason` says why when it did not succeed. */
@@ -65,7 +64,7 @@ const waitPollMs = 25;
  * payer or amount.
  */
 export async function chargeOrder(
-  deps: ChargeDeps,
+  deps: ProviderDeps,
   input: ChargeOrder,
   policy: ProviderPolicy = defaultProviderPolicy,
   effects?: ChangeEffects<ChargeOutcome>,
@@ -100,7 +99,7 @@ export async function chargeOrder(
 }
 
 async function callProvider(
-  deps: ChargeDeps,
+  deps: ProviderDeps,
   clock: Clock,
   payment: Payment,
   charge: Charge,
@@ -115,37 +114,28 @@ async function callProvider(
     currency: charge.amount.currency,
     paymentMethod: charge.paymentMethod,
   };
-  for (let attempt = 1; ; attempt += 1) {
-    const wait = backoffBefore(attempt, policy);
-    if (wait > 0) await clock.sleep(wait);
-    let decision: ChargeDecision;
-    try {
-      decision = await deps.provider.charge(request, { timeoutMs: policy.timeoutMs });
-    } catch (error) {
-      if (!(error instanceof ProviderUnavailable)) throw error;
-      const record: AttemptRecord = { outcome: 'ERROR', failureReason: error.message };
-      if (attempt < policy.attempts) {
-        await deps.payments.recordAttempt(payment.id, record);
-        continue;
+  return callWithPolicy(clock, policy, {
+    async call() {
+      const decision = await deps.provider.charge(request, { timeoutMs: policy.timeoutMs });
+      if (decision.outcome === 'succeeded') {
+        return settle(
+          { outcome: 'SUCCEEDED', providerRef: decision.providerRef },
+          { status: transition(payment.status, 'SUCCEEDED'), providerRef: decision.providerRef },
+        );
       }
-      const failed = transition(payment.status, 'FAILED');
-      return settle(record, {
-        status: failed,
-        failureReason: paymentErrorReason(attempt, error.message),
-      });
-    }
-    if (decision.outcome === 'succeeded') {
+      // A decline is the bank's answer: asking again would only be declined again.
       return settle(
-        { outcome: 'SUCCEEDED', providerRef: decision.providerRef },
-        { status: transition(payment.status, 'SUCCEEDED'), providerRef: decision.providerRef },
+        { outcome: 'DECLINED', failureReason: decision.reason },
+        { status: transition(payment.status, 'FAILED'), failureReason: decision.reason },
       );
-    }
-    // A decline is the bank's answer: asking again would only be declined again.
-    return settle(
-      { outcome: 'DECLINED', failureReason: decision.reason },
-      { status: transition(payment.status, 'FAILED'), failureReason: decision.reason },
-    );
-  }
+    },
+    retry: (error) => deps.payments.recordAttempt(payment.id, { outcome: 'ERROR', failureReason: error.message }),
+    exhausted: (error, attempt) =>
+      settle(
+        { outcome: 'ERROR', failureReason: error.message },
+        { status: transition(payment.status, 'FAILED'), failureReason: paymentErrorReason(attempt, error.message) },
+      ),
+  });
 }
 
 /**

@@ -2,6 +2,15 @@
 import { z } from 'zod';
 import type { Env } from '#kit/config';
 import { badInput } from '#kit/errors';
+import { ProviderUnavailable, type Clock, type PaymentProvider, type PaymentStore } from '../ports.ts';
+
+/** What a use case that calls the payment provider needs (charging an order, refunding a payment). */
+export interface ProviderDeps {
+  payments: PaymentStore;
+  provider: PaymentProvider;
+  /** Defaults to the system clock. */
+  clock?: Clock;
+}
 
 export interface ProviderPolicy {
   /** Calls to the provider before giving up on timeouts and processing errors (a decline is never retried). */
@@ -53,4 +62,36 @@ export function worstCaseMs(policy: ProviderPolicy): number {
   let total = 0;
   for (let attempt = 1; attempt <= policy.attempts; attempt += 1) total += backoffBefore(attempt, policy) + policy.timeoutMs;
   return total;
+}
+
+/** What {@link callWithPolicy} does with one call, and with a call the provider could not answer. */
+export interface ProviderCall<T> {
+  /** One call to the provider and what follows from its answer. */
+  call(): Promise<T>;
+  /** A call that was not the last one failed as ProviderUnavailable (it is tried again after this). */
+  retry?(error: ProviderUnavailable, attempt: number): Promise<unknown>;
+  /** The last call `policy` allows failed as ProviderUnavailable: the result then. */
+  exhausted(error: ProviderUnavailable, attempt: number): T | Promise<T>;
+}
+
+/**
+ * Calls the provider as `policy` says: up to `policy.attempts` calls, each after its backoff, while
+ * the provider is unavailable (timeouts, processing errors). Any other error is thrown.
+ */
+export async function callWithPolicy<T>(
+  clock: Clock,
+  policy: ProviderPolicy,
+  { call, retry, exhausted }: ProviderCall<T>,
+): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    const wait = backoffBefore(attempt, policy);
+    if (wait > 0) await clock.sleep(wait);
+    try {
+      return await call();
+    } catch (error) {
+      if (!(error instanceof ProviderUnavailable)) throw error;
+      if (attempt >= policy.attempts) return exhausted(error, attempt);
+      await retry?.(error, attempt);
+    }
+  }
 }

@@ -2,11 +2,9 @@
 import { badInput, DomainError, notFound } from '#kit/errors';
 import type { ChangeEffects } from '#kit/outbox';
 import { systemClock } from '../adapters/system-clock.ts';
-import type { PaymentStore } from '../ports.ts';
 import type { Payment } from '../domain/payment.ts';
 import { refundAmount, statusAfterRefunds, type Refund } from '../domain/refund.ts';
-import { ProviderUnavailable, type Clock, type PaymentProvider } from '../ports.ts';
-import { backoffBefore, checkPolicy, defaultProviderPolicy, type ProviderPolicy } from './provider-policy.ts';
+import { callWithPolicy, checkPolicy, defaultProviderPolicy, type ProviderDeps, type ProviderPolicy } from './provider-policy.ts';
 
 export interface RefundPayment {
   paymentId: string;
@@ -14,13 +12,6 @@ export interface RefundPayment {
   amount?: number;
   /** The caller's key: asking again with it returns the same refund and never refunds twice. */
   idempotencyKey: string;
-}
-
-export interface RefundDeps {
-  payments: PaymentStore;
-  provider: PaymentProvider;
-  /** Defaults to the system clock. */
-  clock?: Clock;
 }
 
 /** The payment after the refund, and the refund: SUCCEEDED, or PENDING when the provider could not be reached. */
@@ -43,7 +34,7 @@ export const refundKey = (refundId: string) => `refund:${refundId}`;
  * already used for another refund) and BAD_USER_INPUT for an amount above what is left.
  */
 export async function refundPayment(
-  deps: RefundDeps,
+  deps: ProviderDeps,
   input: RefundPayment,
   policy: ProviderPolicy = defaultProviderPolicy,
   effects?: ChangeEffects<RefundOutcome>,
@@ -77,15 +68,11 @@ export async function refundPayment(
     amount: refund.amount.amount,
     currency: refund.amount.currency,
   };
-  for (let attempt = 1; ; attempt += 1) {
-    const wait = backoffBefore(attempt, policy);
-    if (wait > 0) await clock.sleep(wait);
-    try {
+  return callWithPolicy(clock, policy, {
+    async call() {
       const made = await deps.provider.refund(request, { timeoutMs: policy.timeoutMs });
-      return await deps.payments.completeRefund(refund.id, made.providerRef, statusAfterRefunds, effects);
-    } catch (error) {
-      if (!(error instanceof ProviderUnavailable)) throw error;
-      if (attempt >= policy.attempts) return { payment, refund };
-    }
-  }
+      return deps.payments.completeRefund(refund.id, made.providerRef, statusAfterRefunds, effects);
+    },
+    exhausted: () => ({ payment, refund }),
+  });
 }

@@ -5,15 +5,15 @@
 import { canSee, requireAdmin, requireViewer, type Viewer } from '#kit/auth';
 import { DateTimeScalar } from '#kit/scalars';
 import type { Resolvers } from '../__generated__/resolvers-types.ts';
-import { refundPayment, type RefundDeps } from '../app/refund-payment.ts';
-import type { ProviderPolicy } from '../app/provider-policy.ts';
+import { refundPayment } from '../app/refund-payment.ts';
+import type { ProviderDeps, ProviderPolicy } from '../app/provider-policy.ts';
 import type { Payment } from '../domain/payment.ts';
 
 const visibleTo = (viewer: Viewer | null, payment: Payment | null): Payment | null =>
   payment && canSee(viewer, payment.payerId) ? payment : null;
 
 /** The payments resolvers; every read goes through the request's loaders. `refunds` serves the admin refund. */
-export function createResolvers(refunds: RefundDeps & { policy?: ProviderPolicy }): Resolvers {
+export function createResolvers(refunds: ProviderDeps & { policy?: ProviderPolicy }): Resolvers {
   return {
     DateTime: DateTimeScalar,
     Query: {

@@ -1,0 +1,104 @@
+/**
+ * The boundaries the documents use cases need: the documents database (adapters/prisma-document-store.ts)
+ * and the work queue that carries job ids to the worker (adapters/job-queue.ts: BullMQ or in-process).
+ */
+import type { Cursor } from '#kit/pagination';
+import type { Document, DocumentJob, DocumentQuota, JobPoint } from './domain/document.ts';
+
+/**
+ * A document as seeded (demo data, admin tooling); `createdAt` defaults to now. A submitted one seeded
+ * without `fileKey` has its file at `objectKey` (as the documents submitted before files were copied).
+ */
+export type DocumentSeed = Omit<Document, 'createdAt' | 'fileKey' | 'fileEtag'> &
+  Partial<Pick<Document, 'createdAt' | 'fileKey' | 'fileEtag'>>;
+
+/** A job as seeded (demo data, admin tooling); what is left out is stored as null (`createdAt`: now). */
+export type JobSeed = Pick<DocumentJob, 'id' | 'documentId' | 'status' | 'progress' | 'attempts'> &
+  Partial<Pick<DocumentJob, 'failureReason' | 'text' | 'pageCount' | 'createdAt' | 'finishedAt'>>;
+
+/** A job as the worker holds it while processing: enough to record and announce its progress. */
+export type JobRef = Pick<DocumentJob, 'id' | 'documentId' | 'attempts'> & { ownerId: string };
+
+/** A job just claimed: its reference, and where and what its file is (as submitted: the worker checks it still is). */
+export type ClaimedJob = JobRef & { fileKey: string; fileEtag: string | null } & Pick<Document, 'contentType' | 'sizeBytes'>;
+
+/** A job's id and where it is in its life: what a document's watcher compares moves with. */
+export type JobPointRow = JobPoint & Pick<DocumentJob, 'id'>;
+
+/** Documents, their jobs and the objects to remove from storage; see the adapter for how each write is made. */
+export interface DocumentStore {
+  // Reads: the resolvers, loaders and watchers.
+  byIds(ids: readonly string[]): Promise<Document[]>;
+  /** Up to `limit` documents of an owner after `after`, newest first (ask for one more than a page). */
+  byOwner(ownerId: string, limit: number, after: Cursor | null): Promise<Document[]>;
+  /** The `limit` most recent documents of each of many owners, in one query. */
+  recentOfOwners(ownerIds: readonly string[], limit: number): Promise<Document[]>;
+  jobsByIds(ids: readonly string[]): Promise<DocumentJob[]>;
+  /** The jobs of many documents in one query, each document's newest first. */
+  jobsOf(documentIds: readonly string[]): Promise<DocumentJob[]>;
+  /** Where each job of a document is (id, status, progress, attempts): no text, for watchers. */
+  jobPointsOf(documentId: string): Promise<JobPointRow[]>;
+  /** The newest job of a document, or null when it has none. */
+  latestJobOf(documentId: string): Promise<DocumentJob | null>;
+  /** The most recent FAILED jobs, newest first. */
+  failedJobs(limit: number): Promise<DocumentJob[]>;
+  /** RUNNING jobs claimed before `startedBefore`: their worker died and nothing runs them any more. */
+  orphanedJobs(startedBefore: Date, limit?: number): Promise<JobRef[]>;
+  /** Ids of PENDING jobs created before `before` (to queue again: a crash may have lost their enqueue). */
+  pendingJobIds(before: Date, limit?: number): Promise<string[]>;
+
+  // The worker's writes on a job, each fenced by the attempt it holds and announced (`document.job.updated`).
+  /** Takes a job for processing (one more attempt); null when the job is finished or gone. */
+  claimJob(jobId: string): Promise<ClaimedJob | null>;
+  /** Records the progress (0..100) of the job's current attempt. */
+  setProgress(job: JobRef, progress: number): Promise<void>;
+  /** Ends the job's current attempt COMPLETED with its text; false when `job` is not the current attempt. */
+  completeJob(job: JobRef, text: string, pageCount: number | null): Promise<boolean>;
+  /** Ends the job's current attempt FAILED with `reason`; false when `job` is not the current attempt. */
+  failJob(job: JobRef, reason: string): Promise<boolean>;
+
+  // A document's life outside the worker.
+  /** Records a new document unless its owner's documents would then exceed `quota`: then which limit. */
+  createDocumentWithinQuota(document: Document, quota: DocumentQuota): Promise<'documents' | 'bytes' | null>;
+  /** Marks an UPLOADING document UPLOADED with its file and creates its first job; null when no longer UPLOADING. */
+  submit(
+    documentId: string,
+    file: { fileKey: string; fileEtag: string },
+    upload: { objectKey: string; staleAfter: Date },
+  ): Promise<DocumentJob | null>;
+  /** A new PENDING job for a document already submitted. */
+  addJob(documentId: string): Promise<DocumentJob>;
+  /** Deletes a document and its jobs, announces it, and marks its objects stale. */
+  deleteDocument(document: Pick<Document, 'id' | 'objectKey' | 'fileKey'>, uploadStaleAfter: Date): Promise<void>;
+  /** Up to `limit` stale objects due for removal at `now`. */
+  staleObjectsDue(now: Date, limit?: number): Promise<string[]>;
+  /** Forgets stale objects once they are removed from storage. */
+  forgetStaleObjects(objectKeys: readonly string[]): Promise<void>;
+
+  // Demo data and admin tooling.
+  /** Inserts or replaces a document by id (its jobs stay). */
+  saveDocument(seed: DocumentSeed): Promise<void>;
+  /** Inserts or replaces a job by id. */
+  saveJob(seed: JobSeed): Promise<void>;
+}
+
+/** Which run of a job a handler is in. */
+export interface JobAttempt {
+  /** 1 for the first run, one more for each retry after a failure. */
+  number: number;
+  /**
+   * True when this run is the last the queue allows (see `isFinalFailure` in adapters/job-queue.ts: a
+   * transient failure spends no attempt, so even the last run's may not be final).
+   */
+  last: boolean;
+}
+
+export type JobHandler = (id: string, attempt: JobAttempt) => Promise<void>;
+
+/** A queue of job ids (the database row is the truth): BullMQ on Redis, or in-process. */
+export interface JobQueue {
+  enqueue(id: string): Promise<void>;
+  /** Starts working: `handler` runs for each job. */
+  work(handler: JobHandler): void;
+  close(): Promise<void>;
+}
