@@ -30,8 +30,10 @@ describe('DOCX inflation bound', () => {
       } finally {
         clearInterval(sampler);
       }
-      // JSZip inflates 16 KB of compressed input at a time (up to ~16 MB of output a step): tens of MB.
-      expect(peak - before).toBeLessThan(64 * 1024 * 1024);
+      // JSZip inflates 16 KB of compressed input at a time (up to ~16 MB of output a step): tens of MB
+      // (36 MB alone, up to 68 MB seen on a loaded CI machine, where the GC runs late). Whatever holds
+      // the inflated text until the limit (100 MB) before refusing grows past this bound.
+      expect(peak - before).toBeLessThan(90 * 1024 * 1024);
     },
     30_000,
   );
