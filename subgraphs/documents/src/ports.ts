@@ -2,6 +2,7 @@
  * The boundaries the documents use cases need: the documents database (adapters/prisma-document-store.ts)
  * and the work queue that carries job ids to the worker (adapters/job-queue.ts: BullMQ or in-process).
  */
+import { failureKindOf } from '#kit/failures';
 import type { Cursor } from '#kit/pagination';
 import type { Document, DocumentJob, DocumentQuota, JobPoint } from './domain/document.ts';
 
@@ -87,8 +88,8 @@ export interface JobAttempt {
   /** 1 for the first run, one more for each retry after a failure. */
   number: number;
   /**
-   * True when this run is the last the queue allows (see `isFinalFailure` in adapters/job-queue.ts: a
-   * transient failure spends no attempt, so even the last run's may not be final).
+   * True when this run is the last the queue allows (see {@link isFinalFailure}: a transient failure
+   * spends no attempt, so even the last run's may not be final).
    */
   last: boolean;
 }
@@ -101,4 +102,22 @@ export interface JobQueue {
   /** Starts working: `handler` runs for each job. */
   work(handler: JobHandler): void;
   close(): Promise<void>;
+}
+
+/**
+ * A failure retrying cannot fix (a corrupt file, an unsupported format): a queue does not run the job
+ * again (BullMQ's adapter hands it to BullMQ as its `UnrecoverableError`).
+ */
+export class PermanentJobFailure extends Error {
+  override readonly name = 'PermanentJobFailure';
+}
+
+/**
+ * True when the queue will not run the job again after this run failed with `error`: a permanent
+ * failure, or the last attempt failing for any reason but an unavailable dependency. What a handler
+ * asks before recording a failure for good.
+ */
+export function isFinalFailure(error: unknown, attempt: JobAttempt): boolean {
+  if (error instanceof PermanentJobFailure) return true;
+  return attempt.last && failureKindOf(error) !== 'transient';
 }

@@ -10,7 +10,7 @@ import JSZip from 'jszip';
 import { createWorker, type Worker as OcrWorker } from 'tesseract.js';
 import mammoth from 'mammoth';
 import { extractText as pdfText, getDocumentProxy } from 'unpdf';
-import { PermanentJobFailure } from './job-queue.ts';
+import { PermanentJobFailure } from '../ports.ts';
 import type { AllowedContentType } from '../domain/document.ts';
 
 export interface ExtractionLimits {

@@ -5,10 +5,16 @@
  * lost the job (its queue lock expired while it was slow, and another took it over) changes nothing,
  * and a job completes once.
  */
-import { isFinalFailure, PermanentJobFailure } from '../adapters/job-queue.ts';
 import type { Logger } from '#kit/logger';
 import type { ObjectStore } from '../adapters/object-store.ts';
-import type { ClaimedJob, DocumentStore, JobAttempt, JobQueue } from '../ports.ts';
+import {
+  isFinalFailure,
+  PermanentJobFailure,
+  type ClaimedJob,
+  type DocumentStore,
+  type JobAttempt,
+  type JobQueue,
+} from '../ports.ts';
 import { removeStaleObjects } from './upload-document.ts';
 import { defaultExtractionLimits, extractText, stopOcr, type ExtractionLimits } from '../adapters/text-extractors.ts';
 import { defaultMaxDocumentBytes, documentContentType, sniffBytes, sniffContentType } from '../domain/document.ts';
