@@ -1,6 +1,7 @@
 /**
- * The boundaries the documents use cases need: the documents database (adapters/prisma-document-store.ts)
- * and the work queue that carries job ids to the worker (adapters/job-queue.ts: BullMQ or in-process).
+ * The boundaries the documents use cases need: the documents database (adapters/prisma-document-store.ts),
+ * the work queue that carries job ids to the worker (adapters/job-queue.ts: BullMQ or in-process), the
+ * and the object storage that holds the files (adapters/object-store.ts: MinIO/S3 or the embedded S3 server).
  */
 import { failureKindOf } from '#kit/failures';
 import type { Cursor } from '#kit/pagination';
@@ -120,4 +121,36 @@ export class PermanentJobFailure extends Error {
 export function isFinalFailure(error: unknown, attempt: JobAttempt): boolean {
   if (error instanceof PermanentJobFailure) return true;
   return attempt.last && failureKindOf(error) !== 'transient';
+}
+
+/** What an object is: its size, type (when stored with one) and ETag (changes whenever its bytes do). */
+export interface ObjectInfo {
+  size: number;
+  contentType: string | undefined;
+  etag: string;
+}
+
+/** A presigned upload: send the bytes to `url` with `PUT` and exactly `headers`. */
+export interface PresignedUpload {
+  url: string;
+  /** Signed into the URL: the storage refuses the upload without them, or with other values. */
+  headers: Record<string, string>;
+}
+
+/** The files: uploads, their submitted copies, downloads — what the use cases do with the object storage. */
+export interface ObjectStore {
+  /** Size, type and ETag of an object, or null when it does not exist. */
+  stat(key: string): Promise<ObjectInfo | null>;
+  /** The first `bytes` bytes of an object (fewer when it is shorter): enough to tell its real type. */
+  head(key: string, bytes: number): Promise<Buffer>;
+  /** A whole object in memory with the ETag of the bytes served; refuses (throws) beyond `maxBytes`. */
+  download(key: string, maxBytes: number): Promise<{ bytes: Buffer; etag: string }>;
+  /** Copies an object inside the storage (the bytes do not pass through here). */
+  copy(from: string, to: string): Promise<void>;
+  /** Removes an object; removing one that does not exist is not an error. */
+  remove(key: string): Promise<void>;
+  /** A presigned PUT, valid `seconds`, that accepts exactly `contentLength` bytes of `contentType`. */
+  presignedUpload(key: string, seconds: number, file: { contentType: string; contentLength: number }): PresignedUpload;
+  /** A presigned GET, valid `seconds`, answered as a download of `filename` typed `contentType`. */
+  presignedDownload(key: string, seconds: number, file: { filename: string; contentType: string }): Promise<string>;
 }

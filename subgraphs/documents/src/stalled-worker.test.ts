@@ -9,9 +9,8 @@ import { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBullJobQueue, type JobPolicy } from './adapters/job-queue.ts';
-import type { JobQueue } from './ports.ts';
 import { createLogger } from '#kit/logger';
-import { createObjectStore, type ObjectStore } from './adapters/object-store.ts';
+import { createObjectStore } from './adapters/object-store.ts';
 import {
   createTestDatabase,
   dropRedisNamespace,
@@ -23,7 +22,7 @@ import {
 } from '#kit/testing';
 import { startTestS3, type TestS3 } from './testing.ts';
 import { createDocumentStore, createDocumentsDb, type DocumentsDb } from './adapters/prisma-document-store.ts';
-import type { DocumentStore } from './ports.ts';
+import type { DocumentStore, JobQueue, ObjectStore } from './ports.ts';
 import { processJob, startDocumentWorker } from './app/process-job.ts';
 import { createDocumentUpload, submitDocument } from './app/upload-document.ts';
 import { documentJobsQueue } from './subgraph.ts';

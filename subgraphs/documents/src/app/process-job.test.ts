@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createInProcessJobQueue } from '../adapters/job-queue.ts';
 import type { JobQueue } from '../ports.ts';
 import { createLogger } from '#kit/logger';
-import { createObjectStore } from '../adapters/object-store.ts';
+import { createObjectStore, type S3ObjectStore } from '../adapters/object-store.ts';
 import { createTestDatabase, eventually, putUpload, testViewer, type TestDatabase } from '#kit/testing';
 import { startTestS3, type TestS3 } from '../testing.ts';
 import { createDocumentStore, createDocumentsDb, type DocumentsDb } from '../adapters/prisma-document-store.ts';
@@ -22,7 +22,7 @@ let database: TestDatabase;
 let db: DocumentsDb;
 let s3: TestS3;
 let queue: JobQueue;
-let deps: UploadDeps;
+let deps: UploadDeps & { objects: S3ObjectStore };
 let worker: { stop(): void };
 
 beforeAll(async () => {

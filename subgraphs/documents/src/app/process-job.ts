@@ -6,7 +6,6 @@
  * and a job completes once.
  */
 import type { Logger } from '#kit/logger';
-import type { ObjectStore } from '../adapters/object-store.ts';
 import {
   isFinalFailure,
   PermanentJobFailure,
@@ -14,6 +13,7 @@ import {
   type DocumentStore,
   type JobAttempt,
   type JobQueue,
+  type ObjectStore,
 } from '../ports.ts';
 import { removeStaleObjects } from './upload-document.ts';
 import { defaultExtractionLimits, extractText, stopOcr, type ExtractionLimits } from '../adapters/text-extractors.ts';
