@@ -1,11 +1,12 @@
 /**
  * The boundaries the documents use cases need: the documents database (adapters/prisma-document-store.ts),
  * the work queue that carries job ids to the worker (adapters/job-queue.ts: BullMQ or in-process), the
- * and the object storage that holds the files (adapters/object-store.ts: MinIO/S3 or the embedded S3 server).
+ * object storage that holds the files (adapters/object-store.ts: MinIO/S3 or the embedded S3 server)
+ * and the text extraction (adapters/text-extractors.ts).
  */
 import { failureKindOf } from '#kit/failures';
 import type { Cursor } from '#kit/pagination';
-import type { Document, DocumentJob, DocumentQuota, JobPoint } from './domain/document.ts';
+import type { AllowedContentType, Document, DocumentJob, DocumentQuota, JobPoint } from './domain/document.ts';
 
 /**
  * A document as seeded (demo data, admin tooling); `createdAt` defaults to now. A submitted one seeded
@@ -153,4 +154,18 @@ export interface ObjectStore {
   presignedUpload(key: string, seconds: number, file: { contentType: string; contentLength: number }): PresignedUpload;
   /** A presigned GET, valid `seconds`, answered as a download of `filename` typed `contentType`. */
   presignedDownload(key: string, seconds: number, file: { filename: string; contentType: string }): Promise<string>;
+}
+
+/** The text of a file, and its number of pages when it has pages. */
+export interface Extracted {
+  text: string;
+  pageCount: number | null;
+}
+
+/** Text out of files, within limits that keep a hostile file from exhausting the worker. */
+export interface TextExtractor {
+  /** The text of a file of type `type`; a file that cannot be read throws {@link PermanentJobFailure}. */
+  extract(type: AllowedContentType, bytes: Buffer): Promise<Extracted>;
+  /** Stops what the extraction keeps running (the OCR engine): at shutdown, or after a job it was stuck on. */
+  stop(): Promise<void>;
 }

@@ -14,9 +14,9 @@ import {
   type JobAttempt,
   type JobQueue,
   type ObjectStore,
+  type TextExtractor,
 } from '../ports.ts';
 import { removeStaleObjects } from './upload-document.ts';
-import { defaultExtractionLimits, extractText, stopOcr, type ExtractionLimits } from '../adapters/text-extractors.ts';
 import { defaultMaxDocumentBytes, documentContentType, sniffBytes, sniffContentType } from '../domain/document.ts';
 
 /** How long one run of a job may take by default before it fails for good. */
@@ -25,19 +25,20 @@ export const defaultJobTimeoutMs = 120_000;
 export interface ProcessDeps {
   documents: DocumentStore;
   objects: ObjectStore;
+  /** Text out of the files, within its limits. */
+  extractor: TextExtractor;
   logger: Logger;
-  limits?: ExtractionLimits;
   maxBytes?: number;
   /** A job taking longer fails for good (a file that makes extraction crawl). Default 2 minutes. */
   timeoutMs?: number;
 }
 
-function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+function withTimeout<T>(work: Promise<T>, ms: number, extractor: TextExtractor): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
       // The OCR engine may be the one stuck: stop it; the next image starts a fresh one.
-      void stopOcr();
+      void extractor.stop();
       reject(new PermanentJobFailure(`Extraction took longer than ${Math.round(ms / 1000)} s`));
     }, ms);
   });
@@ -72,8 +73,9 @@ export async function processJob(deps: ProcessDeps, jobId: string, attempt: JobA
     const bytes = assertAsSubmitted(job, await deps.objects.download(job.fileKey, deps.maxBytes ?? defaultMaxDocumentBytes));
     await deps.documents.setProgress(job, 30);
     const extracted = await withTimeout(
-      extractText(documentContentType(job.contentType), bytes, deps.limits ?? defaultExtractionLimits),
+      deps.extractor.extract(documentContentType(job.contentType), bytes),
       deps.timeoutMs ?? defaultJobTimeoutMs,
+      deps.extractor,
     );
     await deps.documents.setProgress(job, 90);
     const completed = await deps.documents.completeJob(job, extracted.text, extracted.pageCount);
@@ -142,7 +144,7 @@ export function startDocumentWorker(deps: ProcessDeps, queue: JobQueue, everyMs 
   return {
     stop: () => {
       clearInterval(housekeeping);
-      void stopOcr();
+      void deps.extractor.stop();
     },
   };
 }
