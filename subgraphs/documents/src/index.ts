@@ -7,6 +7,7 @@ export { documentJobsQueue, startDocumentsSubgraph, type DocumentsOptions } from
 export { createDocumentStore, createDocumentsDb, type DocumentsDb } from './adapters/prisma-document-store.ts';
 export { createDocumentUpload, submitDocument } from './app/upload-document.ts';
 export { createBullJobQueue, createInProcessJobQueue } from './adapters/job-queue.ts';
-export { createObjectStore, startEmbeddedS3, type ObjectStore, type ObjectStoreConfig } from './adapters/object-store.ts';
+export { createObjectStore, startEmbeddedS3, type ObjectStoreConfig } from './adapters/object-store.ts';
+export type { ObjectStore } from './ports.ts';
 // For the test stack and the benchmarks; index.ts is not part of the compiled programs (tsconfig.build.json).
 export { startTestS3, type TestS3 } from './testing.ts';

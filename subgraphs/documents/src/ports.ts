@@ -1,9 +1,12 @@
 /**
- * The boundaries the documents use cases need: the documents database (adapters/prisma-document-store.ts)
- * and the work queue that carries job ids to the worker (adapters/job-queue.ts: BullMQ or in-process).
+ * The boundaries the documents use cases need: the documents database (adapters/prisma-document-store.ts),
+ * the work queue that carries job ids to the worker (adapters/job-queue.ts: BullMQ or in-process), the
+ * object storage that holds the files (adapters/object-store.ts: MinIO/S3 or the embedded S3 server)
+ * and the text extraction (adapters/text-extractors.ts).
  */
+import { failureKindOf } from '#kit/failures';
 import type { Cursor } from '#kit/pagination';
-import type { Document, DocumentJob, DocumentQuota, JobPoint } from './domain/document.ts';
+import type { AllowedContentType, Document, DocumentJob, DocumentQuota, JobPoint } from './domain/document.ts';
 
 /**
  * A document as seeded (demo data, admin tooling); `createdAt` defaults to now. A submitted one seeded
@@ -87,8 +90,8 @@ export interface JobAttempt {
   /** 1 for the first run, one more for each retry after a failure. */
   number: number;
   /**
-   * True when this run is the last the queue allows (see `isFinalFailure` in adapters/job-queue.ts: a
-   * transient failure spends no attempt, so even the last run's may not be final).
+   * True when this run is the last the queue allows (see {@link isFinalFailure}: a transient failure
+   * spends no attempt, so even the last run's may not be final).
    */
   last: boolean;
 }
@@ -101,4 +104,68 @@ export interface JobQueue {
   /** Starts working: `handler` runs for each job. */
   work(handler: JobHandler): void;
   close(): Promise<void>;
+}
+
+/**
+ * A failure retrying cannot fix (a corrupt file, an unsupported format): a queue does not run the job
+ * again (BullMQ's adapter hands it to BullMQ as its `UnrecoverableError`).
+ */
+export class PermanentJobFailure extends Error {
+  override readonly name = 'PermanentJobFailure';
+}
+
+/**
+ * True when the queue will not run the job again after this run failed with `error`: a permanent
+ * failure, or the last attempt failing for any reason but an unavailable dependency. What a handler
+ * asks before recording a failure for good.
+ */
+export function isFinalFailure(error: unknown, attempt: JobAttempt): boolean {
+  if (error instanceof PermanentJobFailure) return true;
+  return attempt.last && failureKindOf(error) !== 'transient';
+}
+
+/** What an object is: its size, type (when stored with one) and ETag (changes whenever its bytes do). */
+export interface ObjectInfo {
+  size: number;
+  contentType: string | undefined;
+  etag: string;
+}
+
+/** A presigned upload: send the bytes to `url` with `PUT` and exactly `headers`. */
+export interface PresignedUpload {
+  url: string;
+  /** Signed into the URL: the storage refuses the upload without them, or with other values. */
+  headers: Record<string, string>;
+}
+
+/** The files: uploads, their submitted copies, downloads — what the use cases do with the object storage. */
+export interface ObjectStore {
+  /** Size, type and ETag of an object, or null when it does not exist. */
+  stat(key: string): Promise<ObjectInfo | null>;
+  /** The first `bytes` bytes of an object (fewer when it is shorter): enough to tell its real type. */
+  head(key: string, bytes: number): Promise<Buffer>;
+  /** A whole object in memory with the ETag of the bytes served; refuses (throws) beyond `maxBytes`. */
+  download(key: string, maxBytes: number): Promise<{ bytes: Buffer; etag: string }>;
+  /** Copies an object inside the storage (the bytes do not pass through here). */
+  copy(from: string, to: string): Promise<void>;
+  /** Removes an object; removing one that does not exist is not an error. */
+  remove(key: string): Promise<void>;
+  /** A presigned PUT, valid `seconds`, that accepts exactly `contentLength` bytes of `contentType`. */
+  presignedUpload(key: string, seconds: number, file: { contentType: string; contentLength: number }): PresignedUpload;
+  /** A presigned GET, valid `seconds`, answered as a download of `filename` typed `contentType`. */
+  presignedDownload(key: string, seconds: number, file: { filename: string; contentType: string }): Promise<string>;
+}
+
+/** The text of a file, and its number of pages when it has pages. */
+export interface Extracted {
+  text: string;
+  pageCount: number | null;
+}
+
+/** Text out of files, within limits that keep a hostile file from exhausting the worker. */
+export interface TextExtractor {
+  /** The text of a file of type `type`; a file that cannot be read throws {@link PermanentJobFailure}. */
+  extract(type: AllowedContentType, bytes: Buffer): Promise<Extracted>;
+  /** Stops what the extraction keeps running (the OCR engine): at shutdown, or after a job it was stuck on. */
+  stop(): Promise<void>;
 }

@@ -9,9 +9,9 @@ import { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBullJobQueue, type JobPolicy } from './adapters/job-queue.ts';
-import type { JobQueue } from './ports.ts';
 import { createLogger } from '#kit/logger';
-import { createObjectStore, type ObjectStore } from './adapters/object-store.ts';
+import { createObjectStore } from './adapters/object-store.ts';
+import { createTextExtractor } from './adapters/text-extractors.ts';
 import {
   createTestDatabase,
   dropRedisNamespace,
@@ -23,12 +23,13 @@ import {
 } from '#kit/testing';
 import { startTestS3, type TestS3 } from './testing.ts';
 import { createDocumentStore, createDocumentsDb, type DocumentsDb } from './adapters/prisma-document-store.ts';
-import type { DocumentStore } from './ports.ts';
+import type { DocumentStore, JobQueue, ObjectStore } from './ports.ts';
 import { processJob, startDocumentWorker } from './app/process-job.ts';
 import { createDocumentUpload, submitDocument } from './app/upload-document.ts';
 import { documentJobsQueue } from './subgraph.ts';
 
 const logger = createLogger('test', 'silent');
+const extractor = createTextExtractor();
 const prefix = `test-stalled-${randomUUID().slice(0, 8)}`;
 const policy: JobPolicy = { attempts: 2, backoffMs: 50, concurrency: 1, lockMs: 1000 };
 const connections: Redis[] = [];
@@ -97,10 +98,14 @@ describe('a worker that lost its job to another', () => {
     const slowWorker = new Worker(
       documentJobsQueue,
       (queued) =>
-        (slowRun = processJob({ documents, objects: heldBack(slow.opened), logger }, (queued.data as { id: string }).id, {
-          number: 1,
-          last: false,
-        })),
+        (slowRun = processJob(
+          { documents, objects: heldBack(slow.opened), extractor, logger },
+          (queued.data as { id: string }).id,
+          {
+            number: 1,
+            last: false,
+          },
+        )),
       { connection: connect(), prefix, lockDuration: policy.lockMs, skipLockRenewal: true, skipStalledCheck: true },
     );
     slowWorker.on('error', () => undefined); // its completion is refused by BullMQ too: the lock is gone
@@ -108,7 +113,7 @@ describe('a worker that lost its job to another', () => {
     const takeoverQueue = createBullJobQueue(documentJobsQueue, connect(), logger, { prefix, policy });
     try {
       await eventually(async () => (await jobRow(job.id)).attempts === 1, 'the slow worker claims the job');
-      const worker = startDocumentWorker({ documents, objects: heldBack(takeover.opened), logger }, takeoverQueue);
+      const worker = startDocumentWorker({ documents, objects: heldBack(takeover.opened), extractor, logger }, takeoverQueue);
       await eventually(
         async () => (await jobRow(job.id)).attempts === 2,
         'the lock expires and the other worker claims the job',

@@ -6,13 +6,13 @@ import { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { Env, SubgraphConfig, SubgraphIdentity } from '#kit/config';
 import { createBullJobQueue, type JobPolicy } from './adapters/job-queue.ts';
-import type { JobQueue } from './ports.ts';
+import type { JobQueue, ObjectStore } from './ports.ts';
 import { createLogger, type Logger } from '#kit/logger';
-import type { ObjectStore } from './adapters/object-store.ts';
 import { startOutboxRelay } from '#kit/outbox';
 import { connectRedis, type SharedAdapters } from '#kit/process';
 import { readSchemaFile, startSubgraph } from '#kit/subgraph-server';
 import { createDocumentStore, createDocumentsDb } from './adapters/prisma-document-store.ts';
+import { createTextExtractor } from './adapters/text-extractors.ts';
 import { startDocumentWorker } from './app/process-job.ts';
 import { liveDocumentsGroup, liveDocumentTopics, publishDocumentDeleted, publishJobUpdate } from './app/watch-document.ts';
 import { createLoaders } from './graphql/context.ts';
@@ -100,7 +100,10 @@ export async function startDocumentsSubgraph(config: SubgraphConfig, shared: Sha
   });
   const worker =
     options.worker && options.queue && options.objects
-      ? startDocumentWorker({ documents, objects: options.objects, logger, maxBytes: options.maxBytes }, options.queue)
+      ? startDocumentWorker(
+          { documents, objects: options.objects, extractor: createTextExtractor(), logger, maxBytes: options.maxBytes },
+          options.queue,
+        )
       : undefined;
   return startSubgraph({
     config,

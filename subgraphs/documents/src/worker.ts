@@ -12,6 +12,7 @@ import { createObjectStore, objectStoreConfigFromEnv } from './adapters/object-s
 import { startOutboxRelay } from '#kit/outbox';
 import { connectSharedAdapters } from '#kit/process';
 import { createDocumentStore, createDocumentsDb } from './adapters/prisma-document-store.ts';
+import { createTextExtractor } from './adapters/text-extractors.ts';
 import { startDocumentWorker } from './app/process-job.ts';
 import { connectDocumentJobQueue, documentsSubgraph, readDocumentsMaxBytes } from './subgraph.ts';
 
@@ -45,6 +46,7 @@ const worker = startDocumentWorker(
   {
     documents,
     objects: createObjectStore(objectStoreConfigFromEnv(process.env)),
+    extractor: createTextExtractor(),
     logger,
     maxBytes: readDocumentsMaxBytes(process.env),
     timeoutMs: env.WORKER_JOB_TIMEOUT_MS,

@@ -1,4 +1,5 @@
 /** The boundaries the payments use cases need: their store, the card processor and time. */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { DomainEvent } from '#kit/events';
 import type { ChangeEffects, HandledEvent } from '#kit/outbox';
 import type {
@@ -182,3 +183,9 @@ export interface Clock {
   now(): Date;
   sleep(ms: number): Promise<void>;
 }
+
+/** The machine's clock: the {@link Clock} the services run with (tests may pass their own). */
+export const systemClock: Clock = {
+  now: () => new Date(),
+  sleep: (ms) => sleep(ms),
+};

@@ -18,12 +18,7 @@
 import { DelayedError, Queue, UnrecoverableError, Worker, type ConnectionOptions } from 'bullmq';
 import { backoffDelay, failureKindOf } from '#kit/failures';
 import type { Logger } from '#kit/logger';
-import type { JobAttempt, JobHandler, JobQueue } from '../ports.ts';
-
-/** A failure retrying cannot fix (a corrupt file, an unsupported format). */
-export class PermanentJobFailure extends UnrecoverableError {
-  override readonly name = 'PermanentJobFailure';
-}
+import { isFinalFailure, PermanentJobFailure, type JobHandler, type JobQueue } from '../ports.ts';
 
 export interface JobPolicy {
   /** Runs of one job before it fails for good. */
@@ -41,14 +36,12 @@ const maxTransientBackoffMs = 30_000;
 
 export const defaultJobPolicy: JobPolicy = { attempts: 4, backoffMs: 1000, concurrency: 2, lockMs: 30_000 };
 
-/**
- * True when the queue will not run the job again after this run failed with `error`: a permanent
- * failure, or the last attempt failing for any reason but an unavailable dependency. What a handler
- * asks before recording a failure for good.
- */
-export function isFinalFailure(error: unknown, attempt: JobAttempt): boolean {
-  if (error instanceof UnrecoverableError) return true;
-  return attempt.last && failureKindOf(error) !== 'transient';
+/** A permanent failure as BullMQ knows one, so that it does not retry the job: same name and message. */
+function unrecoverable(failure: PermanentJobFailure): UnrecoverableError {
+  const error = new UnrecoverableError(failure.message);
+  error.name = failure.name;
+  error.cause = failure;
+  return error;
 }
 
 /**
@@ -102,7 +95,7 @@ export function createBullJobQueue(
               last: job.attemptsMade + 1 >= attempts,
             });
           } catch (error) {
-            if (failureKindOf(error) !== 'transient') throw error;
+            if (failureKindOf(error) !== 'transient') throw error instanceof PermanentJobFailure ? unrecoverable(error) : error;
             // The database or the object store is away: wait and run again, without spending an attempt.
             const waits = job.attemptsStarted - job.attemptsMade;
             logger.warn({ err: error, jobId: job.id, waits }, 'job waits for a dependency that is unavailable');

@@ -1,11 +1,11 @@
 /** Presigned uploads and downloads against the embedded S3 server (s3rver behind its signature gate). */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createObjectStore, type ObjectStore } from './object-store.ts';
+import { createObjectStore, type S3ObjectStore } from './object-store.ts';
 import { presignUrl } from './s3-signature.ts';
 import { startTestS3, type TestS3 } from '../testing.ts';
 
 let s3: TestS3;
-let objects: ObjectStore;
+let objects: S3ObjectStore;
 
 beforeAll(async () => {
   s3 = await startTestS3();

@@ -8,20 +8,7 @@ import { Client, CopyDestinationOptions, CopySourceOptions } from 'minio';
 import S3rver from 's3rver';
 import { s3CorsConfiguration } from './s3-cors.ts';
 import { presignUrl, signatureProblem } from './s3-signature.ts';
-
-/** What an object is: its size, type (when stored with one) and ETag (changes whenever its bytes do). */
-export interface ObjectInfo {
-  size: number;
-  contentType: string | undefined;
-  etag: string;
-}
-
-/** A presigned upload: send the bytes to `url` with `PUT` and exactly `headers`. */
-export interface PresignedUpload {
-  url: string;
-  /** Signed into the URL: the storage refuses the upload without them, or with other values. */
-  headers: Record<string, string>;
-}
+import type { ObjectInfo, ObjectStore, PresignedUpload } from '../ports.ts';
 
 const unquote = (etag: string | undefined) => etag?.replace(/^"|"$/g, '') ?? '';
 
@@ -53,6 +40,10 @@ function publicEndpoint(config: ObjectStoreConfig): Pick<ObjectStoreConfig, 'end
   return { endPoint: url.hostname.replace(/^\[|\]$/g, ''), port: Number(url.port || (useSSL ? 443 : 80)), useSSL };
 }
 
+/**
+ * The {@link ObjectStore} on an S3-protocol server, with what seeding and tests use besides: the bucket's
+ * creation, a plain `put` with the server's keys, the client itself.
+ */
 export function createObjectStore(config: ObjectStoreConfig) {
   const clientOf = (endpoint: Pick<ObjectStoreConfig, 'endPoint' | 'port' | 'useSSL'>) =>
     new Client({
@@ -70,7 +61,7 @@ export function createObjectStore(config: ObjectStoreConfig) {
   // asks the bucket's location), so that host need not be reachable from here.
   const signer = config.publicUrl ? clientOf(publicSide) : client;
   const { bucket } = config;
-  return {
+  const store = {
     client,
     bucket,
     /** Creates the bucket when missing. */
@@ -145,6 +136,7 @@ export function createObjectStore(config: ObjectStoreConfig) {
     },
     remove: (key: string) => client.removeObject(bucket, key),
   };
+  return store satisfies ObjectStore;
 }
 
 const hostOf = (name: string) => (name.includes(':') ? `[${name}]` : name);
@@ -155,7 +147,7 @@ function attachment(filename: string): string {
   return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(filename)}`;
 }
 
-export type ObjectStore = ReturnType<typeof createObjectStore>;
+export type S3ObjectStore = ReturnType<typeof createObjectStore>;
 
 /**
  * Object storage settings from `S3_ENDPOINT` (e.g. `http://127.0.0.1:9000`), `S3_ACCESS_KEY`, `S3_SECRET_KEY`,

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { developmentCorsOrigins } from '#kit/cors';
-import { createObjectStore, startEmbeddedS3, type ObjectStore } from './object-store.ts';
+import { createObjectStore, startEmbeddedS3, type S3ObjectStore } from './object-store.ts';
 import { s3CorsConfiguration } from './s3-cors.ts';
 
 describe('the S3 bucket CORS configuration', () => {
@@ -23,7 +23,7 @@ describe('the S3 bucket CORS configuration', () => {
 describe('the embedded S3 server and browser uploads', () => {
   let directory: string;
   let s3: Awaited<ReturnType<typeof startEmbeddedS3>>;
-  let objects: ObjectStore;
+  let objects: S3ObjectStore;
   beforeAll(async () => {
     directory = mkdtempSync(join(tmpdir(), 'meridian-s3-cors-'));
     s3 = await startEmbeddedS3({ directory, bucket: 'meridian-documents', corsOrigins: developmentCorsOrigins });

@@ -10,7 +10,7 @@ import JSZip from 'jszip';
 import { createWorker, type Worker as OcrWorker } from 'tesseract.js';
 import mammoth from 'mammoth';
 import { extractText as pdfText, getDocumentProxy } from 'unpdf';
-import { PermanentJobFailure } from './job-queue.ts';
+import { PermanentJobFailure, type Extracted, type TextExtractor } from '../ports.ts';
 import type { AllowedContentType } from '../domain/document.ts';
 
 export interface ExtractionLimits {
@@ -34,11 +34,6 @@ export const defaultExtractionLimits: ExtractionLimits = {
   // Word's XML for 5 million characters of heavily formatted text stays well below this.
   maxInflatedBytes: 100 * 1024 * 1024,
 };
-
-export interface Extracted {
-  text: string;
-  pageCount: number | null;
-}
 
 function boundedText(text: string, limits: ExtractionLimits): string {
   if (text.length > limits.maxTextChars) {
@@ -151,7 +146,7 @@ const ocrWorker = () =>
   }));
 
 /** Stops the OCR engine (process shutdown, or after a job it was stuck on). */
-export async function stopOcr(): Promise<void> {
+async function stopOcr(): Promise<void> {
   const running = ocr;
   ocr = null;
   await (await running?.catch(() => null))?.terminate();
@@ -173,7 +168,7 @@ async function image(bytes: Buffer, limits: ExtractionLimits): Promise<Extracted
 }
 
 /** The text of a file of type `type`. */
-export async function extractText(type: AllowedContentType, bytes: Buffer, limits = defaultExtractionLimits): Promise<Extracted> {
+async function extractText(type: AllowedContentType, bytes: Buffer, limits: ExtractionLimits): Promise<Extracted> {
   switch (type) {
     case 'text/plain':
       return plainText(bytes, limits);
@@ -185,4 +180,12 @@ export async function extractText(type: AllowedContentType, bytes: Buffer, limit
     case 'image/jpeg':
       return image(bytes, limits);
   }
+}
+
+/**
+ * The worker's text extraction within `limits`. The OCR engine is one per process, whatever the number
+ * of extractors: stopping one stops it, and the next image starts it again.
+ */
+export function createTextExtractor(limits: ExtractionLimits = defaultExtractionLimits): TextExtractor {
+  return { extract: (type, bytes) => extractText(type, bytes, limits), stop: stopOcr };
 }

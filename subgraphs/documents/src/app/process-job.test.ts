@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createInProcessJobQueue } from '../adapters/job-queue.ts';
 import type { JobQueue } from '../ports.ts';
 import { createLogger } from '#kit/logger';
-import { createObjectStore } from '../adapters/object-store.ts';
+import { createObjectStore, type S3ObjectStore } from '../adapters/object-store.ts';
+import { createTextExtractor } from '../adapters/text-extractors.ts';
 import { createTestDatabase, eventually, putUpload, testViewer, type TestDatabase } from '#kit/testing';
 import { startTestS3, type TestS3 } from '../testing.ts';
 import { createDocumentStore, createDocumentsDb, type DocumentsDb } from '../adapters/prisma-document-store.ts';
@@ -22,7 +23,7 @@ let database: TestDatabase;
 let db: DocumentsDb;
 let s3: TestS3;
 let queue: JobQueue;
-let deps: UploadDeps;
+let deps: UploadDeps & { objects: S3ObjectStore };
 let worker: { stop(): void };
 
 beforeAll(async () => {
@@ -37,7 +38,12 @@ beforeAll(async () => {
       documents: deps.documents,
       objects,
       logger,
-      limits: { maxPages: 5, maxTextChars: 100_000, maxPixels: 4_000_000, maxInflatedBytes: 100 * 1024 * 1024 },
+      extractor: createTextExtractor({
+        maxPages: 5,
+        maxTextChars: 100_000,
+        maxPixels: 4_000_000,
+        maxInflatedBytes: 100 * 1024 * 1024,
+      }),
     },
     queue,
   );

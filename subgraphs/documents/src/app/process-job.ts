@@ -5,12 +5,18 @@
  * lost the job (its queue lock expired while it was slow, and another took it over) changes nothing,
  * and a job completes once.
  */
-import { isFinalFailure, PermanentJobFailure } from '../adapters/job-queue.ts';
 import type { Logger } from '#kit/logger';
-import type { ObjectStore } from '../adapters/object-store.ts';
-import type { ClaimedJob, DocumentStore, JobAttempt, JobQueue } from '../ports.ts';
+import {
+  isFinalFailure,
+  PermanentJobFailure,
+  type ClaimedJob,
+  type DocumentStore,
+  type JobAttempt,
+  type JobQueue,
+  type ObjectStore,
+  type TextExtractor,
+} from '../ports.ts';
 import { removeStaleObjects } from './upload-document.ts';
-import { defaultExtractionLimits, extractText, stopOcr, type ExtractionLimits } from '../adapters/text-extractors.ts';
 import { defaultMaxDocumentBytes, documentContentType, sniffBytes, sniffContentType } from '../domain/document.ts';
 
 /** How long one run of a job may take by default before it fails for good. */
@@ -19,19 +25,20 @@ export const defaultJobTimeoutMs = 120_000;
 export interface ProcessDeps {
   documents: DocumentStore;
   objects: ObjectStore;
+  /** Text out of the files, within its limits. */
+  extractor: TextExtractor;
   logger: Logger;
-  limits?: ExtractionLimits;
   maxBytes?: number;
   /** A job taking longer fails for good (a file that makes extraction crawl). Default 2 minutes. */
   timeoutMs?: number;
 }
 
-function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+function withTimeout<T>(work: Promise<T>, ms: number, extractor: TextExtractor): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
       // The OCR engine may be the one stuck: stop it; the next image starts a fresh one.
-      void stopOcr();
+      void extractor.stop();
       reject(new PermanentJobFailure(`Extraction took longer than ${Math.round(ms / 1000)} s`));
     }, ms);
   });
@@ -66,8 +73,9 @@ export async function processJob(deps: ProcessDeps, jobId: string, attempt: JobA
     const bytes = assertAsSubmitted(job, await deps.objects.download(job.fileKey, deps.maxBytes ?? defaultMaxDocumentBytes));
     await deps.documents.setProgress(job, 30);
     const extracted = await withTimeout(
-      extractText(documentContentType(job.contentType), bytes, deps.limits ?? defaultExtractionLimits),
+      deps.extractor.extract(documentContentType(job.contentType), bytes),
       deps.timeoutMs ?? defaultJobTimeoutMs,
+      deps.extractor,
     );
     await deps.documents.setProgress(job, 90);
     const completed = await deps.documents.completeJob(job, extracted.text, extracted.pageCount);
@@ -136,7 +144,7 @@ export function startDocumentWorker(deps: ProcessDeps, queue: JobQueue, everyMs 
   return {
     stop: () => {
       clearInterval(housekeeping);
-      void stopOcr();
+      void deps.extractor.stop();
     },
   };
 }

@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createObjectStore, type ObjectStore } from '../adapters/object-store.ts';
+import { createObjectStore, type S3ObjectStore } from '../adapters/object-store.ts';
 import { createTestDatabase, putUpload, testViewer, type TestDatabase } from '#kit/testing';
 import { startTestS3, type TestS3 } from '../testing.ts';
 import { createDocumentStore, createDocumentsDb, type DocumentsDb } from '../adapters/prisma-document-store.ts';
@@ -21,7 +21,7 @@ import {
 let database: TestDatabase;
 let db: DocumentsDb;
 let s3: TestS3;
-let objects: ObjectStore;
+let objects: S3ObjectStore;
 let deps: UploadDeps;
 
 beforeAll(async () => {

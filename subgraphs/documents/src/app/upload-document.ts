@@ -11,8 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { canSee, requireViewer, type Viewer } from '#kit/auth';
 import { badInput, DomainError, notFound } from '#kit/errors';
 import { isUuid } from '#kit/ids';
-import type { ObjectInfo, ObjectStore } from '../adapters/object-store.ts';
-import type { DocumentStore, JobQueue } from '../ports.ts';
+import type { DocumentStore, JobQueue, ObjectInfo, ObjectStore } from '../ports.ts';
 import {
   assertDeclaredType,
   defaultDocumentQuota,

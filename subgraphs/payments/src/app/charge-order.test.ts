@@ -6,9 +6,8 @@ import { createTestDatabase, type TestDatabase } from '#kit/testing';
 import { createPaymentsDb, createPaymentStore, type PaymentsDb } from '../adapters/payment-store.ts';
 import type { PaymentStore } from '../ports.ts';
 import { createSimulatedProvider, type SimulatedProvider } from '../adapters/simulated-provider.ts';
-import { systemClock } from '../adapters/system-clock.ts';
 import { newCharge } from '../domain/payment.ts';
-import { ProviderUnavailable, type Clock, type PaymentProvider } from '../ports.ts';
+import { ProviderUnavailable, systemClock, type Clock, type PaymentProvider } from '../ports.ts';
 import { chargeKey, chargeOrder } from './charge-order.ts';
 
 let database: TestDatabase;

@@ -1,7 +1,6 @@
 /** Use case: charge an order through the payment provider, once, whoever asks and however often. */
 import { notFound } from '#kit/errors';
 import type { ChangeEffects } from '#kit/outbox';
-import { systemClock } from '../adapters/system-clock.ts';
 import {
   assertSameCharge,
   newCharge,
@@ -15,7 +14,7 @@ import {
   type Payment,
   type Settlement,
 } from '../domain/payment.ts';
-import type { Clock, PaymentStore } from '../ports.ts';
+import { systemClock, type Clock, type PaymentStore } from '../ports.ts';
 import {
   callWithPolicy,
   checkPolicy,

@@ -1,7 +1,7 @@
 /** Use case: give back all or part of a successful payment, once per idempotency key. */
 import { badInput, DomainError, notFound } from '#kit/errors';
 import type { ChangeEffects } from '#kit/outbox';
-import { systemClock } from '../adapters/system-clock.ts';
+import { systemClock } from '../ports.ts';
 import type { Payment } from '../domain/payment.ts';
 import { refundAmount, statusAfterRefunds, type Refund } from '../domain/refund.ts';
 import { callWithPolicy, checkPolicy, defaultProviderPolicy, type ProviderDeps, type ProviderPolicy } from './provider-policy.ts';
