@@ -14,7 +14,7 @@ import { Defer20220824Handler } from '@apollo/client/incremental';
 import { getMainDefinition } from '@apollo/client/utilities';
 import type { DocumentNode } from 'graphql';
 import { createClient, type Client } from 'graphql-ws';
-import type { Session } from '../session/session.ts';
+import type { Session, SessionState } from '../session/session.ts';
 import { pushRefreshedTokens, type TokenSocket } from '../session/socket-token.ts';
 import { documentHash } from './document-hash.ts';
 import { PersistedWsLink } from './ws-link.ts';
@@ -55,9 +55,10 @@ export function createMeridianClient(routerUrl: string, session: Session): Merid
   const stopPushing = pushRefreshedTokens(session, () => socket);
 
   // Another user (or none) from now on: the socket's identity is the one it was opened with.
-  let userId = session.current().status === 'signed-in' ? (session.current() as { userId: string }).userId : undefined;
+  const userOf = (state: SessionState) => (state.status === 'signed-in' ? state.userId : undefined);
+  let userId = userOf(session.current());
   const stopWatching = session.subscribe((state) => {
-    const next = state.status === 'signed-in' ? state.userId : undefined;
+    const next = userOf(state);
     if (next === userId) return;
     userId = next;
     const open = socket as (TokenSocket & { close?(code: number, reason: string): void }) | undefined;
