@@ -5,6 +5,7 @@ import { ErrorMessage } from '../components/ErrorMessage.tsx';
 import { formatMoney } from '../format.ts';
 import { graphql } from '../gql/index.ts';
 import { useCart } from '../shop/cart.tsx';
+import { maxQuantity } from '../shop/cart-state.ts';
 
 export const ShopProductsQuery = graphql(`
   query ShopProducts($first: Int!) {
@@ -66,7 +67,7 @@ function ProductCard({ product }: { product: Product }) {
             className="qty"
             type="number"
             min={1}
-            max={1000}
+            max={maxQuantity}
             value={quantity}
             aria-label={`Quantity of ${product.name}`}
             onChange={(e) => setQuantity(Math.max(1, Number(e.target.value) || 1))}
