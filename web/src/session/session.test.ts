@@ -31,7 +31,17 @@ function fakeRouter() {
     const route = url.slice(`${routerUrl}/auth/`.length);
     return answers[route]!();
   };
-  return { calls, answers, fetchFn, json, grant, refreshCalls: () => calls.filter((c) => c.url.endsWith('/refresh')).length };
+  /** From now on a refresh waits until the returned `release()` (the latest one) before it answers a new grant. */
+  const holdRefresh = () => {
+    let release!: () => void;
+    answers.refresh = () =>
+      new Promise((resolve) => {
+        release = () => resolve(json(200, grant()));
+      });
+    return () => release();
+  };
+  const refreshCalls = () => calls.filter((c) => c.url.endsWith('/refresh')).length;
+  return { calls, answers, fetchFn, json, grant, holdRefresh, refreshCalls };
 }
 
 describe('the session', () => {
@@ -88,11 +98,7 @@ describe('the session', () => {
 
   it('concurrent callers share one refresh', async () => {
     const router = fakeRouter();
-    let release!: () => void;
-    router.answers.refresh = () =>
-      new Promise((resolve) => {
-        release = () => resolve(router.json(200, router.grant()));
-      });
+    const release = router.holdRefresh();
     const session = new Session({ api: createAuthApi(routerUrl, router.fetchFn) });
     await session.signIn('ada@meridian.dev', 'pw');
     // The tab slept past the expiry: every caller needs the new token.
@@ -185,11 +191,7 @@ describe('the session', () => {
 
   it('a refresh answered after sign-out does not sign back in', async () => {
     const router = fakeRouter();
-    let release!: () => void;
-    router.answers.refresh = () =>
-      new Promise((resolve) => {
-        release = () => resolve(router.json(200, router.grant()));
-      });
+    const release = router.holdRefresh();
     const session = new Session({ api: createAuthApi(routerUrl, router.fetchFn) });
     await session.signIn('ada@meridian.dev', 'pw');
     const pending = session.refresh();
