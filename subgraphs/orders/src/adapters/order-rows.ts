@@ -23,7 +23,7 @@ export const orderColumns = {
   paymentMethod: true,
   createdAt: true,
 } as const;
-export const orderSql = `id::text AS "id", buyer_id::text AS "buyerId", status::text AS "status", cancel_reason::text AS "cancelReason",
+const orderSql = `id::text AS "id", buyer_id::text AS "buyerId", status::text AS "status", cancel_reason::text AS "cancelReason",
   total_amount AS "totalAmount", currency, payment_method AS "paymentMethod", created_at AS "createdAt"`;
 export const toOrder = (row: OrderRow): Order => ({
   id: row.id,
