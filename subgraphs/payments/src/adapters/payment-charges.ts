@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { SqlRunner } from '#kit/database';
 import { notFound } from '#kit/errors';
 import type { DomainEvent } from '#kit/events';
-import { effectsSql, writeEffects, type ChangeEffects, type HandledEvent } from '#kit/outbox';
+import { effectsSql, markProcessed, type ChangeEffects, type HandledEvent } from '#kit/outbox';
 import type { AttemptRecord, Charge, Payment, PaymentAttempt, Settlement } from '../domain/payment.ts';
 import type { PaymentStore } from '../ports.ts';
 import {
@@ -167,7 +167,7 @@ export function paymentCharges(sql: SqlRunner): Pick<PaymentStore, ChargePath> {
 
     /** Records a bus event that called for no change as handled; false when it already was. */
     async recordHandled(event: HandledEvent): Promise<boolean> {
-      return writeEffects(sql, { handled: event });
+      return markProcessed(sql, event);
     },
   };
 }
