@@ -24,7 +24,6 @@ const kitModule = (path) => /^kit\/src\/([\w-]+)\.(?:ts|js)$/.exec(path)?.[1] ??
 /** The import's target as a path from the repository root; null for packages. */
 function targetOf(specifier, file, root) {
   if (specifier.startsWith('#kit/')) return `kit/src/${specifier.slice('#kit/'.length)}.ts`;
-  if (specifier === '#kit') return 'kit/src/index.ts';
   if (specifier.startsWith('.')) return relative(root, resolve(dirname(file), specifier));
   return null;
 }

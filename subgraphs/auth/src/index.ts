@@ -4,7 +4,7 @@
  * from outside `subgraphs/auth` (lint rule in eslint.config.js).
  */
 export { startAuthSubgraph, type AuthOptions } from './subgraph.ts';
-export { createAccountStore, createAuthDb, type AuthDb } from './adapters/prisma-account-store.ts';
+export { createAccountStore, createAuthDb } from './adapters/prisma-account-store.ts';
 export { createKeyRing } from './adapters/key-ring.ts';
 export { createPasswordHasher } from './adapters/password-hasher.ts';
 export { refreshTokenTtlDays, scopesOf } from './domain/account.ts';

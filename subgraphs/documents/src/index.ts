@@ -4,7 +4,7 @@
  * Nothing else is imported from outside `subgraphs/documents` (lint rule in eslint.config.js).
  */
 export { documentJobsQueue, startDocumentsSubgraph, type DocumentsOptions } from './subgraph.ts';
-export { createDocumentStore, createDocumentsDb, type DocumentsDb } from './adapters/prisma-document-store.ts';
+export { createDocumentStore, createDocumentsDb } from './adapters/prisma-document-store.ts';
 export { createDocumentUpload, submitDocument } from './app/upload-document.ts';
 export { createBullJobQueue, createInProcessJobQueue } from './adapters/job-queue.ts';
 export { createObjectStore, startEmbeddedS3, type ObjectStoreConfig } from './adapters/object-store.ts';

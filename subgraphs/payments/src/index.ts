@@ -3,7 +3,7 @@
  * and seed or inspect its payments through its own store. Nothing else is imported from outside
  * `subgraphs/payments` (lint rule in eslint.config.js).
  */
-export { paymentsOptionsFromEnv, startPaymentsSubgraph, type PaymentsOptions } from './subgraph.ts';
+export { startPaymentsSubgraph, type PaymentsOptions } from './subgraph.ts';
 export { createPaymentStore, createPaymentsDb, type PaymentsDb } from './adapters/payment-store.ts';
 export { createSimulatedProvider } from './adapters/simulated-provider.ts';
 export type { PaymentProvider } from './ports.ts';

@@ -3,5 +3,5 @@
  * is imported from outside `subgraphs/users` (lint rule in eslint.config.js).
  */
 export { startUsersSubgraph } from './subgraph.ts';
-export { createUserStore, createUsersDb, type UsersDb } from './adapters/prisma-user-store.ts';
+export { createUserStore, createUsersDb } from './adapters/prisma-user-store.ts';
 export { newProfile } from './domain/user.ts';

@@ -2,7 +2,7 @@
 import { PrismaClient } from '../__generated__/prisma/client.ts';
 import { pgAdapter } from '#kit/database';
 import type { DomainEvent } from '#kit/events';
-import { writeEffects } from '#kit/outbox';
+import { writeOutbox } from '#kit/outbox';
 import type { AccountIdentity, AccountRef } from '../domain/account.ts';
 import type { AccountStore, IssuedRefreshToken, NewAccount, StoredAccount, StoredRefreshToken } from '../ports.ts';
 
@@ -32,7 +32,7 @@ export function createAccountStore(db: AuthDb): AccountStore {
       try {
         return await db.$transaction(async (tx) => {
           const created = await tx.account.create({ data: account });
-          await writeEffects(tx, { announce: [event] });
+          await writeOutbox(tx, [event]);
           return created;
         });
       } catch (error) {

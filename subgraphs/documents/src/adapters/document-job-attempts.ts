@@ -2,7 +2,7 @@
  * The worker's writes on a job: claiming it, and recording the progress, result or failure of its
  * current attempt — each with its `document.job.updated` in the same transaction.
  */
-import { outboxEvent, writeEffects, type OutboxEvent } from '#kit/outbox';
+import { outboxEvent, writeOutbox, type OutboxEvent } from '#kit/outbox';
 import type { Prisma } from '../__generated__/prisma/client.ts';
 import type { DocumentJob } from '../domain/document.ts';
 import type { ClaimedJob, JobRef } from '../ports.ts';
@@ -56,9 +56,7 @@ export function jobAttempts(writing: Writing) {
           jobId,
         );
         if (!claimed) return null;
-        await writeEffects(tx, {
-          announce: [jobUpdated({ ...claimed, status: 'RUNNING', progress: 0, failureReason: null }, claimed.ownerId)],
-        });
+        await writeOutbox(tx, [jobUpdated({ ...claimed, status: 'RUNNING', progress: 0, failureReason: null }, claimed.ownerId)]);
         return claimed;
       });
     },
@@ -71,9 +69,7 @@ export function jobAttempts(writing: Writing) {
       await writing(async (tx) => {
         const changed = await tx.documentJob.updateMany({ where: currentAttempt(job), data: { progress } });
         if (changed.count === 0) return false;
-        await writeEffects(tx, {
-          announce: [jobUpdated({ ...job, status: 'RUNNING', progress, failureReason: null }, job.ownerId)],
-        });
+        await writeOutbox(tx, [jobUpdated({ ...job, status: 'RUNNING', progress, failureReason: null }, job.ownerId)]);
         return true;
       });
     },
@@ -91,9 +87,7 @@ export function jobAttempts(writing: Writing) {
         });
         if (done.count === 0) return false;
         await tx.document.update({ where: { id: job.documentId }, data: { status: 'PROCESSED' } });
-        await writeEffects(tx, {
-          announce: [jobUpdated({ ...job, status: 'COMPLETED', progress: 100, failureReason: null }, job.ownerId)],
-        });
+        await writeOutbox(tx, [jobUpdated({ ...job, status: 'COMPLETED', progress: 100, failureReason: null }, job.ownerId)]);
         return true;
       });
     },
@@ -108,9 +102,7 @@ export function jobAttempts(writing: Writing) {
         if (failed.count === 0) return false;
         await tx.document.update({ where: { id: job.documentId }, data: { status: 'FAILED' } });
         const { progress } = await tx.documentJob.findUniqueOrThrow({ where: { id: job.id }, select: { progress: true } });
-        await writeEffects(tx, {
-          announce: [jobUpdated({ ...job, status: 'FAILED', progress, failureReason: reason }, job.ownerId)],
-        });
+        await writeOutbox(tx, [jobUpdated({ ...job, status: 'FAILED', progress, failureReason: reason }, job.ownerId)]);
         return true;
       });
     },

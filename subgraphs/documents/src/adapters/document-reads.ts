@@ -4,7 +4,7 @@ import type { Document, DocumentJob } from '../domain/document.ts';
 import type { JobPointRow, JobRef } from '../ports.ts';
 import type { DocumentsDb } from './prisma-document-store.ts';
 
-export const documentColumns = {
+const documentColumns = {
   id: true,
   ownerId: true,
   filename: true,

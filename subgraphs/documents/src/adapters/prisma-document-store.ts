@@ -1,6 +1,6 @@
 /** Documents and their processing jobs in the documents database (Prisma). */
 import { pgAdapter } from '#kit/database';
-import { outboxEvent, writeEffects } from '#kit/outbox';
+import { outboxEvent, writeOutbox } from '#kit/outbox';
 import { PrismaClient, type Prisma } from '../__generated__/prisma/client.ts';
 import type { Document, DocumentJob, DocumentQuota } from '../domain/document.ts';
 import type { DocumentSeed, DocumentStore, JobSeed } from '../ports.ts';
@@ -112,9 +112,7 @@ function documentLifecycle(db: DocumentsDb, writing: Writing) {
           { objectKey: document.objectKey, removeAfter: uploadStaleAfter },
           ...(document.fileKey ? [{ objectKey: document.fileKey, removeAfter: new Date() }] : []),
         ]);
-        await writeEffects(tx, {
-          announce: [outboxEvent('document.deleted', { documentId: document.id, jobIds: jobs.map((job) => job.id) })],
-        });
+        await writeOutbox(tx, [outboxEvent('document.deleted', { documentId: document.id, jobIds: jobs.map((job) => job.id) })]);
         return true;
       });
     },

@@ -10,17 +10,19 @@ export function outcomeOf(row: Omit<ReservationRow, 'id'>): ReserveOutcome {
     : { status: row.status, items: row.items };
 }
 
-/** A reservation with its items, in one statement (`lock`: with its row lock). */
-export const reservationSql = (lock: boolean) =>
-  `SELECT r.id::text AS id, r.status::text AS status, r.expires_at AS "expiresAt",
+/** A reservation with its items, in one statement; built once, not per saga step. */
+const reservationSql = `SELECT r.id::text AS id, r.status::text AS status, r.expires_at AS "expiresAt",
           (SELECT coalesce(json_agg(json_build_object('productId', i.product_id, 'warehouseId', i.warehouse_id,
                     'quantity', i.quantity, 'unitPriceAmount', i.unit_price_amount, 'currency', i.currency)
                     ORDER BY i.product_id, i.warehouse_id), '[]')
              FROM reservation_items i WHERE i.reservation_id = r.id) AS items
-     FROM reservations r WHERE r.order_id = $1::uuid ${lock ? 'FOR UPDATE OF r' : ''}`;
+     FROM reservations r WHERE r.order_id = $1::uuid`;
+
+/** {@link reservationSql} with the reservation's row lock (for the transaction that changes it). */
+export const lockedReservationSql = `${reservationSql} FOR UPDATE OF r`;
 
 /** The order's reservation as it stands (null: none). */
 export async function currentReservation(sql: SqlRunner, orderId: string): Promise<ReserveOutcome | null> {
-  const [row] = await sql.$queryRawUnsafe<ReservationRow[]>(reservationSql(false), orderId);
+  const [row] = await sql.$queryRawUnsafe<ReservationRow[]>(reservationSql, orderId);
   return row ? outcomeOf(row) : null;
 }

@@ -2,7 +2,7 @@
 import { isUniqueViolation, type SqlClient } from '#kit/database';
 import { effectsSql, type ChangeEffects } from '#kit/outbox';
 import type { Settled } from '../ports.ts';
-import { currentReservation, outcomeOf, reservationSql, type ReservationRow } from './reservation-rows.ts';
+import { currentReservation, lockedReservationSql, outcomeOf, type ReservationRow } from './reservation-rows.ts';
 
 /**
  * Moves an order's reservation to `to` under a row lock: HELD -> COMMITTED takes the units out of
@@ -20,7 +20,7 @@ export async function settleReservation(
 ): Promise<Settled> {
   try {
     return await sql.$transaction(async (tx) => {
-      const [row] = await tx.$queryRawUnsafe<ReservationRow[]>(reservationSql(true), orderId);
+      const [row] = await tx.$queryRawUnsafe<ReservationRow[]>(lockedReservationSql, orderId);
       const from = row?.status ?? null;
       const changed = from === 'HELD' || (from === 'COMMITTED' && to === 'RELEASED');
       const items = row?.items ?? [];

@@ -3,8 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { requireAdmin, type Viewer } from '#kit/auth';
 import { DomainError, notFound } from '#kit/errors';
 import { visibleText } from '#kit/text';
-import type { InventoryStore } from '../ports.ts';
-import type { ReservationStore } from '../ports.ts';
+import type { InventoryStore, ReservationStore } from '../ports.ts';
 import type { Product, StockLevelView, Warehouse } from '../domain/product.ts';
 
 export interface ProductInput {

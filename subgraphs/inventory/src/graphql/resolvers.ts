@@ -1,8 +1,7 @@
 /** GraphQL <-> inventory use cases. Products are public: no viewer is needed to read them. */
 import { DateTimeScalar } from '#kit/scalars';
 import type { Resolvers } from '../__generated__/resolvers-types.ts';
-import type { InventoryStore } from '../ports.ts';
-import type { ReservationStore } from '../ports.ts';
+import type { InventoryStore, ReservationStore } from '../ports.ts';
 import { listProducts } from '../app/list-products.ts';
 import { adjustStock, createProduct, listWarehouses, updateProduct } from '../app/manage-catalogue.ts';
 

@@ -23,7 +23,7 @@ export const orderColumns = {
   paymentMethod: true,
   createdAt: true,
 } as const;
-export const orderSql = `id::text AS "id", buyer_id::text AS "buyerId", status::text AS "status", cancel_reason::text AS "cancelReason",
+const orderSql = `id::text AS "id", buyer_id::text AS "buyerId", status::text AS "status", cancel_reason::text AS "cancelReason",
   total_amount AS "totalAmount", currency, payment_method AS "paymentMethod", created_at AS "createdAt"`;
 export const toOrder = (row: OrderRow): Order => ({
   id: row.id,
@@ -51,6 +51,14 @@ export const toItem = (r: ItemRow): OrderItem => ({
   unitPrice: r.unitPriceAmount === null || r.currency === null ? null : { amount: r.unitPriceAmount, currency: r.currency },
 });
 
+// Built once, not per saga step: the order with its items, unless updated since $2 (when not null).
+const orderWithItemsSql = `SELECT ${orderSql},
+       (SELECT coalesce(json_agg(json_build_object('position', i.position, 'productId', i.product_id, 'quantity', i.quantity,
+                 'unitPriceAmount', i.unit_price_amount) ORDER BY i.position), '[]')
+          FROM order_items i WHERE i.order_id = o.id) AS items
+  FROM orders o WHERE o.id = $1::uuid AND ($2::timestamptz IS NULL OR o.updated_at < $2)`;
+const lockedOrderWithItemsSql = `${orderWithItemsSql} FOR UPDATE OF o`;
+
 /**
  * The order with its items, in one statement; `lock` takes its row lock for the transaction. With
  * `unchangedSince`, only an order not updated since then (null otherwise).
@@ -63,11 +71,7 @@ export async function orderWithItems(
 ): Promise<{ order: Order; items: OrderItem[] } | null> {
   if (!isUuid(id)) return null;
   const [row] = await tx.$queryRawUnsafe<(OrderRow & { items: Omit<ItemRow, 'orderId' | 'currency'>[] })[]>(
-    `SELECT ${orderSql},
-            (SELECT coalesce(json_agg(json_build_object('position', i.position, 'productId', i.product_id, 'quantity', i.quantity,
-                      'unitPriceAmount', i.unit_price_amount) ORDER BY i.position), '[]')
-               FROM order_items i WHERE i.order_id = o.id) AS items
-       FROM orders o WHERE o.id = $1::uuid AND ($2::timestamptz IS NULL OR o.updated_at < $2) ${lock ? 'FOR UPDATE OF o' : ''}`,
+    lock ? lockedOrderWithItemsSql : orderWithItemsSql,
     id,
     unchangedSince ?? null,
   );

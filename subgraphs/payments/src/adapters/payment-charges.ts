@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { SqlRunner } from '#kit/database';
 import { notFound } from '#kit/errors';
 import type { DomainEvent } from '#kit/events';
-import { effectsSql, writeEffects, type ChangeEffects, type HandledEvent } from '#kit/outbox';
+import { effectsSql, markProcessed, type ChangeEffects, type HandledEvent } from '#kit/outbox';
 import type { AttemptRecord, Charge, Payment, PaymentAttempt, Settlement } from '../domain/payment.ts';
 import type { PaymentStore } from '../ports.ts';
 import {
@@ -32,6 +32,19 @@ type ChargePath =
   | 'wasHandled'
   | 'recordHandled';
 
+// The charge path's fixed statements, built once rather than on every saga event.
+const openChargeSql = `WITH created AS (
+    INSERT INTO payments (id, order_id, payer_id, amount, currency, provider, charge_lease_until, updated_at)
+    VALUES ($1::uuid, $2::uuid, $3::uuid, $4, $5, $6, $7::timestamptz, now())
+    ON CONFLICT (order_id) DO NOTHING
+    RETURNING ${paymentSql}, true AS created)
+  SELECT * FROM created
+  UNION ALL
+  SELECT ${paymentSql}, false AS created FROM payments
+   WHERE order_id = $2::uuid AND NOT EXISTS (SELECT 1 FROM created)`;
+const recordAttemptSql = `${insertAttemptSql} RETURNING ${attemptSql}`;
+const lastAttemptSql = `SELECT ${attemptSql} FROM payment_attempts WHERE payment_id = $1::uuid ORDER BY created_at DESC, id DESC LIMIT 1`;
+
 /**
  * The charge path on `sql`. A payment change's effects (the events announcing it, the bus event it
  * answers) are written only when that call made the change: the change is what is idempotent, so a
@@ -49,15 +62,7 @@ export function paymentCharges(sql: SqlRunner): Pick<PaymentStore, ChargePath> {
       // One statement: the new row, or the one already there. A row inserted by a concurrent caller
       // that committed after this statement began is invisible to its SELECT: read again then.
       const [row] = await sql.$queryRawUnsafe<(PaymentRow & { created: boolean })[]>(
-        `WITH created AS (
-           INSERT INTO payments (id, order_id, payer_id, amount, currency, provider, charge_lease_until, updated_at)
-           VALUES ($1::uuid, $2::uuid, $3::uuid, $4, $5, $6, $7::timestamptz, now())
-           ON CONFLICT (order_id) DO NOTHING
-           RETURNING ${paymentSql}, true AS created)
-         SELECT * FROM created
-         UNION ALL
-         SELECT ${paymentSql}, false AS created FROM payments
-          WHERE order_id = $2::uuid AND NOT EXISTS (SELECT 1 FROM created)`,
+        openChargeSql,
         randomUUID(),
         charge.orderId,
         charge.payerId,
@@ -97,10 +102,7 @@ export function paymentCharges(sql: SqlRunner): Pick<PaymentStore, ChargePath> {
 
     /** Records one call to the provider for a payment. */
     async recordAttempt(paymentId: string, attempt: AttemptRecord): Promise<PaymentAttempt> {
-      const [row] = await sql.$queryRawUnsafe<AttemptRow[]>(
-        `${insertAttemptSql} RETURNING ${attemptSql}`,
-        ...attemptParams(paymentId, attempt),
-      );
+      const [row] = await sql.$queryRawUnsafe<AttemptRow[]>(recordAttemptSql, ...attemptParams(paymentId, attempt));
       if (!row) throw new Error(`the attempt of payment ${paymentId} was not recorded`);
       return toAttempt(row);
     },
@@ -152,10 +154,7 @@ export function paymentCharges(sql: SqlRunner): Pick<PaymentStore, ChargePath> {
 
     /** The most recent attempt of a payment, if any. */
     async lastAttempt(paymentId: string): Promise<PaymentAttempt | null> {
-      const [row] = await sql.$queryRawUnsafe<AttemptRow[]>(
-        `SELECT ${attemptSql} FROM payment_attempts WHERE payment_id = $1::uuid ORDER BY created_at DESC, id DESC LIMIT 1`,
-        paymentId,
-      );
+      const [row] = await sql.$queryRawUnsafe<AttemptRow[]>(lastAttemptSql, paymentId);
       return row ? toAttempt(row) : null;
     },
 
@@ -167,7 +166,7 @@ export function paymentCharges(sql: SqlRunner): Pick<PaymentStore, ChargePath> {
 
     /** Records a bus event that called for no change as handled; false when it already was. */
     async recordHandled(event: HandledEvent): Promise<boolean> {
-      return writeEffects(sql, { handled: event });
+      return markProcessed(sql, event);
     },
   };
 }

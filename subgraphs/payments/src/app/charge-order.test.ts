@@ -4,10 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pgPool, sqlClient } from '#kit/database';
 import { createTestDatabase, type TestDatabase } from '#kit/testing';
 import { createPaymentsDb, createPaymentStore, type PaymentsDb } from '../adapters/payment-store.ts';
-import type { PaymentStore } from '../ports.ts';
 import { createSimulatedProvider, type SimulatedProvider } from '../adapters/simulated-provider.ts';
 import { newCharge } from '../domain/payment.ts';
-import { ProviderUnavailable, systemClock, type Clock, type PaymentProvider } from '../ports.ts';
+import { ProviderUnavailable, systemClock, type Clock, type PaymentProvider, type PaymentStore } from '../ports.ts';
 import { chargeKey, chargeOrder } from './charge-order.ts';
 
 let database: TestDatabase;

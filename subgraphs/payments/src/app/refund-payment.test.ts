@@ -2,9 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '#kit/testing';
 import { createPaymentsDb, createPaymentStore, type PaymentsDb } from '../adapters/payment-store.ts';
-import type { PaymentStore } from '../ports.ts';
 import { createSimulatedProvider, type SimulatedProvider } from '../adapters/simulated-provider.ts';
-import { ProviderUnavailable, type PaymentProvider } from '../ports.ts';
+import { ProviderUnavailable, type PaymentProvider, type PaymentStore } from '../ports.ts';
 import { chargeOrder } from './charge-order.ts';
 import { refundPayment } from './refund-payment.ts';
 

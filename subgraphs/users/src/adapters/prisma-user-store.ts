@@ -2,7 +2,7 @@
 import { PrismaClient } from '../__generated__/prisma/client.ts';
 import { pgAdapter } from '#kit/database';
 import { badInput, notFound } from '#kit/errors';
-import { outboxEvent, writeEffects } from '#kit/outbox';
+import { markProcessed, outboxEvent, writeOutbox } from '#kit/outbox';
 import { preferencesFrom, type Address, type UserProfile } from '../domain/user.ts';
 import type { UserStore } from '../ports.ts';
 
@@ -43,7 +43,7 @@ async function nextBookVersion(tx: Tx, userId: string): Promise<number> {
 async function announceBook(tx: Tx, userId: string, version: number): Promise<void> {
   const addressIds = (await tx.address.findMany({ where: { userId }, select: { id: true } })).map((a) => a.id);
   const payload: AddressesChanged = { userId, addressIds, version };
-  await writeEffects(tx, { announce: [outboxEvent(addressesChangedTopic, payload)] });
+  await writeOutbox(tx, [outboxEvent(addressesChangedTopic, payload)]);
 }
 
 export function createUserStore(db: UsersDb, options: { onEventsWritten?: () => void } = {}): UserStore {
@@ -67,7 +67,7 @@ export function createUserStore(db: UsersDb, options: { onEventsWritten?: () => 
      */
     async createFromEvent(eventId: string, profile: UserProfile): Promise<boolean> {
       return db.$transaction(async (tx) => {
-        if (!(await writeEffects(tx, { handled: { id: eventId, topic: 'user.registered' } }))) return false;
+        if (!(await markProcessed(tx, { id: eventId, topic: 'user.registered' }))) return false;
         await tx.user.upsert({
           where: { id: profile.id },
           create: { ...profile, preferences: { ...profile.preferences } },
