@@ -5,8 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { postGraphQL } from '#kit/testing';
-import { demoWarehouses } from '../stack/src/demo-data.ts';
-import { mintAccessTokens } from '../stack/src/test-stack.ts';
+import { createProductWithStock, mintAccessTokens } from '../stack/src/test-stack.ts';
 import { pct } from './processes.ts';
 import { cpuSnapshot, eventsNamespace, redisUrl, seconds, startServices } from './services.ts';
 
@@ -22,17 +21,13 @@ export async function sagaScenario() {
   const buyers = await mintAccessTokens(urls.auth, 500);
   const post = (query: string, variables: Record<string, unknown>, token: string) =>
     postGraphQL<Record<string, any>>(routerUrl, query, { token, variables });
-  const created = await post(
-    'mutation ($input: ProductInput!) { createProduct(input: $input) { id } }',
-    { input: { sku: `BENCH-${process.pid}`, name: 'Bench lamp', price: { amount: 1990, currency: 'EUR' } } },
-    admin!.token,
-  );
-  const productId = created.body.data!.createProduct.id as string;
-  await post(
-    'mutation ($input: StockAdjustmentInput!) { adjustStock(input: $input) { onHand } }',
-    { input: { productId, warehouseId: demoWarehouses[0]!.id, delta: 1_000_000, reason: 'bench intake' } },
-    admin!.token,
-  );
+  const productId = await createProductWithStock(routerUrl, admin!.token, {
+    name: 'Bench lamp',
+    units: 1_000_000,
+    priceAmount: 1990,
+    skuPrefix: 'BENCH',
+    reason: 'bench intake',
+  });
 
   // Follow every order to its final state on the order.updated stream (as a subscriber would).
   const finished = new Map<string, { at: number; status: string }>();

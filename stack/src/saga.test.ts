@@ -12,8 +12,7 @@ import { dropRedisNamespace, testRedisUrl } from '#kit/testing';
 import { createInventoryDb, type InventoryDb } from '../../subgraphs/inventory/src/index.ts';
 import { createOrdersDb, type OrdersDb } from '../../subgraphs/orders/src/index.ts';
 import { createPaymentsDb, type PaymentsDb } from '../../subgraphs/payments/src/index.ts';
-import { demoWarehouses } from './demo-data.ts';
-import { graphql, mintAccessTokens, placeOrder, startTestStack, type TestStack } from './test-stack.ts';
+import { createProductWithStock, graphql, mintAccessTokens, placeOrder, startTestStack, type TestStack } from './test-stack.ts';
 
 const namespace = `test-saga-${randomUUID().slice(0, 8)}`;
 let stack: TestStack;
@@ -41,29 +40,15 @@ afterAll(async () => {
 });
 
 /** A new product with `units` in stock (admin mutations through the router). */
-async function productWithStock(units: number, priceAmount = 1500, currency = 'EUR'): Promise<string> {
-  const created = await graphql<{ createProduct: { id: string } }>(
-    stack.url,
-    'mutation ($input: ProductInput!) { createProduct(input: $input) { id } }',
-    {
-      token: admin,
-      variables: {
-        input: { sku: `SAGA-${randomUUID().slice(0, 8)}`, name: 'Saga lamp', price: { amount: priceAmount, currency } },
-      },
-    },
-  );
-  const productId = created.body.data!.createProduct.id;
-  const adjusted = await graphql(
-    stack.url,
-    'mutation ($input: StockAdjustmentInput!) { adjustStock(input: $input) { onHand } }',
-    {
-      token: admin,
-      variables: { input: { productId, warehouseId: demoWarehouses[0]!.id, delta: units, reason: 'saga test intake' } },
-    },
-  );
-  expect(adjusted.body.errors).toBeUndefined();
-  return productId;
-}
+const productWithStock = (units: number, priceAmount = 1500, currency = 'EUR') =>
+  createProductWithStock(stack.url, admin, {
+    name: 'Saga lamp',
+    units,
+    priceAmount,
+    currency,
+    skuPrefix: 'SAGA',
+    reason: 'saga test intake',
+  });
 
 const customers = (count: number) => mintAccessTokens(stack.databaseUrls.auth, count);
 const customer = async () => (await customers(1))[0]!;

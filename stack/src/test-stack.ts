@@ -11,7 +11,7 @@ import { subgraphNames, type SubgraphName } from './topology.ts';
 import { createLogger } from '#kit/logger';
 import { createTestDatabase, dropRedisNamespace, postGraphQL, testRedisUrl, type TestDatabase } from '#kit/testing';
 import { startTestS3, type TestS3 } from '../../subgraphs/documents/src/index.ts';
-import { demoPassword, demoUsers } from './demo-data.ts';
+import { demoPassword, demoUsers, demoWarehouses } from './demo-data.ts';
 import { startEmbeddedStack, type EmbeddedOptions, type EmbeddedStack } from './embedded.ts';
 import { seedDemoData } from './seed.ts';
 import { servicesEnv } from './services-env.ts';
@@ -38,7 +38,6 @@ export interface TestStack extends EmbeddedStack {
   dataDir: string;
 }
 
-/** Starts the in-process stack on fresh real-PostgreSQL databases; `stop()` drops them. */
 /** The options of another router on a test stack's subgraphs (any free port, silent); spread changes over them. */
 export function routerOptionsOn(stack: TestStack): RouterOptions {
   return {
@@ -51,6 +50,7 @@ export function routerOptionsOn(stack: TestStack): RouterOptions {
   };
 }
 
+/** Starts the in-process stack on fresh real-PostgreSQL databases; `stop()` drops them. */
 export async function startTestStack(options: Partial<EmbeddedOptions> = {}): Promise<TestStack> {
   const databases = {} as Record<SubgraphName, TestDatabase>;
   for (const name of subgraphNames) databases[name] = await createTestDatabase(name);
@@ -228,4 +228,39 @@ export async function mintAccessTokens(
   } finally {
     await db.$disconnect();
   }
+}
+
+/** Adds (a negative `delta`: removes) units of a product in the first demo warehouse, as `adminToken`, through the router at `url`. */
+export async function adjustDemoStock(url: string, adminToken: string, productId: string, delta: number, reason = 'test intake') {
+  const adjusted = await graphql(url, 'mutation ($input: StockAdjustmentInput!) { adjustStock(input: $input) { onHand } }', {
+    token: adminToken,
+    variables: { input: { productId, warehouseId: demoWarehouses[0]!.id, delta, reason } },
+  });
+  if (adjusted.body.errors) throw new Error(`adjustStock failed: ${JSON.stringify(adjusted.body.errors)}`);
+}
+
+/** A new product (sku `<skuPrefix>-<random>`) with `units` in the first demo warehouse, through the router at `url`; returns its id. */
+export async function createProductWithStock(
+  url: string,
+  adminToken: string,
+  product: { name: string; units: number; priceAmount?: number; currency?: string; skuPrefix?: string; reason?: string },
+): Promise<string> {
+  const created = await graphql<{ createProduct: { id: string } }>(
+    url,
+    'mutation ($input: ProductInput!) { createProduct(input: $input) { id } }',
+    {
+      token: adminToken,
+      variables: {
+        input: {
+          sku: `${product.skuPrefix ?? 'TEST'}-${randomUUID().slice(0, 8)}`,
+          name: product.name,
+          price: { amount: product.priceAmount ?? 1500, currency: product.currency ?? 'EUR' },
+        },
+      },
+    },
+  );
+  if (!created.body.data) throw new Error(`createProduct failed: ${JSON.stringify(created.body.errors)}`);
+  const productId = created.body.data.createProduct.id;
+  if (product.units !== 0) await adjustDemoStock(url, adminToken, productId, product.units, product.reason);
+  return productId;
 }

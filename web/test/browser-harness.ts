@@ -14,8 +14,14 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { dropRedisNamespace, testRedisUrl } from '#kit/testing';
-import { demoWarehouses } from '../../stack/src/demo-data.ts';
-import { graphql, mintAccessTokens, routerOptionsOn, startTestStack, type TestStack } from '../../stack/src/test-stack.ts';
+import {
+  adjustDemoStock,
+  createProductWithStock,
+  mintAccessTokens,
+  routerOptionsOn,
+  startTestStack,
+  type TestStack,
+} from '../../stack/src/test-stack.ts';
 import { startRouter } from '../../router/src/router.ts';
 import { ensureWebBuild } from '../../stack/src/web-build.ts';
 import { startWebServer, type RunningWebServer } from '../../stack/src/web-server.ts';
@@ -161,41 +167,21 @@ export async function horizontalOverflow(page: Page): Promise<number> {
 }
 
 /** A new product with `units` in the first demo warehouse, through the admin API; returns its id. */
-export async function productWithStock(
+export function productWithStock(
   stack: BrowserStack,
   product: { name: string; units: number; priceAmount?: number },
 ): Promise<string> {
-  const created = await graphql<{ createProduct: { id: string } }>(
-    stack.apiUrl,
-    'mutation ($input: ProductInput!) { createProduct(input: $input) { id } }',
-    {
-      token: stack.adminToken,
-      variables: {
-        input: {
-          sku: `WEB-${randomUUID().slice(0, 8)}`,
-          name: product.name,
-          price: { amount: product.priceAmount ?? 1200, currency: 'EUR' },
-        },
-      },
-    },
-  );
-  if (!created.body.data) throw new Error(`createProduct failed: ${JSON.stringify(created.body.errors)}`);
-  const productId = created.body.data.createProduct.id;
-  if (product.units !== 0) await adjustStock(stack, productId, product.units);
-  return productId;
+  return createProductWithStock(stack.apiUrl, stack.adminToken, {
+    priceAmount: 1200,
+    ...product,
+    skuPrefix: 'WEB',
+    reason: 'browser test',
+  });
 }
 
 /** Adds (or with a negative `delta` removes) units of a product in the first demo warehouse. */
-export async function adjustStock(stack: BrowserStack, productId: string, delta: number): Promise<void> {
-  const adjusted = await graphql(
-    stack.apiUrl,
-    'mutation ($input: StockAdjustmentInput!) { adjustStock(input: $input) { onHand } }',
-    {
-      token: stack.adminToken,
-      variables: { input: { productId, warehouseId: demoWarehouses[0]!.id, delta, reason: 'browser test' } },
-    },
-  );
-  if (adjusted.body.errors) throw new Error(`adjustStock failed: ${JSON.stringify(adjusted.body.errors)}`);
+export function adjustStock(stack: BrowserStack, productId: string, delta: number): Promise<void> {
+  return adjustDemoStock(stack.apiUrl, stack.adminToken, productId, delta, 'browser test');
 }
 
 /** Signs in through the app's form (the router's cookie route) and waits until the shop shows the signed-in menu. */
