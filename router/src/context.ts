@@ -12,6 +12,10 @@ export interface RouterContext {
   clientAddress: string;
   /** Where the executor leaves `@defer`red payloads for the transport (HTTP multipart, graphql-ws). */
   delivery?: Delivery;
-  /** The transport (graphql-ws) already took this operation's rate-limit tokens. */
-  admitted?: boolean;
+  /**
+   * The transport (graphql-ws) already admitted this operation: took its rate-limit tokens and
+   * estimated its cost (when demand control is on), so Apollo Server's checks take that rather than
+   * counting again.
+   */
+  admitted?: { estimatedCost?: number };
 }

@@ -40,10 +40,6 @@ export interface DemandControl {
   plugin: ApolloServerPlugin<RouterContext>;
 }
 
-/** Where graphql-ws leaves the estimate it made, so that Apollo Server does not make (and count) it again. */
-export const estimatedCost = Symbol('estimatedCost');
-export type WithEstimate = { [estimatedCost]?: number };
-
 export function createDemandControl(options: DemandControlOptions): DemandControl {
   let model: CostModel | undefined;
   // An operation without variables costs the same every time: Apollo Server keeps one parsed
@@ -67,7 +63,8 @@ export function createDemandControl(options: DemandControlOptions): DemandContro
   const estimates = new WeakMap<object, number>();
   const listener: GraphQLRequestListener<RouterContext> = {
     async didResolveOperation({ document, operation, request, contextValue }) {
-      const already = (contextValue as WithEstimate)[estimatedCost];
+      // graphql-ws estimated it already: not made (nor counted) again.
+      const already = contextValue.admitted?.estimatedCost;
       if (already !== undefined) {
         if (options.reportCost) estimates.set(request, already);
         return;

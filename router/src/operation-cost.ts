@@ -39,7 +39,6 @@ import {
   type DirectiveNode,
   type DocumentNode,
   type FieldNode,
-  type FragmentDefinitionNode,
   type GraphQLCompositeType,
   type GraphQLField,
   type GraphQLInputType,
@@ -49,6 +48,7 @@ import {
   type SelectionSetNode,
   type ValueNode,
 } from 'graphql';
+import { fragmentsOf, skipped } from './selections.ts';
 
 /** Base cost of a root mutation field (Apollo Router's cost of a mutation). */
 export const mutationFieldCost = 10;
@@ -141,19 +141,6 @@ export interface CostModel {
 
 type Variables = Readonly<Record<string, unknown>> | undefined;
 
-/** Whether `@skip`/`@include` leave the selection out (literal or variable conditions). */
-function skipped(directives: readonly DirectiveNode[] | undefined, variables: Variables): boolean {
-  if (!directives || directives.length === 0) return false;
-  for (const directive of directives) {
-    const name = directive.name.value;
-    if (name !== 'skip' && name !== 'include') continue;
-    const condition = argumentOf(directive, 'if');
-    const value = condition ? valueFromASTUntyped(condition, variables as Record<string, unknown>) : undefined;
-    if (typeof value === 'boolean' && value === (name === 'skip')) return true;
-  }
-  return false;
-}
-
 /** Input objects in an argument's value: 1 each, nested ones included. */
 function inputObjectsIn(value: unknown): number {
   if (Array.isArray(value)) return value.reduce((sum: number, item) => sum + inputObjectsIn(item), 0);
@@ -237,10 +224,7 @@ export function estimateCost(
   operation: OperationDefinitionNode,
   variables: Variables,
 ): number {
-  const fragments = new Map<string, FragmentDefinitionNode>();
-  for (const definition of document.definitions) {
-    if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
-  }
+  const fragments = fragmentsOf(document);
   const memo = new Map<string, number>();
   const inProgress = new Set<string>();
 
@@ -316,10 +300,7 @@ export function actualCost(
   data: Record<string, unknown> | null | undefined,
 ): number {
   if (!data) return 0;
-  const fragments = new Map<string, FragmentDefinitionNode>();
-  for (const definition of document.definitions) {
-    if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
-  }
+  const fragments = fragmentsOf(document);
 
   /** The fields selected on one object, by response key (the first of each: they are merged). */
   function collect(

@@ -15,17 +15,7 @@
  * exist to stop. Anything else falls back to buckets in this replica's memory, with a warning: a
  * Redis outage must not take every read down, and the fallback still bounds a client per replica.
  */
-import {
-  GraphQLError,
-  GraphQLIncludeDirective,
-  GraphQLSkipDirective,
-  getDirectiveValues,
-  Kind,
-  type DocumentNode,
-  type FragmentDefinitionNode,
-  type OperationDefinitionNode,
-  type SelectionSetNode,
-} from 'graphql';
+import { GraphQLError, Kind, type DocumentNode, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
 import type { ApolloServerPlugin, GraphQLRequestListener } from '@apollo/server';
 import {
   createInProcessTokenBuckets,
@@ -37,6 +27,7 @@ import {
 import type { ErrorCode } from '#kit/errors';
 import type { Logger } from '#kit/logger';
 import type { RouterContext } from './context.ts';
+import { fragmentsOf, skipped } from './selections.ts';
 
 export interface RateLimitSettings {
   /** Requests per signed-in user (all replicas together); `null`: no limit. */
@@ -176,14 +167,11 @@ export function costlyFieldsOf(
 ): Map<string, number> {
   const counts = new Map<string, number>();
   const keys = new Set<string>();
-  const fragments = new Map<string, FragmentDefinitionNode>();
-  for (const definition of document.definitions) {
-    if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
-  }
+  const fragments = fragmentsOf(document);
   const visited = new Set<string>();
   const walk = (selectionSet: SelectionSetNode) => {
     for (const selection of selectionSet.selections) {
-      if (!included(selection, variables)) continue;
+      if (skipped(selection.directives, variables)) continue;
       if (selection.kind === Kind.FIELD) {
         const name = selection.name.value;
         const key = selection.alias?.value ?? name;
@@ -201,17 +189,6 @@ export function costlyFieldsOf(
   };
   walk(operation.selectionSet);
   return counts;
-}
-
-/** graphql-js's own rule; a directive whose value cannot be read counts the field (it errs towards counting). */
-function included(node: Parameters<typeof getDirectiveValues>[1], variables: Record<string, unknown> | undefined) {
-  if (!node.directives?.length) return true;
-  try {
-    if (getDirectiveValues(GraphQLSkipDirective, node, variables)?.if === true) return false;
-    return getDirectiveValues(GraphQLIncludeDirective, node, variables)?.if !== false;
-  } catch {
-    return true;
-  }
 }
 
 /**

@@ -172,8 +172,9 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
   let supergraphHash: string | undefined;
   gateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => {
     supergraphHash = createHash('sha256').update(coreSupergraphSdl).digest('hex');
-    demand.useSupergraph(engine.useSupergraph(coreSupergraphSdl).schema, coreSupergraphSdl);
-    planner = createSubscriptionPlanner(engine.useSupergraph(coreSupergraphSdl), {
+    const operations = engine.useSupergraph(coreSupergraphSdl);
+    demand.useSupergraph(operations.schema, coreSupergraphSdl);
+    planner = createSubscriptionPlanner(operations, {
       fetch: fetcher.fetch,
       failure: fetcher.failure,
     });

@@ -98,7 +98,7 @@ export function parseManifest(text: string): Manifest {
   return manifest;
 }
 
-export interface ManifestFile {
+interface ManifestFile {
   current(): Manifest;
   stop(): void;
 }
@@ -107,7 +107,7 @@ export interface ManifestFile {
  * The manifest at `path`, read now (a bad file throws: there is no last good one yet) and again
  * whenever its modification time changes.
  */
-export function manifestFromFile(options: {
+function manifestFromFile(options: {
   path: string;
   logger: Logger;
   pollIntervalMs?: number;
@@ -159,7 +159,7 @@ const refuse = (code: string, message: string, status: number): Admission => ({ 
 const maxLoggedPerWindow = 1_000;
 const logWindowMs = 60_000;
 
-export interface TrustedDocumentsOptions {
+interface TrustedDocumentsOptions {
   mode: TrustedDocumentsMode;
   /** The manifest in use; undefined when none is configured (then only `off` makes sense). */
   manifest?: () => Manifest;
@@ -202,7 +202,7 @@ export interface TrustedDocuments {
 }
 
 /** The admission of requests under a mode and a manifest. */
-export function createTrustedDocuments(options: TrustedDocumentsOptions): TrustedDocuments {
+function createTrustedDocuments(options: TrustedDocumentsOptions): TrustedDocuments {
   const { mode, logger } = options;
   const manifest = options.manifest ?? (() => undefined);
 

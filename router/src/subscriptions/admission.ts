@@ -15,7 +15,6 @@ import {
 import type { SubscribePayload } from 'graphql-ws';
 import { parseOperation } from '#kit/document-cache';
 import { graphQLErrorOf } from '#kit/error-formatter';
-import { estimatedCost, type WithEstimate } from '../demand-control.ts';
 import { refusalError } from '../rate-limits.ts';
 import { admitSubscribePayload } from '../trusted-documents.ts';
 import { contextOf, type Connection } from './connections.ts';
@@ -100,7 +99,7 @@ export function operationArgs(
   const context: OperationContext = {
     kind: 'operation',
     payload,
-    context: Object.assign({ ...contextOf(connection), admitted: true }, { [estimatedCost]: estimate } satisfies WithEstimate),
+    context: { ...contextOf(connection), admitted: { estimatedCost: estimate } },
   };
   return { schema: state.planner.schema, document, operationName: payload.operationName, contextValue: context };
 }
