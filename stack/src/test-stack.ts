@@ -39,7 +39,6 @@ export interface TestStack extends EmbeddedStack {
   dataDir: string;
 }
 
-/** Starts the in-process stack on fresh real-PostgreSQL databases; `stop()` drops them. */
 /** The options of another router on a test stack's subgraphs (any free port, silent); spread changes over them. */
 export function routerOptionsOn(stack: TestStack): RouterOptions {
   return {
@@ -52,6 +51,7 @@ export function routerOptionsOn(stack: TestStack): RouterOptions {
   };
 }
 
+/** Starts the in-process stack on fresh real-PostgreSQL databases; `stop()` drops them. */
 export async function startTestStack(options: Partial<EmbeddedOptions> = {}): Promise<TestStack> {
   const databases = {} as Record<SubgraphName, TestDatabase>;
   for (const name of subgraphNames) databases[name] = await createTestDatabase(name);
