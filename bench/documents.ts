@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { dropDatabase, ensureDatabase, migrate, migrationsDir } from '#kit/database';
+import { dropDatabase } from '#kit/database';
 import { createLogger } from '#kit/logger';
 import { createObjectStore } from '../subgraphs/documents/src/index.ts';
 import { putUpload } from '#kit/testing';
@@ -21,15 +21,12 @@ import {
 } from '../subgraphs/documents/src/index.ts';
 import { textPdf } from '../subgraphs/documents/test-fixtures/text-pdf.ts';
 import { cpuSeconds, node, pct, root } from './processes.ts';
-import { base, cleanups, dropNamespace, eventsNamespace, named, postgres, redisUrl } from './services.ts';
+import { base, cleanups, dropNamespace, eventsNamespace, freshBenchDatabase, named, redisUrl } from './services.ts';
 import { waitHealthy } from '#kit/wait-healthy';
 
 export async function documentsScenario() {
   const jobs = Number(process.env.BENCH_JOBS ?? 40);
-  const databaseUrl = `${postgres}/meridian_bench_documents`;
-  await dropDatabase(databaseUrl);
-  await ensureDatabase(databaseUrl);
-  await migrate(databaseUrl, migrationsDir('documents'));
+  const databaseUrl = await freshBenchDatabase('documents');
   const s3 = await startTestS3();
   cleanups.push(async () => {
     await s3.stop();

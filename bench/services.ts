@@ -55,17 +55,19 @@ export async function load(url: string, body: string, token: string | undefined,
 /** Deletes this run's Redis keys (event streams, consumer groups, job queues: all under `eventsNamespace`). */
 export const dropNamespace = () => dropRedisNamespace(eventsNamespace, redisUrl);
 
+/** `meridian_bench_<subgraph>`, dropped if a previous run left it, created and migrated; returns its URL. */
+export async function freshBenchDatabase(subgraph: SubgraphName): Promise<string> {
+  const url = `${postgres}/meridian_bench_${subgraph}`;
+  await dropDatabase(url);
+  await ensureDatabase(url);
+  await migrate(url, migrationsDir(subgraph));
+  return url;
+}
+
 /** The services mode on fresh bench databases with the demo data; returns the router's URL and process. */
 export async function startServices() {
-  const urls = Object.fromEntries(subgraphNames.map((n) => [n, `${postgres}/meridian_bench_${n}`])) as Record<
-    SubgraphName,
-    string
-  >;
-  for (const name of subgraphNames) {
-    await dropDatabase(urls[name]);
-    await ensureDatabase(urls[name]);
-    await migrate(urls[name], migrationsDir(name));
-  }
+  const urls = {} as Record<SubgraphName, string>;
+  for (const name of subgraphNames) urls[name] = await freshBenchDatabase(name);
   const s3 = await startTestS3();
   await seedDemoData(urls, s3.config, createLogger('seed', 'silent'));
 

@@ -22,46 +22,28 @@ export type Env = Record<string, string | undefined>;
 const int = (fallback: number) => z.coerce.number().int().nonnegative().default(fallback);
 
 /**
- * A comma-separated list of proxy addresses and CIDR ranges (see `trustedProxies`), as a list. It is
- * checked here, at start: a bad entry stops the process with the variable and the entry named.
+ * A comma-separated setting as a list of its non-empty entries, handed to `check` (which throws,
+ * naming the bad entry): checked here, at start, so a bad entry stops the process with it named.
  */
-export const proxyListSetting = (fallback: string) =>
-  z
-    .string()
-    .default(fallback)
-    .transform((value, ctx) => {
-      const entries = value
-        .split(',')
-        .map((entry) => entry.trim())
-        .filter(Boolean);
-      try {
-        trustedProxies(entries);
-      } catch (error) {
-        ctx.addIssue({ code: 'custom', message: (error as Error).message });
-        return z.NEVER;
-      }
-      return entries;
-    });
-
-/**
- * A comma-separated list of browser origins (see cors.ts), as a list; a bad entry stops the process
- * at start with the entry named.
- */
-export const corsOriginsSetting = z.string().transform((value, ctx) => {
+const checkedList = (check: (entries: string[]) => unknown) => (value: string, ctx: z.RefinementCtx) => {
   const entries = value
     .split(',')
     .map((entry) => entry.trim())
     .filter(Boolean);
-  for (const entry of entries) {
-    try {
-      corsOriginMatcher(entry);
-    } catch (error) {
-      ctx.addIssue({ code: 'custom', message: (error as Error).message });
-      return z.NEVER;
-    }
+  try {
+    check(entries);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: (error as Error).message });
+    return z.NEVER;
   }
   return entries;
-});
+};
+
+/** A comma-separated list of proxy addresses and CIDR ranges (see `trustedProxies`), as a list. */
+export const proxyListSetting = (fallback: string) => z.string().default(fallback).transform(checkedList(trustedProxies));
+
+/** A comma-separated list of browser origins (see cors.ts), as a list. */
+export const corsOriginsSetting = z.string().transform(checkedList((entries) => entries.forEach(corsOriginMatcher)));
 
 /**
  * The admin port (`/metrics`) of a router or subgraph on `port` when ROUTER_ADMIN_PORT (or

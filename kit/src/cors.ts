@@ -53,10 +53,12 @@ export interface CorsPolicy {
 
 const entryPattern = /^(https?):\/\/(\*\.)?([a-z0-9-]+(?:\.[a-z0-9-]+)*|\[[0-9a-f:.]+\])(?::(\d{1,5}|\*))?$/;
 const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/** An entry as origins are compared: trimmed, lower-case, without a trailing slash. */
+const normalizedEntry = (entry: string) => entry.trim().toLowerCase().replace(/\/$/, '');
 
 /** Checks one `ROUTER_CORS_ORIGINS` entry; throws with the entry named when it is not an origin pattern. */
 export function corsOriginMatcher(entry: string): RegExp {
-  const normalized = entry.trim().toLowerCase().replace(/\/$/, '');
+  const normalized = normalizedEntry(entry);
   if (normalized === '*') return /^.*$/;
   const match = entryPattern.exec(normalized);
   if (!match) {
@@ -82,7 +84,7 @@ export function createCorsPolicy(settings: CorsSettings): CorsPolicy {
   for (const entry of settings.origins) {
     if (!entry.trim()) continue;
     const matcher = corsOriginMatcher(entry);
-    const normalized = entry.trim().toLowerCase().replace(/\/$/, '');
+    const normalized = normalizedEntry(entry);
     if (normalized === '*') anyOrigin = true;
     else if (normalized.includes('*')) patterns.push(matcher);
     else exact.add(normalized);

@@ -141,7 +141,7 @@ export function errorLoggingPlugin(logger: Logger): ApolloServerPlugin<{ correla
               continue;
             }
             logger.error(
-              { err: unwrapResolverError(error), correlationId: contextValue.correlationId, operationName, path: error.path },
+              { err: cause, correlationId: contextValue.correlationId, operationName, path: error.path },
               'unexpected error',
             );
           }

@@ -61,7 +61,7 @@ export interface HttpServerOptions<TContext extends BaseContext> {
    */
   admit?: (request: GraphQLHttpRequest) => Pick<GraphQLHttpRequest, 'search' | 'body'> | GraphQLHttpRefusal;
   /** Called once per finished request, e.g. for metrics. */
-  onResponse?: (info: { path: string; status: number; seconds: number }) => void;
+  onResponse?: (info: { status: number; seconds: number }) => void;
   /** Browser origins allowed to call (see cors.ts); without it no CORS header is sent and no preflight answered. */
   cors?: CorsPolicy;
   /**
@@ -244,7 +244,6 @@ export async function startHttpServer<TContext extends BaseContext>(
       })
       .finally(() => {
         options.onResponse?.({
-          path: req.url ?? '/',
           status: res.statusCode,
           seconds: Number(process.hrtime.bigint() - started) / 1e9,
         });

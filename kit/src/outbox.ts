@@ -15,10 +15,6 @@ export type OutboxEvent<T = unknown> = Omit<DomainEvent<T>, 'occurredAt'>;
 /** A new outbox event with a fresh id. */
 export const outboxEvent = <T>(topic: string, payload: T): OutboxEvent<T> => ({ id: randomUUID(), topic, payload });
 
-/** What the relay needs of a database: raw SQL, and transactions of it (the kit's `sqlClient` or a generated Prisma client). */
-export type RawSqlClient = SqlClient;
-export type RawSqlTransaction = SqlRunner;
-
 /** A bus event as a consumer records it in `processed_events`. */
 export type HandledEvent = Pick<DomainEvent, 'id' | 'topic'>;
 
@@ -98,9 +94,9 @@ export function effectsSql<T>(
  * events are written all the same (the caller made its change; a store whose repeats must write
  * nothing checks first, or fails on the record with {@link effectsSql}) — and true otherwise.
  */
-export async function writeEffects(tx: RawSqlTransaction, effects: ChangeEffects): Promise<boolean>;
-export async function writeEffects<T>(tx: RawSqlTransaction, effects: ChangeEffects<T>, change: T): Promise<boolean>;
-export async function writeEffects<T>(tx: RawSqlTransaction, effects: ChangeEffects<T>, change?: T): Promise<boolean> {
+export async function writeEffects(tx: SqlRunner, effects: ChangeEffects): Promise<boolean>;
+export async function writeEffects<T>(tx: SqlRunner, effects: ChangeEffects<T>, change: T): Promise<boolean>;
+export async function writeEffects<T>(tx: SqlRunner, effects: ChangeEffects<T>, change?: T): Promise<boolean> {
   const { ctes, params } = effectsSql(effects, change as T, { redelivery: 'ignored' });
   if (ctes === '') return true;
   const fresh = effects.handled ? '(SELECT count(*)::int FROM processed)' : '1';
@@ -109,7 +105,7 @@ export async function writeEffects<T>(tx: RawSqlTransaction, effects: ChangeEffe
 }
 
 /** Writes events into `outbox_events` inside the caller's transaction: {@link writeEffects} with nothing handled. */
-export async function writeOutbox(tx: RawSqlTransaction, events: readonly OutboxEvent[]): Promise<void> {
+export async function writeOutbox(tx: SqlRunner, events: readonly OutboxEvent[]): Promise<void> {
   await writeEffects(tx, { announce: events });
 }
 
@@ -118,8 +114,7 @@ export async function writeOutbox(tx: RawSqlTransaction, events: readonly Outbox
  * the handler then skips its effect. With the effect in the same transaction, a redelivered event
  * (the consumer died before acknowledging) is applied exactly once. {@link writeEffects} with no events.
  */
-export const markProcessed = (tx: RawSqlTransaction, event: HandledEvent): Promise<boolean> =>
-  writeEffects(tx, { handled: event });
+export const markProcessed = (tx: SqlRunner, event: HandledEvent): Promise<boolean> => writeEffects(tx, { handled: event });
 
 export interface OutboxRelay {
   /** Publishes what is pending now (also runs every `intervalMs`). Resolves to the count published. */
@@ -147,7 +142,8 @@ interface OutboxRow {
 }
 
 export interface OutboxRelayOptions {
-  db: RawSqlClient;
+  /** Raw SQL and transactions of it: the kit's `sqlClient` or a generated Prisma client. */
+  db: SqlClient;
   bus: EventBus;
   logger: Logger;
   intervalMs?: number;
@@ -174,6 +170,7 @@ export interface OutboxRelayOptions {
 export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const { db, bus, logger } = options;
   const claimMs = options.claimMs ?? 5_000;
+  const batchSize = options.batchSize ?? 100;
   let running: Promise<number> | null = null;
   let again = false;
   let stopped = false;
@@ -193,7 +190,7 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
                 ORDER BY created_at, seq LIMIT $1 FOR UPDATE SKIP LOCKED) c
         WHERE o.id = c.id
         RETURNING o.id::text AS id, o.topic, o.payload, o.created_at, o.seq::text AS seq`,
-      options.batchSize ?? 100,
+      batchSize,
       claimMs,
     );
     if (rows.length === 0) return 0;
@@ -263,9 +260,14 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     if (running) return running;
     running = (async () => {
       await checkEpoch();
+      // A short batch was all there was to claim: no closing empty claim (rows committed since
+      // come with a wake, which runs one more pass after this one, or with the next poll).
       let total = 0;
-      for (let n = await publishBatch(); n > 0; n = await publishBatch()) total += n;
-      return total;
+      for (;;) {
+        const n = await publishBatch();
+        total += n;
+        if (n < batchSize) return total;
+      }
     })().finally(() => {
       running = null;
       if (again) {

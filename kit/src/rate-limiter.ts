@@ -150,6 +150,22 @@ async function boundedCall<T>(redis: Redis, timeoutMs: number, command: () => Pr
 }
 
 /**
+ * Runs a Lua script by its hash (the text crosses the wire once per Redis, not with every call),
+ * sending the text only when Redis does not hold it yet (`NOSCRIPT`: a restart, a flush, a new server).
+ */
+function luaScript(redis: Redis, script: string) {
+  const sha = createHash('sha1').update(script).digest('hex');
+  return async (keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> => {
+    try {
+      return await redis.evalsha(sha, keys.length, ...keys, ...args);
+    } catch (error) {
+      if (!String((error as Error).message).startsWith('NOSCRIPT')) throw error;
+      return redis.eval(script, keys.length, ...keys, ...args);
+    }
+  };
+}
+
+/**
  * The limiter on Redis. It fails closed: when Redis cannot answer within `timeoutMs` (or the
  * connection is known to be down) `hit` throws SERVICE_UNAVAILABLE, so nothing is let through
  * uncounted. `refund` and `forgive` give up quietly instead: a hit that stays counted only errs on
@@ -158,19 +174,22 @@ async function boundedCall<T>(redis: Redis, timeoutMs: number, command: () => Pr
 export function createRedisRateLimiter(redis: Redis, options: RedisRateLimiterOptions = {}): RateLimiter {
   const { prefix = defaultRateLimitPrefix, timeoutMs = 1000 } = options;
   const bounded = <T>(command: () => Promise<T>) => boundedCall(redis, timeoutMs, command);
+  const runHit = luaScript(redis, hitScript);
+  const runRefund = luaScript(redis, refundScript);
+  const runForgive = luaScript(redis, forgiveScript);
 
   return {
     async hit(key, rule) {
       const [count, ttl, endsAt, position] = await bounded(
-        () => redis.eval(hitScript, 1, prefix + key, rule.windowMs) as Promise<[number, number, number, number]>,
+        () => runHit([prefix + key], [rule.windowMs]) as Promise<[number, number, number, number]>,
       );
       return { count, resetMs: ttl > 0 ? ttl : rule.windowMs, window: endsAt, position };
     },
     async refund(key, counted) {
-      await bounded(() => redis.eval(refundScript, 1, prefix + key, counted.window, counted.position)).catch(() => undefined);
+      await bounded(() => runRefund([prefix + key], [counted.window, counted.position])).catch(() => undefined);
     },
     async forgive(key, counted) {
-      await bounded(() => redis.eval(forgiveScript, 1, prefix + key, counted.window, counted.position)).catch(() => undefined);
+      await bounded(() => runForgive([prefix + key], [counted.window, counted.position])).catch(() => undefined);
     },
   };
 }
@@ -271,16 +290,7 @@ return { 1, 0, 0 }`;
  */
 export function createRedisTokenBuckets(redis: Redis, options: RedisRateLimiterOptions = {}): TokenBuckets {
   const { prefix = defaultRateLimitPrefix, timeoutMs = 1000 } = options;
-  // By hash on the request path (the script's text once per Redis, not with every call).
-  const sha = createHash('sha1').update(takeScript).digest('hex');
-  const run = async (keys: string[], args: number[]) => {
-    try {
-      return await redis.evalsha(sha, keys.length, ...keys, ...args);
-    } catch (error) {
-      if (!String((error as Error).message).startsWith('NOSCRIPT')) throw error;
-      return redis.eval(takeScript, keys.length, ...keys, ...args);
-    }
-  };
+  const run = luaScript(redis, takeScript);
   return {
     async take(claims) {
       const keys = claims.map((claim) => prefix + claim.key);

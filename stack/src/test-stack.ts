@@ -16,6 +16,7 @@ import { startEmbeddedStack, type EmbeddedOptions, type EmbeddedStack } from './
 import { seedDemoData } from './seed.ts';
 import { servicesEnv } from './services-env.ts';
 import type { RouterOptions } from '../../router/src/router.ts';
+import { defaultRateLimits } from '../../router/src/rate-limits.ts';
 import { createAuthDb, createKeyRing, scopesOf } from '../../subgraphs/auth/src/index.ts';
 
 /** POSTs a GraphQL operation to the router; `token` becomes the bearer token. */
@@ -76,7 +77,7 @@ export async function startTestStack(options: Partial<EmbeddedOptions> = {}): Pr
 }
 
 /** Every costly mutation's budget wide open (tests sign up and place orders by the dozen from one address). */
-const wideBudgets = ['placeOrder', 'createDocumentUpload', 'reprocessDocument', 'signUp', 'login']
+const wideBudgets = Object.keys(defaultRateLimits.fields)
   .map((field) => `${field}=10000/s`)
   .join(',');
 
