@@ -170,7 +170,6 @@ export interface OutboxRelayOptions {
 export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const { db, bus, logger } = options;
   const claimMs = options.claimMs ?? 5_000;
-  const batchSize = options.batchSize ?? 100;
   let running: Promise<number> | null = null;
   let again = false;
   let stopped = false;
@@ -190,7 +189,7 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
                 ORDER BY created_at, seq LIMIT $1 FOR UPDATE SKIP LOCKED) c
         WHERE o.id = c.id
         RETURNING o.id::text AS id, o.topic, o.payload, o.created_at, o.seq::text AS seq`,
-      batchSize,
+      options.batchSize ?? 100,
       claimMs,
     );
     if (rows.length === 0) return 0;
@@ -260,14 +259,9 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     if (running) return running;
     running = (async () => {
       await checkEpoch();
-      // A short batch was all there was to claim: no closing empty claim (rows committed since
-      // come with a wake, which runs one more pass after this one, or with the next poll).
       let total = 0;
-      for (;;) {
-        const n = await publishBatch();
-        total += n;
-        if (n < batchSize) return total;
-      }
+      for (let n = await publishBatch(); n > 0; n = await publishBatch()) total += n;
+      return total;
     })().finally(() => {
       running = null;
       if (again) {
