@@ -15,7 +15,7 @@ import { demoPassword, demoUsers, demoWarehouses } from './demo-data.ts';
 import { startEmbeddedStack, type EmbeddedOptions, type EmbeddedStack } from './embedded.ts';
 import { seedDemoData } from './seed.ts';
 import { servicesEnv } from './services-env.ts';
-import type { RouterOptions } from '../../router/src/router.ts';
+import { startRouter, type RouterOptions, type RunningRouter } from '../../router/src/router.ts';
 import { defaultRateLimits } from '../../router/src/rate-limits.ts';
 import { createAuthDb, createKeyRing, scopesOf } from '../../subgraphs/auth/src/index.ts';
 
@@ -37,6 +37,8 @@ export async function loginAs(url: string, email: string = demoUsers[0]!.email, 
 export interface TestStack extends EmbeddedStack {
   url: string;
   dataDir: string;
+  /** Another router on the same subgraphs ({@link routerOptionsOn} with `changes`), stopped with the stack. */
+  anotherRouter(changes?: Partial<RouterOptions>): Promise<RunningRouter>;
 }
 
 /** The options of another router on a test stack's subgraphs (any free port, silent); spread changes over them. */
@@ -64,16 +66,24 @@ export async function startTestStack(options: Partial<EmbeddedOptions> = {}): Pr
     databaseUrls: Object.fromEntries(subgraphNames.map((n) => [n, databases[n].url])) as Record<SubgraphName, string>,
     ...options,
   });
-  return {
+  const others: RunningRouter[] = [];
+  const testStack: TestStack = {
     ...stack,
     url: stack.router.url,
     dataDir,
+    async anotherRouter(changes = {}) {
+      const router = await startRouter({ ...routerOptionsOn(testStack), ...changes });
+      others.push(router);
+      return router;
+    },
     async stop() {
+      for (const router of others) await router.stop();
       await stack.stop();
       for (const name of subgraphNames) await databases[name].drop();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+  return testStack;
 }
 
 /** Every costly mutation's budget wide open (tests sign up and place orders by the dozen from one address). */

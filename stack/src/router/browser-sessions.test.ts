@@ -13,16 +13,15 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisTokenBuckets } from '#kit/rate-limiter';
 import { dropRedisNamespace, testRedisUrl } from '#kit/testing';
-import { graphql, routerOptionsOn, startTestStack, type TestStack } from '../test-stack.ts';
+import { graphql, startTestStack, type TestStack } from '../test-stack.ts';
 import { demoPassword, demoUsers } from '../demo-data.ts';
 import { refreshTokenTtlDays } from '../../../subgraphs/auth/src/index.ts';
 import { defaultRefreshTokenMaxAgeSeconds, refreshCookieOf } from '../../../router/src/browser-sessions.ts';
-import { startRouter, type RouterOptions, type RunningRouter } from '../../../router/src/router.ts';
+import { type RouterOptions } from '../../../router/src/router.ts';
 
 let stack: TestStack;
 const redis = new Redis(testRedisUrl);
 const namespace = `meridian-test-browser-sessions-${randomUUID()}`;
-const routers: RunningRouter[] = [];
 let directory: string;
 
 beforeAll(async () => {
@@ -30,18 +29,13 @@ beforeAll(async () => {
   directory = mkdtempSync(join(tmpdir(), 'meridian-browser-sessions-'));
 });
 afterAll(async () => {
-  for (const router of routers) await router.stop();
   await stack?.stop();
   await redis.quit();
   await dropRedisNamespace(namespace);
   if (directory) rmSync(directory, { recursive: true, force: true });
 });
 
-async function anotherRouter(options: Partial<RouterOptions>): Promise<RunningRouter> {
-  const router = await startRouter({ ...routerOptionsOn(stack), ...options });
-  routers.push(router);
-  return router;
-}
+const anotherRouter = (options: Partial<RouterOptions>) => stack.anotherRouter(options);
 
 interface Answer {
   status: number;

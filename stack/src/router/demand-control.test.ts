@@ -7,8 +7,8 @@ import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { eventually } from '#kit/testing';
-import { graphql, loginAs, meQuery, productsQuery, routerOptionsOn, startTestStack, type TestStack } from '../test-stack.ts';
-import { startRouter, type RouterOptions, type RunningRouter } from '../../../router/src/router.ts';
+import { graphql, loginAs, meQuery, productsQuery, startTestStack, type TestStack } from '../test-stack.ts';
+import { type RouterOptions, type RunningRouter } from '../../../router/src/router.ts';
 
 let stack: TestStack;
 let token: string;
@@ -19,16 +19,12 @@ beforeAll(async () => {
   token = await loginAs(stack.url);
 });
 afterAll(async () => {
-  for (const router of routers) await router.stop();
   await stack?.stop();
 });
 
 /** A router on the same subgraphs, with some options changed. */
 async function routerWith(options: Partial<RouterOptions>): Promise<string> {
-  const router = await startRouter({
-    ...routerOptionsOn(stack),
-    ...options,
-  });
+  const router = await stack.anotherRouter(options);
   routers.push(router);
   return router.url;
 }

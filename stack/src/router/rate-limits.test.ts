@@ -16,15 +16,14 @@ import { waitHealthy } from '#kit/wait-healthy';
 import { createRedisTokenBuckets, type TokenBucket } from '#kit/rate-limiter';
 import { dropRedisNamespace, eventually, testRedisUrl } from '#kit/testing';
 import { connectLive, watch, type LiveConnection } from '#kit/live-client';
-import { graphql, loginAs, routerOptionsOn, startTestStack, type TestStack } from '../test-stack.ts';
-import { startRouter, type RouterOptions, type RunningRouter } from '../../../router/src/router.ts';
+import { graphql, loginAs, startTestStack, type TestStack } from '../test-stack.ts';
+import { type RouterOptions } from '../../../router/src/router.ts';
 import { costlyFieldsOf, type RateLimitSettings } from '../../../router/src/rate-limits.ts';
 import { parse, getOperationAST } from 'graphql';
 
 let stack: TestStack;
 const redis = new Redis(testRedisUrl);
 const namespace = `meridian-test-router-limits-${randomUUID()}`;
-const routers: RunningRouter[] = [];
 const processes: ChildProcess[] = [];
 const connections: LiveConnection[] = [];
 
@@ -35,7 +34,6 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const connection of connections) await connection.dispose();
   for (const child of processes) child.kill('SIGTERM');
-  for (const router of routers) await router.stop();
   await stack?.stop();
   await redis.quit();
   await dropRedisNamespace(namespace);
@@ -56,15 +54,8 @@ function replicaOf(settings: RateLimitSettings, prefix: string): RateLimitSettin
   return { ...settings, shared: createRedisTokenBuckets(client, { prefix }) };
 }
 
-async function limitedRouter(rateLimits: RateLimitSettings, options: Partial<RouterOptions> = {}): Promise<RunningRouter> {
-  const router = await startRouter({
-    ...routerOptionsOn(stack),
-    rateLimits,
-    ...options,
-  });
-  routers.push(router);
-  return router;
-}
+const limitedRouter = (rateLimits: RateLimitSettings, options: Partial<RouterOptions> = {}) =>
+  stack.anotherRouter({ rateLimits, ...options });
 
 const codesOf = (body: { errors?: { extensions?: Record<string, unknown> }[] }) =>
   (body.errors ?? []).map((e) => e.extensions?.code);

@@ -11,8 +11,8 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { eventually } from '#kit/testing';
-import { loginAs, productsQuery, routerOptionsOn, startTestStack, type TestStack } from '../test-stack.ts';
-import { startRouter, type RouterOptions, type RunningRouter } from '../../../router/src/router.ts';
+import { loginAs, productsQuery, startTestStack, type TestStack } from '../test-stack.ts';
+import { type RouterOptions, type RunningRouter } from '../../../router/src/router.ts';
 import { parseManifest, type TrustedDocumentsSettings } from '../../../router/src/trusted-documents.ts';
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
@@ -31,28 +31,19 @@ const apolloManifest = (bodies: string[]) =>
 
 let stack: TestStack;
 let directory: string;
-const routers: RunningRouter[] = [];
 
 beforeAll(async () => {
   stack = await startTestStack();
   directory = mkdtempSync(join(tmpdir(), 'meridian-trusted-'));
 }, 60_000);
 afterAll(async () => {
-  for (const router of routers) await router.stop();
   await stack?.stop();
   rmSync(directory, { recursive: true, force: true });
 });
 
 /** A router on the stack's subgraphs with these trusted documents settings. */
-async function routerWith(trustedDocuments: TrustedDocumentsSettings, options: Partial<RouterOptions> = {}) {
-  const router = await startRouter({
-    ...routerOptionsOn(stack),
-    trustedDocuments: { pollIntervalMs: 50, ...trustedDocuments },
-    ...options,
-  });
-  routers.push(router);
-  return router;
-}
+const routerWith = (trustedDocuments: TrustedDocumentsSettings, options: Partial<RouterOptions> = {}) =>
+  stack.anotherRouter({ trustedDocuments: { pollIntervalMs: 50, ...trustedDocuments }, ...options });
 
 function manifestFile(name: string, content: string) {
   const path = join(directory, name);
